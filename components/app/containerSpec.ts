@@ -1,0 +1,74 @@
+import type { ParsedStackConfig } from "../../config/schema";
+import { Color } from "../routing/weights";
+
+/** App settings as validated by the config schema. */
+export type AppSettings = ParsedStackConfig["app"];
+
+/** Label keys switchyard puts on every app container (the drift check reads them back). */
+export const LABELS = {
+    stack: "switchyard.stack",
+    app: "switchyard.app",
+    color: "switchyard.color",
+    version: "switchyard.version",
+    deploymentId: "switchyard.deployment-id",
+    replica: "switchyard.replica",
+} as const;
+
+export interface LabelValues {
+    stack: string;
+    app: string;
+    color: Color;
+    version: string;
+    deploymentId: string;
+    replica: number;
+}
+
+/** Docker labels of one app container, in a fixed order. */
+export function containerLabels(v: LabelValues): { label: string; value: string }[] {
+    return [
+        { label: LABELS.app, value: v.app },
+        { label: LABELS.color, value: v.color },
+        { label: LABELS.deploymentId, value: v.deploymentId },
+        { label: LABELS.replica, value: String(v.replica) },
+        { label: LABELS.stack, value: v.stack },
+        { label: LABELS.version, value: v.version },
+    ];
+}
+
+/**
+ * Plain env of an app container, sorted: the user's env plus what switchyard tells the app about
+ * itself (SWITCHYARD_COLOR, SWITCHYARD_VERSION). Secret env and the deployment id are added by
+ * the component, as Outputs.
+ */
+export function containerEnv(env: Record<string, string>, self: { color: Color; version: string }): string[] {
+    const all: Record<string, string> = {
+        ...env,
+        SWITCHYARD_COLOR: self.color,
+        SWITCHYARD_VERSION: self.version,
+    };
+    return Object.keys(all).sort().map((k) => `${k}=${all[k]}`);
+}
+
+/** Go-style duration for Docker (`5s`, `500ms`). */
+export function duration(seconds: number): string {
+    return Number.isInteger(seconds) ? `${seconds}s` : `${Math.round(seconds * 1000)}ms`;
+}
+
+/** The container HEALTHCHECK: the configured command, or an HTTP probe of the health path. */
+export function dockerHealthcheck(app: AppSettings): {
+    tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string;
+} {
+    const h = app.healthcheck;
+    const url = `http://127.0.0.1:${app.port}${h.path}`;
+    const tests = h.command ?? [
+        "CMD-SHELL",
+        `curl -fsS -o /dev/null '${url}' || wget -q -O /dev/null '${url}' || exit 1`,
+    ];
+    return {
+        tests,
+        interval: duration(h.intervalSeconds),
+        timeout: duration(h.timeoutSeconds),
+        retries: h.retries,
+        startPeriod: duration(h.startPeriodSeconds),
+    };
+}

@@ -1,0 +1,2 @@
+export * from "./colorStack";
+export * from "./containerSpec";

@@ -1,0 +1,33 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface DockerHostArgs {
+    /** Docker endpoint: `unix:///var/run/docker.sock`, `ssh://user@host` or `tcp://host:port`. */
+    host: string;
+    /** Name of the app network both colours and the router join. */
+    networkName: string;
+    /** Labels put on every Docker object this host component creates. */
+    labels: Record<string, string>;
+}
+
+/**
+ * One Docker host: an explicit provider (never the ambient default, so the target is always the
+ * configured one) and the app network that both colours and the router share.
+ */
+export class DockerHost extends pulumi.ComponentResource {
+    public readonly provider: docker.Provider;
+    public readonly network: docker.Network;
+    public readonly networkName: pulumi.Output<string>;
+
+    constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("switchyard:host:DockerHost", name, {}, opts);
+        this.provider = new docker.Provider(`${name}-provider`, { host: args.host }, { parent: this });
+        this.network = new docker.Network(`${name}-network`, {
+            name: args.networkName,
+            driver: "bridge",
+            labels: Object.entries(args.labels).map(([label, value]) => ({ label, value })),
+        }, { parent: this, provider: this.provider });
+        this.networkName = this.network.name;
+        this.registerOutputs({ networkName: this.networkName });
+    }
+}

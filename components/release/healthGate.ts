@@ -1,0 +1,72 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { UpstreamTarget } from "../routing/nginxConfig";
+import { Color } from "../routing/weights";
+
+export interface HealthGateArgs {
+    /** The colour being checked. */
+    color: Color;
+    /** Its release version (in messages, and a new version re-runs the gate). */
+    version: string;
+    /** The colour's containers, reached directly (not through the router). */
+    targets: pulumi.Input<UpstreamTarget[]>;
+    /** Container ids: a recreated container re-runs the gate. */
+    containerIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Share of traffic (permille) this colour is about to get: any change re-runs the gate. */
+    trafficPermille: number;
+    /** Endpoints that must answer 2xx, polled with retries. */
+    healthPaths: string[];
+    /** Endpoints that must answer without a 5xx, once health passed. */
+    smokePaths: string[];
+    /** Attempts per health endpoint. */
+    retries: number;
+    /** Seconds between attempts. */
+    intervalSeconds: number;
+    /** Seconds before one attempt counts as failed. */
+    timeoutSeconds: number;
+    /** A container on the app network with curl (the router) that runs the probes. */
+    probeContainer: pulumi.Input<string>;
+    /** Docker endpoint (DOCKER_HOST) of the probe container. */
+    dockerHost: string;
+    /** Path of the gate script, relative to the program directory. @default scripts/runtime/gate.js */
+    scriptPath?: string;
+}
+
+/**
+ * Before the router sends traffic to a colour whose containers or share changed, polls that
+ * colour's containers (health endpoints with retries, then smoke endpoints). If a check fails,
+ * `pulumi up` fails naming the check and the container, and the router, which depends on this
+ * gate, keeps its previous config.
+ */
+export class HealthGate extends pulumi.ComponentResource {
+    /** The gate's JSON summary line. */
+    public readonly result: pulumi.Output<string>;
+
+    constructor(name: string, args: HealthGateArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("switchyard:release:HealthGate", name, {}, opts);
+        const spec = pulumi.all([args.targets, args.probeContainer]).apply(([targets, probe]) => JSON.stringify({
+            color: args.color,
+            version: args.version,
+            trafficPermille: args.trafficPermille,
+            targets,
+            healthPaths: args.healthPaths,
+            smokePaths: args.smokePaths,
+            retries: args.retries,
+            intervalSeconds: args.intervalSeconds,
+            timeoutSeconds: args.timeoutSeconds,
+            probe: { kind: "docker-exec", container: probe },
+        }));
+        const run = `node ${args.scriptPath ?? "scripts/runtime/gate.js"}`;
+        const check = new command.local.Command(`${name}-check`, {
+            create: run,
+            update: run,
+            environment: {
+                DOCKER_HOST: args.dockerHost,
+                SY_GATE: spec,
+                SY_CONTAINER_IDS: pulumi.output(args.containerIds).apply((ids) => ids.join(",")),
+            },
+        }, { parent: this });
+        this.result = check.stdout;
+        this.registerOutputs({ result: this.result });
+    }
+}

@@ -1,0 +1,4 @@
+export * from "./deploymentId";
+export * from "./healthGate";
+export * from "./releaseStamp";
+export * from "./version";

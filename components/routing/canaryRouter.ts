@@ -1,0 +1,96 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { renderRouterConfig, RouterSpec, ROUTER_IMAGE_RUNTIME, UpstreamTarget } from "./nginxConfig";
+import { ROUTER_IMAGE } from "./routerImage";
+import { Color, percent, sharesFor } from "./weights";
+
+export interface CanaryRouterArgs {
+    /** Stack name (prefixes Docker names, shown by the status endpoint). */
+    stack: string;
+    /** The colour that takes the traffic the canary does not. */
+    activeColor: Color;
+    /** Share of traffic for the non-active colour, permille (0..1000). */
+    canaryPermille: number;
+    /** Release version per colour (shown by the status endpoint). */
+    versions: Record<Color, string>;
+    /** App containers per colour. */
+    upstreams: Record<Color, pulumi.Input<UpstreamTarget[]>>;
+    /** Header name/value that forces the canary. @default - no header routing */
+    header?: { name: string; value: string };
+    /** Cookie whose value `always`/`never` forces or avoids the canary. @default - no cookie routing */
+    cookie?: { name: string };
+    /** Sticky users by bucket cookie. @default - each request is split on its own */
+    sticky?: { cookieName: string; maxAgeSeconds: number };
+    /** Maintenance message; when set every request but the status endpoint answers 503. @default - serving */
+    maintenanceMessage?: string;
+    /** Status endpoint path. */
+    statusPath: string;
+    /** The running router container the config is applied to (see RouterContainer). */
+    container: { name: pulumi.Input<string>; id: pulumi.Input<string> };
+    /** Docker endpoint the apply step talks to (DOCKER_HOST). */
+    dockerHost: string;
+    /**
+     * Checks that must pass before a new routing config is applied (the health gates).
+     * @default - none
+     */
+    gates?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The routing of nginx in front of both colours: renders the config from (active colour, weight,
+ * header, cookie, sticky, maintenance) and applies it to the running router container by
+ * validating it (`nginx -t`) and reloading gracefully, after the health gates. The container
+ * itself (RouterContainer) depends on nothing routing touches, so a flip or a weight change never
+ * recreates it.
+ */
+export class CanaryRouter extends pulumi.ComponentResource {
+    public readonly configSha256: pulumi.Output<string>;
+    public readonly weights: Record<Color, number>;
+
+    constructor(name: string, args: CanaryRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("switchyard:routing:CanaryRouter", name, {}, opts);
+
+        const container = args.container;
+        const spec = pulumi.all([pulumi.output(args.upstreams.blue), pulumi.output(args.upstreams.green)])
+            .apply(([blue, green]): RouterSpec => ({
+                stack: args.stack,
+                activeColor: args.activeColor,
+                canaryPermille: args.canaryPermille,
+                versions: args.versions,
+                upstreams: { blue, green },
+                header: args.header,
+                cookie: args.cookie,
+                sticky: args.sticky,
+                maintenanceMessage: args.maintenanceMessage,
+                statusPath: args.statusPath,
+                runtime: ROUTER_IMAGE_RUNTIME,
+            }));
+        const rendered = spec.apply(renderRouterConfig);
+        this.configSha256 = rendered.sha256;
+
+        new command.local.Command(`${name}-apply`, {
+            create: APPLY_SCRIPT,
+            update: APPLY_SCRIPT,
+            environment: {
+                DOCKER_HOST: args.dockerHost,
+                SY_CONTAINER: container.name,
+                SY_CONFIG_B64: rendered.text.apply((t) => Buffer.from(t, "utf8").toString("base64")),
+                SY_CONFIG_SHA256: rendered.sha256,
+            },
+            // A new router container starts from the config volume, but is applied to again.
+            triggers: [container.id],
+        }, { parent: this, dependsOn: args.gates });
+
+        const shares = sharesFor(args.activeColor, args.canaryPermille);
+        this.weights = { blue: percent(shares.blue), green: percent(shares.green) };
+        this.registerOutputs({ configSha256: this.configSha256, weights: this.weights });
+    }
+}
+
+/**
+ * Validates and applies a routing config inside the running router (`switchyard-apply` in the
+ * router image: nginx -t, atomic install, graceful reload, wait for the new sha; on failure the old
+ * config stays and the message of nginx is printed).
+ */
+export const APPLY_SCRIPT =
+    `set -eu; printf '%s' "$SY_CONFIG_B64" | base64 -d | docker exec -i "$SY_CONTAINER" ${ROUTER_IMAGE.applyBin} - "$SY_CONFIG_SHA256"`;

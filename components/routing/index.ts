@@ -1,0 +1,5 @@
+export * from "./canaryRouter";
+export * from "./nginxConfig";
+export * from "./routerContainer";
+export * from "./routerImage";
+export * from "./weights";

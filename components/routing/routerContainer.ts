@@ -1,0 +1,67 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ROUTER_IMAGE } from "./routerImage";
+
+export interface RouterContainerArgs {
+    /** Stack name (prefixes Docker names). */
+    stack: string;
+    /** Router image reference with an explicit tag (the switchyard router image, images/router). */
+    image: string;
+    /** Host port the router publishes. */
+    port: number;
+    /** Host address the port binds to (0.0.0.0 for all). */
+    bindAddress: string;
+    /** App network the router shares with both colours. */
+    networkName: pulumi.Input<string>;
+    /** Status endpoint path (the container health check reads it). */
+    statusPath: string;
+}
+
+/**
+ * The router container: nginx in front of both colours, with its routing config on a named volume
+ * so it outlives the container. Nothing that a flip, a weight change or a release changes is an
+ * input here, so those never recreate it (CanaryRouter applies routing by graceful reload).
+ */
+export class RouterContainer extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+    public readonly containerName: pulumi.Output<string>;
+    public readonly containerId: pulumi.Output<string>;
+    public readonly url: string;
+    public readonly statusUrl: string;
+
+    constructor(name: string, args: RouterContainerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("switchyard:routing:RouterContainer", name, {}, opts);
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        const volume = new docker.Volume(`${name}-config`, {
+            name: `${args.stack}-router-config`,
+            labels: [{ label: "switchyard.stack", value: args.stack }],
+        }, { parent: this });
+        this.container = new docker.Container(`${name}-container`, {
+            name: `${args.stack}-router`,
+            image: image.imageId,
+            ports: [{ internal: ROUTER_IMAGE.frontPort, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
+            networksAdvanced: [{ name: args.networkName }],
+            volumes: [{ volumeName: volume.name, containerPath: ROUTER_IMAGE.configDir }],
+            labels: [
+                { label: "switchyard.role", value: "router" },
+                { label: "switchyard.stack", value: args.stack },
+            ],
+            healthcheck: {
+                tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${args.statusPath}`],
+                interval: "5s",
+                timeout: "3s",
+                retries: 3,
+                startPeriod: "2s",
+            },
+            restart: "unless-stopped",
+            mustRun: true,
+            wait: false,
+        }, { parent: this });
+        this.containerName = this.container.name;
+        this.containerId = this.container.id;
+        const host = args.bindAddress === "0.0.0.0" ? "localhost" : args.bindAddress;
+        this.url = `http://${host}:${args.port}`;
+        this.statusUrl = `${this.url}${args.statusPath}`;
+        this.registerOutputs({ containerName: this.containerName, url: this.url });
+    }
+}

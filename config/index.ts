@@ -1,0 +1,57 @@
+import * as pulumi from "@pulumi/pulumi";
+import { NAMESPACE, parseStackConfig, StackConfig } from "./parse";
+
+export { NAMESPACE, parseStackConfig } from "./parse";
+export type { StackConfig } from "./parse";
+
+/** What the program gets: the validated config, and the secret env as a Pulumi secret. */
+export interface LoadedConfig {
+    readonly config: StackConfig;
+    readonly secretEnv: pulumi.Output<Record<string, string>>;
+}
+
+/** The engine's list of secret config keys; internal to the SDK, so reached defensively. */
+function isConfigSecret(fullKey: string): boolean {
+    const rt = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return typeof rt.isConfigSecret === "function" ? rt.isConfigSecret(fullKey) : false;
+}
+
+/**
+ * Reads the `switchyard:*` config once, validates it, and fails before any resource is registered
+ * with one line per problem. Values are read raw here only to validate them; secret values leave
+ * this function wrapped in `pulumi.secret`.
+ */
+export function loadConfig(): LoadedConfig {
+    const prefix = `${NAMESPACE}:`;
+    const raw: Record<string, unknown> = {};
+    const secretKeys = new Set<string>();
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        raw[key] = parseValue(value);
+        if (isConfigSecret(fullKey)) {
+            secretKeys.add(key);
+        }
+    }
+    const result = parseStackConfig(pulumi.getStack(), raw, secretKeys);
+    if (!result.ok) {
+        throw new pulumi.RunError(
+            `switchyard: the stack config is invalid; nothing was changed.\n  - ${result.errors.join("\n  - ")}`);
+    }
+    return { config: result.config, secretEnv: pulumi.secret(result.secretEnv) };
+}
+
+/** Pulumi hands objects as JSON text and scalars as plain text. */
+function parseValue(value: string): unknown {
+    const t = value.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}

@@ -1,0 +1,196 @@
+import { z } from "zod";
+import { imageTag, parseReleaseVersion, ReleaseVersion } from "../components/release/version";
+import { Color, toPermille } from "../components/routing/weights";
+import { ParsedStackConfig, schema } from "./schema";
+
+export const NAMESPACE = "switchyard";
+
+/** Keys whose whole value must be a Pulumi secret (`pulumi config set --secret --path ...`). */
+export const SECRET_KEYS = ["secretEnv"] as const;
+
+/** The validated config the program passes down. Plain values; secrets are kept apart. */
+export interface StackConfig {
+    readonly stack: string;
+    readonly activeColor: Color;
+    readonly colors: Readonly<Record<Color, { readonly version: ReleaseVersion; readonly image: string }>>;
+    readonly canary: {
+        /** Canary share in permille (weight 10.5% -> 105). */
+        readonly permille: number;
+        readonly header?: { readonly name: string; readonly value: string };
+        readonly cookie?: { readonly name: string };
+        readonly sticky?: { readonly cookieName: string; readonly maxAgeSeconds: number };
+    };
+    readonly app: ParsedStackConfig["app"];
+    /** Names of the secret env vars (values travel separately, as a Pulumi secret). */
+    readonly secretEnvNames: readonly string[];
+    readonly docker: ParsedStackConfig["docker"] & { readonly network: string };
+    readonly router: ParsedStackConfig["router"];
+    readonly gates: ParsedStackConfig["gates"];
+}
+
+export type ConfigResult =
+    | { ok: true; config: StackConfig; secretEnv: Record<string, string> }
+    | { ok: false; errors: string[] };
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = raw;
+    for (const k of path) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<PropertyKey, unknown>)[k];
+    }
+    return cur;
+}
+
+function show(v: unknown): string {
+    if (v === undefined) {
+        return "nothing (unset)";
+    }
+    const s = JSON.stringify(v);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function keyName(path: readonly PropertyKey[]): string {
+    if (path.length === 0) {
+        return NAMESPACE;
+    }
+    const [head, ...rest] = path.map(String);
+    return `${NAMESPACE}:${head}${rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("")}`;
+}
+
+/** Keys a strict object of the schema accepts at `path` (for "unknown key" messages). */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+    let s: unknown = schema;
+    const step = (x: unknown): unknown => {
+        // Look through default/prefault/optional/pipe wrappers to the object or array inside.
+        for (let i = 0; i < 10 && x && typeof x === "object"; i++) {
+            const def = (x as { def?: { innerType?: unknown; out?: unknown; type?: string } }).def;
+            if (!def) {
+                break;
+            }
+            if (def.innerType) {
+                x = def.innerType;
+            } else if (def.type === "pipe") {
+                x = def.out;
+            } else {
+                break;
+            }
+        }
+        return x;
+    };
+    for (const k of path) {
+        s = step(s);
+        const shape = (s as { shape?: Record<string, unknown> }).shape;
+        const element = (s as { def?: { element?: unknown } }).def?.element;
+        s = shape ? shape[String(k)] : element;
+    }
+    s = step(s);
+    const shape = (s as { shape?: Record<string, unknown> } | undefined)?.shape;
+    return shape ? Object.keys(shape) : [];
+}
+
+function formatIssue(raw: unknown, issue: z.core.$ZodIssue): string[] {
+    if (issue.code === "unrecognized_keys") {
+        const allowed = allowedKeysAt(issue.path);
+        return issue.keys.map((k) =>
+            `${keyName([...issue.path, k])}: unknown key (got ${show(valueAt(raw, [...issue.path, k]))}); ` +
+            `allowed keys here: ${allowed.join(", ")}. Remove it or fix the spelling: pulumi config rm --path '${[...issue.path, k].join(".")}'`);
+    }
+    const secret = SECRET_KEYS.some((k) => issue.path[0] === k);
+    const got = secret ? "a secret value" : show(valueAt(raw, issue.path));
+    // A bad record key: the key schema's own message says what names are allowed.
+    const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return [`${keyName(issue.path)}: ${message} (got ${got})`];
+}
+
+/**
+ * Validates the raw `switchyard:*` config of a stack. `raw` maps each key (without namespace) to its
+ * value as Pulumi holds it (objects parsed from JSON); `secretKeys` are the keys set with --secret.
+ * Returns every problem at once; nothing is partially applied.
+ */
+export function parseStackConfig(stack: string, raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): ConfigResult {
+    const errors: string[] = [];
+    const { secretEnv: rawSecretEnv, ...rest } = raw;
+
+    const parsed = schema.safeParse(rest);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            errors.push(...formatIssue(rest, issue));
+        }
+    }
+
+    const secretEnv: Record<string, string> = {};
+    const emptyMap = rawSecretEnv !== null && typeof rawSecretEnv === "object" && !Array.isArray(rawSecretEnv) &&
+        Object.keys(rawSecretEnv).length === 0;
+    if (rawSecretEnv !== undefined) {
+        // Pulumi.yaml's default `{}` holds nothing secret; any entry must have been set with --secret.
+        if (!secretKeys.has("secretEnv") && !emptyMap) {
+            errors.push(`${NAMESPACE}:secretEnv: is stored in plain text; secret env values must be Pulumi secrets. ` +
+                `Fix: pulumi config rm secretEnv, then pulumi config set --secret --path 'secretEnv.NAME' VALUE for each variable`);
+        }
+        if (rawSecretEnv === null || typeof rawSecretEnv !== "object" || Array.isArray(rawSecretEnv)) {
+            errors.push(`${NAMESPACE}:secretEnv: must be a map of NAME to value (got a ${Array.isArray(rawSecretEnv) ? "list" : typeof rawSecretEnv}); ` +
+                "set entries with pulumi config set --secret --path 'secretEnv.NAME' VALUE");
+        } else {
+            for (const [k, v] of Object.entries(rawSecretEnv as Record<string, unknown>)) {
+                if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+                    errors.push(`${NAMESPACE}:secretEnv.${k}: env names are [A-Za-z_][A-Za-z0-9_]* (got the name ${JSON.stringify(k)})`);
+                } else if (typeof v !== "string") {
+                    errors.push(`${NAMESPACE}:secretEnv.${k}: must be a string (got a ${typeof v})`);
+                } else {
+                    secretEnv[k] = v;
+                }
+            }
+        }
+    }
+
+    if (!parsed.success || errors.length > 0) {
+        return { ok: false, errors };
+    }
+    const c = parsed.data;
+    for (const name of Object.keys(secretEnv)) {
+        if (name in c.app.env) {
+            errors.push(`${NAMESPACE}:app.env.${name}: also set in secretEnv; keep one (the secret). Fix: pulumi config rm --path 'app.env.${name}'`);
+        }
+    }
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(stack)) {
+        errors.push(`stack name '${stack}' must be letters, digits, '_', '.', '-' (it names containers and deployment ids)`);
+    }
+    if (errors.length > 0) {
+        return { ok: false, errors };
+    }
+
+    const version = (col: Color): ReleaseVersion => {
+        const r = parseReleaseVersion(c.colors[col].version);
+        if (!r.ok) {
+            throw new Error(`unreachable: schema accepted version ${c.colors[col].version}`);
+        }
+        return r.version;
+    };
+    const colors = {
+        blue: { version: version("blue"), image: "" },
+        green: { version: version("green"), image: "" },
+    };
+    for (const col of ["blue", "green"] as const) {
+        colors[col].image = `${c.app.image}:${imageTag(colors[col].version, c.app.tagPrefix)}`;
+    }
+    const sticky = c.canary.sticky && c.canary.sticky.enabled
+        ? { cookieName: c.canary.sticky.cookieName, maxAgeSeconds: c.canary.sticky.maxAgeSeconds }
+        : undefined;
+    return {
+        ok: true,
+        secretEnv,
+        config: {
+            stack,
+            activeColor: c.activeColor,
+            colors,
+            canary: { permille: toPermille(c.canary.weight), header: c.canary.header, cookie: c.canary.cookie, sticky },
+            app: c.app,
+            secretEnvNames: Object.keys(secretEnv).sort(),
+            docker: { ...c.docker, network: c.docker.network ?? `${stack}-${c.app.name}` },
+            router: c.router,
+            gates: c.gates,
+        },
+    };
+}

@@ -1,0 +1,20 @@
+/** Test tiers. `unit`: pure functions, Pulumi mocks, policy unit tests and tools started
+ * locally (nginx -t, promtool, PostgreSQL). `engine`: the real Pulumi CLI against the
+ * local Docker engine (run serially, see scripts/test.sh). */
+const tsJest = ["ts-jest", { tsconfig: "tsconfig.json" }];
+module.exports = {
+  projects: [
+    {
+      displayName: "unit",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+    },
+    {
+      displayName: "engine",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/engine/**/*.test.ts"],
+    },
+  ],
+};

@@ -1,0 +1,233 @@
+import fc from "fast-check";
+import * as fs from "fs";
+import * as http from "http";
+import { parseStackConfig } from "../../../config/parse";
+import { configShaOf, renderRouterConfig, RouterSpec, UpstreamTarget } from "../../../components/routing/nginxConfig";
+import { Color, COLORS } from "../../../components/routing/weights";
+import { backend, freePort, get, LiveNginx, nginxTest, requireNginx, tempRuntime } from "./nginxHarness";
+
+const { dir, runtime } = tempRuntime("127.0.0.1:18999");
+
+function targets(color: Color, n: number, base = color === "blue" ? 10 : 20): UpstreamTarget[] {
+    return Array.from({ length: n }, (_, i) => ({ name: `local-app-${color}-${i + 1}`, address: `172.30.0.${base + i}`, port: 8080 }));
+}
+
+function spec(patch: Partial<RouterSpec> = {}): RouterSpec {
+    return {
+        stack: "local",
+        activeColor: "blue",
+        canaryPermille: 0,
+        versions: { blue: "1.0.0", green: "1.1.0" },
+        upstreams: { blue: targets("blue", 2), green: targets("green", 2) },
+        statusPath: "/_switchyard/status",
+        runtime,
+        ...patch,
+    };
+}
+
+beforeAll(() => {
+    requireNginx();
+});
+
+describe("rendering", () => {
+    test("is deterministic and its sha can be recomputed from the text alone", () => {
+        const a = renderRouterConfig(spec({ canaryPermille: 105 }));
+        const b = renderRouterConfig(spec({ canaryPermille: 105 }));
+        expect(a.text).toBe(b.text);
+        expect(configShaOf(a.text)).toBe(a.sha256);
+        expect(a.text).toContain(`"configSha256":"${a.sha256}"`);
+        expect(configShaOf(a.text.replace("weight=", "weight=1"))).not.toBe(a.sha256);
+        expect(configShaOf("http {}")).toBeUndefined();
+    });
+
+    test.each([
+        [0, ["server 172.30.0.10:8080 weight=1; # blue local-app-blue-1", "server 172.30.0.11:8080 weight=1; # blue local-app-blue-2"], "default stable;"],
+        [1000, ["server 172.30.0.20:8080 weight=1; # green local-app-green-1", "server 172.30.0.21:8080 weight=1; # green local-app-green-2"], "default canary;"],
+        [100, ["server 172.30.0.10:8080 weight=9; # blue local-app-blue-1", "server 172.30.0.20:8080 weight=1; # green local-app-green-1"], "default split;"],
+        [1, ["server 172.30.0.10:8080 weight=999; # blue local-app-blue-1", "server 172.30.0.20:8080 weight=1; # green local-app-green-1"], "default split;"],
+    ])("canary %i permille: split pool and base role", (permille, lines, base) => {
+        const text = renderRouterConfig(spec({ canaryPermille: permille })).text;
+        const pool = text.slice(text.indexOf("upstream sy_split {"), text.indexOf("}", text.indexOf("upstream sy_split {")));
+        for (const l of lines) {
+            expect(pool).toContain(l);
+        }
+        expect(text).toContain(base);
+    });
+
+    test.each([
+        ["a quote in the maintenance message", spec({ maintenanceMessage: "it's down" }), /maintenance message .* contains a character nginx cannot hold/],
+        ["a hostname upstream", spec({ upstreams: { blue: [{ name: "a", address: "app-blue-1", port: 8080 }], green: targets("green", 1) } }), /expected an IPv4 address/],
+        ["no green container", spec({ upstreams: { blue: targets("blue", 1), green: [] } }), /colour green has no upstream container/],
+        ["a bad cookie name", spec({ cookie: { name: "my-cookie" } }), /must be letters, digits and '_'/],
+        ["permille over 1000", spec({ canaryPermille: 1001 }), /outside 0..1000/],
+    ])("refuses %s", (_n, s, message) => {
+        expect(() => renderRouterConfig(s)).toThrow(message);
+    });
+});
+
+describe("nginx -t accepts every config the schema accepts", () => {
+    const raw = fc.record({
+        activeColor: fc.constantFrom("blue", "green"),
+        weight: fc.integer({ min: 0, max: 1000 }).map((p) => p / 10),
+        header: fc.option(fc.record({ name: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/), value: fc.stringMatching(/^[A-Za-z0-9_.:@+=-]{1,20}$/) }), { nil: undefined }),
+        cookie: fc.option(fc.record({ name: fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/) }), { nil: undefined }),
+        sticky: fc.option(fc.record({ enabled: fc.boolean(), cookieName: fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/) }), { nil: undefined }),
+        maintenance: fc.record({ enabled: fc.boolean(), message: fc.stringMatching(/^[A-Za-z0-9 .,!?()-]{0,60}$/) }),
+        replicas: fc.integer({ min: 1, max: 5 }),
+        blueVersion: fc.constantFrom("1.0.0", "v2.3.4-rc.1", "10.20.30+build.7"),
+    });
+    test("for 40 generated stack configs", () => {
+        fc.assert(fc.property(raw, (r) => {
+            const parsed = parseStackConfig("prop", {
+                activeColor: r.activeColor,
+                colors: { blue: { version: r.blueVersion }, green: { version: "1.1.0" } },
+                canary: { weight: r.weight, header: r.header, cookie: r.cookie, sticky: r.sticky },
+                app: { image: "switchyard/demo-app", replicas: r.replicas },
+                router: { maintenance: r.maintenance },
+            }, new Set());
+            if (!parsed.ok) {
+                throw new Error(parsed.errors.join("\n"));
+            }
+            const c = parsed.config;
+            const rendered = renderRouterConfig({
+                stack: c.stack,
+                activeColor: c.activeColor,
+                canaryPermille: c.canary.permille,
+                versions: { blue: c.colors.blue.version.semver, green: c.colors.green.version.semver },
+                upstreams: { blue: targets("blue", c.app.replicas), green: targets("green", c.app.replicas) },
+                header: c.canary.header,
+                cookie: c.canary.cookie,
+                sticky: c.canary.sticky,
+                maintenanceMessage: c.router.maintenance.enabled ? c.router.maintenance.message : undefined,
+                statusPath: c.router.statusPath,
+                runtime,
+            });
+            const verdict = nginxTest(dir, rendered.text);
+            if (!verdict.ok) {
+                throw new Error(`nginx -t refused:\n${verdict.output}`);
+            }
+        }), { numRuns: 40, seed: 7 });
+    });
+});
+
+describe("a live nginx routes as rendered", () => {
+    const servers: http.Server[] = [];
+    let nginx: LiveNginx | undefined;
+    let url = "";
+    let live: { dir: string; runtime: typeof runtime };
+    const up: Record<Color, UpstreamTarget[]> = { blue: [], green: [] };
+
+    beforeAll(async () => {
+        const port = await freePort();
+        live = tempRuntime(`127.0.0.1:${port}`);
+        url = `http://127.0.0.1:${port}`;
+        for (const c of COLORS) {
+            for (let i = 0; i < 2; i++) {
+                const address = c === "blue" ? "127.0.0.2" : "127.0.0.3";
+                const p = await freePort(address);
+                servers.push(await backend(address, p, `${c}-${i + 1}`));
+                up[c].push({ name: `${c}-${i + 1}`, address, port: p });
+            }
+        }
+    });
+    afterAll(async () => {
+        nginx?.stop();
+        await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    });
+
+    const liveSpec = (patch: Partial<RouterSpec>): RouterSpec => spec({ upstreams: up, runtime: live.runtime, ...patch });
+
+    async function shares(n: number, headers: Record<string, string> = {}): Promise<Record<Color, number>> {
+        const count: Record<Color, number> = { blue: 0, green: 0 };
+        for (let i = 0; i < n; i++) {
+            const r = await get(`${url}/`, headers);
+            expect(r.status).toBe(200);
+            const color = r.body.split("-")[0] as Color;
+            expect(r.headers["x-switchyard-upstream-color"]).toBe(color);
+            count[color]++;
+        }
+        return count;
+    }
+
+    test("weights give exact shares; header and cookie force; status reports the sha; maintenance answers 503", async () => {
+        const first = renderRouterConfig(liveSpec({ canaryPermille: 100, header: { name: "X-Canary", value: "yes" }, cookie: { name: "sy_canary" } }));
+        nginx = new LiveNginx(live.dir, first.text);
+        await new Promise((r) => setTimeout(r, 200));
+
+        expect(await shares(1000)).toEqual({ blue: 900, green: 100 });
+        expect(await shares(50, { "X-Canary": "yes" })).toEqual({ blue: 0, green: 50 });
+        expect(await shares(50, { "X-Canary": "no" })).toEqual({ blue: 45, green: 5 });
+        expect(await shares(30, { Cookie: "sy_canary=always" })).toEqual({ blue: 0, green: 30 });
+        expect(await shares(30, { Cookie: "sy_canary=never" })).toEqual({ blue: 30, green: 0 });
+        const status = JSON.parse((await get(`${url}/_switchyard/status`)).body);
+        expect(status).toEqual({
+            stack: "local", activeColor: "blue", weights: { blue: 90, green: 10 }, versions: { blue: "1.0.0", green: "1.1.0" },
+            upstreams: { blue: ["blue-1", "blue-2"], green: ["green-1", "green-2"] }, maintenance: false, configSha256: first.sha256,
+        });
+
+        // A flip: green takes everything, by graceful reload.
+        const flipped = renderRouterConfig(liveSpec({ activeColor: "green" }));
+        nginx.reload(flipped.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === flipped.sha256);
+        expect(await shares(200)).toEqual({ blue: 0, green: 200 });
+
+        const maint = renderRouterConfig(liveSpec({ maintenanceMessage: "back at 10:00" }));
+        nginx.reload(maint.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === maint.sha256);
+        const r = await get(`${url}/anything`);
+        expect(r.status).toBe(503);
+        expect(r.body).toBe("back at 10:00\n");
+        expect(r.headers["x-switchyard-maintenance"]).toBe("on");
+
+        // Every request is logged as a JSON line with the colour that served it.
+        const lines = fs.readFileSync(live.runtime.accessLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+        expect(lines.filter((l) => l.color === "green").length).toBeGreaterThanOrEqual(100 + 50 + 5 + 30 + 200);
+        expect(lines.every((l) => typeof l.status === "number" && typeof l.request_time === "number")).toBe(true);
+    }, 60000);
+
+    test("sticky: a client keeps its bucket; as the weight grows clients only move towards the canary", async () => {
+        const at = (permille: number) => renderRouterConfig(liveSpec({ canaryPermille: permille, sticky: { cookieName: "sy_bucket", maxAgeSeconds: 3600 } }));
+        const c10 = at(100);
+        nginx!.reload(c10.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === c10.sha256);
+
+        const clients: { cookie: string; color: string }[] = [];
+        for (let i = 0; i < 300; i++) {
+            const r = await get(`${url}/`);
+            const set = String(r.headers["set-cookie"] ?? "");
+            const m = /^sy_bucket=(\d{3});/.exec(set);
+            expect(m).not.toBeNull();
+            expect(set).toContain("Max-Age=3600; HttpOnly; SameSite=Lax");
+            clients.push({ cookie: `sy_bucket=${m![1]}`, color: r.body.split("-")[0] });
+            expect(r.body.startsWith(Number(m![1]) < 100 ? "green" : "blue")).toBe(true);
+        }
+        // Same cookie, same colour, no new cookie.
+        for (const c of clients.slice(0, 50)) {
+            const r = await get(`${url}/`, { Cookie: c.cookie });
+            expect(r.body.split("-")[0]).toBe(c.color);
+            expect(r.headers["set-cookie"]).toBeUndefined();
+        }
+        const c50 = at(500);
+        nginx!.reload(c50.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === c50.sha256);
+        for (const c of clients) {
+            const r = await get(`${url}/`, { Cookie: c.cookie });
+            const now = r.body.split("-")[0];
+            if (c.color === "green") {
+                expect(now).toBe("green");
+            }
+            expect(now).toBe(Number(c.cookie.slice(-3)) < 500 ? "green" : "blue");
+        }
+    }, 60000);
+});
+
+async function waitFor(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+        if (await check()) {
+            return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("timed out waiting for nginx to serve the new config");
+}

@@ -1,0 +1,200 @@
+import { baseConfig, Config, runProgram, RunResult, SECRET_SIG, UNKNOWN } from "./harness";
+
+const T = {
+    provider: "pulumi:providers:docker",
+    network: "docker:index/network:Network",
+    image: "docker:index/remoteImage:RemoteImage",
+    container: "docker:index/container:Container",
+    volume: "docker:index/volume:Volume",
+    command: "command:local:Command",
+    colorStack: "switchyard:app:ColorStack",
+    router: "switchyard:routing:RouterContainer",
+    routing: "switchyard:routing:CanaryRouter",
+    gate: "switchyard:release:HealthGate",
+    stamp: "switchyard:release:ReleaseStamp",
+    host: "switchyard:host:DockerHost",
+};
+
+function withConfig(patch: (c: Config) => void): Config {
+    const c = baseConfig();
+    patch(c);
+    return c;
+}
+
+function counts(r: RunResult): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const x of r.resources) {
+        out[x.type] = (out[x.type] ?? 0) + 1;
+    }
+    return out;
+}
+
+describe("the program under mocks", () => {
+    let r: RunResult;
+    beforeAll(async () => {
+        r = await runProgram(baseConfig());
+    });
+
+    test("registers exactly the expected resources per type", () => {
+        expect(counts(r)).toEqual({
+            [T.host]: 1,
+            [T.provider]: 1,
+            [T.network]: 1,
+            [T.router]: 1,
+            [T.image]: 3, // router + one per colour
+            [T.volume]: 1,
+            [T.container]: 5, // router + 2 replicas x 2 colours
+            [T.stamp]: 2,
+            [T.colorStack]: 2,
+            [T.gate]: 2,
+            [T.routing]: 1,
+            [T.command]: 5, // 2 release clocks, 2 gate checks, 1 routing apply
+        });
+    });
+
+    test("both colours run, with their own version, image tag and labels", () => {
+        for (const [color, version] of [["blue", "1.0.0"], ["green", "1.1.0"]] as const) {
+            for (const replica of [1, 2]) {
+                const c = r.one(T.container, `app-${color}-${replica}`);
+                expect(c.inputs.name).toBe(`local-app-${color}-${replica}`);
+                expect(c.inputs.labels).toEqual([
+                    { label: "switchyard.app", value: "app" },
+                    { label: "switchyard.color", value: color },
+                    { label: "switchyard.deployment-id", value: `local-${version}-20261124_101500` },
+                    { label: "switchyard.replica", value: String(replica) },
+                    { label: "switchyard.stack", value: "local" },
+                    { label: "switchyard.version", value: version },
+                ]);
+                expect(c.inputs.restart).toBe("unless-stopped");
+                expect(c.inputs.memory).toBe(256);
+                expect(c.inputs.cpus).toBe("0.5");
+                expect(c.inputs.wait).toBe(false);
+                expect(c.deleteBeforeReplace).toBe(true);
+                expect(c.inputs.healthcheck).toEqual({
+                    tests: ["CMD-SHELL", "curl -fsS -o /dev/null 'http://127.0.0.1:8080/health' || wget -q -O /dev/null 'http://127.0.0.1:8080/health' || exit 1"],
+                    interval: "5s", timeout: "3s", retries: 5, startPeriod: "5s",
+                });
+            }
+            expect(r.one(T.image, `app-${color}-image`).inputs).toEqual({ name: `switchyard/demo-app:${version}`, keepLocally: true });
+        }
+        expect(r.outputs.images).toEqual({ blue: "switchyard/demo-app:1.0.0", green: "switchyard/demo-app:1.1.0" });
+        expect(r.outputs.versions).toEqual({ blue: "1.0.0", green: "1.1.0" });
+    });
+
+    test("secret env reaches the containers only as a Pulumi secret", () => {
+        for (const c of r.byType(T.container).filter((x) => x.name.startsWith("app-"))) {
+            expect((c.rawInputs.envs as Record<string, unknown>)[SECRET_SIG]).toBe("1b47061264138c4ac30d75fd1eb44270");
+            expect(c.inputs.envs).toContain("DB_PASSWORD=hunter2-not-in-state");
+            expect(c.inputs.envs).toContain("LOG_LEVEL=info");
+        }
+        expect(JSON.stringify(r.outputs)).not.toContain("hunter2");
+        for (const x of r.resources.filter((y) => !y.name.startsWith("app-") || y.type !== T.container)) {
+            expect(JSON.stringify(x.inputs)).not.toContain("hunter2");
+        }
+    });
+
+    test("the gate runs before the router applies a config, and the router container waits for neither", () => {
+        const apply = r.one(T.command, "routing-apply");
+        const gateBlue = r.one(T.command, "gate-blue-check");
+        const gateGreen = r.one(T.command, "gate-green-check");
+        expect(apply.dependencies).toEqual(expect.arrayContaining([gateBlue.urn, gateGreen.urn]));
+        const routerContainer = r.one(T.container, "router-container");
+        expect(routerContainer.dependencies.some((d) => d.includes("gate") || d.includes("release"))).toBe(false);
+        expect(routerContainer.inputs.ports).toEqual([{ internal: 80, external: 18080, ip: "127.0.0.1", protocol: "tcp" }]);
+    });
+
+    test("every Docker resource uses the explicit provider, never the ambient default", () => {
+        const provider = r.byType(T.provider)[0];
+        expect(provider.inputs.host).toBe("unix:///var/run/docker.sock");
+        const docker = r.resources.filter((x) => x.type.startsWith("docker:"));
+        expect(docker.length).toBe(10);
+        for (const d of docker) {
+            expect(d.provider.startsWith(`${provider.urn}::`)).toBe(true);
+        }
+    });
+
+    test("outputs: active colour, weights, router URL, config sha, deployment id", () => {
+        expect(r.outputs.activeColor).toBe("blue");
+        expect(r.outputs.weights).toEqual({ blue: 100, green: 0 });
+        expect(r.outputs.routerUrl).toBe("http://127.0.0.1:18080");
+        expect(r.outputs.routerConfigSha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(r.outputs.deploymentId).toBe("local-1.1.0-20261124_101500");
+        expect(r.outputs.deploymentIds).toEqual({ blue: "local-1.0.0-20261124_101500", green: "local-1.1.0-20261124_101500" });
+    });
+});
+
+describe("routing changes never touch containers", () => {
+    const containerView = (r: RunResult) => r.byType("docker:index/container:Container")
+        .map((c) => ({ name: c.name, inputs: c.inputs }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+
+    test.each([
+        ["a flip", (c: Config) => { c.activeColor = "green"; }],
+        ["a canary weight", (c: Config) => { c.canary = { ...(c.canary as object), weight: 25.5 }; }],
+        ["maintenance mode", (c: Config) => { c.router = { ...(c.router as object), maintenance: { enabled: true, message: "back soon" } }; }],
+        ["sticky users", (c: Config) => { c.canary = { ...(c.canary as object), weight: 10, sticky: { enabled: true } }; }],
+    ])("%s leaves every container's name and inputs as they were; only the routing apply changes", async (_what, patch) => {
+        const before = await runProgram(baseConfig());
+        const after = await runProgram(withConfig(patch));
+        expect(containerView(after)).toEqual(containerView(before));
+        expect(after.resources.map((x) => `${x.type}/${x.name}`).sort()).toEqual(before.resources.map((x) => `${x.type}/${x.name}`).sort());
+        const applyBefore = before.one("command:local:Command", "routing-apply").inputs.environment as Record<string, string>;
+        const applyAfter = after.one("command:local:Command", "routing-apply").inputs.environment as Record<string, string>;
+        expect(applyAfter.SY_CONFIG_SHA256).not.toBe(applyBefore.SY_CONFIG_SHA256);
+        expect(after.outputs.routerConfigSha256).toBe(applyAfter.SY_CONFIG_SHA256);
+    });
+
+    test("a flip re-runs the gate of the colour that gains traffic", async () => {
+        const before = await runProgram(baseConfig());
+        const after = await runProgram(withConfig((c) => { c.activeColor = "green"; }));
+        const env = (r: RunResult, color: string) =>
+            JSON.parse((r.one("command:local:Command", `gate-${color}-check`).inputs.environment as Record<string, string>).SY_GATE);
+        expect(env(before, "green").trafficPermille).toBe(0);
+        expect(env(after, "green").trafficPermille).toBe(1000);
+        expect(env(after, "green").targets.map((t: { name: string }) => t.name)).toEqual(["local-app-green-1", "local-app-green-2"]);
+    });
+
+    test("a new version of one colour changes only that colour's containers and release clock", async () => {
+        const before = await runProgram(baseConfig());
+        const after = await runProgram(withConfig((c) => { c.colors = { blue: { version: "1.0.0" }, green: { version: "1.2.0" } }; }));
+        const view = (r: RunResult, color: string) => r.byType("docker:index/container:Container")
+            .filter((x) => x.name.startsWith(`app-${color}`)).map((x) => x.inputs);
+        expect(view(after, "blue")).toEqual(view(before, "blue"));
+        expect(view(after, "green")).not.toEqual(view(before, "green"));
+        expect(after.one("command:local:Command", "release-green-clock").inputs.triggers).toEqual(["1.2.0"]);
+        expect(after.one("command:local:Command", "release-blue-clock").inputs.triggers).toEqual(["1.0.0"]);
+    });
+});
+
+describe("preview (dry run)", () => {
+    test("registers the same graph; values only known after apply are unknown, config values are known", async () => {
+        const up = await runProgram(baseConfig());
+        const preview = await runProgram(baseConfig(), { dryRun: true });
+        expect(preview.resources.map((x) => `${x.type}/${x.name}`).sort()).toEqual(up.resources.map((x) => `${x.type}/${x.name}`).sort());
+        expect(preview.outputs.activeColor).toBe("blue");
+        expect(preview.outputs.versions).toEqual({ blue: "1.0.0", green: "1.1.0" });
+        expect(preview.outputs.routerUrl).toBe("http://127.0.0.1:18080");
+        // The mocks answer with state even in preview, so the sha is computed from mocked IPs.
+        expect(preview.outputs.routerConfigSha256 === UNKNOWN || /^[0-9a-f]{64}$/.test(String(preview.outputs.routerConfigSha256))).toBe(true);
+    });
+});
+
+describe("invalid config", () => {
+    test("fails before any resource is registered, listing every problem", async () => {
+        const bad = withConfig((c) => {
+            c.activeColor = "purple";
+            c.canary = { weight: 150 };
+            c.colors = { blue: { version: "latest" }, green: { version: "1.1.0" } };
+        });
+        let registered = -1;
+        await expect(runProgram(bad).then((r) => { registered = r.resources.length; })).rejects.toThrow(
+            /switchyard:activeColor: must be 'blue' or 'green' \(got "purple"\)[\s\S]*switchyard:colors\.blue\.version: 'latest' is a floating tag[\s\S]*switchyard:canary\.weight: must be from 0 to 100/);
+        expect(registered).toBe(-1);
+    });
+
+    test("a secret env set in plain text is refused, without echoing its value", async () => {
+        await expect(runProgram(baseConfig(), { secretKeys: [] })).rejects.toThrow(
+            /switchyard:secretEnv: is stored in plain text; secret env values must be Pulumi secrets/);
+        await expect(runProgram(baseConfig(), { secretKeys: [] })).rejects.not.toThrow(/hunter2/);
+    });
+});
