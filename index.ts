@@ -41,6 +41,7 @@ const colors = perColor((c) => new ColorStack(`app-${c}`, {
     image: cfg.colors[c].image,
     deploymentId: releases[c].deploymentId,
     app: cfg.app,
+    colorEnv: cfg.colors[c].env,
     secretEnv,
     networkName: host.networkName,
 }, onHost));

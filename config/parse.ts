@@ -12,7 +12,12 @@ export const SECRET_KEYS = ["secretEnv"] as const;
 export interface StackConfig {
     readonly stack: string;
     readonly activeColor: Color;
-    readonly colors: Readonly<Record<Color, { readonly version: ReleaseVersion; readonly image: string }>>;
+    readonly colors: Readonly<Record<Color, {
+        readonly version: ReleaseVersion;
+        readonly image: string;
+        /** Env for this colour only, over app.env (e.g. a feature flag on the canary). */
+        readonly env: Readonly<Record<string, string>>;
+    }>>;
     readonly canary: {
         /** Canary share in permille (weight 10.5% -> 105). */
         readonly permille: number;
@@ -150,8 +155,10 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
     }
     const c = parsed.data;
     for (const name of Object.keys(secretEnv)) {
-        if (name in c.app.env) {
-            errors.push(`${NAMESPACE}:app.env.${name}: also set in secretEnv; keep one (the secret). Fix: pulumi config rm --path 'app.env.${name}'`);
+        for (const [key, env] of [["app.env", c.app.env], ["colors.blue.env", c.colors.blue.env], ["colors.green.env", c.colors.green.env]] as const) {
+            if (name in env) {
+                errors.push(`${NAMESPACE}:${key}.${name}: also set in secretEnv; keep one (the secret). Fix: pulumi config rm --path '${key}.${name}'`);
+            }
         }
     }
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(stack)) {
@@ -169,8 +176,8 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
         return r.version;
     };
     const colors = {
-        blue: { version: version("blue"), image: "" },
-        green: { version: version("green"), image: "" },
+        blue: { version: version("blue"), image: "", env: c.colors.blue.env },
+        green: { version: version("green"), image: "", env: c.colors.green.env },
     };
     for (const col of ["blue", "green"] as const) {
         colors[col].image = `${c.app.image}:${imageTag(colors[col].version, c.app.tagPrefix)}`;

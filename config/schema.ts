@@ -60,6 +60,14 @@ const volume = z.strictObject({
     readOnly: bool().default(false),
 });
 
+const envMap = z.record(z.string().regex(envName, { error: "env names are [A-Za-z_][A-Za-z0-9_]*" }), z.string({ error: "env values must be strings" }));
+
+/** One colour's release: its version, and env that applies to this colour only (over app.env). */
+const colorRelease = z.strictObject({
+    version,
+    env: envMap.default({}),
+});
+
 export const appSchema = z.strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: "must be lowercase letters, digits and '-', starting with a letter, at most 31 characters" }).default("app"),
     image: z.string({ error: "must be an image repository such as registry.example.com/team/app" })
@@ -67,7 +75,7 @@ export const appSchema = z.strictObject({
     tagPrefix: z.string().regex(/^[A-Za-z0-9_.-]{0,20}$/, { error: "must be at most 20 of [A-Za-z0-9_.-] (e.g. 'v')" }).default(""),
     port: num(z.number().int({ error: "must be a whole port number" }).min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(8080),
     replicas: num(z.number().int({ error: "must be a whole number" }).min(1, { error: "must be at least 1 per colour" }).max(20, { error: "must be at most 20 per colour" })).default(2),
-    env: z.record(z.string().regex(envName, { error: "env names are [A-Za-z_][A-Za-z0-9_]*" }), z.string({ error: "env values must be strings" })).default({}),
+    env: envMap.default({}),
     healthcheck: healthcheck.prefault({}),
     resources: z.strictObject({
         cpus: num(z.number({ error: "must be a number of CPUs" }).gt(0, { error: "must be more than 0" }).max(64)).default(0.5),
@@ -79,8 +87,8 @@ export const appSchema = z.strictObject({
 export const schema = z.strictObject({
     activeColor: color,
     colors: z.strictObject({
-        blue: z.strictObject({ version }),
-        green: z.strictObject({ version }),
+        blue: colorRelease,
+        green: colorRelease,
     }, { error: "must set colors.blue.version and colors.green.version" }),
     canary: z.strictObject({
         weight: num(z.number({ error: "must be a number from 0 to 100" })

@@ -18,6 +18,8 @@ export interface ColorStackArgs {
     deploymentId: pulumi.Input<string>;
     /** App settings shared by both colours (validated config). */
     app: AppSettings;
+    /** Env for this colour only, over `app.env`. @default - none */
+    colorEnv?: Record<string, string>;
     /** Secret env vars; they stay secret in state and outputs. @default - none */
     secretEnv?: pulumi.Input<Record<string, string>>;
     /** Docker network both colours and the router join. */
@@ -55,7 +57,7 @@ export class ColorStack extends pulumi.ComponentResource {
         }, { parent: this });
         this.imageId = image.imageId;
 
-        const plainEnv = containerEnv(args.app.env, {
+        const plainEnv = containerEnv({ ...args.app.env, ...args.colorEnv }, {
             color: args.color,
             version: args.version.semver,
         });

@@ -36,7 +36,7 @@ describe("valid configs", () => {
         if (!r.ok) throw new Error(r.errors.join("\n"));
         const c = r.config;
         expect(c.activeColor).toBe("blue");
-        expect(c.colors.blue).toEqual({ version: { raw: "v1.4.2", semver: "1.4.2" }, image: "registry.example.com/team/app:1.4.2" });
+        expect(c.colors.blue).toEqual({ version: { raw: "v1.4.2", semver: "1.4.2" }, image: "registry.example.com/team/app:1.4.2", env: {} });
         expect(c.colors.green.image).toBe("registry.example.com/team/app:2.0.0-rc1");
         expect(c.canary).toEqual({ permille: 0, header: undefined, cookie: undefined, sticky: undefined });
         expect(c.app).toEqual({

@@ -167,12 +167,12 @@ describe("a live nginx routes as rendered", () => {
 
         // A flip: green takes everything, by graceful reload.
         const flipped = renderRouterConfig(liveSpec({ activeColor: "green" }));
-        nginx.reload(flipped.text);
+        await nginx.reload(flipped.text);
         await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === flipped.sha256);
         expect(await shares(200)).toEqual({ blue: 0, green: 200 });
 
         const maint = renderRouterConfig(liveSpec({ maintenanceMessage: "back at 10:00" }));
-        nginx.reload(maint.text);
+        await nginx.reload(maint.text);
         await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === maint.sha256);
         const r = await get(`${url}/anything`);
         expect(r.status).toBe(503);
@@ -188,7 +188,7 @@ describe("a live nginx routes as rendered", () => {
     test("sticky: a client keeps its bucket; as the weight grows clients only move towards the canary", async () => {
         const at = (permille: number) => renderRouterConfig(liveSpec({ canaryPermille: permille, sticky: { cookieName: "sy_bucket", maxAgeSeconds: 3600 } }));
         const c10 = at(100);
-        nginx!.reload(c10.text);
+        await nginx!.reload(c10.text);
         await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === c10.sha256);
 
         const clients: { cookie: string; color: string }[] = [];
@@ -208,7 +208,7 @@ describe("a live nginx routes as rendered", () => {
             expect(r.headers["set-cookie"]).toBeUndefined();
         }
         const c50 = at(500);
-        nginx!.reload(c50.text);
+        await nginx!.reload(c50.text);
         await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === c50.sha256);
         for (const c of clients) {
             const r = await get(`${url}/`, { Cookie: c.cookie });

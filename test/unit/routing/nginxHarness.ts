@@ -64,9 +64,25 @@ export class LiveNginx {
         fs.writeFileSync(this.file, text);
         execFileSync(requireNginx(), ["-p", dir, "-e", path.join(dir, "startup-error.log"), "-c", this.file]);
     }
-    reload(text: string): void {
+    /** Graceful reload; resolves once every worker that ran the old config has exited. */
+    async reload(text: string): Promise<void> {
+        const old = this.workers();
         fs.writeFileSync(this.file, text);
         execFileSync(requireNginx(), ["-p", this.dir, "-e", path.join(this.dir, "startup-error.log"), "-c", this.file, "-s", "reload"]);
+        const until = Date.now() + 10_000;
+        while (Date.now() < until) {
+            const now = this.workers();
+            if (now.length > 0 && !now.some((p) => old.includes(p))) {
+                return;
+            }
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error("nginx reload: old workers still running after 10 s");
+    }
+    private workers(): string[] {
+        const master = fs.readFileSync(path.join(this.dir, "nginx.pid"), "utf8").trim();
+        const r = spawnSync("ps", ["-o", "pid=", "--ppid", master], { encoding: "utf8" });
+        return r.stdout.split("\n").map((x) => x.trim()).filter(Boolean);
     }
     stop(): void {
         spawnSync(requireNginx(), ["-p", this.dir, "-e", path.join(this.dir, "startup-error.log"), "-c", this.file, "-s", "stop"]);
@@ -92,11 +108,14 @@ export interface Reply {
     headers: http.IncomingHttpHeaders;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-
+/**
+ * One connection per request: these tests check routing, not keep-alive across reloads (a single
+ * nginx closes idle keep-alive connections on reload; the router image's front nginx is what
+ * keeps clients whole, proven by the engine tests).
+ */
 export function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
     return new Promise((resolve, reject) => {
-        http.get(url, { headers, agent }, (res) => {
+        http.get(url, { headers, agent: false }, (res) => {
             let body = "";
             res.setEncoding("utf8");
             res.on("data", (c) => (body += c));

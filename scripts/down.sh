@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Tears the local stack down (containers, network, router); the stack's history stays in
+# .switchyard/state. `scripts/down.sh --stack S` for another stack.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SY_ROOT"
+STACK=local
+[ "${1:-}" = "--stack" ] && STACK=${2:?--stack needs a name}
+sy_local_env
+pulumi destroy --stack "$STACK" --yes --non-interactive --suppress-progress
+sy_log "stack $STACK destroyed"

@@ -1,0 +1,23 @@
+# Shared by switchyard's scripts: step logging with elapsed time, and the local-stack environment.
+# shellcheck shell=bash
+SY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SY_T0=${SY_T0:-$(date +%s.%N)}
+export SY_T0
+SY_CACHE=${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}
+
+sy_elapsed() { awk -v a="$SY_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%6.1fs", b - a }'; }
+sy_log() { echo "[switchyard $(sy_elapsed)] $*"; }
+sy_die() { echo "[switchyard $(sy_elapsed)] ERROR: $*" >&2; exit 1; }
+
+# The local stack: a file backend inside the working tree (git-ignored), a local-only passphrase,
+# no update checks, no plugin downloads. Users with their own backend set PULUMI_BACKEND_URL.
+sy_local_env() {
+    # shellcheck disable=SC1091
+    [ -f "$SY_CACHE/toolchain/env.sh" ] && . "$SY_CACHE/toolchain/env.sh"
+    mkdir -p "$SY_ROOT/.switchyard/state"
+    export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$SY_ROOT/.switchyard/state}
+    # Documented local-only passphrase: it protects nothing but the local stack's test secrets.
+    export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-switchyard-local-only}
+    export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+    export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# All of switchyard's tests, from a fresh clone: `npm test` runs this.
+#   1. setup (scripts/setup.sh: packages, Docker engine, npm ci, Pulumi toolchain, local images)
+#   2. unit tier: pure functions, Pulumi mocks, policies, and real nginx/promtool/PostgreSQL/S3 servers
+#   3. engine tier: the real Pulumi CLI against the local Docker engine (serial)
+# Ends with one line "tests: N passed, N failed[, N skipped]" over both tiers; exits non-zero on any
+# failure. SWITCHYARD_TEST_TIERS=unit (or engine) runs one tier.
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SY_ROOT"
+
+bash scripts/setup.sh || sy_die "setup failed: no test ran"
+sy_local_env
+mkdir -p .switchyard/results
+rm -f .switchyard/results/*.json
+
+TIERS=${SWITCHYARD_TEST_TIERS:-unit engine}
+status=0
+for tier in $TIERS; do
+    sy_log "tests: $tier tier"
+    args=(--selectProjects "$tier" --json --outputFile ".switchyard/results/$tier.json")
+    [ "$tier" = engine ] && args+=(--runInBand)
+    [ "$tier" = unit ] && args+=(--maxWorkers 2)
+    npx jest "${args[@]}" || status=1
+    [ -s ".switchyard/results/$tier.json" ] || { sy_log "tests: $tier tier produced no results"; status=1; }
+done
+
+node -e '
+const fs = require("fs");
+let p = 0, f = 0, s = 0, suitesFailed = 0;
+for (const file of fs.readdirSync(".switchyard/results")) {
+    const r = JSON.parse(fs.readFileSync(".switchyard/results/" + file, "utf8"));
+    p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + r.numTodoTests;
+    suitesFailed += r.numRuntimeErrorTestSuites;
+    console.log(`${file.replace(".json", "")}: ${r.numPassedTests} passed, ${r.numFailedTests} failed in ${r.numTotalTestSuites} suites (${r.numRuntimeErrorTestSuites} could not run)`);
+}
+console.log(`tests: ${p} passed, ${f + suitesFailed} failed` + (s ? `, ${s} skipped` : ""));
+'
+sy_log "tests: done (exit $status)"
+exit $status

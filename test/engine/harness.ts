@@ -1,0 +1,286 @@
+/**
+ * Real-engine harness: the real `pulumi` CLI (scripts/toolchain.sh puts it on PATH), the real
+ * plugins and the local Docker engine. Tests use their own stack (`e2e`, config file
+ * Pulumi.e2e.yaml, git-ignored) so a developer's `local` stack is never touched.
+ */
+import autocannon from "autocannon";
+import { execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const STACK = process.env.SWITCHYARD_E2E_STACK ?? "e2e";
+export const PORT = Number(process.env.SWITCHYARD_E2E_PORT ?? 18180);
+export const ROUTER_URL = `http://127.0.0.1:${PORT}`;
+const CONFIG_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
+
+export interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
+
+function requireToolchain(): void {
+    if (!process.env.PULUMI_BACKEND_URL) {
+        throw new Error("engine tests run through `npm test` (scripts/test.sh), which sets up the toolchain and the backend");
+    }
+}
+
+/** Runs a command; never throws for a non-zero exit (the caller asserts on it). */
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
+    const t0 = Date.now();
+    return new Promise((resolve) => {
+        const child = execFile(cmd, args, {
+            cwd: ROOT,
+            env: { ...process.env, ...opts.env },
+            timeout: opts.timeoutMs ?? 600_000,
+            maxBuffer: 64 * 1024 * 1024,
+        }, (err, stdout, stderr) => {
+            const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+            resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - t0 });
+        });
+        if (opts.input !== undefined) {
+            child.stdin?.end(opts.input);
+        }
+    });
+}
+
+export function pulumi(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+    requireToolchain();
+    return run("pulumi", [...args, "--stack", STACK, "--non-interactive"], opts);
+}
+
+/** `pulumi up`; throws with the CLI's output when it fails. */
+export async function up(extra: string[] = []): Promise<Run> {
+    const r = await pulumi(["up", "--yes", "--skip-preview", "--suppress-progress", ...extra]);
+    if (r.code !== 0) {
+        throw new Error(`pulumi up failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    }
+    return r;
+}
+
+/** `pulumi preview --expect-no-changes`: resolves to the run (code 0 = no changes). */
+export function previewNoChanges(extra: string[] = []): Promise<Run> {
+    return pulumi(["preview", "--expect-no-changes", "--suppress-progress", ...extra]);
+}
+
+export async function configSet(key: string, value: string, opts: { secret?: boolean; path?: boolean } = {}): Promise<void> {
+    const args = ["config", "set", ...(opts.path ? ["--path"] : []), ...(opts.secret ? ["--secret"] : []), key, value];
+    const r = await pulumi(args);
+    if (r.code !== 0) {
+        throw new Error(`pulumi config set ${key} failed: ${r.stderr}`);
+    }
+}
+
+export async function outputs(): Promise<Record<string, unknown>> {
+    const r = await pulumi(["stack", "output", "--json", "--show-secrets"]);
+    if (r.code !== 0) {
+        throw new Error(`pulumi stack output failed: ${r.stderr}`);
+    }
+    return JSON.parse(r.stdout);
+}
+
+/** The e2e stack's starting config: the local stack's, on its own port, with fast gates. */
+export function baseConfig(): Record<string, unknown> {
+    return {
+        "switchyard:activeColor": "blue",
+        "switchyard:colors": { blue: { version: "1.0.0" }, green: { version: "1.1.0" } },
+        "switchyard:app": {
+            image: "switchyard/demo-app", port: 8080, replicas: 2,
+            resources: { cpus: 0.5, memoryMb: 128 },
+            healthcheck: { intervalSeconds: 2, timeoutSeconds: 2, retries: 5, startPeriodSeconds: 1 },
+        },
+        "switchyard:router": { image: "switchyard/router:local", port: PORT, bindAddress: "127.0.0.1" },
+        "switchyard:gates": { healthPaths: ["/health", "/health/ready"], smokePaths: ["/"], retries: 20, intervalSeconds: 0.5, timeoutSeconds: 2 },
+        "switchyard:canary": { weight: 0, header: { name: "X-Switchyard-Canary", value: "always" }, cookie: { name: "switchyard_canary" } },
+    };
+}
+
+/**
+ * Destroys whatever the e2e stack holds, writes its config file (JSON is YAML) and creates it
+ * again: every scenario starts from a known state.
+ */
+export async function freshStack(config: Record<string, unknown> = baseConfig()): Promise<void> {
+    requireToolchain();
+    const exists = (await run("pulumi", ["stack", "ls", "--json"])).stdout.includes(`"name": "${STACK}"`);
+    if (exists) {
+        await pulumi(["cancel", "--yes"]);
+        const d = await pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress", "--continue-on-error"]);
+        if (d.code !== 0) {
+            throw new Error(`could not destroy the ${STACK} stack:\n${d.stdout}\n${d.stderr}`);
+        }
+        await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"]);
+    }
+    // Leftovers of an interrupted earlier run (containers are named after the stack).
+    const left = await run("docker", ["ps", "-aq", "--filter", `label=switchyard.stack=${STACK}`]);
+    const ids = left.stdout.split("\n").filter(Boolean);
+    if (ids.length > 0) {
+        await run("docker", ["rm", "-f", ...ids]);
+    }
+    fs.writeFileSync(CONFIG_FILE, `${JSON.stringify({ config }, null, 2)}\n`);
+    const init = await run("pulumi", ["stack", "init", STACK, "--non-interactive"]);
+    if (init.code !== 0) {
+        throw new Error(`pulumi stack init ${STACK} failed: ${init.stderr}`);
+    }
+}
+
+export function removeStackFile(): void {
+    fs.rmSync(CONFIG_FILE, { force: true });
+}
+
+export interface Reply {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+}
+
+export function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(url, { headers, agent: false, timeout: 10_000 }, (res) => {
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        });
+        req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+        req.on("error", reject);
+    });
+}
+
+export async function routerStatus(): Promise<{ activeColor: string; weights: Record<string, number>; versions: Record<string, string>; configSha256: string }> {
+    const r = await get(`${ROUTER_URL}/_switchyard/status`);
+    if (r.status !== 200) {
+        throw new Error(`router status answered ${r.status}: ${r.body}`);
+    }
+    return JSON.parse(r.body);
+}
+
+/** Counts which colour served `n` requests (from the app's own X-Switchyard-Color header). */
+export async function colorCounts(n: number, headers: Record<string, string> = {}, concurrency = 20): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    let next = 0;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const one = () => new Promise<void>((resolve, reject) => {
+        http.get(`${ROUTER_URL}/`, { headers, agent }, (res) => {
+            res.resume();
+            res.on("end", () => {
+                const c = res.statusCode === 200 ? String(res.headers["x-switchyard-color"]) : `status-${res.statusCode}`;
+                counts[c] = (counts[c] ?? 0) + 1;
+                resolve();
+            });
+        }).on("error", reject);
+    });
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < n) {
+            next++;
+            await one();
+        }
+    }));
+    agent.destroy();
+    return counts;
+}
+
+export interface LoadResult {
+    requests: number;
+    non2xx: number;
+    errors: number;
+    timeouts: number;
+    byColor: Record<string, number>;
+    durationSeconds: number;
+}
+
+/**
+ * A keep-alive load (autocannon) mixing GET and POST at `rate` requests/s until `until` resolves
+ * and at least `minRequests` were sent. Counts answers per colour from X-Switchyard-Color.
+ */
+export function load(opts: { rate: number; connections: number; minRequests: number; until: Promise<unknown> }): Promise<LoadResult> {
+    const byColor: Record<string, number> = {};
+    return new Promise((resolve, reject) => {
+        let finishedWork = false;
+        let enough = false;
+        const instance = autocannon({
+            url: ROUTER_URL,
+            connections: opts.connections,
+            overallRate: opts.rate,
+            duration: 3600,
+            timeout: 10,
+            requests: [
+                { method: "GET", path: "/" },
+                { method: "POST", path: "/", headers: { "content-type": "application/json" }, body: JSON.stringify({ order: 42, items: ["a", "b"] }) },
+            ],
+            // Count which colour answered, from the app's JSON body.
+            setupClient: (client: { on(event: "body", cb: (body: Buffer) => void): void }) => {
+                client.on("body", (body: Buffer) => {
+                    const m = /"color":"(\w+)"/.exec(body.toString("utf8"));
+                    const c = m ? m[1] : "other";
+                    byColor[c] = (byColor[c] ?? 0) + 1;
+                });
+            },
+        } as autocannon.Options, (err, result) => {
+            if (err) {
+                reject(err);
+                return;
+            }
+            resolve({
+                requests: result.requests.total,
+                non2xx: result.non2xx,
+                errors: result.errors,
+                timeouts: result.timeouts,
+                byColor,
+                durationSeconds: result.duration,
+            });
+        });
+        let total = 0;
+        instance.on("response", () => {
+            total++;
+            if (total >= opts.minRequests) {
+                enough = true;
+                if (finishedWork) {
+                    instance.stop();
+                }
+            }
+        });
+        opts.until.then(() => {
+            finishedWork = true;
+            if (enough) {
+                instance.stop();
+            }
+        }, () => {
+            finishedWork = true;
+            instance.stop();
+        });
+    });
+}
+
+/** Waits until `check` passes or `ms` elapse. */
+export async function eventually(check: () => Promise<boolean>, ms = 30_000, what = "condition"): Promise<void> {
+    const until = Date.now() + ms;
+    let last: unknown;
+    while (Date.now() < until) {
+        try {
+            if (await check()) {
+                return;
+            }
+        } catch (e) {
+            last = e;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/** Spawns `pulumi up` in the background, for interruption scenarios. */
+export function spawnUp(): ReturnType<typeof spawn> {
+    return spawn("pulumi", ["up", "--yes", "--skip-preview", "--suppress-progress", "--stack", STACK, "--non-interactive"], {
+        cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"],
+    });
+}
+
+/** A line of figures for the report (collected into .switchyard/results/engine-figures.jsonl). */
+export function report(scenario: string, figures: Record<string, unknown>): void {
+    fs.mkdirSync(path.join(ROOT, ".switchyard/results"), { recursive: true });
+    fs.appendFileSync(path.join(ROOT, ".switchyard/results/engine-figures.jsonl"), `${JSON.stringify({ scenario, ...figures })}\n`);
+    process.stdout.write(`[figures] ${scenario}: ${JSON.stringify(figures)}\n`);
+}

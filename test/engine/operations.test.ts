@@ -1,0 +1,149 @@
+/**
+ * Real engine, operations (issue 3, scenarios 6-9): drift, interrupted updates, concurrent updates,
+ * the audit record.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import {
+    colorCounts, configSet, eventually, freshStack, get, load, outputs, previewNoChanges, pulumi, report, ROOT,
+    ROUTER_URL, routerStatus, run, spawnUp, STACK, up,
+} from "./harness";
+
+jest.setTimeout(30 * 60_000);
+
+const sy = (cmd: string) => run(process.execPath, [path.join(ROOT, "scripts/sy.js"), cmd, "--stack", STACK]);
+
+describe("6. drift: detected, named, healed by pulumi up", () => {
+    beforeAll(async () => {
+        await freshStack();
+        await up();
+    });
+
+    test("a clean stack has no drift", async () => {
+        const r = await sy("drift");
+        expect(r.stdout).toContain(`switchyard drift check, stack ${STACK}: no drift`);
+        expect(r.code).toBe(0);
+    });
+
+    test.each([
+        ["a stopped app container", ["stop", "e2e-app-green-2"], /refresh: .*app-green-2|container e2e-app-green-2: not running/],
+        ["a removed app container", ["rm", "-f", "e2e-app-blue-1"], /refresh: .*app-blue-1|container e2e-app-blue-1: not found on the host/],
+    ])("%s: the drift command exits 1 naming it; pulumi up heals; the drift command is clean again", async (what, dockerArgs, message) => {
+        expect((await run("docker", dockerArgs)).code).toBe(0);
+        const found = await sy("drift");
+        expect(found.code).toBe(1);
+        expect(found.stdout).toMatch(message);
+        report(`6-drift-${what.replace(/ /g, "-")}`, { detected: found.stdout.split("\n").filter((l) => l.startsWith("  - ")) });
+        await up();
+        const clean = await sy("drift");
+        expect(clean.stdout).toContain("no drift");
+        expect(clean.code).toBe(0);
+        expect((await get(`${ROUTER_URL}/`)).status).toBe(200);
+    });
+
+    test("a hand edit of the router's nginx config: named by the drift command, restored by pulumi up", async () => {
+        const o = await outputs();
+        const router = String(o.routerContainer);
+        const edit = await run("docker", ["exec", router, "sh", "-c",
+            "sed -i 's/keepalive_timeout 65s;/keepalive_timeout 5s;/' /etc/switchyard/router/inner.conf && nginx -c /etc/switchyard/router/inner.conf -s reload"]);
+        expect(edit.code).toBe(0);
+        const found = await sy("drift");
+        expect(found.code).toBe(1);
+        expect(found.stdout).toMatch(/router e2e-router: routing config file was edited by hand/);
+        expect(found.stdout).toContain("marked the routing apply step for re-apply");
+        await up();
+        const clean = await sy("drift");
+        expect(clean.code).toBe(0);
+        expect((await routerStatus()).configSha256).toBe(o.routerConfigSha256);
+    });
+});
+
+describe("7. an interrupted pulumi up", () => {
+    test.each([["SIGINT"], ["SIGKILL"]] as const)("%s in the middle of a release: the router serves throughout; the documented recovery brings the stack back",
+        async (signal) => {
+            await freshStack();
+            await up();
+            await configSet("colors.green.version", signal === "SIGINT" ? "1.2.0" : "1.2.1", { path: true });
+            const child = spawnUp();
+            let output = "";
+            child.stdout?.on("data", (d) => (output += d));
+            child.stderr?.on("data", (d) => (output += d));
+            const interrupted = (async () => {
+                // Interrupt while the idle colour's containers are being replaced.
+                await eventually(async () => /app-green-\d.*(deleting|creating|replacing)/i.test(output) || /deleting|creating/.test(output), 120_000, "the release to start");
+                child.kill(signal);
+                await new Promise((r) => child.once("exit", r));
+            })();
+            const during = await load({ rate: 300, connections: 8, minRequests: 3_000, until: interrupted });
+            expect(during.errors).toBe(0);
+            expect(during.non2xx).toBe(0);
+
+            const recover = await sy("recover");
+            expect(recover.code).toBe(0);
+            expect(recover.stdout).toContain("refreshed state from the host and cleared pending operations");
+            await up();
+            expect((await previewNoChanges()).code).toBe(0);
+            expect((await routerStatus()).versions.green).toBe(signal === "SIGINT" ? "1.2.0" : "1.2.1");
+            report(`7-interrupt-${signal}`, { ...during, recovery: recover.stdout.trim().split("\n") });
+        });
+});
+
+describe("8. two pulumi up at once", () => {
+    test("one is refused by the stack lock; nothing breaks", async () => {
+        await freshStack();
+        await up();
+        await configSet("canary.weight", "20", { path: true });
+        const [a, b] = await Promise.all([
+            pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]),
+            new Promise((r) => setTimeout(r, 300)).then(() => pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"])),
+        ]);
+        const refused = [a, b].filter((r) => r.code !== 0);
+        const passed = [a, b].filter((r) => r.code === 0);
+        report("8-concurrent-up", { exits: [a.code, b.code] });
+        expect(passed).toHaveLength(1);
+        expect(refused).toHaveLength(1);
+        expect(refused[0].stdout + refused[0].stderr).toMatch(/currently locked|locked by/i);
+        expect((await previewNoChanges()).code).toBe(0);
+        expect((await routerStatus()).weights).toEqual({ blue: 80, green: 20 });
+        expect(Object.keys(await colorCounts(100)).sort()).toEqual(["blue", "green"]);
+    });
+});
+
+describe("9. the audit record", () => {
+    test("pulumi stack export names colours, versions, weights, deployment id, and holds no plaintext secret", async () => {
+        await freshStack();
+        const secret = `pw-${Date.now()}-do-not-leak`;
+        await configSet("secretEnv.DB_PASSWORD", secret, { secret: true, path: true });
+        await configSet("canary.weight", "12.5", { path: true });
+        const r = await up();
+        expect(r.stdout + r.stderr).not.toContain(secret);
+        const exported = await pulumi(["stack", "export"]);
+        expect(exported.code).toBe(0);
+        const state = JSON.parse(exported.stdout);
+        const stackOutputs = state.deployment.resources.find((x: { type: string }) => x.type === "pulumi:pulumi:Stack").outputs;
+        expect(stackOutputs).toMatchObject({
+            activeColor: "blue",
+            versions: { blue: "1.0.0", green: "1.1.0" },
+            weights: { blue: 87.5, green: 12.5 },
+        });
+        expect(stackOutputs.deploymentId).toMatch(/^e2e-1\.1\.0-\d{8}_\d{6}$/);
+        expect(exported.stdout).not.toContain(secret);
+        // The secret is in the containers, encrypted in state, and really reaches the app.
+        const inspect = await run("docker", ["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", "e2e-app-blue-1"]);
+        expect(inspect.stdout).toContain(`DB_PASSWORD=${secret}`);
+        for (const res of state.deployment.resources.filter((x: { type: string }) => x.type === "command:local:Command")) {
+            expect(JSON.stringify(res)).not.toContain(secret);
+        }
+        const stateFiles = findFiles(path.join(ROOT, ".switchyard/state"));
+        for (const f of stateFiles) {
+            expect(fs.readFileSync(f, "utf8")).not.toContain(secret);
+        }
+        report("9-audit", { stateFiles: stateFiles.length, exportBytes: exported.stdout.length });
+    });
+});
+
+function findFiles(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? findFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+}
