@@ -10,6 +10,11 @@ set -uo pipefail
 cd "$SY_ROOT"
 
 bash scripts/setup.sh || sy_die "setup failed: no test ran"
+# Test-only: an S3-compatible server for the snapshot upload tests.
+if ! command -v moto_server >/dev/null 2>&1; then
+    sy_log "tests: installing moto (S3-compatible test server) from PyPI"
+    python3 -m pip install --quiet 'moto[server]==5.2.1' || sy_die "could not install moto[server] from PyPI"
+fi
 sy_local_env
 mkdir -p .switchyard/results
 rm -f .switchyard/results/*.json

@@ -16,17 +16,16 @@ command -v pulumi >/dev/null || sy_die "pulumi is not on PATH after setup"
 sy_log "stack $STACK: select (or create)"
 pulumi stack select "$STACK" --create --non-interactive >/dev/null
 
-sy_log "stack $STACK: checking for changes"
-if pulumi preview --stack "$STACK" --expect-no-changes --non-interactive --suppress-progress >/tmp/switchyard-preview.log 2>&1; then
-    sy_log "stack $STACK is up to date: nothing to change."
+sy_log "stack $STACK: pulumi up"
+log=$(mktemp)
+pulumi up --stack "$STACK" --yes --non-interactive --suppress-progress 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || sy_die "pulumi up failed (output above)"
+# The summary lists only "N unchanged" when there was nothing to do.
+if awk '/^Resources:/{f=1;next} f&&NF' "$log" | grep -qvE '^[[:space:]]*[0-9]+ unchanged$|^Duration'; then
+    sy_log "stack $STACK: changes applied"
 else
-    if grep -q "error: no changes were expected but changes were proposed" /tmp/switchyard-preview.log; then
-        sy_log "stack $STACK: changes to apply"
-    else
-        cat /tmp/switchyard-preview.log >&2
-        sy_die "pulumi preview failed (output above)"
-    fi
-    pulumi up --stack "$STACK" --yes --non-interactive --suppress-progress --skip-preview
+    sy_log "stack $STACK is up to date: nothing changed."
 fi
+rm -f "$log"
 sy_log "router: $(pulumi stack output routerUrl --stack "$STACK")   status: $(pulumi stack output routerStatusUrl --stack "$STACK")"
 sy_log "active colour: $(pulumi stack output activeColor --stack "$STACK"), deployment: $(pulumi stack output deploymentId --stack "$STACK")"
