@@ -167,6 +167,8 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
     line("# the drift check compares this file's sha with the sha in Pulumi state.");
     line(`# stack=${spec.stack} active=${active} ${COLORS.map((c) => `${c}=${percent(shares[c]).toFixed(1)}%`).join(" ")}`);
     line(`worker_processes ${rt.workerProcesses};`);
+    // Old workers finish long requests after a reload, but not forever (the front waits 60 s too).
+    line("worker_shutdown_timeout 60s;");
     line(`pid ${rt.pidFile};`);
     line(`error_log ${rt.errorLog} warn;`);
     line("events { worker_connections 4096; }");

@@ -1,6 +1,6 @@
 /**
  * `node scripts/sy.js drift [--stack S]`: is the host what Pulumi state says it is?
- *  1. `pulumi preview --refresh --expect-no-changes`: the providers read every resource back
+ *  1. `pulumi preview --refresh` (JSON): the providers read every resource back
  *     (a removed or stopped app container, a missing network or volume) and nothing may change;
  *  2. live checks of what refresh cannot see: the routing config the router holds and serves
  *     (its sha against `routerConfigSha256` in state), and each app container's labels and image.
@@ -86,12 +86,29 @@ export function routerDrift(router: string, expectedSha: string, fileText: strin
     return out;
 }
 
-/** The resource lines of a `pulumi preview --diff` that plan a change. */
-export function plannedChanges(previewOutput: string): string[] {
-    return previewOutput.split("\n")
-        .map((l) => l.replace(/\u001b\[[0-9;]*m/g, ""))
-        .filter((l) => /^\s*(\+-|-\+|\+|-|~|<=|>)\s+\S+:\S+/.test(l) || /^\s*[+~-]+\s+(docker|command|random|switchyard):/.test(l))
-        .map((l) => l.trim());
+export interface PreviewStep {
+    op: string;
+    urn: string;
+    diffReasons?: string[];
+}
+
+/** What a refresh preview plans to change, one line per step (`pulumi preview --json` steps). */
+export function plannedChanges(steps: PreviewStep[]): string[] {
+    const verbs: Record<string, string> = {
+        create: "missing on the host: would be created",
+        delete: "would be deleted",
+        update: "would be updated",
+        replace: "would be replaced",
+        "create-replacement": "would be replaced",
+    };
+    return steps
+        .filter((st) => verbs[st.op] !== undefined)
+        .map((st) => {
+            const parts = st.urn.split("::");
+            const type = (parts[2] ?? "").split("$").pop();
+            const why = st.diffReasons && st.diffReasons.length > 0 ? ` (${st.diffReasons.join(", ")})` : "";
+            return `${parts[3] ?? st.urn} [${type}]: ${verbs[st.op]}${why}`;
+        });
 }
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { code: number; out: string; err: string } {
@@ -110,15 +127,15 @@ export async function main(args: string[]): Promise<number> {
     const name = stack ?? sh("pulumi", ["stack", "--show-name"]).out.trim();
     const drift: string[] = [];
 
-    const preview = sh("pulumi", ["preview", "--refresh", "--expect-no-changes", "--diff", "--non-interactive", "--suppress-progress", ...sArgs]);
-    if (preview.code !== 0) {
-        const changes = plannedChanges(preview.out);
-        if (changes.length === 0) {
-            process.stderr.write(preview.out + preview.err);
-            throw new Error("pulumi preview --refresh failed (output above)");
-        }
-        drift.push(...changes.map((c) => `refresh: ${c}`));
+    const preview = sh("pulumi", ["preview", "--refresh", "--json", "--non-interactive", ...sArgs]);
+    let steps: PreviewStep[];
+    try {
+        steps = JSON.parse(preview.out).steps ?? [];
+    } catch {
+        process.stderr.write(preview.out + preview.err);
+        throw new Error("pulumi preview --refresh failed (output above)");
     }
+    drift.push(...plannedChanges(steps).map((c) => `refresh: ${c}`));
 
     const exported = sh("pulumi", ["stack", "export", ...sArgs]);
     if (exported.code !== 0) {

@@ -183,28 +183,30 @@ export async function colorCounts(n: number, headers: Record<string, string> = {
 }
 
 export interface LoadResult {
+    /** Requests autocannon was asked to send (batches of a fixed amount). */
+    sent: number;
     requests: number;
     non2xx: number;
     errors: number;
     timeouts: number;
+    /**
+     * Sent but neither answered nor counted as an error: autocannon silently reconnects when a
+     * server closes a keep-alive connection with a request in flight, so this is where dropped
+     * requests show up.
+     */
+    lost: number;
     byColor: Record<string, number>;
     durationSeconds: number;
 }
 
-/**
- * A keep-alive load (autocannon) mixing GET and POST at `rate` requests/s until `until` resolves
- * and at least `minRequests` were sent. Counts answers per colour from X-Switchyard-Color.
- */
-export function load(opts: { rate: number; connections: number; minRequests: number; until: Promise<unknown> }): Promise<LoadResult> {
-    const byColor: Record<string, number> = {};
+/** One autocannon run of exactly `amount` requests. */
+function batch(amount: number, rate: number, connections: number, byColor: Record<string, number>): Promise<autocannon.Result> {
     return new Promise((resolve, reject) => {
-        let finishedWork = false;
-        let enough = false;
-        const instance = autocannon({
+        autocannon({
             url: ROUTER_URL,
-            connections: opts.connections,
-            overallRate: opts.rate,
-            duration: 3600,
+            connections,
+            overallRate: rate,
+            amount,
             timeout: 10,
             requests: [
                 { method: "GET", path: "/" },
@@ -218,40 +220,33 @@ export function load(opts: { rate: number; connections: number; minRequests: num
                     byColor[c] = (byColor[c] ?? 0) + 1;
                 });
             },
-        } as autocannon.Options, (err, result) => {
-            if (err) {
-                reject(err);
-                return;
-            }
-            resolve({
-                requests: result.requests.total,
-                non2xx: result.non2xx,
-                errors: result.errors,
-                timeouts: result.timeouts,
-                byColor,
-                durationSeconds: result.duration,
-            });
-        });
-        let total = 0;
-        instance.on("response", () => {
-            total++;
-            if (total >= opts.minRequests) {
-                enough = true;
-                if (finishedWork) {
-                    instance.stop();
-                }
-            }
-        });
-        opts.until.then(() => {
-            finishedWork = true;
-            if (enough) {
-                instance.stop();
-            }
-        }, () => {
-            finishedWork = true;
-            instance.stop();
-        });
+        } as autocannon.Options, (err, result) => (err ? reject(err) : resolve(result)));
     });
+}
+
+/**
+ * A keep-alive load (autocannon) mixing GET and POST at `rate` requests/s, in batches of a fixed
+ * amount (10 s each) until `until` settles and at least `minRequests` were sent. Fixed amounts make
+ * lost requests countable (sent - answered - errors).
+ */
+export async function load(opts: { rate: number; connections: number; minRequests: number; until: Promise<unknown> }): Promise<LoadResult> {
+    const byColor: Record<string, number> = {};
+    let done = false;
+    opts.until.then(() => (done = true), () => (done = true));
+    const total: LoadResult = { sent: 0, requests: 0, non2xx: 0, errors: 0, timeouts: 0, lost: 0, byColor, durationSeconds: 0 };
+    const amount = opts.rate * 10;
+    while (!done || total.sent < opts.minRequests) {
+        const r = await batch(amount, opts.rate, opts.connections, byColor);
+        const answered = r["2xx"] + r.non2xx;
+        total.sent += amount;
+        total.requests += answered;
+        total.non2xx += r.non2xx;
+        total.errors += r.errors;
+        total.timeouts += r.timeouts;
+        total.lost += amount - answered - r.errors;
+        total.durationSeconds += r.duration;
+    }
+    return total;
 }
 
 /** Waits until `check` passes or `ms` elapse. */

@@ -68,6 +68,7 @@ describe("2. flips under load", () => {
         expect(result.requests).toBeGreaterThanOrEqual(20_000);
         expect(result.non2xx).toBe(0);
         expect(result.errors).toBe(0);
+        expect(result.lost).toBe(0);
         expect(result.timeouts).toBe(0);
         expect(result.byColor.blue).toBeGreaterThan(0);
         expect(result.byColor.green).toBeGreaterThan(0);
@@ -135,7 +136,8 @@ describe("4. a release that fails its health check never gets traffic", () => {
         await freshStack();
         await up();
         const before = await routerStatus();
-        await configSet("colors.green", JSON.stringify({ version: "1.2.0", env: { FAIL_HEALTH: "1" } }), { path: true });
+        await configSet("colors.green.version", "1.2.0", { path: true });
+        await configSet("colors.green.env.FAIL_HEALTH", "1", { path: true });
         await configSet("canary.weight", "10", { path: true });
         let failed!: Awaited<ReturnType<typeof pulumi>>;
         const attempt = (async () => {
@@ -150,10 +152,13 @@ describe("4. a release that fails its health check never gets traffic", () => {
         expect(out).toMatch(/container e2e-app-green-1 \([\d.]+:8080\): health check GET \/health answered 503 on all 20 attempts/);
         expect(result.non2xx).toBe(0);
         expect(result.errors).toBe(0);
+        expect(result.lost).toBe(0);
         expect(result.byColor.green ?? 0).toBe(0);
         expect((await routerStatus()).configSha256).toBe(before.configSha256);
 
-        await configSet("colors.green", JSON.stringify({ version: "1.2.1" }), { path: true });
+        const rm = await pulumi(["config", "rm", "--path", "colors.green.env.FAIL_HEALTH"]);
+        expect(rm.code).toBe(0);
+        await configSet("colors.green.version", "1.2.1", { path: true });
         await up();
         const status = await routerStatus();
         expect(status.versions.green).toBe("1.2.1");
@@ -181,7 +186,9 @@ describe("5. releasing to the idle colour never disturbs the live one", () => {
         report("5-idle-release", { ...result, upSeconds });
         expect(result.non2xx).toBe(0);
         expect(result.errors).toBe(0);
+        expect(result.lost).toBe(0);
         expect(result.byColor).toEqual({ blue: result.requests });
+        expect(result.requests).toBe(result.sent);
         const liveAfter = (await run("docker", ["ps", "-q", "--filter", "label=switchyard.color=blue", "--filter", "label=switchyard.stack=e2e"])).stdout.trim();
         expect(liveAfter).toBe(liveBefore);
         await eventually(async () => (await routerStatus()).versions.green === "1.2.1", 5000, "router status to show green 1.2.1");

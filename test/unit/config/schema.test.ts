@@ -103,7 +103,7 @@ describe("invalid configs: one message per problem, naming key, value and what i
         [["router", "maintenance", "message"], "we're $down", /^switchyard:router\.maintenance\.message: must not contain quotes/],
         [["gates", "healthPaths"], [], /^switchyard:gates\.healthPaths: must list at least one health endpoint/],
         [["gates", "retries"], 0, /^switchyard:gates\.retries: must be at least 1 \(got 0\)$/],
-        [["activeColour"], "green", /^switchyard:activeColour: unknown key \(got "green"\); allowed keys here: activeColor, colors, canary, app, docker, router, gates\./],
+        [["activeColour"], "green", /^switchyard:activeColour: unknown key \(got "green"\); allowed keys here: activeColor, colors, canary, app, docker, router, gates(, [a-zA-Z]+)*\. Remove it or fix the spelling/],
     ])("%j = %j", (path, value, message) => {
         const r = parse(setPath(valid(), path as string[], value));
         expect(r.ok).toBe(false);
@@ -192,4 +192,14 @@ test("every accepted weight on the 0.1 grid maps to an integer permille", () => 
         const r = parse(setPath(valid(), ["canary", "weight"], p / 10));
         return r.ok && r.config.canary.permille === p;
     }), { numRuns: 300 });
+});
+
+test("env values set as numbers or booleans (config set --path) become text; objects are refused", () => {
+    const r = parse(setPath(setPath(valid(), ["app", "env"], { WORKERS: 4, DEBUG: false }), ["colors", "green", "env"], { FAIL_HEALTH: 1 }));
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    expect(r.config.app.env).toEqual({ WORKERS: "4", DEBUG: "false" });
+    expect(r.config.colors.green.env).toEqual({ FAIL_HEALTH: "1" });
+    const bad = parse(setPath(valid(), ["app", "env"], { X: { nested: true } }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors).toEqual(['switchyard:app.env.X: env values must be strings, numbers or booleans (got {"nested":true})']);
 });

@@ -1,0 +1,183 @@
+/**
+ * BackupSnapshot: runs the backup tool (scripts/backup/switchyard-backup.js) once per
+ * release through a command:local:Command, and exposes the snapshot's id, location, total
+ * size and manifest sha256.
+ *
+ * When it runs: the Command's inputs are the release (deployment id, versions before and
+ * after per colour) plus the sources and target. Nothing else goes in, so a flip, a weight
+ * change or a re-run with the same release leaves the Command unchanged (no new snapshot);
+ * a new version of a colour changes the inputs and `create` runs again (no `update`
+ * command: an input change re-runs `create`). Rotating a database password or changing the
+ * target also takes a fresh snapshot, which is harmless.
+ *
+ * Ordering: new containers must `dependsOn` this component (the caller wires it).
+ * A failing snapshot fails the Command, so the update stops before those containers change.
+ *
+ * Secrets: the tool's config JSON (with the database URLs) travels as ONE secret
+ * environment variable; the tool prints no secret, so stdout is a plain output.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as path from "path";
+import { SOURCE_NAME_PATTERN } from "./manifest";
+import { normalizePolicy, RetentionPolicy } from "./retention";
+
+export interface BackupPostgresSource {
+  /** Short name (letters, digits, `_`, `-`): file `postgres-<name>.dump`, shown in errors. */
+  name: string;
+  /** Database URL `postgres://user:password@host:port/db` (make it a Pulumi secret). */
+  url: pulumi.Input<string>;
+  /** Run pg_dump inside this container with `docker exec`. @default unset - pg_dump on the host */
+  container?: string;
+  /** pg_dump -Z level 0-9. @default unset - pg_dump's default */
+  compressLevel?: number;
+}
+
+export interface BackupVolumeSource {
+  /** Short name: file `volume-<name>.tar`. */
+  name: string;
+  /** Docker volume name. */
+  volume: string;
+}
+
+export type BackupTarget =
+  | { type: "local"; root: string }
+  | { type: "s3"; bucket: pulumi.Input<string>; prefix?: string; region?: string; endpoint?: string; forcePathStyle?: boolean };
+
+export interface BackupSnapshotArgs {
+  /** Stack name recorded in the manifest. */
+  stack: string;
+  /** The release's deployment id (stable across re-runs of the same release). */
+  deploymentId: pulumi.Input<string>;
+  /** Version per colour before this release (null = not deployed). */
+  versionsBefore: pulumi.Input<Record<string, string | null>>;
+  /** Version per colour after this release. */
+  versionsAfter: pulumi.Input<Record<string, string | null>>;
+  /** Project commit, when known. @default null */
+  commit?: pulumi.Input<string | null>;
+  /** Where snapshots go. */
+  target: BackupTarget;
+  /** PostgreSQL databases to dump. @default [] */
+  postgres?: BackupPostgresSource[];
+  /** Named Docker volumes to tar. @default [] */
+  volumes?: BackupVolumeSource[];
+  /** Image with sh/tar/find for volume tar. @default "switchyard/base:bookworm" */
+  volumeImage?: string;
+  /** Extra environment for the tool (e.g. AWS credentials; values may be secrets). @default {} */
+  environment?: Record<string, pulumi.Input<string>>;
+  /**
+   * Retention applied right after a successful snapshot (`prune`): keep the newest N and/or those
+   * younger than D days, never the current or previous release of any colour. A prune failure is
+   * reported on stderr and does not fail the release (the snapshot is already safe).
+   * @default unset - no prune after the snapshot (run the tool's `prune` by hand)
+   */
+  retention?: RetentionPolicy;
+  /** Path of switchyard-backup.js. @default scripts/backup/switchyard-backup.js, relative to the project directory */
+  toolPath?: string;
+  /** Node binary. @default "node" (from PATH) */
+  node?: string;
+}
+
+export interface SnapshotResult {
+  snapshotId: string;
+  location: string;
+  totalBytes: number;
+  manifestSha256: string;
+}
+
+/** Parses the tool's single JSON line; throws a clear message on anything else. */
+export function parseSnapshotOutput(stdout: string): SnapshotResult {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  let v: Partial<SnapshotResult>;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new Error(`backup tool printed no JSON result line (got ${JSON.stringify(line.slice(0, 200))})`);
+  }
+  if (typeof v.snapshotId !== "string" || typeof v.location !== "string" || typeof v.totalBytes !== "number" || typeof v.manifestSha256 !== "string") {
+    throw new Error(`backup tool result is missing fields: ${JSON.stringify(v)}`);
+  }
+  return v as SnapshotResult;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export class BackupSnapshot extends pulumi.ComponentResource {
+  public readonly snapshotId: pulumi.Output<string>;
+  public readonly location: pulumi.Output<string>;
+  public readonly totalBytes: pulumi.Output<number>;
+  public readonly manifestSha256: pulumi.Output<string>;
+  /** The Command: make new containers depend on the component (or on this). */
+  public readonly command: command.local.Command;
+
+  constructor(name: string, args: BackupSnapshotArgs, opts?: pulumi.ComponentResourceOptions) {
+    const postgres = args.postgres ?? [];
+    const volumes = args.volumes ?? [];
+    const seen = new Set<string>();
+    for (const s of [...postgres.map((p) => ({ kind: "postgres", name: p.name })), ...volumes.map((v) => ({ kind: "volume", name: v.name }))]) {
+      if (!SOURCE_NAME_PATTERN.test(s.name)) {
+        throw new Error(`BackupSnapshot ${name}: ${s.kind} source name '${s.name}' is invalid; use letters, digits, '_' or '-' (max 63)`);
+      }
+      if (seen.has(`${s.kind}:${s.name}`)) throw new Error(`BackupSnapshot ${name}: ${s.kind} source '${s.name}' is listed twice`);
+      seen.add(`${s.kind}:${s.name}`);
+    }
+    if (args.target.type === "local" && !path.isAbsolute(args.target.root)) {
+      throw new Error(`BackupSnapshot ${name}: target root '${args.target.root}' must be an absolute path`);
+    }
+    const retention = args.retention ? normalizePolicy(args.retention) : undefined;
+    super("switchyard:backup:BackupSnapshot", name, {}, opts);
+    // Relative to the project directory (where the command provider runs commands) so that
+    // the Command's inputs do not change between checkouts or machines.
+    const absTool = path.resolve(__dirname, "../../scripts/backup/switchyard-backup.js");
+    const relTool = path.relative(process.cwd(), absTool);
+    const toolPath = args.toolPath ?? (relTool.startsWith("..") ? absTool : relTool);
+    const node = args.node ?? "node";
+    const tool = `${shellQuote(node)} ${shellQuote(toolPath)}`;
+
+    const config = pulumi
+      .all([
+        args.deploymentId,
+        args.versionsBefore,
+        args.versionsAfter,
+        args.commit ?? null,
+        pulumi.all(postgres.map((p) => p.url)),
+        args.target.type === "s3" ? args.target.bucket : "",
+      ])
+      .apply(([deploymentId, versionsBefore, versionsAfter, commit, urls, bucket]) =>
+        JSON.stringify({
+          stack: args.stack,
+          target: args.target.type === "s3" ? { ...args.target, bucket } : args.target,
+          postgres: postgres.map((p, i) => ({
+            name: p.name,
+            url: urls[i],
+            ...(p.container ? { container: p.container } : {}),
+            ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
+          })),
+          volumes,
+          ...(args.volumeImage ? { volumeImage: args.volumeImage } : {}),
+          release: { deploymentId, versionsBefore, versionsAfter, commit },
+          ...(retention ? { retention } : {}),
+        }),
+      );
+
+    this.command = new command.local.Command(
+      `${name}-snapshot`,
+      {
+        create: retention
+          ? `${tool} snapshot && { ${tool} prune --json >&2 || echo '[backup] warning: prune after the snapshot failed; every snapshot was kept' >&2; }`
+          : `${tool} snapshot`,
+        environment: { ...(args.environment ?? {}), SWITCHYARD_BACKUP_CONFIG: pulumi.secret(config) },
+        triggers: [args.deploymentId, args.versionsAfter],
+      },
+      { parent: this },
+    );
+    // The Command has a secret input (the config), so the provider returns its stdout as a secret;
+    // the tool prints no secret (ids, paths, sizes, hashes), so the outputs are made plain again.
+    const result = pulumi.unsecret(this.command.stdout).apply(parseSnapshotOutput);
+    this.snapshotId = result.snapshotId;
+    this.location = result.location;
+    this.totalBytes = result.totalBytes;
+    this.manifestSha256 = result.manifestSha256;
+    this.registerOutputs({ snapshotId: this.snapshotId, location: this.location, totalBytes: this.totalBytes, manifestSha256: this.manifestSha256 });
+  }
+}

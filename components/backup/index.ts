@@ -1,0 +1,3 @@
+export * from "./backupSnapshot";
+export * from "./manifest";
+export * from "./retention";

@@ -1,0 +1,135 @@
+/**
+ * Pre-deploy wiring (issue 4): for each colour, a ReleaseLedger, a BackupSnapshot and, when
+ * configured, a MigrationHook, ordered so that
+ *
+ *   ledger-<c> -> backup-<c> -> migration-<c> (after EVERY backup of this update) -> containers of <c>
+ *
+ * The caller passes `after[c]` to that colour's ColorStack. Everything keys on the colour's
+ * deployment id / version, so a flip, a weight change or a re-run changes nothing here.
+ * When both colours change in one update, the lower version's migration runs first.
+ *
+ * A plain function (no component of its own): the resources keep flat, permanent names
+ * (`backup-blue`, `migration-green`...) whatever groups them later.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as semver from "semver";
+import type { BackupSettings, MigrationSettings } from "../../config/backup";
+import { MigrationHook } from "../release/migration";
+import { BackupSnapshot } from "./backupSnapshot";
+import { ReleaseLedger } from "./releaseLedger";
+
+type Color = "blue" | "green";
+const COLORS: readonly Color[] = ["blue", "green"];
+
+export interface PreDeployColor {
+    /** Semver of the colour's version in this update. */
+    version: string;
+    /** Image `repository:tag` of that version. */
+    image: string;
+    /** The colour's deployment id (changes only with its version). */
+    deploymentId: pulumi.Input<string>;
+    /** Plain env of the colour's containers (app.env + colour env + SWITCHYARD_COLOR/VERSION). */
+    env: Record<string, string>;
+}
+
+export interface PreDeployArgs {
+    stack: string;
+    /** App name (names the migration container). */
+    app: string;
+    colors: Record<Color, PreDeployColor>;
+    backup: BackupSettings;
+    /** Database URL per backup.postgres name (a Pulumi secret). */
+    backupSecrets: pulumi.Input<Record<string, string>>;
+    migration?: MigrationSettings;
+    secretEnv: pulumi.Input<Record<string, string>>;
+    secretEnvNames: readonly string[];
+    networkName: pulumi.Input<string>;
+    dockerHost: string;
+}
+
+export interface PreDeploy {
+    /** Pass to ColorStack `after`: nothing of that colour changes before these finish. */
+    after: Record<Color, pulumi.Resource[]>;
+    snapshots: Record<Color, BackupSnapshot>;
+    migrations?: Record<Color, MigrationHook>;
+    /** Stack output: the latest snapshot per colour. */
+    backupsOutput: pulumi.Output<Record<Color, { snapshotId: string; location: string; totalBytes: number; manifestSha256: string }>>;
+    /** Stack output: what each colour's migration ran and what its rollback would run. */
+    migrationsOutput?: pulumi.Output<Record<Color, { image: string; version: string; up: string[]; down: string[] | null; deploymentId: string }>>;
+}
+
+export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOptions): PreDeploy {
+    const b = args.backup;
+    const target = b.target.type === "local"
+        ? { type: "local" as const, root: b.target.root }
+        : {
+            type: "s3" as const, bucket: b.target.bucket, prefix: b.target.prefix, region: b.target.region,
+            ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}), forcePathStyle: b.target.forcePathStyle,
+        };
+    const snapshots = {} as Record<Color, BackupSnapshot>;
+    for (const c of COLORS) {
+        const ledger = new ReleaseLedger(`ledger-${c}`, { version: args.colors[c].version }, opts);
+        snapshots[c] = new BackupSnapshot(`backup-${c}`, {
+            stack: args.stack,
+            deploymentId: args.colors[c].deploymentId,
+            versionsBefore: ledger.before.apply((v) => ({ [c]: v })),
+            versionsAfter: ledger.after.apply((v) => ({ [c]: v })),
+            commit: ledger.commit,
+            target,
+            postgres: b.postgres.map((p) => ({
+                name: p.name,
+                url: pulumi.secret(pulumi.output(args.backupSecrets).apply((s) => {
+                    const url = s[p.name];
+                    if (!url) {
+                        throw new Error(`backup.postgres '${p.name}': switchyard:backupSecrets.${p.name} is not set`);
+                    }
+                    return url;
+                })),
+                ...(p.container ? { container: p.container } : {}),
+                ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
+            })),
+            volumes: b.volumes,
+            volumeImage: b.volumeImage,
+            retention: b.retention,
+            environment: { DOCKER_HOST: args.dockerHost },
+        }, opts);
+    }
+    const backupsOutput = pulumi.output({
+        blue: { snapshotId: snapshots.blue.snapshotId, location: snapshots.blue.location, totalBytes: snapshots.blue.totalBytes, manifestSha256: snapshots.blue.manifestSha256 },
+        green: { snapshotId: snapshots.green.snapshotId, location: snapshots.green.location, totalBytes: snapshots.green.totalBytes, manifestSha256: snapshots.green.manifestSha256 },
+    });
+    if (!args.migration) {
+        return { after: { blue: [snapshots.blue], green: [snapshots.green] }, snapshots, backupsOutput };
+    }
+    const m = args.migration;
+    const allSnapshots = COLORS.map((c) => snapshots[c]);
+    // Lower version first; on equal versions blue first. Decided from plain values.
+    const order = [...COLORS].sort((x, y) => semver.compare(args.colors[x].version, args.colors[y].version) || (x === "blue" ? -1 : 1));
+    const migrations = {} as Record<Color, MigrationHook>;
+    for (const c of order) {
+        const earlier = order.slice(0, order.indexOf(c)).map((x) => migrations[x]);
+        migrations[c] = new MigrationHook(`migration-${c}`, {
+            color: c,
+            stack: args.stack,
+            app: args.app,
+            version: args.colors[c].version,
+            image: args.colors[c].image,
+            deploymentId: args.colors[c].deploymentId,
+            command: m.command,
+            down: m.down,
+            networkName: args.networkName,
+            env: args.colors[c].env,
+            secretEnv: args.secretEnv,
+            secretEnvNames: args.secretEnvNames,
+            dockerHost: args.dockerHost,
+            timeoutSeconds: m.timeoutSeconds,
+        }, { ...opts, dependsOn: [...allSnapshots, ...earlier] });
+    }
+    return {
+        after: { blue: [snapshots.blue, migrations.blue], green: [snapshots.green, migrations.green] },
+        snapshots,
+        migrations,
+        backupsOutput,
+        migrationsOutput: pulumi.output({ blue: migrations.blue.record, green: migrations.green.record }),
+    };
+}

@@ -1,0 +1,77 @@
+/**
+ * Grafana provisioning files for a Grafana container on the host (or any Grafana the user runs):
+ *   /etc/grafana/provisioning/datasources/switchyard.yaml   <- renderDatasourceProvisioning
+ *   /etc/grafana/provisioning/dashboards/switchyard.yaml    <- renderDashboardProvider
+ *   <dashboardsPath>/switchyard-release-<stack>.json        <- renderDashboardJson (./dashboard.ts)
+ */
+import { stringify } from "yaml";
+import { z } from "zod";
+import { DATASOURCE_UID } from "./dashboard";
+import { durationSchema, YAML_OPTIONS } from "./prometheusConfig";
+import { parse } from "./validate";
+
+export const DatasourceInputSchema = z
+    .object({
+        /** URL Grafana's backend uses to reach Prometheus, e.g. "http://prometheus:9090". */
+        prometheusUrl: z.url({ protocol: /^https?$/ }),
+        /** @default "Switchyard Prometheus" */
+        name: z.string().min(1).default("Switchyard Prometheus"),
+        /** Prometheus scrape interval (Grafana's minimum step). @default "15s" */
+        scrapeInterval: durationSchema.default("15s"),
+    })
+    .strict();
+export type DatasourceInput = z.input<typeof DatasourceInputSchema>;
+
+export function renderDatasourceProvisioning(input: DatasourceInput): string {
+    const v = parse(DatasourceInputSchema, input, "Grafana datasource input");
+    return stringify(
+        {
+            apiVersion: 1,
+            datasources: [
+                {
+                    name: v.name,
+                    type: "prometheus",
+                    uid: DATASOURCE_UID,
+                    access: "proxy",
+                    url: v.prometheusUrl,
+                    isDefault: true,
+                    editable: false,
+                    jsonData: { timeInterval: v.scrapeInterval, httpMethod: "POST" },
+                },
+            ],
+        },
+        YAML_OPTIONS,
+    );
+}
+
+export const DashboardProviderInputSchema = z
+    .object({
+        /** Directory (inside the Grafana container) holding the dashboard JSON files. */
+        dashboardsPath: z.string().startsWith("/"),
+        /** @default "Switchyard" */
+        folder: z.string().min(1).default("Switchyard"),
+    })
+    .strict();
+export type DashboardProviderInput = z.input<typeof DashboardProviderInputSchema>;
+
+export function renderDashboardProvider(input: DashboardProviderInput): string {
+    const v = parse(DashboardProviderInputSchema, input, "Grafana dashboard provider input");
+    return stringify(
+        {
+            apiVersion: 1,
+            providers: [
+                {
+                    name: "switchyard",
+                    orgId: 1,
+                    folder: v.folder,
+                    type: "file",
+                    disableDeletion: true,
+                    allowUiUpdates: false,
+                    updateIntervalSeconds: 30,
+                    options: { path: v.dashboardsPath, foldersFromFilesStructure: false },
+                },
+            ],
+        },
+        YAML_OPTIONS,
+    );
+}

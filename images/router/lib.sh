@@ -1,0 +1,52 @@
+# Shared by switchyard-router (entrypoint) and switchyard-apply. Sourced, not run.
+# The runtime contract with the renderer (components/routing/nginxConfig.ts ROUTER_IMAGE_RUNTIME):
+# inner.conf is a complete nginx.conf listening on 127.0.0.1:8081 with these paths.
+SY_DIR=/etc/switchyard/router
+SY_INNER=$SY_DIR/inner.conf
+SY_RUN=/run/switchyard
+SY_INNER_PID=$SY_RUN/inner.pid
+SY_INNER_LISTEN=127.0.0.1:8081
+SY_TMP=/var/lib/switchyard/tmp
+SY_LOGS=/var/log/switchyard
+SY_FRONT_MAIN=/etc/nginx/switchyard/front.conf
+SY_BOOTSTRAP=/usr/share/switchyard/router/bootstrap-inner.conf
+
+# sy_children PID: the pids of PID's child processes (the workers of an nginx master), sorted.
+sy_children() {
+    local stat line
+    for stat in /proc/[0-9]*/stat; do
+        read -r line 2>/dev/null <"$stat" || continue
+        line=${line##*) } # the fields after "(comm) ": state ppid ...
+        line=${line#* }
+        [[ ${line%% *} == "$1" ]] || continue
+        stat=${stat#/proc/}; echo "${stat%/stat}"
+    done | LC_ALL=C sort
+}
+
+# sy_old_workers_retired PID...: true when each of these workers has exited or is in graceful
+# shutdown (nginx retitles it "worker process is shutting down" as it closes its listening
+# sockets and idle keep-alive connections): from then on only new workers take requests.
+sy_old_workers_retired() {
+    local p title
+    for p in "$@"; do
+        title=$(tr '\0' ' ' 2>/dev/null </proc/"$p"/cmdline) || continue
+        [[ -z $title || $title == *"is shutting down"* ]] || return 1
+    done
+}
+
+# sy_error_logs FILE: the error_log files an nginx.conf writes to (where a refused reload is explained).
+sy_error_logs() {
+    awk '$1 == "error_log" { f = $2; sub(/;$/, "", f); if (f != "stderr" && f !~ /^syslog:/ && f !~ /^memory:/) print f }' "$1" | sort -u
+}
+
+# sy_embedded_sha FILE: the sha in the rendered status document ("configSha256":"<64 hex>"), if any.
+sy_embedded_sha() {
+    grep -oE '"configSha256":"[0-9a-f]{64}"' "$1" | head -n1 | grep -oE '[0-9a-f]{64}' || true
+}
+
+# sy_status_path FILE SHA: the `location = PATH` whose block returns the status with SHA.
+sy_status_path() {
+    awk -v sha="\"configSha256\":\"$2\"" '
+        $1 == "location" && $2 == "=" { path = $3 }
+        index($0, sha) && path != "" { print path; exit }' "$1"
+}

@@ -1,0 +1,168 @@
+/**
+ * Backup and migration wiring of the program (issue 4), under Pulumi mocks (test/unit/stack/harness).
+ * No backup configured -> no backup resource; configured -> per colour a ledger, a snapshot and
+ * the optional migration, ordered before that colour's containers, with secrets kept secret.
+ */
+import { baseConfig, Config, runProgram, RunResult, SECRET_SIG } from "../stack/harness";
+
+const T = {
+    container: "docker:index/container:Container",
+    command: "command:local:Command",
+    ledger: "switchyard:backup:ReleaseLedger",
+    snapshot: "switchyard:backup:BackupSnapshot",
+    migration: "switchyard:release:MigrationHook",
+};
+const PASSWORD = "s3kr1t-db-pw";
+const SECRET_KEYS = ["secretEnv", "backupSecrets"];
+
+function withBackup(patch: (c: Config) => void = () => undefined): Config {
+    const c = baseConfig();
+    c.backup = { target: { type: "local", root: "/var/backups/sy" }, postgres: [{ name: "app" }], retention: { keepLast: 5 } };
+    c.backupSecrets = { app: `postgres://app:${PASSWORD}@db:5432/app` };
+    patch(c);
+    return c;
+}
+const short = (urn: string) => urn.split("::").pop();
+const deps = (r: RunResult, type: string, name: string) => r.one(type, name).dependencies.map(short).sort();
+const count = (r: RunResult, type: string) => r.byType(type).length;
+const isSecret = (v: unknown) => !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] !== undefined;
+
+test("no backup configured: no backup, ledger or migration resource, no backup outputs", async () => {
+    const r = await runProgram(baseConfig());
+    expect(r.resources.filter((x) => x.type.startsWith("switchyard:backup:") || x.type === T.migration)).toEqual([]);
+    expect(count(r, T.command)).toBe(5);
+    expect(r.outputs.backups).toBeUndefined();
+    expect(r.outputs.migrations).toBeUndefined();
+    for (const c of r.byType(T.container)) {
+        expect(c.dependencies.map(short).filter((d) => /backup|migration|ledger/.test(d!))).toEqual([]);
+    }
+});
+
+describe("backup configured", () => {
+    let r: RunResult;
+    beforeAll(async () => {
+        r = await runProgram(withBackup(), { secretKeys: SECRET_KEYS });
+    });
+
+    test("one ledger and one snapshot per colour, nothing else added", () => {
+        expect(count(r, T.ledger)).toBe(2);
+        expect(count(r, T.snapshot)).toBe(2);
+        expect(count(r, T.migration)).toBe(0);
+        expect(count(r, T.command)).toBe(5 + 4);
+        expect(r.byType(T.snapshot).map((x) => x.name).sort()).toEqual(["backup-blue", "backup-green"]);
+    });
+
+    test("each colour's containers wait for that colour's snapshot only", () => {
+        for (const [c, other] of [["blue", "green"], ["green", "blue"]]) {
+            for (const i of [1, 2]) {
+                const d = deps(r, T.container, `app-${c}-${i}`);
+                expect(d).toContain(`backup-${c}-snapshot`);
+                expect(d).not.toContain(`backup-${other}-snapshot`);
+            }
+        }
+        expect(deps(r, T.command, "backup-green-snapshot")).toEqual(["ledger-green-record", "release-green-clock"]);
+    });
+
+    test("the snapshot runs once per release: triggers are the colour's deployment id and version only", () => {
+        const s = r.one(T.command, "backup-green-snapshot");
+        expect(s.inputs.triggers).toEqual(["local-1.1.0-20261124_101500", { green: "1.1.0" }]);
+        const cfg = JSON.parse((s.inputs.environment as Record<string, string>).SWITCHYARD_BACKUP_CONFIG);
+        expect(cfg).toEqual({
+            stack: "local",
+            target: { type: "local", root: "/var/backups/sy" },
+            postgres: [{ name: "app", url: `postgres://app:${PASSWORD}@db:5432/app` }],
+            volumes: [],
+            volumeImage: "switchyard/base:bookworm",
+            release: { deploymentId: "local-1.1.0-20261124_101500", versionsBefore: { green: null }, versionsAfter: { green: "1.1.0" }, commit: null },
+            retention: { keepLast: 5 },
+        });
+        expect(String(s.inputs.create)).toMatch(/snapshot && \{ .* prune --json >&2 \|\| echo .*warning: prune/);
+    });
+
+    test("the database URL is secret in every input and absent from outputs", () => {
+        const s = r.one(T.command, "backup-blue-snapshot");
+        const env = s.rawInputs.environment as Record<string, unknown>;
+        expect(isSecret(env.SWITCHYARD_BACKUP_CONFIG)).toBe(true);
+        expect(env.DOCKER_HOST).toBe("unix:///var/run/docker.sock");
+        for (const x of r.resources) {
+            const plain = JSON.stringify(x.rawInputs, (_k, v) => (isSecret(v) ? "<secret>" : v));
+            expect(plain).not.toContain(PASSWORD);
+        }
+        expect(JSON.stringify(r.outputs)).not.toContain(PASSWORD);
+    });
+
+    test("outputs: the snapshot per colour", () => {
+        expect(r.outputs.backups).toEqual({
+            blue: { snapshotId: "20261124T101500000Z-backup-blue-snapshot", location: "/var/backups/sy/20261124T101500000Z-backup-blue-snapshot", totalBytes: 4096, manifestSha256: "a".repeat(64) },
+            green: { snapshotId: "20261124T101500000Z-backup-green-snapshot", location: "/var/backups/sy/20261124T101500000Z-backup-green-snapshot", totalBytes: 4096, manifestSha256: "a".repeat(64) },
+        });
+        expect(r.outputs.migrations).toBeUndefined();
+    });
+});
+
+describe("migration configured", () => {
+    let r: RunResult;
+    beforeAll(async () => {
+        r = await runProgram(withBackup((c) => {
+            c.migration = { command: ["npm", "run", "migrate"], down: ["npm", "run", "rollback"], timeoutSeconds: 120 };
+            c.app = { ...(c.app as object), env: { LOG_LEVEL: "info", FEATURE: "x" } };
+            c.colors = { blue: { version: "1.0.0" }, green: { version: "1.1.0", env: { FEATURE: "y" } } };
+        }), { secretKeys: SECRET_KEYS });
+    });
+
+    test("after every snapshot, lower version first, before the colour's containers", () => {
+        expect(count(r, T.migration)).toBe(2);
+        expect(deps(r, T.migration, "migration-blue")).toEqual(["backup-blue-snapshot", "backup-green-snapshot"]);
+        expect(deps(r, T.migration, "migration-green")).toEqual(["backup-blue-snapshot", "backup-green-snapshot", "migration-blue-run"]);
+        expect(deps(r, T.container, "app-green-1")).toEqual(expect.arrayContaining(["backup-green-snapshot", "migration-green-run"]));
+        expect(deps(r, T.container, "app-green-1")).not.toContain("migration-blue-run");
+        expect(deps(r, T.container, "app-blue-2")).toEqual(expect.arrayContaining(["backup-blue-snapshot", "migration-blue-run"]));
+    });
+
+    test("runs the new image on the app network; secret values only in the secret environment", () => {
+        const m = r.one(T.command, "migration-green-run");
+        const create = String(m.inputs.create);
+        expect(create).toContain("docker run --rm --name local-app-migrate-green --network \"$SWITCHYARD_MIGRATION_NETWORK\"");
+        expect(create).toContain("-e DB_PASSWORD -e FEATURE -e LOG_LEVEL -e SWITCHYARD_COLOR -e SWITCHYARD_DEPLOYMENT_ID -e SWITCHYARD_VERSION --entrypoint 'npm' 'switchyard/demo-app:1.1.0' 'run' 'migrate'");
+        expect(create).toContain("timeout 120 ");
+        expect(create).not.toContain("hunter2");
+        expect(m.inputs.update).toBe(m.inputs.create);
+        expect(m.inputs.triggers).toEqual(["local-1.1.0-20261124_101500"]);
+        expect(isSecret(m.rawInputs.environment)).toBe(true);
+        expect(m.inputs.environment).toEqual({
+            DB_PASSWORD: "hunter2-not-in-state", FEATURE: "y", LOG_LEVEL: "info", SWITCHYARD_COLOR: "green", SWITCHYARD_VERSION: "1.1.0",
+            SWITCHYARD_DEPLOYMENT_ID: "local-1.1.0-20261124_101500", SWITCHYARD_MIGRATION_NETWORK: "local-app", DOCKER_HOST: "unix:///var/run/docker.sock",
+        });
+    });
+
+    test("the down-migration is recorded per colour", () => {
+        expect(r.outputs.migrations).toEqual({
+            blue: { image: "switchyard/demo-app:1.0.0", version: "1.0.0", up: ["npm", "run", "migrate"], down: ["npm", "run", "rollback"], deploymentId: "local-1.0.0-20261124_101500" },
+            green: { image: "switchyard/demo-app:1.1.0", version: "1.1.0", up: ["npm", "run", "migrate"], down: ["npm", "run", "rollback"], deploymentId: "local-1.1.0-20261124_101500" },
+        });
+    });
+
+    test("green older than blue: green's migration runs first", async () => {
+        const r2 = await runProgram(withBackup((c) => {
+            c.migration = { command: ["migrate"] };
+            c.colors = { blue: { version: "2.0.0" }, green: { version: "1.9.9" } };
+        }), { secretKeys: SECRET_KEYS });
+        expect(deps(r2, T.migration, "migration-blue")).toEqual(["backup-blue-snapshot", "backup-green-snapshot", "migration-green-run"]);
+        expect(deps(r2, T.migration, "migration-green")).toEqual(["backup-blue-snapshot", "backup-green-snapshot"]);
+    });
+});
+
+test("preview (dryRun) registers the same resources as an update", async () => {
+    const names = (x: RunResult) => x.resources.map((y) => `${y.type}/${y.name}`).sort();
+    const [preview, update] = [await runProgram(withBackup(), { secretKeys: SECRET_KEYS, dryRun: true }), await runProgram(withBackup(), { secretKeys: SECRET_KEYS })];
+    expect(names(preview)).toEqual(names(update));
+    expect(count(preview, T.snapshot)).toBe(2);
+});
+
+test.each([
+    ["backupSecrets in plain text", (c: Config) => c, ["secretEnv"], /switchyard:backupSecrets: is stored in plain text/],
+    ["a source without its URL", (c: Config) => { c.backupSecrets = {}; return c; }, SECRET_KEYS, /switchyard:backupSecrets\.app: missing; backup\.postgres lists 'app'/],
+    ["migration without backup", (c: Config) => { delete c.backup; delete c.backupSecrets; c.migration = { command: ["x"] }; return c; }, ["secretEnv"], /switchyard:migration: needs switchyard:backup/],
+])("the program refuses %s before registering anything", async (_what, patch, keys, message) => {
+    await expect(runProgram(patch(withBackup()), { secretKeys: keys })).rejects.toThrow(message);
+});

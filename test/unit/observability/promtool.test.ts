@@ -1,0 +1,112 @@
+/**
+ * promtool (Debian prometheus package) on what the program renders: check config, check rules,
+ * and rule unit tests that fire and clear every alert on synthetic series.
+ */
+import * as fc from "fast-check";
+import * as fs from "fs";
+import * as path from "path";
+import { ALERTS, renderAlertRules } from "../../../components/observability/alertRules";
+import { AppTarget, renderPrometheusConfig } from "../../../components/observability/prometheusConfig";
+import { buildRuleTests } from "./ruleTestFile";
+import { run, tempDir } from "./tools";
+
+const dir = tempDir("promtool");
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, text);
+    return p;
+}
+
+const targets: AppTarget[] = [
+    { address: "switchyard-dev-blue-0:8080", color: "blue", version: "1.4.0", container: "switchyard-dev-blue-0" },
+    { address: "switchyard-dev-blue-1:8080", color: "blue", version: "1.4.0", container: "switchyard-dev-blue-1" },
+    { address: "switchyard-dev-green-0:8080", color: "green", version: "1.5.0-rc.1", container: "switchyard-dev-green-0" },
+];
+
+describe("promtool check", () => {
+    test("check config passes on the rendered config with its rule file", () => {
+        write("rules.yml", renderAlertRules({ stack: "dev" }));
+        const cfg = write(
+            "prometheus.yml",
+            renderPrometheusConfig({ stack: "dev", appTargets: targets, router: { address: "switchyard-dev-router:3903" }, ruleFiles: ["rules.yml"] }),
+        );
+        const r = run("promtool", ["check", "config", cfg]);
+        expect(r.output).toContain("SUCCESS: 1 rule files found");
+        expect(r.status).toBe(0);
+    });
+
+    test.each([
+        ["defaults", { stack: "dev" }],
+        ["custom thresholds", { stack: "prod", thresholds: { steady: { errorRatio: 0.002, p95Seconds: 0.1 }, release: { errorRatio: 0.01, p95Seconds: 2.5 } }, rateWindow: "2m", trafficShareTolerance: 0.02 }],
+    ])("check rules passes (%s): 1 recording rule + 6 alerts", (_n, input) => {
+        const r = run("promtool", ["check", "rules", write(`rules-${_n.replace(/ /g, "-")}.yml`, renderAlertRules(input))]);
+        expect(r.output).toContain("SUCCESS: 7 rules found");
+        expect(r.status).toBe(0);
+    });
+
+    test("check config fails on a config promtool must reject (the check is real)", () => {
+        const bad = renderPrometheusConfig({ stack: "dev", appTargets: targets, router: { address: "r:3903" } }).replace("scrape_interval: 15s", "scrape_interval: fifteen");
+        const r = run("promtool", ["check", "config", write("bad.yml", bad)]);
+        expect(r.status).not.toBe(0);
+    });
+
+    test("property: random valid inputs render configs promtool accepts (a handful: promtool is slow)", () => {
+        const target = fc.record({
+            host: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
+            port: fc.integer({ min: 1, max: 65535 }),
+            color: fc.constantFrom("blue" as const, "green" as const),
+            version: fc.stringMatching(/^\d{1,3}\.\d{1,3}\.\d{1,3}(-[a-z0-9.]{1,10})?$/),
+        });
+        fc.assert(
+            fc.property(
+                fc.uniqueArray(target, { selector: (t) => t.host, maxLength: 6 }),
+                fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/),
+                fc.constantFrom("5s", "15s", "1m"),
+                (ts, stack, interval) => {
+                    const text = renderPrometheusConfig({
+                        stack,
+                        scrapeInterval: interval,
+                        appTargets: ts.map((t) => ({ address: `${t.host}:${t.port}`, color: t.color, version: t.version, container: t.host })),
+                        router: { address: "router:3903" },
+                    });
+                    const r = run("promtool", ["check", "config", write("prop.yml", text)]);
+                    if (r.status !== 0) throw new Error(r.output);
+                },
+            ),
+            { numRuns: 5, seed: 42 },
+        );
+    });
+});
+
+describe("promtool test rules", () => {
+    test("every alert fires and clears on synthetic series (generated tests pass)", () => {
+        const rules = renderAlertRules({ stack: "t" });
+        write("rules-t.yml", rules);
+        const testFile = write("tests.json", buildRuleTests(rules, "rules-t.yml", "t"));
+        const covered = new Set((JSON.parse(fs.readFileSync(testFile, "utf8")).tests as { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[])
+            .flatMap((t) => t.alert_rule_test ?? [])
+            .filter((a) => a.exp_alerts.length > 0)
+            .map((a) => a.alertname));
+        expect([...covered].sort()).toEqual(Object.values(ALERTS).sort());
+        const r = run("promtool", ["test", "rules", testFile], dir);
+        expect(r.output).toContain("SUCCESS");
+        expect(r.status).toBe(0);
+    });
+
+    test.each([
+        ["steady error threshold raised to 0.5%", { thresholds: { steady: { errorRatio: 0.005, p95Seconds: 0.05 }, release: { errorRatio: 0.005, p95Seconds: 2 } } }, ["error rate, steady"]],
+        ["release p95 threshold raised to 2.5 s", { thresholds: { steady: { errorRatio: 0.001, p95Seconds: 0.05 }, release: { errorRatio: 0.005, p95Seconds: 2.5 } } }, ["p95, release"]],
+        ["traffic tolerance widened to 20 points", { trafficShareTolerance: 0.2 }, ["traffic share: green (weight 10%)", "traffic share: a weighted colour"]],
+    ])("the same scenarios fail when a threshold changes (%s): the alert no longer fires", (_n, change, failingTests) => {
+        // expected annotations come from the changed rules, so only the firing can differ
+        const changed = renderAlertRules({ stack: "t", ...change });
+        write("rules-m.yml", changed);
+        const r = run("promtool", ["test", "rules", write("tests-m.json", buildRuleTests(changed, "rules-m.yml", "t"))], dir);
+        expect(r.status).not.toBe(0);
+        const failures = r.output.split(/^ *name: /m).slice(1);
+        expect(failures.map((f) => failingTests.find((n) => f.startsWith(n)))).toEqual(failingTests);
+        for (const f of failures) expect(f).toContain("got:[]");
+    });
+});
