@@ -2,12 +2,15 @@
 // Read config once -> build components -> export outputs. See README.md for the flow.
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
-import { ColorStack } from "./components/app";
+import { appEnv, ColorStack } from "./components/app";
 import { DockerHost } from "./components/host";
 import { currentRelease, deploymentId as makeDeploymentId, HealthGate, ReleaseStamp } from "./components/release";
 import { CanaryRouter, Color, COLORS, RouterContainer, sharesFor } from "./components/routing";
+import { preDeploy as preDeploySteps } from "./components/backup/preDeploy"; // backup & migration wiring
+import * as path from "path"; // monitoring wiring
+import { MonitoringStack } from "./components/observability"; // monitoring wiring
 
-const { config: cfg, secretEnv } = loadConfig();
+const { config: cfg, secretEnv, backupSecrets } = loadConfig();
 
 const host = new DockerHost("host", {
     host: cfg.docker.host,
@@ -29,10 +32,44 @@ const shares = sharesFor(cfg.activeColor, cfg.canary.permille);
 const perColor = <T>(make: (c: Color) => T): Record<Color, T> =>
     ({ blue: make("blue"), green: make("green") });
 
+// The stack's last outputs: each colour's version before this update (null on the first one).
+const previous = new pulumi.StackReference("previous-release", {
+    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+});
+const previousVersions = previous.getOutput("versions");
+
 const releases = perColor((c) => new ReleaseStamp(`release-${c}`, {
     stack: cfg.stack,
+    color: c,
     version: cfg.colors[c].version,
+    previousVersion: previousVersions.apply((v: Record<string, string> | undefined) => v?.[c] ?? null),
 }));
+
+// ---- backup & migration wiring (issue 4; owner: backup). Only when switchyard:backup is set:
+// per colour a ledger, a verified snapshot and the optional migration, all before that colour's
+// containers change (ColorStack `after`). See components/backup/preDeploy.ts.
+const preDeploy = cfg.backup ? preDeploySteps({
+    stack: cfg.stack,
+    app: cfg.app.name,
+    colors: perColor((c) => ({
+        version: cfg.colors[c].version.semver,
+        image: cfg.colors[c].image,
+        deploymentId: releases[c].deploymentId,
+        env: appEnv({ ...cfg.app.env, ...cfg.colors[c].env }, { color: c, version: cfg.colors[c].version.semver }),
+    })),
+    backup: cfg.backup,
+    backupSecrets,
+    migration: cfg.migration,
+    secretEnv,
+    secretEnvNames: cfg.secretEnvNames,
+    networkName: host.networkName,
+    dockerHost: cfg.docker.host,
+}) : undefined;
+/** Latest pre-deploy snapshot per colour (when switchyard:backup is set). */
+export const backups = preDeploy?.backupsOutput ?? {};
+/** Per colour: the image and migration that ran, and the down-migration recorded for a rollback. */
+export const migrations = preDeploy?.migrationsOutput ?? {};
+// ---- end of backup & migration wiring ----
 
 const colors = perColor((c) => new ColorStack(`app-${c}`, {
     color: c,
@@ -43,7 +80,9 @@ const colors = perColor((c) => new ColorStack(`app-${c}`, {
     app: cfg.app,
     colorEnv: cfg.colors[c].env,
     secretEnv,
+    secretEnvNames: cfg.secretEnvNames,
     networkName: host.networkName,
+    after: preDeploy?.after[c], // backup & migration wiring (issue 4)
 }, onHost));
 
 const gates = perColor((c) => new HealthGate(`gate-${c}`, {
@@ -80,7 +119,31 @@ const routing = new CanaryRouter("routing", {
 const release = pulumi.all([releases.blue.stamp, releases.green.stamp]).apply(([blue, green]) =>
     currentRelease({ version: cfg.colors.blue.version, stamp: blue }, { version: cfg.colors.green.version, stamp: green }));
 
+// ---- monitoring wiring (issue 6; owner: observability). Only when switchyard:monitoring.enabled:
+// Prometheus scrape config + alert rules (+ a Prometheus container on the app network) and the
+// Grafana provisioning files. See components/observability/monitoringStack.ts and README "Monitoring".
+const mon = cfg.monitoring;
+const monitoring = mon.enabled ? new MonitoringStack("monitoring", {
+    stack: cfg.stack,
+    apps: perColor((c) => ({ version: cfg.colors[c].version.semver, containers: colors[c].targets })),
+    routerContainerName: router.containerName,
+    routerVersion: cfg.router.image.slice(cfg.router.image.lastIndexOf(":") + 1),
+    networkName: host.networkName,
+    dockerHost: cfg.docker.host,
+    prometheus: mon.prometheus,
+    grafana: { ...mon.grafana, provisioningDir: path.resolve(mon.grafana.provisioningDir ?? `.switchyard/grafana/${cfg.stack}`) },
+    thresholds: mon.thresholds,
+    trafficShareTolerance: mon.trafficShareTolerance,
+}, onHost) : undefined;
+/** Prometheus API/UI URL (when monitoring is enabled). */
+export const prometheusUrl = monitoring?.prometheusUrl;
+/** Host directory with the Grafana provisioning files (when monitoring is enabled). */
+export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir;
+// ---- end of monitoring wiring ----
+
 export const activeColor = cfg.activeColor;
+/** An emergency release outside the deployment window, with its reason (audit; policies/deploymentWindow). */
+export const deploymentWindowOverride = cfg.deploymentWindow.override ?? null;
 export const weights = routing.weights;
 export const versions = perColor((c) => cfg.colors[c].version.semver);
 export const images = perColor((c) => colors[c].image);

@@ -8,6 +8,8 @@ export type { StackConfig } from "./parse";
 export interface LoadedConfig {
     readonly config: StackConfig;
     readonly secretEnv: pulumi.Output<Record<string, string>>;
+    /** Database URLs of the backup sources (`switchyard:backupSecrets`), as a Pulumi secret. */
+    readonly backupSecrets: pulumi.Output<Record<string, string>>;
 }
 
 /** The engine's list of secret config keys; internal to the SDK, so reached defensively. */
@@ -40,7 +42,11 @@ export function loadConfig(): LoadedConfig {
         throw new pulumi.RunError(
             `switchyard: the stack config is invalid; nothing was changed.\n  - ${result.errors.join("\n  - ")}`);
     }
-    return { config: result.config, secretEnv: pulumi.secret(result.secretEnv) };
+    return {
+        config: result.config,
+        secretEnv: pulumi.secret(result.secretEnv),
+        backupSecrets: pulumi.secret(result.backupSecrets),
+    };
 }
 
 /** Pulumi hands objects as JSON text and scalars as plain text. */

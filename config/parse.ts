@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { imageTag, parseReleaseVersion, ReleaseVersion } from "../components/release/version";
 import { Color, toPermille } from "../components/routing/weights";
+import { BackupSettings, checkBackupSecrets, MigrationSettings } from "./backup";
+import { MonitoringSettings } from "./monitoring";
 import { ParsedStackConfig, schema } from "./schema";
 
 export const NAMESPACE = "switchyard";
 
 /** Keys whose whole value must be a Pulumi secret (`pulumi config set --secret --path ...`). */
-export const SECRET_KEYS = ["secretEnv"] as const;
+export const SECRET_KEYS = ["secretEnv", "backupSecrets"] as const;
 
 /** The validated config the program passes down. Plain values; secrets are kept apart. */
 export interface StackConfig {
@@ -31,10 +33,18 @@ export interface StackConfig {
     readonly docker: ParsedStackConfig["docker"] & { readonly network: string };
     readonly router: ParsedStackConfig["router"];
     readonly gates: ParsedStackConfig["gates"];
+    /** Emergency override of the deployment window, with its reason. @default - none */
+    readonly deploymentWindow: ParsedStackConfig["deploymentWindow"];
+    /** Pre-deploy backup; database URLs are not here (secret `backupSecrets`). @default - none */
+    readonly backup?: BackupSettings;
+    /** Migration hook. @default - none */
+    readonly migration?: MigrationSettings;
+    /** Prometheus, alert rules and Grafana provisioning (config/monitoring.ts). @default - disabled */
+    readonly monitoring: MonitoringSettings;
 }
 
 export type ConfigResult =
-    | { ok: true; config: StackConfig; secretEnv: Record<string, string> }
+    | { ok: true; config: StackConfig; secretEnv: Record<string, string>; backupSecrets: Record<string, string> }
     | { ok: false; errors: string[] };
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
@@ -116,7 +126,7 @@ function formatIssue(raw: unknown, issue: z.core.$ZodIssue): string[] {
  */
 export function parseStackConfig(stack: string, raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): ConfigResult {
     const errors: string[] = [];
-    const { secretEnv: rawSecretEnv, ...rest } = raw;
+    const { secretEnv: rawSecretEnv, backupSecrets: rawBackupSecrets, ...rest } = raw;
 
     const parsed = schema.safeParse(rest);
     if (!parsed.success) {
@@ -148,6 +158,20 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
                 }
             }
         }
+    }
+
+    // backupSecrets: like secretEnv, the whole map must be a Pulumi secret (database URLs hold passwords).
+    const emptyBackupSecrets = rawBackupSecrets !== null && typeof rawBackupSecrets === "object" && !Array.isArray(rawBackupSecrets) &&
+        Object.keys(rawBackupSecrets).length === 0;
+    if (rawBackupSecrets !== undefined && !emptyBackupSecrets && !secretKeys.has("backupSecrets")) {
+        errors.push(`${NAMESPACE}:backupSecrets: is stored in plain text; database URLs must be Pulumi secrets. ` +
+            `Fix: pulumi config rm backupSecrets, then pulumi config set --secret --path 'backupSecrets.NAME' postgres://user:password@host:5432/db`);
+    }
+    const backupSecretsCheck = checkBackupSecrets(rawBackupSecrets, parsed.success ? parsed.data.backup : null, NAMESPACE);
+    errors.push(...backupSecretsCheck.errors);
+    if (parsed.success && parsed.data.migration && !parsed.data.backup) {
+        errors.push(`${NAMESPACE}:migration: needs switchyard:backup (got migration without backup); a migration changes data, ` +
+            "so switchyard takes a verified snapshot first. Fix: set backup.target and backup.postgres, or remove migration");
     }
 
     if (!parsed.success || errors.length > 0) {
@@ -188,6 +212,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
     return {
         ok: true,
         secretEnv,
+        backupSecrets: backupSecretsCheck.secrets,
         config: {
             stack,
             activeColor: c.activeColor,
@@ -198,6 +223,10 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
             docker: { ...c.docker, network: c.docker.network ?? `${stack}-${c.app.name}` },
             router: c.router,
             gates: c.gates,
+            deploymentWindow: c.deploymentWindow,
+            ...(c.backup ? { backup: c.backup } : {}),
+            ...(c.migration ? { migration: c.migration } : {}),
+            monitoring: c.monitoring,
         },
     };
 }

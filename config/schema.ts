@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { parseReleaseVersion } from "../components/release/version";
+import { backupSchema, migrationSchema } from "./backup";
+import { monitoringSchema } from "./monitoring";
 
 /**
  * The whole stack config (namespace `switchyard`), one schema. Pulumi.yaml documents every key;
@@ -12,6 +14,14 @@ const num = (schema: z.ZodNumber) =>
     z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
 const bool = () =>
     z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
+
+/**
+ * Optional sections are declared in Pulumi.yaml with `default: {}` (a declared key without a default
+ * is required by the CLI); an empty object means "not configured".
+ */
+function emptyAsUnset(v: unknown): unknown {
+    return v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0 ? undefined : v;
+}
 
 const color = z.enum(["blue", "green"], { error: "must be 'blue' or 'green'" });
 
@@ -60,7 +70,10 @@ const volume = z.strictObject({
     readOnly: bool().default(false),
 });
 
-const envMap = z.record(z.string().regex(envName, { error: "env names are [A-Za-z_][A-Za-z0-9_]*" }), z.string({ error: "env values must be strings" }));
+/** `pulumi config set --path app.env.WORKERS 4` stores a number: env values take scalars as text. */
+const envValue = z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
+    z.string({ error: "env values must be strings, numbers or booleans" }));
+const envMap = z.record(z.string().regex(envName, { error: "env names are [A-Za-z_][A-Za-z0-9_]*" }), envValue);
 
 /** One colour's release: its version, and env that applies to this colour only (over app.env). */
 const colorRelease = z.strictObject({
@@ -128,6 +141,14 @@ export const schema = z.strictObject({
                 .default("Down for maintenance, back soon."),
         }).prefault({}),
     }).prefault({}),
+    deploymentWindow: z.strictObject({
+        /** Release outside the window (policy deployment-window) with a reason kept in the stack outputs. */
+        override: z.strictObject({
+            reason: z.string({ error: "must say why: the incident and who approved it" }).trim()
+                .min(8, { error: "must say why in at least 8 characters: the incident and who approved it" })
+                .max(500, { error: "must be at most 500 characters" }),
+        }).optional(),
+    }).prefault({}),
     gates: z.strictObject({
         healthPaths: z.array(urlPath).min(1, { error: "must list at least one health endpoint" }).default(["/health", "/health/ready"]),
         smokePaths: z.array(urlPath).default(["/"]),
@@ -135,6 +156,12 @@ export const schema = z.strictObject({
         intervalSeconds: seconds("gates.intervalSeconds", 0.1, 300).default(10),
         timeoutSeconds: seconds("gates.timeoutSeconds", 0.1, 120).default(3),
     }).prefault({}),
+    /** Pre-deploy snapshot per release (config/backup.ts). @default - none: no backup resources */
+    backup: z.preprocess(emptyAsUnset, backupSchema.optional()),
+    /** Migration run in the new image after the snapshot, before the gate (config/backup.ts). @default - none */
+    migration: z.preprocess(emptyAsUnset, migrationSchema.optional()),
+    /** Prometheus, alert rules, Grafana provisioning (config/monitoring.ts). @default - disabled: no monitoring resources */
+    monitoring: monitoringSchema.prefault({}),
 });
 
 export type RawStackConfig = z.input<typeof schema>;

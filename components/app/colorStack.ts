@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReleaseVersion } from "../release/version";
 import { UpstreamTarget } from "../routing/nginxConfig";
 import { Color } from "../routing/weights";
-import { AppSettings, containerEnv, containerLabels, dockerHealthcheck } from "./containerSpec";
+import { AppSettings, appEnv, containerEnv, containerLabels, dockerHealthcheck } from "./containerSpec";
 
 export interface ColorStackArgs {
     /** Which colour this stack is. Part of container names and labels; never of routing. */
@@ -22,6 +22,8 @@ export interface ColorStackArgs {
     colorEnv?: Record<string, string>;
     /** Secret env vars; they stay secret in state and outputs. @default - none */
     secretEnv?: pulumi.Input<Record<string, string>>;
+    /** Names of the secret env vars (known at preview; policy facts). @default - none */
+    secretEnvNames?: readonly string[];
     /** Docker network both colours and the router join. */
     networkName: pulumi.Input<string>;
     /**
@@ -46,7 +48,11 @@ export class ColorStack extends pulumi.ComponentResource {
     public readonly targets: pulumi.Output<UpstreamTarget[]>;
 
     constructor(name: string, args: ColorStackArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("switchyard:app:ColorStack", name, {}, opts);
+        const plainEnvNames = [...plainEnvNamesOf(args), "SWITCHYARD_DEPLOYMENT_ID"].sort();
+        // Policy facts (policies/facts.ts), known at preview: inputs for resource policies,
+        // outputs for stack policies.
+        const facts = { color: args.color, version: args.version.semver, plainEnvNames, secretEnvNames: [...(args.secretEnvNames ?? [])].sort() };
+        super("switchyard:app:ColorStack", name, facts, opts);
         this.color = args.color;
         this.version = args.version.semver;
         this.image = args.image;
@@ -57,10 +63,7 @@ export class ColorStack extends pulumi.ComponentResource {
         }, { parent: this });
         this.imageId = image.imageId;
 
-        const plainEnv = containerEnv({ ...args.app.env, ...args.colorEnv }, {
-            color: args.color,
-            version: args.version.semver,
-        });
+        const plainEnv = containerEnv({ ...args.app.env, ...args.colorEnv }, { color: args.color, version: args.version.semver });
         const envs = pulumi.all([args.secretEnv ?? {}, args.deploymentId]).apply(([secret, id]) => [
             ...plainEnv,
             `SWITCHYARD_DEPLOYMENT_ID=${id}`,
@@ -112,6 +115,11 @@ export class ColorStack extends pulumi.ComponentResource {
                 return { name: cname, address: data?.ipAddress ?? "", port: args.app.port };
             })));
 
-        this.registerOutputs({ imageId: this.imageId, targets: this.targets });
+        this.registerOutputs({ ...facts, imageId: this.imageId, targets: this.targets });
     }
+}
+
+/** Names of the env vars a colour's containers get in plain text (before the deployment id). */
+function plainEnvNamesOf(args: ColorStackArgs): string[] {
+    return Object.keys(appEnv({ ...args.app.env, ...args.colorEnv }, { color: args.color, version: args.version.semver }));
 }

@@ -41,12 +41,13 @@ export function containerLabels(v: LabelValues): { label: string; value: string 
  * the component, as Outputs.
  */
 export function containerEnv(env: Record<string, string>, self: { color: Color; version: string }): string[] {
-    const all: Record<string, string> = {
-        ...env,
-        SWITCHYARD_COLOR: self.color,
-        SWITCHYARD_VERSION: self.version,
-    };
+    const all = appEnv(env, self);
     return Object.keys(all).sort().map((k) => `${k}=${all[k]}`);
+}
+
+/** The plain env map an app process of a colour gets (containers and one-off migration runs). */
+export function appEnv(env: Record<string, string>, self: { color: Color; version: string }): Record<string, string> {
+    return { ...env, SWITCHYARD_COLOR: self.color, SWITCHYARD_VERSION: self.version };
 }
 
 /** Go-style duration for Docker (`5s`, `500ms`). */

@@ -47,6 +47,8 @@ export type BackupTarget =
 export interface BackupSnapshotArgs {
   /** Stack name recorded in the manifest. */
   stack: string;
+  /** Policy facts (policies/facts.ts): the colour and the release version this snapshot is for. */
+  facts?: { color: string; version: string };
   /** The release's deployment id (stable across re-runs of the same release). */
   deploymentId: pulumi.Input<string>;
   /** Version per colour before this release (null = not deployed). */
@@ -125,7 +127,7 @@ export class BackupSnapshot extends pulumi.ComponentResource {
       throw new Error(`BackupSnapshot ${name}: target root '${args.target.root}' must be an absolute path`);
     }
     const retention = args.retention ? normalizePolicy(args.retention) : undefined;
-    super("switchyard:backup:BackupSnapshot", name, {}, opts);
+    super("switchyard:backup:BackupSnapshot", name, args.facts ?? {}, opts);
     // Relative to the project directory (where the command provider runs commands) so that
     // the Command's inputs do not change between checkouts or machines.
     const absTool = path.resolve(__dirname, "../../scripts/backup/switchyard-backup.js");
@@ -178,6 +180,6 @@ export class BackupSnapshot extends pulumi.ComponentResource {
     this.location = result.location;
     this.totalBytes = result.totalBytes;
     this.manifestSha256 = result.manifestSha256;
-    this.registerOutputs({ snapshotId: this.snapshotId, location: this.location, totalBytes: this.totalBytes, manifestSha256: this.manifestSha256 });
+    this.registerOutputs({ ...(args.facts ?? {}), snapshotId: this.snapshotId, location: this.location, totalBytes: this.totalBytes, manifestSha256: this.manifestSha256 });
   }
 }

@@ -71,6 +71,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
         const ledger = new ReleaseLedger(`ledger-${c}`, { version: args.colors[c].version }, opts);
         snapshots[c] = new BackupSnapshot(`backup-${c}`, {
             stack: args.stack,
+            facts: { color: c, version: args.colors[c].version },
             deploymentId: args.colors[c].deploymentId,
             versionsBefore: ledger.before.apply((v) => ({ [c]: v })),
             versionsAfter: ledger.after.apply((v) => ({ [c]: v })),

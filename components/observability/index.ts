@@ -5,3 +5,4 @@ export * from "./routerExporter";
 export * from "./queries";
 export * from "./dashboard";
 export * from "./grafanaProvisioning";
+export * from "./monitoringStack";

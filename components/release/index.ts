@@ -2,3 +2,4 @@ export * from "./deploymentId";
 export * from "./healthGate";
 export * from "./releaseStamp";
 export * from "./version";
+export * from "./migration";

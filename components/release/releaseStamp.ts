@@ -1,13 +1,21 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { deploymentId } from "./deploymentId";
+import { Color } from "../routing/weights";
 import { ReleaseVersion } from "./version";
 
 export interface ReleaseStampArgs {
     /** Stack name: the first part of the deployment id. */
     stack: string;
+    /** The colour this release is for. */
+    color: Color;
     /** The colour's release version; a new version makes a new stamp (and deployment id). */
     version: ReleaseVersion;
+    /**
+     * The colour's version before this update (the stack's last `versions` output), null on the
+     * first deployment. Only reported (policy facts), never an input of a child.
+     */
+    previousVersion: pulumi.Input<string | null>;
 }
 
 /**
@@ -19,15 +27,30 @@ export class ReleaseStamp extends pulumi.ComponentResource {
     /** `YYYYMMDD_HHMMSS` (UTC). */
     public readonly stamp: pulumi.Output<string>;
     public readonly deploymentId: pulumi.Output<string>;
+    /** The version before this update (null on the first deployment). */
+    public readonly previousVersion: pulumi.Output<string | null>;
+    /** Whether this update releases a new version of the colour. */
+    public readonly versionChanged: pulumi.Output<boolean>;
 
     constructor(name: string, args: ReleaseStampArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("switchyard:release:ReleaseStamp", name, {}, opts);
+        // Stable facts as inputs; update-relative facts (previous version) only as outputs, so a
+        // preview after a release shows no change (policies/facts.ts: the stack policies read outputs).
+        super("switchyard:release:ReleaseStamp", name, { color: args.color, version: args.version.semver }, opts);
         const clock = new command.local.Command(`${name}-clock`, {
             create: "date -u +%Y%m%d_%H%M%S",
             triggers: [args.version.semver],
         }, { parent: this });
         this.stamp = clock.stdout.apply((s) => s.trim());
         this.deploymentId = this.stamp.apply((s) => deploymentId(args.stack, args.version, s));
-        this.registerOutputs({ stamp: this.stamp, deploymentId: this.deploymentId });
+        this.previousVersion = pulumi.output(args.previousVersion);
+        this.versionChanged = this.previousVersion.apply((p) => p !== args.version.semver);
+        this.registerOutputs({
+            stamp: this.stamp,
+            deploymentId: this.deploymentId,
+            color: args.color,
+            version: args.version.semver,
+            previousVersion: this.previousVersion,
+            versionChanged: this.versionChanged,
+        });
     }
 }

@@ -48,7 +48,11 @@ export class CanaryRouter extends pulumi.ComponentResource {
     public readonly weights: Record<Color, number>;
 
     constructor(name: string, args: CanaryRouterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("switchyard:routing:CanaryRouter", name, {}, opts);
+        const shares = sharesFor(args.activeColor, args.canaryPermille);
+        const weights = { blue: percent(shares.blue), green: percent(shares.green) };
+        // Policy facts (policies/facts.ts), known at preview.
+        const facts = { activeColor: args.activeColor, canaryPermille: args.canaryPermille, weights };
+        super("switchyard:routing:CanaryRouter", name, facts, opts);
 
         const container = args.container;
         const spec = pulumi.all([pulumi.output(args.upstreams.blue), pulumi.output(args.upstreams.green)])
@@ -81,9 +85,8 @@ export class CanaryRouter extends pulumi.ComponentResource {
             triggers: [container.id],
         }, { parent: this, dependsOn: args.gates });
 
-        const shares = sharesFor(args.activeColor, args.canaryPermille);
-        this.weights = { blue: percent(shares.blue), green: percent(shares.green) };
-        this.registerOutputs({ configSha256: this.configSha256, weights: this.weights });
+        this.weights = weights;
+        this.registerOutputs({ ...facts, configSha256: this.configSha256 });
     }
 }
 

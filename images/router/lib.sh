@@ -10,6 +10,10 @@ SY_TMP=/var/lib/switchyard/tmp
 SY_LOGS=/var/log/switchyard
 SY_FRONT_MAIN=/etc/nginx/switchyard/front.conf
 SY_BOOTSTRAP=/usr/share/switchyard/router/bootstrap-inner.conf
+# Read by the router exporter (mtail, components/observability/routerExporter.ts).
+SY_STATE_LOG=$SY_LOGS/state.log
+SY_MTAIL_PROG=/etc/switchyard/mtail/router.mtail
+SY_EXPORTER_PORT=${SWITCHYARD_EXPORTER_PORT:-3903}
 
 # sy_children PID: the pids of PID's child processes (the workers of an nginx master), sorted.
 sy_children() {
@@ -49,4 +53,19 @@ sy_status_path() {
     awk -v sha="\"configSha256\":\"$2\"" '
         $1 == "location" && $2 == "=" { path = $3 }
         index($0, sha) && path != "" { print path; exit }' "$1"
+}
+
+# sy_emit_state: appends the status document of the config in force, as the inner nginx serves it
+# on a fresh connection, to $SY_STATE_LOG (one line), for the router exporter: configured weights,
+# active colour and config sha. No-op (status 0) without a rendered config (bootstrap) or when the
+# status does not answer; never fails its caller.
+sy_emit_state() {
+    local sha path doc
+    sha=$(sy_embedded_sha "$SY_INNER")
+    [[ -n $sha ]] || return 0
+    path=$(sy_status_path "$SY_INNER" "$sha")
+    [[ -n $path ]] || return 0
+    doc=$(curl -fsS --max-time 2 "http://$SY_INNER_LISTEN$path" 2>/dev/null | head -n1) || return 0
+    [[ $doc == "{"*"\"configSha256\":\"$sha\""* ]] || return 0
+    printf '%s\n' "$doc" >>"$SY_STATE_LOG" || true
 }

@@ -111,7 +111,10 @@ export async function freshStack(config: Record<string, unknown> = baseConfig())
         if (d.code !== 0) {
             throw new Error(`could not destroy the ${STACK} stack:\n${d.stdout}\n${d.stderr}`);
         }
-        await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"]);
+        const rm = await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"]);
+        if (rm.code !== 0) {
+            throw new Error(`could not remove the ${STACK} stack: ${rm.stderr}`);
+        }
     }
     // Leftovers of an interrupted earlier run (containers are named after the stack).
     const left = await run("docker", ["ps", "-aq", "--filter", `label=switchyard.stack=${STACK}`]);

@@ -80,7 +80,7 @@ describe("7. an interrupted pulumi up", () => {
             expect(during.non2xx).toBe(0);
 
             const recover = await sy("recover");
-            expect(recover.code).toBe(0);
+            expect({ code: recover.code, out: recover.stdout, err: recover.stderr }).toMatchObject({ code: 0 });
             expect(recover.stdout).toContain("refreshed state from the host and cleared pending operations");
             await up();
             expect((await previewNoChanges()).code).toBe(0);

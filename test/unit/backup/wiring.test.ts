@@ -31,8 +31,8 @@ test("no backup configured: no backup, ledger or migration resource, no backup o
     const r = await runProgram(baseConfig());
     expect(r.resources.filter((x) => x.type.startsWith("switchyard:backup:") || x.type === T.migration)).toEqual([]);
     expect(count(r, T.command)).toBe(5);
-    expect(r.outputs.backups).toBeUndefined();
-    expect(r.outputs.migrations).toBeUndefined();
+    expect(r.outputs.backups).toEqual({});
+    expect(r.outputs.migrations).toEqual({});
     for (const c of r.byType(T.container)) {
         expect(c.dependencies.map(short).filter((d) => /backup|migration|ledger/.test(d!))).toEqual([]);
     }
@@ -96,7 +96,7 @@ describe("backup configured", () => {
             blue: { snapshotId: "20261124T101500000Z-backup-blue-snapshot", location: "/var/backups/sy/20261124T101500000Z-backup-blue-snapshot", totalBytes: 4096, manifestSha256: "a".repeat(64) },
             green: { snapshotId: "20261124T101500000Z-backup-green-snapshot", location: "/var/backups/sy/20261124T101500000Z-backup-green-snapshot", totalBytes: 4096, manifestSha256: "a".repeat(64) },
         });
-        expect(r.outputs.migrations).toBeUndefined();
+        expect(r.outputs.migrations).toEqual({});
     });
 });
 

@@ -103,7 +103,7 @@ describe("invalid configs: one message per problem, naming key, value and what i
         [["router", "maintenance", "message"], "we're $down", /^switchyard:router\.maintenance\.message: must not contain quotes/],
         [["gates", "healthPaths"], [], /^switchyard:gates\.healthPaths: must list at least one health endpoint/],
         [["gates", "retries"], 0, /^switchyard:gates\.retries: must be at least 1 \(got 0\)$/],
-        [["activeColour"], "green", /^switchyard:activeColour: unknown key \(got "green"\); allowed keys here: activeColor, colors, canary, app, docker, router, gates(, [a-zA-Z]+)*\. Remove it or fix the spelling/],
+        [["activeColour"], "green", /^switchyard:activeColour: unknown key \(got "green"\); allowed keys here: activeColor, colors, canary, app, docker, router(, [a-zA-Z]+)*\. Remove it or fix the spelling/],
     ])("%j = %j", (path, value, message) => {
         const r = parse(setPath(valid(), path as string[], value));
         expect(r.ok).toBe(false);

@@ -12,13 +12,13 @@ import { renderAlertRules } from "../../../components/observability/alertRules";
 import { APP_METRICS as A } from "../../../components/observability/metricNames";
 import { renderPrometheusConfig } from "../../../components/observability/prometheusConfig";
 import { expandGrafanaVariables, queries, QueryName } from "../../../components/observability/queries";
-import { renderRouterLogFormat, renderRouterMtailProgram } from "../../../components/observability/routerExporter";
+import { renderRouterMtailProgram } from "../../../components/observability/routerExporter";
+import { accessLine, accessLogTemplate, statusLine } from "./routerLog";
 import { freePort, start, tempDir, waitFor } from "./tools";
 
 jest.setTimeout(90_000);
 
 const STACK = "itest";
-const SHA = "c0ffee".repeat(10) + "abcd";
 const dir = tempDir("prom");
 const stops: (() => Promise<void>)[] = [];
 let promUrl = "";
@@ -38,19 +38,14 @@ async function query(expr: string): Promise<Sample[]> {
 const run = (name: QueryName) => query(expandGrafanaVariables(queries[name], { stack: STACK, rateInterval: "6s" }));
 const byColor = (rows: Sample[]) => Object.fromEntries(rows.map((r) => [r.metric.color, Number(r.value[1])]));
 
-/** The log line nginx writes with the rendered log_format, for one request. */
+/** The access-log line nginx writes (format from components/routing/nginxConfig.ts), for one request. */
+const template = accessLogTemplate();
 function logLine(color: string, status: number, requestTime: string): string {
-    const format = renderRouterLogFormat({ colorVariable: "$switchyard_color", activeColor: "blue", weightsPermille: { blue: 900, green: 100 }, configSha256: SHA });
-    const template = /'(.*)'/.exec(format)![1];
-    return (
-        template
-            .replace("$time_iso8601", new Date().toISOString().replace(/\.\d+Z$/, "+00:00"))
-            .replace("$switchyard_color", color)
-            .replace("$status", String(status))
-            .replace("$request_time", requestTime)
-            .replace("$upstream_response_time", requestTime) + "\n"
-    );
+    return accessLine({ color: color || "none", status, requestTime }, template) + "\n";
 }
+/** The router's status document for blue active with 10% on green (what switchyard-apply appends). */
+const state = statusLine("blue", 100);
+const SHA = state.sha;
 
 /** Fake app: counters grow with wall time at fixed rates (req/s), `errorShare` of them 500. */
 async function fakeApp(color: string, version: string, rps: number, errorShare: number): Promise<number> {
@@ -77,9 +72,11 @@ beforeAll(async () => {
     // router exporter: mtail tails the access log
     const log = path.join(dir, "switchyard.json");
     fs.writeFileSync(log, "");
+    const stateLog = path.join(dir, "state.log");
+    fs.writeFileSync(stateLog, "");
     fs.writeFileSync(path.join(dir, "router.mtail"), renderRouterMtailProgram());
     const mtailPort = await freePort();
-    const mtail = start("mtail", ["--progs", path.join(dir, "router.mtail"), "--logs", log, "--address", "127.0.0.1", "--port", String(mtailPort), "--emit_prog_label=false", "--logtostderr"]);
+    const mtail = start("mtail", ["--progs", path.join(dir, "router.mtail"), "--logs", `${log},${stateLog}`, "--address", "127.0.0.1", "--port", String(mtailPort), "--emit_prog_label=false", "--logtostderr"]);
     stops.push(mtail.stop);
     await waitFor(`mtail on ${mtailPort} (${mtail.log()})`, async () => ((await fetch(`http://127.0.0.1:${mtailPort}/metrics`)).ok ? true : undefined));
     // every 100 ms: 9 blue requests (4 ms), 1 green (30 ms); every 10th green one is a 503
@@ -91,6 +88,7 @@ beforeAll(async () => {
         lines += logLine("green", tick % 10 === 0 ? 503 : 200, "0.030");
         lines += logLine("", 200, "0.000"); // the router's own health check: not routed to a colour
         fs.appendFileSync(log, lines);
+        if (tick % 10 === 1) fs.appendFileSync(stateLog, state.line + "\n"); // as the router's entrypoint does every 15 s
     }, 100);
 
     const blue0 = await fakeApp("blue", "1.0.0", 50, 0);
@@ -155,7 +153,10 @@ test("requests per second: router ~90/s blue, ~10/s green; apps 50/s and 20/s", 
     const app = byColor(await run("appRequestsPerSecond"));
     expect(app.blue).toBeGreaterThan(50 * 0.75);
     expect(app.blue).toBeLessThan(50 * 1.25);
-    expect(app.green / app.blue).toBeCloseTo(20 / 50, 1);
+    // the fake apps compute their counters at response time but Prometheus stamps the scrape start:
+    // latency jitter on a loaded machine moves each rate by up to ~15%, so the ratio gets +-25%
+    expect(app.green / app.blue).toBeGreaterThan((20 / 50) * 0.75);
+    expect(app.green / app.blue).toBeLessThan((20 / 50) * 1.25);
 });
 
 test("error rate: the injected 10% 503s on green show up, blue is 0 (not absent)", async () => {

@@ -8,7 +8,8 @@ import { buildReleaseDashboard, DATASOURCE_UID, PANEL_QUERIES, PANEL_TITLES, ren
 import { renderDashboardProvider, renderDatasourceProvisioning } from "../../../components/observability/grafanaProvisioning";
 import { AppTarget, renderPrometheusConfig } from "../../../components/observability/prometheusConfig";
 import { queries } from "../../../components/observability/queries";
-import { renderRouterLogFormat, renderRouterMtailProgram } from "../../../components/observability/routerExporter";
+import { renderRouterMtailProgram } from "../../../components/observability/routerExporter";
+import { accessLine, statusLine } from "./routerLog";
 import { parseExposition, run, tempDir } from "./tools";
 
 const t = (container: string, color: "blue" | "green", version: string): AppTarget => ({ address: `${container}:8080`, color, version, container });
@@ -148,38 +149,34 @@ describe("Grafana provisioning files", () => {
     });
 });
 
-describe("router exporter (mtail program + nginx log format)", () => {
-    const fmt = { colorVariable: "$switchyard_color", activeColor: "green" as const, weightsPermille: { blue: 250, green: 750 }, configSha256: "0123abcd" };
-
-    test("log format: fixed field order, config values inlined", () => {
-        expect(renderRouterLogFormat(fmt)).toBe(
-            `log_format switchyard_json escape=json '{"time":"$time_iso8601","color":"$switchyard_color","status":"$status","request_time":"$request_time","upstream_response_time":"$upstream_response_time","active_color":"green","weight_blue_permille":"250","weight_green_permille":"750","config_sha256":"0123abcd"}';`,
-        );
-        expect(() => renderRouterLogFormat({ ...fmt, weightsPermille: { blue: 300, green: 750 } })).toThrow(/must be 1000/);
-        expect(() => renderRouterLogFormat({ ...fmt, colorVariable: "switchyard_color" })).toThrow(/colorVariable.*\(got "switchyard_color"\)/);
+describe("router exporter (mtail program on the router's access log and status document)", () => {
+    test("the router image carries exactly the rendered program", () => {
+        expect(fs.readFileSync(path.join(__dirname, "../../../images/router/router.mtail"), "utf8")).toBe(renderRouterMtailProgram());
     });
 
-    test("mtail (one-shot) turns log lines into the metrics; odd lines are counted, not lost", () => {
+    test("mtail (one-shot) turns the lines nginxConfig.ts makes nginx write into the metrics; odd lines are counted, not lost", () => {
         const dir = tempDir("mtail");
-        const template = /'(.*)'/.exec(renderRouterLogFormat(fmt))![1];
-        const line = (color: string, status: string, rt: string, urt: string) =>
-            template.replace("$time_iso8601", "2025-01-02T03:04:05+00:00").replace("$switchyard_color", color).replace("$status", status).replace("$request_time", rt).replace("$upstream_response_time", urt);
+        const state = statusLine("green", 250); // green active, 25% canary on blue
         const lines = [
-            line("green", "200", "0.012", "0.011"),
-            line("green", "502", "0.001", "-"), // upstream down: answered by nginx
-            line("blue", "404", "0.300", "0.120, 0.180"), // retried on a second upstream
-            line("", "200", "0.000", "-"), // router health check
+            accessLine({ color: "green", status: 200, requestTime: "0.012" }),
+            accessLine({ color: "green", status: 502, requestTime: "0.001", method: "POST" }), // upstream down: answered by nginx
+            accessLine({ color: "blue", status: 404, requestTime: "0.300", role: "canary" }),
+            accessLine({ color: "none", status: 200, requestTime: "0.000" }), // the status endpoint
+            state.line,
             "not json at all",
         ];
-        fs.writeFileSync(path.join(dir, "access.json"), lines.join("\n") + "\n");
+        fs.writeFileSync(path.join(dir, "access.log"), lines.join("\n") + "\n");
         fs.writeFileSync(path.join(dir, "router.mtail"), renderRouterMtailProgram());
-        const r = run("mtail", ["--progs", path.join(dir, "router.mtail"), "--logs", path.join(dir, "access.json"), "--one_shot", "--one_shot_format", "prometheus", "--emit_prog_label=false"]);
+        const before = Date.now() / 1000;
+        const r = run("mtail", ["--progs", path.join(dir, "router.mtail"), "--logs", path.join(dir, "access.log"), "--one_shot", "--one_shot_format", "prometheus", "--emit_prog_label=false"]);
         fs.rmSync(dir, { recursive: true, force: true });
         expect(r.status).toBe(0);
         const m = parseExposition(r.output);
         const pick = (prefix: string) => Object.fromEntries([...m].filter(([k]) => k.startsWith(prefix + "{")));
         expect(pick("switchyard_router_requests_total")).toEqual({
+            'switchyard_router_requests_total{color="blue",status_class="2xx"}': 0, // pre-created at 0
             'switchyard_router_requests_total{color="blue",status_class="4xx"}': 1,
+            'switchyard_router_requests_total{color="blue",status_class="5xx"}': 0, // pre-created at 0
             'switchyard_router_requests_total{color="green",status_class="2xx"}': 1,
             'switchyard_router_requests_total{color="green",status_class="5xx"}': 1,
         });
@@ -187,9 +184,9 @@ describe("router exporter (mtail program + nginx log format)", () => {
             'switchyard_router_color_weight_ratio{color="blue"}': 0.25,
             'switchyard_router_color_weight_ratio{color="green"}': 0.75,
         });
-        expect(pick("switchyard_router_config_last_seen_timestamp_seconds")).toEqual({
-            'switchyard_router_config_last_seen_timestamp_seconds{active_color="green",config_sha256="0123abcd"}': Date.parse("2025-01-02T03:04:05Z") / 1000,
-        });
+        const seen = pick("switchyard_router_config_last_seen_timestamp_seconds");
+        expect(Object.keys(seen)).toEqual([`switchyard_router_config_last_seen_timestamp_seconds{active_color="green",config_sha256="${state.sha}"}`]);
+        expect(Object.values(seen)[0]).toBeGreaterThanOrEqual(Math.floor(before) - 1);
         expect(m.get('switchyard_router_request_duration_seconds_bucket{color="green",le="0.01"}')).toBe(1);
         expect(m.get('switchyard_router_request_duration_seconds_bucket{color="green",le="0.025"}')).toBe(2);
         expect(m.get('switchyard_router_request_duration_seconds_bucket{color="blue",le="0.25"}')).toBe(0);

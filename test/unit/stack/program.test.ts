@@ -198,3 +198,30 @@ describe("invalid config", () => {
         await expect(runProgram(baseConfig(), { secretKeys: [] })).rejects.not.toThrow(/hunter2/);
     });
 });
+
+describe("policy facts (policies/facts.ts), known at preview", () => {
+    test("a release reports the previous version from the stack's last outputs; a re-run reports no change", async () => {
+        const first = await runProgram(baseConfig(), { dryRun: true });
+        expect(first.outputs.deploymentWindowOverride).toBeNull();
+        const cfg = { ...baseConfig(), colors: { blue: { version: "1.0.0" }, green: { version: "1.2.0" } } };
+        const r = await runProgram(cfg, { dryRun: true, previousOutputs: { versions: { blue: "1.0.0", green: "1.1.0" } } });
+        const stamp = (color: string) => r.one("switchyard:release:ReleaseStamp", `release-${color}`);
+        // Inputs hold only stable facts, so a preview after the release shows no change.
+        expect(stamp("green").inputs).toEqual({ color: "green", version: "1.2.0" });
+        const router = r.one("switchyard:routing:CanaryRouter", "routing");
+        expect(router.inputs).toEqual({ activeColor: "blue", canaryPermille: 0, weights: { blue: 100, green: 0 } });
+        const app = r.one("switchyard:app:ColorStack", "app-green");
+        expect(app.inputs).toEqual({
+            color: "green", version: "1.2.0",
+            plainEnvNames: ["LOG_LEVEL", "SWITCHYARD_COLOR", "SWITCHYARD_DEPLOYMENT_ID", "SWITCHYARD_VERSION"],
+            secretEnvNames: ["DB_PASSWORD"],
+        });
+    });
+
+    test("an emergency override of the deployment window is a stack output with its reason", async () => {
+        const r = await runProgram({ ...baseConfig(), deploymentWindow: { override: { reason: "INC-42 payment outage, approved by dana" } } });
+        expect(r.outputs.deploymentWindowOverride).toEqual({ reason: "INC-42 payment outage, approved by dana" });
+        await expect(runProgram({ ...baseConfig(), deploymentWindow: { override: { reason: "  " } } }))
+            .rejects.toThrow(/switchyard:deploymentWindow\.override\.reason: must say why in at least 8 characters/);
+    });
+});

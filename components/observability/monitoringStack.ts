@@ -1,0 +1,303 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { renderAlertRules } from "./alertRules";
+import { renderDashboardJson } from "./dashboard";
+import { renderDashboardProvider, renderDatasourceProvisioning } from "./grafanaProvisioning";
+import { Color, COLORS, ROUTER_EXPORTER_PORT } from "./metricNames";
+import { AppTarget, renderPrometheusConfig } from "./prometheusConfig";
+
+/** One app container as ColorStack reports it (name, address on the app network, port). */
+export interface MonitoredContainer {
+    readonly name: string;
+    readonly address: string;
+    readonly port: number;
+}
+
+export interface MonitoringThresholds {
+    /** 5xx share per colour (0.001 = 0.1%) and p95 seconds, outside a release. */
+    steady: { errorRatio: number; p95Seconds: number };
+    /** The same while a release is in progress (split traffic or a recent router config change). */
+    release: { errorRatio: number; p95Seconds: number };
+}
+
+export interface MonitoringStackArgs {
+    /** Stack name: the `stack` label of every series, and the prefix of Docker names. */
+    stack: string;
+    /** Per colour: the version it runs (the `version` label) and its app containers (ColorStack.targets). */
+    apps: Record<Color, { version: string; containers: pulumi.Input<MonitoredContainer[]> }>;
+    /** The router container; its exporter (mtail, images/router) listens on ROUTER_EXPORTER_PORT on the app network. */
+    routerContainerName: pulumi.Input<string>;
+    /** `version` label of the router series (e.g. the router image tag). @default "unknown" */
+    routerVersion?: string;
+    /** App network: the Prometheus container joins it and scrapes containers by name. */
+    networkName: pulumi.Input<string>;
+    /** Docker endpoint the apply step talks to (DOCKER_HOST). */
+    dockerHost: string;
+    prometheus: {
+        /**
+         * container: run Prometheus (image) on the app network, config on a volume, reloaded in place.
+         * external: an existing Prometheus; prometheus.yml and the rule file are written to configDir.
+         */
+        mode: "container" | "external";
+        /** Prometheus image with an explicit tag (images/prometheus: Debian's package). Container mode. */
+        image: string;
+        /** Host port for the Prometheus UI/API (container mode). */
+        port: number;
+        /** Host address the port binds to. */
+        bindAddress: string;
+        /** Prometheus scrape and rule evaluation interval, e.g. "15s". */
+        scrapeInterval: string;
+        /** TSDB retention, e.g. "15d". Container mode. */
+        retention: string;
+        /** External mode: directory (on the machine running Pulumi) the existing Prometheus reads. */
+        configDir?: string;
+    };
+    grafana: {
+        /** Directory (on the machine running Pulumi) for the provisioning files; see README "Monitoring". */
+        provisioningDir: string;
+        /** URL Grafana's backend uses to reach Prometheus. @default http://<stack>-prometheus:9090 (container mode) */
+        prometheusUrl?: string;
+        /** Where the Grafana container sees `<provisioningDir>/dashboards`. */
+        dashboardsPath: string;
+    };
+    /** Alert thresholds (seed 000/001: 0.1% / 50 ms steady, 0.5% / 2 s during a release). */
+    thresholds: MonitoringThresholds;
+    /** Largest tolerated |measured share - configured weight| per colour. */
+    trafficShareTolerance: number;
+}
+
+/** Paths inside the Prometheus container (the config volume is mounted at CONFIG_DIR). */
+export const PROMETHEUS_CONTAINER = {
+    configDir: "/etc/prometheus",
+    configFile: "/etc/prometheus/prometheus.yml",
+    rulesFile: "/etc/prometheus/switchyard-rules.yml",
+    dataDir: "/prometheus",
+    port: 9090,
+} as const;
+
+/**
+ * Monitoring of one stack: the Prometheus scrape config (both colours' app containers with
+ * `stack`/`color`/`version`/`container` labels, and the router exporter), the alert rules, and
+ * Prometheus itself as a container on the app network (or an existing Prometheus: then only the
+ * files are written), plus the Grafana provisioning files (datasource, dashboard provider, the
+ * release dashboard) in a host directory a Grafana container mounts.
+ *
+ * The Prometheus container never changes for a release: the config lives on a named volume and
+ * the apply step writes it (`docker exec`), checks it with promtool inside the container, and
+ * reloads Prometheus through its lifecycle API, as the router's apply step does for nginx.
+ */
+export class MonitoringStack extends pulumi.ComponentResource {
+    /** URL of the Prometheus API (host-published in container mode; grafana.prometheusUrl in external mode). */
+    public readonly prometheusUrl: string;
+    /** Name of the Prometheus container (container mode). */
+    public readonly prometheusContainerName?: pulumi.Output<string>;
+    public readonly grafanaProvisioningDir: string;
+    /** The rendered prometheus.yml and rule file (what the apply step installs). */
+    public readonly prometheusConfig: pulumi.Output<string>;
+    public readonly alertRules: string;
+
+    constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("switchyard:observability:MonitoringStack", name, {}, opts);
+        validate(args);
+        const p = args.prometheus;
+        const container = p.mode === "container";
+        const rulesPath = container ? PROMETHEUS_CONTAINER.rulesFile : `${p.configDir}/switchyard-rules.yml`;
+
+        this.alertRules = renderAlertRules({
+            stack: args.stack,
+            thresholds: args.thresholds,
+            trafficShareTolerance: args.trafficShareTolerance,
+        });
+        const appTargets = pulumi
+            .all(COLORS.map((c) => pulumi.output(args.apps[c].containers)))
+            .apply((lists) => lists.flatMap((list, i): AppTarget[] => list.map((t) => ({
+                // By name: stable across container recreation; Docker's DNS on the app network resolves it.
+                address: `${t.name}:${t.port}`,
+                color: COLORS[i],
+                version: args.apps[COLORS[i]].version,
+                container: t.name,
+            }))));
+        this.prometheusConfig = pulumi.all([appTargets, pulumi.output(args.routerContainerName)]).apply(([targets, router]) =>
+            renderPrometheusConfig({
+                stack: args.stack,
+                scrapeInterval: p.scrapeInterval,
+                appTargets: targets,
+                router: { address: `${router}:${ROUTER_EXPORTER_PORT}`, version: args.routerVersion ?? "unknown" },
+                ruleFiles: [rulesPath],
+            }));
+        const files = {
+            SY_PROM_B64: this.prometheusConfig.apply(b64),
+            SY_RULES_B64: b64(this.alertRules),
+        };
+
+        if (container) {
+            const image = new docker.RemoteImage(`${name}-prometheus-image`, { name: p.image, keepLocally: true }, { parent: this });
+            const labels = [{ label: "switchyard.stack", value: args.stack }, { label: "switchyard.role", value: "prometheus" }];
+            const configVolume = new docker.Volume(`${name}-prometheus-config`, {
+                name: `${args.stack}-prometheus-config`,
+                labels,
+            }, { parent: this });
+            const dataVolume = new docker.Volume(`${name}-prometheus-data`, {
+                name: `${args.stack}-prometheus-data`,
+                labels,
+            }, { parent: this, retainOnDelete: false });
+            const prom = new docker.Container(`${name}-prometheus`, {
+                name: `${args.stack}-prometheus`,
+                image: image.imageId,
+                // The image's entrypoint is `tini -- prometheus`; these are its flags. Nothing a
+                // release changes is an input here: config changes are applied by reload.
+                command: [
+                    `--config.file=${PROMETHEUS_CONTAINER.configFile}`,
+                    `--storage.tsdb.path=${PROMETHEUS_CONTAINER.dataDir}`,
+                    `--storage.tsdb.retention.time=${p.retention}`,
+                    `--web.listen-address=0.0.0.0:${PROMETHEUS_CONTAINER.port}`,
+                    "--web.enable-lifecycle",
+                ],
+                ports: [{ internal: PROMETHEUS_CONTAINER.port, external: p.port, ip: p.bindAddress, protocol: "tcp" }],
+                networksAdvanced: [{ name: args.networkName, aliases: [`${args.stack}-prometheus`] }],
+                volumes: [
+                    // Empty at creation: Docker copies the image's /etc/prometheus (Debian's default
+                    // config) into it, so Prometheus starts; the apply step then installs ours.
+                    { volumeName: configVolume.name, containerPath: PROMETHEUS_CONTAINER.configDir },
+                    { volumeName: dataVolume.name, containerPath: PROMETHEUS_CONTAINER.dataDir },
+                ],
+                labels,
+                restart: "unless-stopped",
+                mustRun: true,
+                wait: false,
+            }, { parent: this });
+            this.prometheusContainerName = prom.name;
+            new command.local.Command(`${name}-prometheus-apply`, {
+                create: PROMETHEUS_APPLY_SCRIPT,
+                update: PROMETHEUS_APPLY_SCRIPT,
+                environment: {
+                    DOCKER_HOST: args.dockerHost,
+                    SY_CONTAINER: prom.name,
+                    SY_CONFIG_FILE: PROMETHEUS_CONTAINER.configFile,
+                    SY_RULES_FILE: PROMETHEUS_CONTAINER.rulesFile,
+                    ...files,
+                },
+                // A new Prometheus container starts from the volume, but is applied to again.
+                triggers: [prom.id],
+            }, { parent: this });
+            const host = p.bindAddress === "0.0.0.0" ? "localhost" : p.bindAddress;
+            this.prometheusUrl = `http://${host}:${p.port}`;
+        } else {
+            new command.local.Command(`${name}-prometheus-files`, {
+                create: PROMETHEUS_FILES_SCRIPT,
+                update: PROMETHEUS_FILES_SCRIPT,
+                delete: `set -eu; rm -f "$SY_DIR/prometheus.yml" "$SY_DIR/switchyard-rules.yml"`,
+                environment: { SY_DIR: p.configDir!, ...files },
+            }, { parent: this });
+            this.prometheusUrl = args.grafana.prometheusUrl!;
+        }
+
+        // Grafana file provisioning: <dir>/provisioning -> /etc/grafana/provisioning,
+        // <dir>/dashboards -> dashboardsPath.
+        const dir = args.grafana.provisioningDir;
+        this.grafanaProvisioningDir = dir;
+        const grafanaFiles: Record<string, string> = {
+            [`provisioning/datasources/switchyard-${args.stack}.yaml`]: renderDatasourceProvisioning({
+                prometheusUrl: args.grafana.prometheusUrl ?? `http://${args.stack}-prometheus:${PROMETHEUS_CONTAINER.port}`,
+                name: `Switchyard Prometheus (${args.stack})`,
+                scrapeInterval: p.scrapeInterval,
+            }),
+            [`provisioning/dashboards/switchyard-${args.stack}.yaml`]: renderDashboardProvider({ dashboardsPath: args.grafana.dashboardsPath }),
+            [`dashboards/switchyard-release-${args.stack}.json`]: renderDashboardJson({ stack: args.stack }),
+        };
+        new command.local.Command(`${name}-grafana-files`, {
+            create: GRAFANA_FILES_SCRIPT,
+            update: GRAFANA_FILES_SCRIPT,
+            delete: GRAFANA_FILES_DELETE,
+            environment: {
+                SY_DIR: dir,
+                SY_FILES_B64: b64(JSON.stringify(grafanaFiles)),
+                SY_FILE_NAMES: Object.keys(grafanaFiles).join(" "),
+            },
+        }, { parent: this });
+
+        this.registerOutputs({
+            prometheusUrl: this.prometheusUrl,
+            grafanaProvisioningDir: this.grafanaProvisioningDir,
+            prometheusConfig: this.prometheusConfig,
+        });
+    }
+}
+
+function b64(s: string): string {
+    return Buffer.from(s, "utf8").toString("base64");
+}
+
+function validate(args: MonitoringStackArgs): void {
+    const p = args.prometheus;
+    if (p.mode === "external" && !p.configDir?.startsWith("/")) {
+        throw new Error(`MonitoringStack: prometheus.mode is external but configDir is ${JSON.stringify(p.configDir)}; ` +
+            "set monitoring.prometheus.configDir to the absolute directory the existing Prometheus reads");
+    }
+    if (p.mode === "external" && !args.grafana.prometheusUrl) {
+        throw new Error("MonitoringStack: prometheus.mode is external but grafana.prometheusUrl is unset; " +
+            "set monitoring.grafana.prometheusUrl to the URL Grafana uses to reach that Prometheus");
+    }
+    if (!args.grafana.provisioningDir.startsWith("/")) {
+        throw new Error(`MonitoringStack: grafana.provisioningDir must be absolute (got ${JSON.stringify(args.grafana.provisioningDir)})`);
+    }
+    for (const [what, v] of [["provisioningDir", args.grafana.provisioningDir], ["configDir", p.configDir ?? "/"]] as const) {
+        if (/['"\\$`\u0000-\u001f]/.test(v)) {
+            throw new Error(`MonitoringStack: ${what} ${JSON.stringify(v)} contains a quote, $, \` or a control character`);
+        }
+    }
+    if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
+        throw new Error(`MonitoringStack: prometheus.port must be 1..65535 (got ${p.port})`);
+    }
+}
+
+/**
+ * Installs prometheus.yml and the rule file into the running Prometheus container and reloads it:
+ * waits for readiness, stages both files, `promtool check rules` + `check config` on the staged
+ * pair (inside the container: the same Prometheus version), atomic rename, POST /-/reload (200
+ * only when Prometheus accepted the new config; on a refusal the old files are put back).
+ */
+export const PROMETHEUS_APPLY_SCRIPT = `set -eu
+ex() { docker exec -u root -i "$SY_CONTAINER" "$@"; }
+ready=
+for i in $(seq 1 120); do
+  if ex curl -fsS -o /dev/null http://127.0.0.1:${PROMETHEUS_CONTAINER.port}/-/ready 2>/dev/null; then ready=1; break; fi
+  sleep 0.5
+done
+[ -n "$ready" ] || { echo "prometheus in $SY_CONTAINER is not ready after 60s:" >&2; docker logs --tail 30 "$SY_CONTAINER" >&2; exit 1; }
+printf '%s' "$SY_RULES_B64" | base64 -d | ex sh -c 'cat > "$0.new"' "$SY_RULES_FILE"
+printf '%s' "$SY_PROM_B64" | base64 -d | ex sh -c 'cat > "$0.new"' "$SY_CONFIG_FILE"
+ex promtool check rules "$SY_RULES_FILE.new" >/dev/null
+ex sh -c 'sed "s#$1#$1.new#" "$0.new" > /tmp/switchyard-check.yml && promtool check config /tmp/switchyard-check.yml >/dev/null' "$SY_CONFIG_FILE" "$SY_RULES_FILE"
+ex sh -c 'cp -p "$0" "$0.prev" 2>/dev/null || true; cp -p "$1" "$1.prev" 2>/dev/null || true
+  chmod 0644 "$0.new" "$1.new" && mv -f "$0.new" "$0" && mv -f "$1.new" "$1"' "$SY_CONFIG_FILE" "$SY_RULES_FILE"
+if ! out=$(ex curl -sS -X POST -w '\\n%{http_code}' http://127.0.0.1:${PROMETHEUS_CONTAINER.port}/-/reload) || [ "$(printf '%s' "$out" | tail -n1)" != 200 ]; then
+  ex sh -c 'mv -f "$0.prev" "$0"; mv -f "$1.prev" "$1"' "$SY_CONFIG_FILE" "$SY_RULES_FILE" || true
+  echo "prometheus refused the new config (previous files restored): $out" >&2
+  exit 1
+fi
+echo "prometheus config $(printf '%s' "$SY_PROM_B64" | base64 -d | sha256sum | cut -c1-12) in force"
+`;
+
+/** External mode: writes prometheus.yml and the rule file to SY_DIR (atomic rename; promtool check when installed). */
+export const PROMETHEUS_FILES_SCRIPT = `set -eu
+mkdir -p "$SY_DIR"
+printf '%s' "$SY_RULES_B64" | base64 -d > "$SY_DIR/.switchyard-rules.yml.new"
+printf '%s' "$SY_PROM_B64" | base64 -d > "$SY_DIR/.prometheus.yml.new"
+if command -v promtool >/dev/null 2>&1; then promtool check rules "$SY_DIR/.switchyard-rules.yml.new" >/dev/null; fi
+mv -f "$SY_DIR/.switchyard-rules.yml.new" "$SY_DIR/switchyard-rules.yml"
+mv -f "$SY_DIR/.prometheus.yml.new" "$SY_DIR/prometheus.yml"
+`;
+
+/** Writes the Grafana provisioning files (a JSON map path -> content) under SY_DIR. */
+export const GRAFANA_FILES_SCRIPT = `set -eu
+node -e '
+const fs = require("fs"), path = require("path");
+const dir = process.env.SY_DIR, files = JSON.parse(Buffer.from(process.env.SY_FILES_B64, "base64").toString("utf8"));
+for (const [rel, text] of Object.entries(files)) {
+  const f = path.join(dir, rel); fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f + ".new", text); fs.renameSync(f + ".new", f);
+}'
+`;
+export const GRAFANA_FILES_DELETE = `set -eu; for f in $SY_FILE_NAMES; do rm -f "$SY_DIR/$f"; done`;

@@ -1,0 +1,176 @@
+/**
+ * Real engine (issue 6): the program with monitoring enabled on its own stack (`e2e-mon`, router on
+ * 18380, Prometheus on 18390): the real Prometheus container scrapes both colours and the router's
+ * mtail exporter. After traffic at a 20% canary, every dashboard query returns data, the traffic
+ * share measured at the router matches the weight, and a 20% 5xx injection on a new green version
+ * shows up in the error-rate query. promtool checks what the program installed.
+ */
+import { PROMETHEUS_PORT } from "./monitoringEnv"; // must stay the first import
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PANEL_TITLES } from "../../components/observability/dashboard";
+import { expandGrafanaVariables, queries, QueryName } from "../../components/observability/queries";
+import { baseConfig, colorCounts, configSet, eventually, freshStack, outputs, previewNoChanges, report, run, STACK, up } from "./harness";
+
+jest.setTimeout(30 * 60_000);
+
+const PROM = `http://127.0.0.1:${PROMETHEUS_PORT}`;
+const GRAFANA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-mon-grafana-"));
+
+interface Sample { metric: Record<string, string>; value: [number, string] }
+async function query(expr: string, time?: number): Promise<Sample[]> {
+    const qs = new URLSearchParams({ query: expr, ...(time ? { time: String(time) } : {}) });
+    const res = await fetch(`${PROM}/api/v1/query?${qs}`);
+    const body = (await res.json()) as { status: string; error?: string; data: { result: Sample[] } };
+    if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+    return body.data.result;
+}
+/** A dashboard query as Grafana would run it, with a rate window covering [from, at]. */
+function panelQuery(name: QueryName, from: number, at: number): Promise<Sample[]> {
+    const window = `${Math.ceil(at - from)}s`;
+    return query(expandGrafanaVariables(queries[name], { stack: STACK, rateInterval: window }), at);
+}
+const byColor = (rows: Sample[]) => Object.fromEntries(rows.map((r) => [r.metric.color, Number(r.value[1])]));
+const now = () => Date.now() / 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends n requests through the router; returns client-side counts and the time span. */
+async function traffic(n: number): Promise<{ counts: Record<string, number>; start: number; end: number }> {
+    const start = now();
+    const counts = await colorCounts(n, {}, 16);
+    return { counts, start, end: now() };
+}
+/** Waits until Prometheus has scraped the router exporter after `t` (two scrapes). */
+async function scrapedAfter(t: number): Promise<void> {
+    await eventually(async () => {
+        const r = await query(`timestamp(switchyard_router_requests_total{stack="${STACK}"})`);
+        return r.length > 0 && Math.min(...r.map((x) => Number(x.value[1]))) > t + 2;
+    }, 60_000, "a router scrape after the traffic");
+}
+
+async function promContainer(): Promise<string> {
+    return (await run("docker", ["inspect", "-f", "{{.Id}}", `${STACK}-prometheus`])).stdout.trim();
+}
+
+describe("monitoring on the real engine", () => {
+    afterAll(() => fs.rmSync(GRAFANA_DIR, { recursive: true, force: true }));
+
+    test("Prometheus scrapes both colours and the router; panels, traffic share and an injected 5xx rate are measured", async () => {
+        await freshStack({
+            ...baseConfig(),
+            // The injected errors are on `/` only: the gate smoke-tests /health so that the faulty
+            // canary gets its traffic (a bug the smoke test does not catch, which monitoring must).
+            "switchyard:gates": { ...(baseConfig()["switchyard:gates"] as object), smokePaths: ["/health"] },
+            "switchyard:monitoring": {
+                enabled: true,
+                prometheus: { mode: "container", image: "switchyard/prometheus:local", port: PROMETHEUS_PORT, scrapeInterval: "2s" },
+                grafana: { provisioningDir: GRAFANA_DIR },
+            },
+        });
+        await up();
+        let o = await outputs();
+        expect(o.prometheusUrl).toBe(PROM);
+        expect(o.grafanaProvisioningDir).toBe(GRAFANA_DIR);
+        const promId = await promContainer();
+
+        // Every target up: 2 blue + 2 green app containers (by name, with colour/version labels) and the router exporter.
+        await eventually(async () => {
+            const r = await query(`up{stack="${STACK}"}`);
+            return r.length === 5 && r.every((x) => x.value[1] === "1");
+        }, 90_000, "5 healthy scrape targets");
+        const up0 = (await query(`up{stack="${STACK}"}`)).map((x) => [x.metric.job, x.metric.color ?? "-", x.metric.version, x.metric.container ?? x.metric.component]).sort();
+        expect(up0).toEqual([
+            ["switchyard-app", "blue", "1.0.0", `${STACK}-app-blue-1`],
+            ["switchyard-app", "blue", "1.0.0", `${STACK}-app-blue-2`],
+            ["switchyard-app", "green", "1.1.0", `${STACK}-app-green-1`],
+            ["switchyard-app", "green", "1.1.0", `${STACK}-app-green-2`],
+            ["switchyard-router", "-", "local", "router"],
+        ]);
+
+        // 1. canary 20%, a few thousand requests
+        await configSet("canary.weight", "20", { path: true });
+        await up();
+        await eventually(async () => JSON.stringify(byColor(await query(`switchyard_router_color_weight_ratio{stack="${STACK}"}`))) === JSON.stringify({ blue: 0.8, green: 0.2 }),
+            60_000, "the exporter reporting weights 0.8/0.2");
+        await sleep(3000);
+        const t1 = await traffic(4000);
+        await scrapedAfter(t1.end);
+        const at1 = t1.end + 3;
+        const from1 = t1.start - 2;
+        const empty: string[] = [];
+        const results: Record<string, number> = {};
+        for (const name of Object.keys(queries) as QueryName[]) {
+            const r = await panelQuery(name, from1, at1);
+            results[name] = r.length;
+            if (r.length === 0) empty.push(name);
+        }
+        expect(empty).toEqual([]);
+        const share = byColor(await panelQuery("trafficShare", from1, at1));
+        const clientGreen = (t1.counts.green ?? 0) / 4000;
+        expect(Math.abs(share.green - 0.2)).toBeLessThan(0.02);
+        expect(Math.abs(share.blue - 0.8)).toBeLessThan(0.02);
+        expect(Math.abs(share.green - clientGreen)).toBeLessThan(0.01);
+        expect(byColor(await panelQuery("configuredWeight", from1, at1))).toEqual({ blue: 0.8, green: 0.2 });
+        const err1 = byColor(await panelQuery("errorRate", from1, at1));
+        expect(err1).toEqual({ blue: 0, green: 0 });
+        const routerTotal = Number((await query(`sum(increase(switchyard_router_requests_total{stack="${STACK}"}[${Math.ceil(at1 - from1)}s]))`, at1))[0].value[1]);
+        const unparsed = Number((await query(`sum(switchyard_router_unparsed_log_lines_total{stack="${STACK}"})`))[0].value[1]);
+        expect(unparsed).toBe(0);
+        const p95 = byColor(await panelQuery("latencyP95", from1, at1));
+        expect((await panelQuery("activeColor", from1, at1)).map((r) => r.metric.active_color)).toEqual(["blue"]);
+
+        report("6-monitoring-canary", { targets: up0.length, queriesNonEmpty: results, routerRequests: routerTotal, measuredShare: share, clientShareGreen: clientGreen, p95 });
+
+        // 2. a new green version answering 20% of / with 500
+        await configSet("colors.green.version", "1.2.0", { path: true });
+        await configSet("colors.green.env.ERROR_RATE", "0.2", { path: true });
+        await up();
+        await sleep(3000);
+        const t2 = await traffic(4000);
+        await scrapedAfter(t2.end);
+        const at2 = t2.end + 3;
+        const from2 = t2.start - 2;
+        const err2 = byColor(await panelQuery("errorRate", from2, at2));
+        const appErr2 = byColor(await panelQuery("appErrorRate", from2, at2));
+        const clientErrGreen = (t2.counts["status-500"] ?? 0) / ((t2.counts["status-500"] ?? 0) + (t2.counts.green ?? 0));
+        expect(err2.blue).toBe(0);
+        expect(err2.green).toBeGreaterThan(0.14);
+        expect(err2.green).toBeLessThan(0.26);
+        expect(Math.abs(err2.green - clientErrGreen)).toBeLessThan(0.02);
+        expect(appErr2.green).toBeGreaterThan(0.1);
+        const versions = (await panelQuery("versions", from2, at2)).map((r) => [r.metric.color, r.metric.version, r.metric.exported_version]).sort();
+        expect(versions).toEqual([["blue", "1.0.0", "1.0.0"], ["green", "1.2.0", "1.2.0"]]);
+
+        // 3. the release did not recreate Prometheus (config reloaded in place); promtool on what was installed
+        expect(await promContainer()).toBe(promId);
+        const cfgCheck = await run("docker", ["exec", `${STACK}-prometheus`, "promtool", "check", "config", "/etc/prometheus/prometheus.yml"]);
+        expect(cfgCheck.code).toBe(0);
+        expect(cfgCheck.stdout + cfgCheck.stderr).toMatch(/SUCCESS: 1 rule files found/);
+        const rulesCheck = await run("docker", ["exec", `${STACK}-prometheus`, "promtool", "check", "rules", "/etc/prometheus/switchyard-rules.yml"]);
+        expect(rulesCheck.code).toBe(0);
+        expect(rulesCheck.stdout + rulesCheck.stderr).toMatch(/SUCCESS: 7 rules found/);
+        const rules = (await (await fetch(`${PROM}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: unknown[] }[] } };
+        expect(rules.data.groups.map((g) => [g.name, g.rules.length])).toEqual([[`switchyard-${STACK}`, 7]]);
+
+        // 4. Grafana provisioning files
+        const dash = JSON.parse(fs.readFileSync(path.join(GRAFANA_DIR, `dashboards/switchyard-release-${STACK}.json`), "utf8"));
+        expect(dash.panels.map((p: { title: string }) => p.title)).toEqual([...PANEL_TITLES]);
+        expect(fs.readFileSync(path.join(GRAFANA_DIR, `provisioning/datasources/switchyard-${STACK}.yaml`), "utf8")).toContain(`url: http://${STACK}-prometheus:9090`);
+        expect(fs.existsSync(path.join(GRAFANA_DIR, `provisioning/dashboards/switchyard-${STACK}.yaml`))).toBe(true);
+
+        o = await outputs();
+        expect(o.prometheusUrl).toBe(PROM);
+        expect((await previewNoChanges()).code).toBe(0);
+        report("6-monitoring-injected-5xx", { routerErrorRate: err2, appErrorRate: appErr2, clientErrorRateGreen: clientErrGreen, clientCounts: t2.counts });
+    });
+
+    test("disabling monitoring removes the Prometheus container and the provisioning files", async () => {
+        await configSet("monitoring.enabled", "false", { path: true });
+        await up();
+        const left = await run("docker", ["ps", "-aq", "--filter", `name=^${STACK}-prometheus$`]);
+        expect(left.stdout.trim()).toBe("");
+        expect(fs.existsSync(path.join(GRAFANA_DIR, `dashboards/switchyard-release-${STACK}.json`))).toBe(false);
+        expect((await outputs()).prometheusUrl).toBeUndefined();
+    });
+});
