@@ -136,9 +136,9 @@ const monitoring = mon.enabled ? new MonitoringStack("monitoring", {
     trafficShareTolerance: mon.trafficShareTolerance,
 }, onHost) : undefined;
 /** Prometheus API/UI URL (when monitoring is enabled). */
-export const prometheusUrl = monitoring?.prometheusUrl;
+export const prometheusUrl = monitoring?.prometheusUrl ?? null;
 /** Host directory with the Grafana provisioning files (when monitoring is enabled). */
-export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir;
+export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir ?? null;
 // ---- end of monitoring wiring ----
 
 export const activeColor = cfg.activeColor;

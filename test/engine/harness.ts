@@ -104,6 +104,13 @@ export function baseConfig(): Record<string, unknown> {
  */
 export async function freshStack(config: Record<string, unknown> = baseConfig()): Promise<void> {
     requireToolchain();
+    // Containers first (named after the stack, whether state knows them or not): an interrupted
+    // earlier run may have left some that hold the network or the router's config volume.
+    const left = await run("docker", ["ps", "-aq", "--filter", `label=switchyard.stack=${STACK}`]);
+    const ids = left.stdout.split("\n").filter(Boolean);
+    if (ids.length > 0) {
+        await run("docker", ["rm", "-f", ...ids]);
+    }
     const exists = (await run("pulumi", ["stack", "ls", "--json"])).stdout.includes(`"name": "${STACK}"`);
     if (exists) {
         await pulumi(["cancel", "--yes"]);
@@ -116,11 +123,13 @@ export async function freshStack(config: Record<string, unknown> = baseConfig())
             throw new Error(`could not remove the ${STACK} stack: ${rm.stderr}`);
         }
     }
-    // Leftovers of an interrupted earlier run (containers are named after the stack).
-    const left = await run("docker", ["ps", "-aq", "--filter", `label=switchyard.stack=${STACK}`]);
-    const ids = left.stdout.split("\n").filter(Boolean);
-    if (ids.length > 0) {
-        await run("docker", ["rm", "-f", ...ids]);
+    // Networks and volumes an interrupted run left outside state (labelled with the stack).
+    for (const kind of ["network", "volume"]) {
+        const l = await run("docker", [kind, "ls", "-q", "--filter", `label=switchyard.stack=${STACK}`]);
+        const names = l.stdout.split("\n").filter(Boolean);
+        if (names.length > 0) {
+            await run("docker", [kind, "rm", ...names]);
+        }
     }
     fs.writeFileSync(CONFIG_FILE, `${JSON.stringify({ config }, null, 2)}\n`);
     const init = await run("pulumi", ["stack", "init", STACK, "--non-interactive"]);

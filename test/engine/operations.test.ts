@@ -70,7 +70,7 @@ describe("7. an interrupted pulumi up", () => {
             child.stderr?.on("data", (d) => (output += d));
             const interrupted = (async () => {
                 // Interrupt while the idle colour's containers are being replaced.
-                await eventually(async () => /app-green-\d.*(deleting|creating|replacing)/i.test(output) || /deleting|creating/.test(output), 120_000, "the release to start");
+                await eventually(async () => /docker:index:Container app-green-\d (deleting|creating)/.test(output), 120_000, "green's containers to be replaced");
                 child.kill(signal);
                 await new Promise((r) => child.once("exit", r));
             })();
@@ -85,7 +85,8 @@ describe("7. an interrupted pulumi up", () => {
             await up();
             expect((await previewNoChanges()).code).toBe(0);
             expect((await routerStatus()).versions.green).toBe(signal === "SIGINT" ? "1.2.0" : "1.2.1");
-            report(`7-interrupt-${signal}`, { ...during, recovery: recover.stdout.trim().split("\n") });
+            const phase = /docker:index:Container app-green-\d (deleting|creating)[^\n]*/.exec(output)?.[0];
+            report(`7-interrupt-${signal}`, { ...during, interruptedAt: phase, recovery: recover.stdout.trim().split("\n") });
         });
 });
 

@@ -234,7 +234,7 @@ describe("the program with switchyard:monitoring", () => {
     test("disabled (the default): no monitoring resource, no monitoring output", async () => {
         const r = await runProgram(baseConfig());
         expect(r.resources.filter((x) => x.type.startsWith("switchyard:observability") || x.name.startsWith("monitoring"))).toEqual([]);
-        expect(r.outputs.prometheusUrl).toBeUndefined();
+        expect(r.outputs.prometheusUrl).toBeNull();
     });
 
     test("a bad monitoring config fails before any resource, naming the key", async () => {
