@@ -7,7 +7,7 @@
  * Exit 0: no drift. Exit 1: drift, each item named; router drift also marks the routing apply
  * step for re-apply (`pulumi state taint`), so the next `pulumi up` heals everything.
  */
-import { spawnSync } from "child_process";
+import { sh } from "./shell";
 import { configShaOf } from "../../components/routing/nginxConfig";
 import { ROUTER_IMAGE } from "../../components/routing/routerImage";
 
@@ -111,10 +111,6 @@ export function plannedChanges(steps: PreviewStep[]): string[] {
         });
 }
 
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { code: number; out: string; err: string } {
-    const r = spawnSync(cmd, args, { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
-    return { code: r.status ?? 1, out: r.stdout ?? "", err: r.stderr ?? "" };
-}
 
 export function stackFromArgs(args: string[]): string | undefined {
     const i = args.indexOf("--stack");

@@ -9,13 +9,9 @@
  *     interrupted run, never routed to): their fixed names would block the next create.
  * Then run `pulumi up` to finish the release.
  */
-import { spawnSync } from "child_process";
+import { sh } from "./shell";
 import { stackFromArgs, StateResource } from "./drift";
 
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { code: number; out: string; err: string } {
-    const r = spawnSync(cmd, args, { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
-    return { code: r.status ?? 1, out: r.stdout ?? "", err: r.stderr ?? "" };
-}
 
 /** Containers labelled for this stack that state does not know: what an interrupted create left. */
 export function orphans(live: { id: string; name: string }[], resources: StateResource[]): { id: string; name: string }[] {
