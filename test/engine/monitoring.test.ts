@@ -179,6 +179,6 @@ describe("monitoring on the real engine", () => {
         const left = await run("docker", ["ps", "-aq", "--filter", `name=^${STACK}-prometheus$`]);
         expect(left.stdout.trim()).toBe("");
         expect(fs.existsSync(path.join(GRAFANA_DIR, `dashboards/switchyard-release-${STACK}.json`))).toBe(false);
-        expect((await outputs()).prometheusUrl).toBeUndefined();
+        expect((await outputs()).prometheusUrl).toBeNull();
     });
 });
