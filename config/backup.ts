@@ -35,8 +35,19 @@ const s3Target = z.strictObject({
     /** S3-compatible endpoint (MinIO, moto...). @default - AWS */
     endpoint: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { error: "must be an http(s) URL such as http://127.0.0.1:9000" }).optional(),
     forcePathStyle: bool().default(false),
-    // The bucket must exist: creating it with @pulumi/aws (versioning, SSE, public access block,
-    // lifecycle matching retention) is not wired yet.
+    /**
+     * Create and harden the bucket with @pulumi/aws (components/backup/snapshotBucket.ts): versioning,
+     * default encryption, all public access blocked, a lifecycle rule from `retention`. Credentials come
+     * from the AWS SDK's default chain (env, profile, instance role), never from this config.
+     * @default false - the bucket exists already; no AWS resource is created
+     */
+    createBucket: bool().default(false),
+    /** Default encryption of a created bucket. @default "aws:kms" (the account's aws/s3 key unless kmsKeyId) */
+    encryption: z.enum(["aws:kms", "AES256"], { error: "must be aws:kms or AES256" }).default("aws:kms"),
+    /** KMS key id or ARN for `encryption: aws:kms`. @default - the AWS managed key aws/s3 */
+    kmsKeyId: z.string().regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, {
+        error: "must be a KMS key id, alias/NAME or a key/alias ARN",
+    }).optional(),
 });
 
 const retention = z.strictObject({
@@ -56,6 +67,12 @@ export const backupSchema = z.strictObject({
         /** pg_dump -Z 0-9. @default - pg_dump's default */
         compressLevel: num(z.number().int().min(0, { error: "must be 0..9" }).max(9, { error: "must be 0..9" })).optional(),
     })).default([]),
+    /** MySQL/MariaDB databases (mysqldump --single-transaction): the URL of each is `backupSecrets.<name>` (mysql://...). */
+    mysql: z.array(z.strictObject({
+        name: sourceName,
+        /** Run mysqldump/mysql inside this container (docker exec). @default - on the deploying host */
+        container: z.string().regex(dockerName, { error: "must be a Docker container name" }).optional(),
+    })).default([]),
     /** Named Docker volumes, archived with tar. */
     volumes: z.array(z.strictObject({
         name: sourceName,
@@ -69,8 +86,29 @@ export const backupSchema = z.strictObject({
      * colour are always kept. Neither set: keep the newest 30 (components/backup/retention).
      */
     retention: retention.prefault({}),
-}).refine((b) => b.postgres.length + b.volumes.length > 0, {
-    error: "must list at least one source: backup.postgres [{name}] (URL in backupSecrets.<name>) or backup.volumes [{name, volume}]",
+}).superRefine((b, ctx) => {
+    // backupSecrets is keyed by source name: a name may not be both a postgres and a mysql source.
+    const pgNames = new Set(b.postgres.map((p) => p.name));
+    b.mysql.forEach((m, i) => {
+        if (pgNames.has(m.name)) {
+            ctx.addIssue({ code: "custom", path: ["mysql", i, "name"], input: m.name,
+                message: "is also a backup.postgres name; database sources share backupSecrets.<name>, so give each a distinct name" });
+        }
+    });
+    const t = b.target;
+    if (t.type !== "s3") {
+        return;
+    }
+    if (t.kmsKeyId !== undefined && t.encryption !== "aws:kms") {
+        ctx.addIssue({ code: "custom", path: ["target", "kmsKeyId"], input: t.kmsKeyId,
+            message: `only applies to encryption: aws:kms (encryption is ${t.encryption}); remove kmsKeyId or set encryption: aws:kms` });
+    }
+    if (!t.createBucket && (t.kmsKeyId !== undefined)) {
+        ctx.addIssue({ code: "custom", path: ["target", "kmsKeyId"], input: t.kmsKeyId,
+            message: "only applies when switchyard creates the bucket (createBucket: true); an existing bucket keeps its own encryption" });
+    }
+}).refine((b) => b.postgres.length + b.mysql.length + b.volumes.length > 0, {
+    error: "must list at least one source: backup.postgres [{name}] / backup.mysql [{name}] (URL in backupSecrets.<name>) or backup.volumes [{name, volume}]",
     path: ["postgres"],
 });
 
@@ -102,9 +140,16 @@ export function checkBackupSecrets(raw: unknown, backup: BackupSettings | undefi
             errors.push(`${prefix}:backupSecrets: must be a map of NAME to database URL (got a ${Array.isArray(raw) ? "list" : typeof raw}); ` +
                 "set entries with pulumi config set --secret --path 'backupSecrets.NAME' postgres://user:password@host:5432/db");
         } else {
+            const mysqlNames = new Set((backup?.mysql ?? []).map((m) => m.name));
             for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
                 if (!BACKUP_SOURCE_NAME.test(k)) {
                     errors.push(`${prefix}:backupSecrets.${k}: names are 1-63 letters, digits, '_' or '-' (got the name ${JSON.stringify(k)})`);
+                } else if (mysqlNames.has(k)) {
+                    if (typeof v !== "string" || !/^(mysql|mariadb):\/\/\S+\/[^/?\s]+(\?\S*)?$/.test(v)) {
+                        errors.push(`${prefix}:backupSecrets.${k}: backup.mysql '${k}' needs a database URL mysql://user:password@host:port/db (got a secret value that is not)`);
+                    } else {
+                        secrets[k] = v;
+                    }
                 } else if (typeof v !== "string" || !/^postgres(ql)?:\/\/\S+$/.test(v)) {
                     errors.push(`${prefix}:backupSecrets.${k}: must be a database URL postgres://user:password@host:port/db (got a secret value that is not)`);
                 } else {
@@ -116,17 +161,18 @@ export function checkBackupSecrets(raw: unknown, backup: BackupSettings | undefi
     if (backup === null) {
         return { secrets, errors };
     }
-    const wanted = new Set((backup?.postgres ?? []).map((p) => p.name));
+    const wanted = new Set([...(backup?.postgres ?? []), ...(backup?.mysql ?? [])].map((p) => p.name));
+    const isMysql = (name: string) => (backup?.mysql ?? []).some((m) => m.name === name);
     for (const name of wanted) {
         if (!(name in secrets) && !errors.some((e) => e.includes(`backupSecrets.${name}:`))) {
-            errors.push(`${prefix}:backupSecrets.${name}: missing; backup.postgres lists '${name}', whose URL must be a secret. ` +
-                `Fix: pulumi config set --secret --path 'backupSecrets.${name}' postgres://user:password@host:5432/db`);
+            errors.push(`${prefix}:backupSecrets.${name}: missing; backup.${isMysql(name) ? "mysql" : "postgres"} lists '${name}', whose URL must be a secret. ` +
+                `Fix: pulumi config set --secret --path 'backupSecrets.${name}' ${isMysql(name) ? "mysql://user:password@host:3306/db" : "postgres://user:password@host:5432/db"}`);
         }
     }
     for (const name of Object.keys(secrets)) {
         if (!wanted.has(name)) {
             errors.push(`${prefix}:backupSecrets.${name}: no backup.postgres source is named '${name}' ` +
-                `(sources: ${[...wanted].join(", ") || "none"}); add {name: ${name}} to backup.postgres or remove it: pulumi config rm --path 'backupSecrets.${name}'`);
+                `(sources: ${[...wanted].join(", ") || "none"}); add {name: ${name}} to backup.postgres (or backup.mysql) or remove it: pulumi config rm --path 'backupSecrets.${name}'`);
             delete secrets[name];
         }
     }

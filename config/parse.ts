@@ -2,13 +2,13 @@ import { z } from "zod";
 import { imageTag, parseReleaseVersion, ReleaseVersion } from "../components/release/version";
 import { Color, toPermille } from "../components/routing/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings } from "./backup";
-import { MonitoringSettings } from "./monitoring";
+import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
 import { ParsedStackConfig, schema } from "./schema";
 
 export const NAMESPACE = "switchyard";
 
 /** Keys whose whole value must be a Pulumi secret (`pulumi config set --secret --path ...`). */
-export const SECRET_KEYS = ["secretEnv", "backupSecrets"] as const;
+export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken"] as const;
 
 /** The validated config the program passes down. Plain values; secrets are kept apart. */
 export interface StackConfig {
@@ -39,8 +39,9 @@ export interface StackConfig {
     readonly backup?: BackupSettings;
     /** Migration hook. @default - none */
     readonly migration?: MigrationSettings;
-    /** Prometheus, alert rules and Grafana provisioning (config/monitoring.ts). @default - disabled */
-    readonly monitoring: MonitoringSettings;
+    /** Prometheus, alert rules and Grafana provisioning (config/monitoring.ts); grafana.push carries the
+     * token of the secret `grafanaToken` (MonitoringStack passes it on only as a Pulumi secret). @default - disabled */
+    readonly monitoring: MonitoringConfig;
 }
 
 export type ConfigResult =
@@ -126,7 +127,7 @@ function formatIssue(raw: unknown, issue: z.core.$ZodIssue): string[] {
  */
 export function parseStackConfig(stack: string, raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): ConfigResult {
     const errors: string[] = [];
-    const { secretEnv: rawSecretEnv, backupSecrets: rawBackupSecrets, ...rest } = raw;
+    const { secretEnv: rawSecretEnv, backupSecrets: rawBackupSecrets, grafanaToken: rawGrafanaToken, ...rest } = raw;
 
     const parsed = schema.safeParse(rest);
     if (!parsed.success) {
@@ -169,6 +170,9 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
     }
     const backupSecretsCheck = checkBackupSecrets(rawBackupSecrets, parsed.success ? parsed.data.backup : null, NAMESPACE);
     errors.push(...backupSecretsCheck.errors);
+    // grafanaToken: like secretEnv, a Pulumi secret (Pulumi.yaml's default "" means unset).
+    const grafanaTokenCheck = checkGrafanaToken(rawGrafanaToken, secretKeys.has("grafanaToken"), parsed.success ? parsed.data.monitoring : null, NAMESPACE);
+    errors.push(...grafanaTokenCheck.errors);
     if (parsed.success && parsed.data.migration && !parsed.data.backup) {
         errors.push(`${NAMESPACE}:migration: needs switchyard:backup (got migration without backup); a migration changes data, ` +
             "so switchyard takes a verified snapshot first. Fix: set backup.target and backup.postgres, or remove migration");
@@ -226,7 +230,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
             deploymentWindow: c.deploymentWindow,
             ...(c.backup ? { backup: c.backup } : {}),
             ...(c.migration ? { migration: c.migration } : {}),
-            monitoring: c.monitoring,
+            monitoring: withGrafanaToken(c.monitoring, grafanaTokenCheck.token),
         },
     };
 }

@@ -15,7 +15,10 @@ sy_local_env() {
     # shellcheck disable=SC1091
     [ -f "$SY_CACHE/toolchain/env.sh" ] && . "$SY_CACHE/toolchain/env.sh"
     mkdir -p "$SY_ROOT/.switchyard/state"
-    export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$SY_ROOT/.switchyard/state}
+    # metadata=skip: the file backend otherwise rewrites a small `.attrs` file beside each
+    # checkpoint in place, and the program's self StackReference (previous versions) can read it
+    # half-written ("failed to load checkpoint: EOF").
+    export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$SY_ROOT/.switchyard/state?metadata=skip}
     # Documented local-only passphrase: it protects nothing but the local stack's test secrets.
     export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-switchyard-local-only}
     export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

@@ -17,7 +17,7 @@ if ! command -v moto_server >/dev/null 2>&1; then
 fi
 sy_local_env
 mkdir -p .switchyard/results
-rm -f .switchyard/results/*.json
+rm -f .switchyard/results/*.json .switchyard/results/*.jsonl
 
 TIERS=${SWITCHYARD_TEST_TIERS:-unit engine}
 status=0
@@ -33,7 +33,7 @@ done
 node -e '
 const fs = require("fs");
 let p = 0, f = 0, s = 0, suitesFailed = 0;
-for (const file of fs.readdirSync(".switchyard/results")) {
+for (const file of fs.readdirSync(".switchyard/results").filter((f) => f === "unit.json" || f === "engine.json")) {
     const r = JSON.parse(fs.readFileSync(".switchyard/results/" + file, "utf8"));
     p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + r.numTodoTests;
     suitesFailed += r.numRuntimeErrorTestSuites;

@@ -33,6 +33,15 @@ export interface BackupPostgresSource {
   compressLevel?: number;
 }
 
+export interface BackupMysqlSource {
+  /** Short name: file `mysql-<name>.sql`, shown in errors. */
+  name: string;
+  /** Database URL `mysql://user:password@host:port/db` (make it a Pulumi secret). */
+  url: pulumi.Input<string>;
+  /** Run mysqldump inside this container with `docker exec`. @default unset - mysqldump on the host */
+  container?: string;
+}
+
 export interface BackupVolumeSource {
   /** Short name: file `volume-<name>.tar`. */
   name: string;
@@ -61,6 +70,8 @@ export interface BackupSnapshotArgs {
   target: BackupTarget;
   /** PostgreSQL databases to dump. @default [] */
   postgres?: BackupPostgresSource[];
+  /** MySQL/MariaDB databases to dump (mysqldump --single-transaction). @default [] */
+  mysql?: BackupMysqlSource[];
   /** Named Docker volumes to tar. @default [] */
   volumes?: BackupVolumeSource[];
   /** Image with sh/tar/find for volume tar. @default "switchyard/base:bookworm" */
@@ -115,8 +126,9 @@ export class BackupSnapshot extends pulumi.ComponentResource {
   constructor(name: string, args: BackupSnapshotArgs, opts?: pulumi.ComponentResourceOptions) {
     const postgres = args.postgres ?? [];
     const volumes = args.volumes ?? [];
+    const mysql = args.mysql ?? [];
     const seen = new Set<string>();
-    for (const s of [...postgres.map((p) => ({ kind: "postgres", name: p.name })), ...volumes.map((v) => ({ kind: "volume", name: v.name }))]) {
+    for (const s of [...postgres.map((p) => ({ kind: "postgres", name: p.name })), ...mysql.map((m) => ({ kind: "mysql", name: m.name })), ...volumes.map((v) => ({ kind: "volume", name: v.name }))]) {
       if (!SOURCE_NAME_PATTERN.test(s.name)) {
         throw new Error(`BackupSnapshot ${name}: ${s.kind} source name '${s.name}' is invalid; use letters, digits, '_' or '-' (max 63)`);
       }
@@ -144,8 +156,9 @@ export class BackupSnapshot extends pulumi.ComponentResource {
         args.commit ?? null,
         pulumi.all(postgres.map((p) => p.url)),
         args.target.type === "s3" ? args.target.bucket : "",
+        pulumi.all(mysql.map((m) => m.url)),
       ])
-      .apply(([deploymentId, versionsBefore, versionsAfter, commit, urls, bucket]) =>
+      .apply(([deploymentId, versionsBefore, versionsAfter, commit, urls, bucket, mysqlUrls]) =>
         JSON.stringify({
           stack: args.stack,
           target: args.target.type === "s3" ? { ...args.target, bucket } : args.target,
@@ -155,6 +168,9 @@ export class BackupSnapshot extends pulumi.ComponentResource {
             ...(p.container ? { container: p.container } : {}),
             ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
           })),
+          ...(mysql.length > 0
+            ? { mysql: mysql.map((m, i) => ({ name: m.name, url: mysqlUrls[i], ...(m.container ? { container: m.container } : {}) })) }
+            : {}),
           volumes,
           ...(args.volumeImage ? { volumeImage: args.volumeImage } : {}),
           release: { deploymentId, versionsBefore, versionsAfter, commit },

@@ -44,6 +44,16 @@ export const sourceSchema = z.discriminatedUnion("kind", [
     serverVersion: z.string().optional(),
   }),
   z.strictObject({
+    kind: z.literal("mysql"),
+    name: z.string().regex(SOURCE_NAME_PATTERN),
+    file: relPath,
+    /** Database name only (never the URL or credentials). */
+    database: z.string().optional(),
+    /** How mysqldump ran: on the host, or `docker exec` in the named container. */
+    via: z.enum(["host", "docker"]),
+    container: z.string().optional(),
+  }),
+  z.strictObject({
     kind: z.literal("volume"),
     name: z.string().regex(SOURCE_NAME_PATTERN),
     file: relPath,

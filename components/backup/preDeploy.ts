@@ -51,6 +51,8 @@ export interface PreDeploy {
     /** Pass to ColorStack `after`: nothing of that colour changes before these finish. */
     after: Record<Color, pulumi.Resource[]>;
     snapshots: Record<Color, BackupSnapshot>;
+    /** The snapshot bucket, when switchyard creates it (backup.target.createBucket). */
+    bucket?: import("./snapshotBucket").SnapshotBucket;
     migrations?: Record<Color, MigrationHook>;
     /** Stack output: the latest snapshot per colour. */
     backupsOutput: pulumi.Output<Record<Color, { snapshotId: string; location: string; totalBytes: number; manifestSha256: string }>>;
@@ -60,10 +62,25 @@ export interface PreDeploy {
 
 export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOptions): PreDeploy {
     const b = args.backup;
+    // backup.target.createBucket: one hardened bucket for both colours; the snapshots take its name
+    // from `bucketName`, which resolves only after every hardening resource exists (so each snapshot
+    // Command depends on all of them). Loaded on demand: a stack without it never touches @pulumi/aws.
+    const bucket = b.target.type === "s3" && b.target.createBucket
+        ? new (require("./snapshotBucket") as typeof import("./snapshotBucket")).SnapshotBucket("snapshots", {
+            bucket: b.target.bucket,
+            prefix: b.target.prefix,
+            region: b.target.region,
+            ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}),
+            forcePathStyle: b.target.forcePathStyle,
+            encryption: b.target.encryption,
+            ...(b.target.kmsKeyId !== undefined ? { kmsKeyId: b.target.kmsKeyId } : {}),
+            retention: b.retention,
+        }, opts)
+        : undefined;
     const target = b.target.type === "local"
         ? { type: "local" as const, root: b.target.root }
         : {
-            type: "s3" as const, bucket: b.target.bucket, prefix: b.target.prefix, region: b.target.region,
+            type: "s3" as const, bucket: bucket ? bucket.bucketName : b.target.bucket, prefix: b.target.prefix, region: b.target.region,
             ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}), forcePathStyle: b.target.forcePathStyle,
         };
     const snapshots = {} as Record<Color, BackupSnapshot>;
@@ -89,6 +106,17 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
                 ...(p.container ? { container: p.container } : {}),
                 ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
             })),
+            mysql: b.mysql.map((m) => ({
+                name: m.name,
+                url: pulumi.secret(pulumi.output(args.backupSecrets).apply((s) => {
+                    const url = s[m.name];
+                    if (!url) {
+                        throw new Error(`backup.mysql '${m.name}': switchyard:backupSecrets.${m.name} is not set`);
+                    }
+                    return url;
+                })),
+                ...(m.container ? { container: m.container } : {}),
+            })),
             volumes: b.volumes,
             volumeImage: b.volumeImage,
             retention: b.retention,
@@ -100,7 +128,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
         green: { snapshotId: snapshots.green.snapshotId, location: snapshots.green.location, totalBytes: snapshots.green.totalBytes, manifestSha256: snapshots.green.manifestSha256 },
     });
     if (!args.migration) {
-        return { after: { blue: [snapshots.blue], green: [snapshots.green] }, snapshots, backupsOutput };
+        return { after: { blue: [snapshots.blue], green: [snapshots.green] }, snapshots, bucket, backupsOutput };
     }
     const m = args.migration;
     const allSnapshots = COLORS.map((c) => snapshots[c]);
@@ -129,6 +157,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
     return {
         after: { blue: [snapshots.blue, migrations.blue], green: [snapshots.green, migrations.green] },
         snapshots,
+        bucket,
         migrations,
         backupsOutput,
         migrationsOutput: pulumi.output({ blue: migrations.blue.record, green: migrations.green.record }),

@@ -44,6 +44,24 @@ export function renderDatasourceProvisioning(input: DatasourceInput): string {
     );
 }
 
+/**
+ * The same Prometheus data source as a body for Grafana's data source HTTP API (POST /api/datasources,
+ * PUT /api/datasources/uid/:uid), for the push to an existing Grafana. Not the default data source
+ * there (isDefault false): an existing Grafana's default is the user's choice.
+ */
+export function datasourceApiBody(input: DatasourceInput): Record<string, unknown> {
+    const v = parse(DatasourceInputSchema, input, "Grafana datasource input");
+    return {
+        name: v.name,
+        type: "prometheus",
+        uid: DATASOURCE_UID,
+        access: "proxy",
+        url: v.prometheusUrl,
+        isDefault: false,
+        jsonData: { timeInterval: v.scrapeInterval, httpMethod: "POST" },
+    };
+}
+
 export const DashboardProviderInputSchema = z
     .object({
         /** Directory (inside the Grafana container) holding the dashboard JSON files. */

@@ -1,9 +1,10 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { renderAlertRules } from "./alertRules";
 import { renderDashboardJson } from "./dashboard";
-import { renderDashboardProvider, renderDatasourceProvisioning } from "./grafanaProvisioning";
+import { datasourceApiBody, renderDashboardProvider, renderDatasourceProvisioning } from "./grafanaProvisioning";
 import { Color, COLORS, ROUTER_EXPORTER_PORT } from "./metricNames";
 import { AppTarget, renderPrometheusConfig } from "./prometheusConfig";
 
@@ -60,12 +61,32 @@ export interface MonitoringStackArgs {
         prometheusUrl?: string;
         /** Where the Grafana container sees `<provisioningDir>/dashboards`. */
         dashboardsPath: string;
+        /**
+         * Also push the dashboard and the data source to an existing Grafana through its HTTP API
+         * (scripts/runtime/grafana-push.js), again whenever the dashboard changes. Needs prometheusUrl.
+         * @default - no push (provisioning files only)
+         */
+        push?: GrafanaPushArgs;
     };
     /** Alert thresholds (seed 000/001: 0.1% / 50 ms steady, 0.5% / 2 s during a release). */
     thresholds: MonitoringThresholds;
     /** Largest tolerated |measured share - configured weight| per colour. */
     trafficShareTolerance: number;
 }
+
+export interface GrafanaPushArgs {
+    /** Grafana's base URL, e.g. https://grafana.example.com (a sub-path is kept). */
+    url: string;
+    /** uid of an existing folder for the dashboard. @default - Grafana's root folder */
+    folderUid?: string;
+    /** Replace the dashboard even if it was changed in Grafana; false: Grafana answers 412 and the push fails. */
+    overwrite: boolean;
+    /** API token (service account). Always passed on as a Pulumi secret, only in the script's environment. */
+    token: pulumi.Input<string>;
+}
+
+/** The push step: relative to the program directory (the Command's working directory), as the health gate's. */
+export const GRAFANA_PUSH_COMMAND = "node scripts/runtime/grafana-push.js";
 
 /** Paths inside the Prometheus container (the config volume is mounted at CONFIG_DIR). */
 export const PROMETHEUS_CONTAINER = {
@@ -96,6 +117,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
     /** The rendered prometheus.yml and rule file (what the apply step installs). */
     public readonly prometheusConfig: pulumi.Output<string>;
     public readonly alertRules: string;
+    /** sha256 of the dashboard JSON (the file, and what the push sends). */
+    public readonly dashboardSha256: string;
 
     constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:observability:MonitoringStack", name, {}, opts);
@@ -197,14 +220,17 @@ export class MonitoringStack extends pulumi.ComponentResource {
         // <dir>/dashboards -> dashboardsPath.
         const dir = args.grafana.provisioningDir;
         this.grafanaProvisioningDir = dir;
+        const datasource = {
+            prometheusUrl: args.grafana.prometheusUrl ?? `http://${args.stack}-prometheus:${PROMETHEUS_CONTAINER.port}`,
+            name: `Switchyard Prometheus (${args.stack})`,
+            scrapeInterval: p.scrapeInterval,
+        };
+        const dashboardJson = renderDashboardJson({ stack: args.stack });
+        this.dashboardSha256 = createHash("sha256").update(dashboardJson, "utf8").digest("hex");
         const grafanaFiles: Record<string, string> = {
-            [`provisioning/datasources/switchyard-${args.stack}.yaml`]: renderDatasourceProvisioning({
-                prometheusUrl: args.grafana.prometheusUrl ?? `http://${args.stack}-prometheus:${PROMETHEUS_CONTAINER.port}`,
-                name: `Switchyard Prometheus (${args.stack})`,
-                scrapeInterval: p.scrapeInterval,
-            }),
+            [`provisioning/datasources/switchyard-${args.stack}.yaml`]: renderDatasourceProvisioning(datasource),
             [`provisioning/dashboards/switchyard-${args.stack}.yaml`]: renderDashboardProvider({ dashboardsPath: args.grafana.dashboardsPath }),
-            [`dashboards/switchyard-release-${args.stack}.json`]: renderDashboardJson({ stack: args.stack }),
+            [`dashboards/switchyard-release-${args.stack}.json`]: dashboardJson,
         };
         new command.local.Command(`${name}-grafana-files`, {
             create: GRAFANA_FILES_SCRIPT,
@@ -217,7 +243,30 @@ export class MonitoringStack extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
+        const push = args.grafana.push;
+        if (push) {
+            // Inputs are plain, known values (plus the secret token): the step re-runs (update) only
+            // when the dashboard (its sha256), the data source or the push settings change.
+            const dsBody = datasourceApiBody(datasource);
+            new command.local.Command(`${name}-grafana-push`, {
+                create: GRAFANA_PUSH_COMMAND,
+                update: GRAFANA_PUSH_COMMAND,
+                environment: {
+                    SY_GRAFANA_URL: push.url,
+                    SY_GRAFANA_TOKEN: pulumi.secret(push.token),
+                    SY_DASHBOARD_B64: b64(dashboardJson),
+                    SY_DASHBOARD_SHA256: this.dashboardSha256,
+                    SY_DATASOURCE_B64: b64(JSON.stringify(dsBody)),
+                    SY_OVERWRITE: String(push.overwrite),
+                    SY_MESSAGE: `switchyard ${args.stack}: release dashboard ${this.dashboardSha256.slice(0, 12)}`,
+                    ...(push.folderUid ? { SY_FOLDER_UID: push.folderUid } : {}),
+                },
+                // stdout (kept in state) is the summary line: uid, version, URL; never the token.
+            }, { parent: this });
+        }
+
         this.registerOutputs({
+            dashboardSha256: this.dashboardSha256,
             prometheusUrl: this.prometheusUrl,
             grafanaProvisioningDir: this.grafanaProvisioningDir,
             prometheusConfig: this.prometheusConfig,
@@ -245,6 +294,19 @@ function validate(args: MonitoringStackArgs): void {
     for (const [what, v] of [["provisioningDir", args.grafana.provisioningDir], ["configDir", p.configDir ?? "/"]] as const) {
         if (/['"\\$`\u0000-\u001f]/.test(v)) {
             throw new Error(`MonitoringStack: ${what} ${JSON.stringify(v)} contains a quote, $, \` or a control character`);
+        }
+    }
+    const push = args.grafana.push;
+    if (push) {
+        if (!/^https?:\/\/[^\s/'"@\\]+(\/[^\s'"@\\?#]*)?$/.test(push.url)) {
+            throw new Error(`MonitoringStack: grafana.push.url must be Grafana's base URL such as https://grafana.example.com, without credentials or query (got ${JSON.stringify(push.url)})`);
+        }
+        if (!args.grafana.prometheusUrl) {
+            throw new Error("MonitoringStack: grafana.push is set but grafana.prometheusUrl is unset; set monitoring.grafana.prometheusUrl " +
+                "to the URL the existing Grafana uses to reach Prometheus");
+        }
+        if (push.folderUid !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(push.folderUid)) {
+            throw new Error(`MonitoringStack: grafana.push.folderUid must be a Grafana folder uid (got ${JSON.stringify(push.folderUid)})`);
         }
     }
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {

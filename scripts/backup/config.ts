@@ -40,6 +40,25 @@ export const postgresSourceSchema = z
     message: "set exactly one of url or urlEnv",
   });
 
+export const mysqlSourceSchema = z
+  .strictObject({
+    /** Short name: file `mysql-<name>.sql`, shown in messages. */
+    name: sourceName,
+    /** mysql://user:password@host:port/db (or mariadb://; ?socket=/path for a Unix socket) (secret). */
+    url: z.string().optional(),
+    /** Name of the environment variable holding the URL (secret). */
+    urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    /** Run mysqldump / mysql inside this container with `docker exec`. @default unset - on this host */
+    container: z.string().min(1).optional(),
+    /** @default "mysqldump" */
+    mysqldump: z.string().min(1).default("mysqldump"),
+    /** @default "mysql" */
+    mysql: z.string().min(1).default("mysql"),
+  })
+  .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
+    message: "set exactly one of url or urlEnv",
+  });
+
 export const volumeSourceSchema = z.strictObject({
   /** Short name: file `volume-<name>.tar`. */
   name: sourceName,
@@ -69,6 +88,7 @@ export const configSchema = z.strictObject({
   stack: z.string().min(1).default("dev"),
   target: targetSchema,
   postgres: z.array(postgresSourceSchema).default([]),
+  mysql: z.array(mysqlSourceSchema).default([]),
   volumes: z.array(volumeSourceSchema).default([]),
   /** Image with sh, tar and find, used for volume tar/untar. @default "switchyard/base:bookworm" */
   volumeImage: z.string().min(1).default("switchyard/base:bookworm"),
@@ -94,6 +114,7 @@ export const configSchema = z.strictObject({
 
 export type BackupConfig = z.infer<typeof configSchema>;
 export type PostgresSource = z.infer<typeof postgresSourceSchema>;
+export type MysqlSource = z.infer<typeof mysqlSourceSchema>;
 export type VolumeSource = z.infer<typeof volumeSourceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 
@@ -111,7 +132,7 @@ export function parseConfig(text: string, origin: string): BackupConfig {
     throw new Error(`backup config from ${origin} is invalid: ${msgs.join("; ")}`);
   }
   const names = new Set<string>();
-  for (const s of [...r.data.postgres.map((p) => `postgres:${p.name}`), ...r.data.volumes.map((v) => `volume:${v.name}`)]) {
+  for (const s of [...r.data.postgres.map((p) => `postgres:${p.name}`), ...r.data.mysql.map((p) => `mysql:${p.name}`), ...r.data.volumes.map((v) => `volume:${v.name}`)]) {
     if (names.has(s)) throw new Error(`backup config from ${origin}: source ${s} is listed twice`);
     names.add(s);
   }

@@ -22,7 +22,8 @@ import {
   verifySnapshot,
 } from "../../components/backup/manifest";
 import { protectedSnapshotIds, selectSnapshotsToPrune, sortNewestFirst } from "../../components/backup/retention";
-import { BackupConfig, PostgresSource, parseConfig } from "./config";
+import { BackupConfig, MysqlSource, PostgresSource, parseConfig } from "./config";
+import { MysqlConnection, countMysqlRows, dumpMysql, mysqlConnectionFromUrl, restoreMysql } from "./mysql";
 import { PgConnection, countRows, dumpPostgres, pgConnectionFromUrl, restorePostgres, restoreVolume, dumpVolume } from "./sources";
 import { ListedSnapshot, Target, makeTarget } from "./targets";
 
@@ -68,6 +69,13 @@ function connectionFor(src: PostgresSource, env: NodeJS.ProcessEnv, overrideEnv?
   return pgConnectionFromUrl(url, src.name);
 }
 
+function mysqlConnectionFor(src: MysqlSource, env: NodeJS.ProcessEnv, overrideEnv?: string): MysqlConnection {
+  const varName = overrideEnv ?? src.urlEnv;
+  const url = varName !== undefined ? env[varName] : src.url;
+  if (!url) throw new Error(`mysql '${src.name}': environment variable ${varName} is not set (it must hold the database URL)`);
+  return mysqlConnectionFromUrl(url, src.name);
+}
+
 function defaultSnapshotId(now: Date, deploymentId: string | undefined): string {
   const t = now.toISOString().replace(/[-:]/g, "").replace(".", "");
   const suffix = (deploymentId ?? "manual").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 60);
@@ -95,6 +103,13 @@ async function snapshot(cfg: BackupConfig, io: Io): Promise<number> {
       throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
     }
   });
+  const myConns = cfg.mysql.map((m) => {
+    try {
+      return mysqlConnectionFor(m, io.env);
+    } catch (e) {
+      throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
+    }
+  });
   const dir = await target.stage(id);
   try {
     const sources: SnapshotSource[] = [];
@@ -108,6 +123,17 @@ async function snapshot(cfg: BackupConfig, io: Io): Promise<number> {
         sources.push({ kind: "postgres", name: p.name, file, database: r.database, via: p.container ? "docker" : "host", ...(p.container ? { container: p.container } : {}) });
       } catch (e) {
         throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
+      }
+    }
+    for (const [i, m] of cfg.mysql.entries()) {
+      const file = `mysql-${m.name}.sql`;
+      io.stderr(`[backup] mysql '${m.name}' (${myConns[i].display}) via ${m.container ? `docker exec ${m.container}` : "host mysqldump"}`);
+      try {
+        const r = await dumpMysql(m, myConns[i], cfg.docker, path.join(dir, file));
+        produced.set(file, r);
+        sources.push({ kind: "mysql", name: m.name, file, database: r.database, via: m.container ? "docker" : "host", ...(m.container ? { container: m.container } : {}) });
+      } catch (e) {
+        throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
       }
     }
     for (const v of cfg.volumes) {
@@ -200,10 +226,11 @@ async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io:
       if (!manifest.sources.some((s) => s.name === name && s.kind !== "metadata")) throw new UsageError(`snapshot '${id}' has no source named '${name}'`);
     }
     for (const name of opts.into.keys()) {
-      if (!manifest.sources.some((s) => s.kind === "postgres" && s.name === name)) throw new UsageError(`--into ${name}=...: snapshot '${id}' has no postgres source '${name}'`);
+      if (!manifest.sources.some((s) => (s.kind === "postgres" || s.kind === "mysql") && s.name === name)) throw new UsageError(`--into ${name}=...: snapshot '${id}' has no database source '${name}'`);
     }
     // Plan: every database and volume to restore, with its target, resolved before any change.
     const dbPlan: { name: string; file: string; src: PostgresSource; conn: PgConnection }[] = [];
+    const myPlan: { name: string; file: string; src: MysqlSource; conn: MysqlConnection }[] = [];
     const volPlan: { name: string; file: string; volume: string }[] = [];
     for (const s of manifest.sources) {
       if (!wanted(s.name)) continue;
@@ -211,6 +238,10 @@ async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io:
         const src = cfg.postgres.find((p) => p.name === s.name);
         if (!src) throw new UsageError(`snapshot source postgres '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`);
         dbPlan.push({ name: s.name, file: s.file, src, conn: connectionFor(src, io.env, opts.into.get(s.name)) });
+      } else if (s.kind === "mysql") {
+        const src = cfg.mysql.find((p) => p.name === s.name);
+        if (!src) throw new UsageError(`snapshot source mysql '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`);
+        myPlan.push({ name: s.name, file: s.file, src, conn: mysqlConnectionFor(src, io.env, opts.into.get(s.name)) });
       } else if (s.kind === "volume") {
         const v = cfg.volumes.find((x) => x.name === s.name);
         volPlan.push({ name: s.name, file: s.file, volume: v?.volume ?? s.volume });
@@ -218,8 +249,9 @@ async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io:
     }
     io.stderr(`restore snapshot '${id}' (created ${manifest.createdAt}, stack ${manifest.stack}, deployment ${manifest.deploymentId}):`);
     for (const d of dbPlan) io.stderr(`  postgres '${d.name}' -> ${d.conn.display} (objects in the dump are dropped and recreated)`);
+    for (const d of myPlan) io.stderr(`  mysql '${d.name}' -> ${d.conn.display} (tables in the dump are dropped and recreated)`);
     for (const v of volPlan) io.stderr(`  volume '${v.name}' -> docker volume ${v.volume} (emptied, then extracted)`);
-    if (dbPlan.length + volPlan.length === 0) throw new UsageError("nothing to restore");
+    if (dbPlan.length + myPlan.length + volPlan.length === 0) throw new UsageError("nothing to restore");
     if (!opts.yes) {
       io.stderr("type 'yes' to continue: ");
       const answer = (await io.readLine())?.trim().toLowerCase();
@@ -237,6 +269,21 @@ async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io:
       result.databases.push({ name: d.name, target: d.conn.display, tables });
       if (!opts.json) {
         io.stdout(`restored postgres '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
+        for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
+      }
+    }
+    for (const d of myPlan) {
+      let tables: Record<string, number>;
+      try {
+        await restoreMysql(d.src, d.conn, cfg.docker, path.join(dir, d.file));
+        tables = await countMysqlRows(d.src, d.conn, cfg.docker);
+      } catch (e) {
+        // No rollback: MySQL DDL is not transactional (tables already replaced stay replaced).
+        throw new Error(`restore of mysql '${d.name}' into ${d.conn.display} failed: ${(e as Error).message}`);
+      }
+      result.databases.push({ name: d.name, kind: "mysql", target: d.conn.display, tables });
+      if (!opts.json) {
+        io.stdout(`restored mysql '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
         for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
       }
     }

@@ -167,6 +167,13 @@ describe("policy pack on the real engine", () => {
     const t0 = Date.now();
 
     beforeAll(async () => {
+        // Leftovers of an interrupted earlier run, by this stack's Docker names (the harness removes
+        // labelled ones; a network with containers attached would survive that).
+        const names = (await run("docker", ["ps", "-aq", "--filter", `name=^${STACK}-`])).stdout.split("\n").filter(Boolean);
+        if (names.length > 0) {
+            await run("docker", ["rm", "-f", ...names]);
+        }
+        await run("docker", ["network", "rm", `${STACK}-app`]);
         await freshStack(compliantConfig());
         salt = (YAML.parse(fs.readFileSync(CONFIG_FILE, "utf8")) as { encryptionsalt?: string }).encryptionsalt;
         fs.mkdirSync(BACKUP_ROOT, { recursive: true });
@@ -187,7 +194,10 @@ describe("policy pack on the real engine", () => {
 
     afterAll(async () => {
         writeConfig(compliantConfig());
-        await pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress", "--continue-on-error"]);
+        const d = await pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress", "--continue-on-error"]);
+        if (d.code !== 0) {
+            process.stdout.write(`[policies] destroy of ${STACK} failed (exit ${d.code}):\n${d.stdout}\n${d.stderr}\n`);
+        }
         await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive"]);
         await run("pulumi", ["stack", "rm", STACK, "--yes", "--force", "--non-interactive", "--cwd", FIXTURE]);
         await run("docker", ["volume", "rm", "-f", DATA_VOLUME]);
@@ -314,15 +324,23 @@ describe("policy pack on the real engine", () => {
 
     test("deployment-window: a release outside the window is blocked; inside it, or a flip outside it, passes", async () => {
         writeConfig(withGreen(compliantConfig(), "1.2.0"));
+        const excludedAt = new Date();
         const excluded = windowExcludingNow();
         const r = await preview("window violating, production", "production", excluded);
         expectBlocked(r);
         const v = violations(r.stdout);
         expect(v).toHaveLength(1);
         expect(v[0]).toMatchObject({ level: "mandatory", severity: "high", policy: "deployment-window", resource: `pulumi:pulumi:Stack: switchyard-${STACK}` });
+        // The window opens next at its start hour, 6 hours from when it was computed (every day is listed).
+        const next = new Date(excludedAt);
+        next.setUTCHours(next.getUTCHours() + 6, 0, 0, 0);
+        const day = (d: Date) => d.toLocaleDateString("en-US", { weekday: "short", timeZone: "UTC" });
+        const date = (d: Date) => d.toISOString().slice(0, 10);
         expect(v[0].message).toMatch(new RegExp(
-            `^release green 1\\.1\\.0 -> 1\\.2\\.0: \\w{3} \\d\\d:\\d\\d UTC is outside the deployment window \\(.*${excluded.start}.*${excluded.end}.*\\) ` +
-            "and no emergency override was given\\. Release when the window next opens, .*, or declare an emergency override with a non-empty reason: " +
+            `^release green 1\\.1\\.0 -> 1\\.2\\.0: ${day(excludedAt)} ${date(excludedAt)} \\d\\d:\\d\\d UTC is outside the deployment window ` +
+            `\\(Sun, Mon, Tue, Wed, Thu, Fri, Sat ${excluded.start}-${excluded.end} UTC\\) and no emergency override was given\\. ` +
+            `Release when the window next opens, ${day(next)} ${date(next)} ${excluded.start} UTC \\(${next.toISOString().replace(/\./g, "\\.")}\\), ` +
+            "or declare an emergency override with a non-empty reason: " +
             "pulumi config set --path 'deploymentWindow\\.override\\.reason' '<incident and approver>' \\(exported as stack output deploymentWindowOverride\\)$"));
         // Advisory on local: reported, not blocking.
         const local = await preview("window violating, local", "local", excluded);

@@ -13,13 +13,14 @@ function valid(): Raw {
         backupSecrets: { app: URL },
     };
 }
+const S3 = { type: "s3", bucket: "sy-snapshots" };
 const parse = (raw: Raw, secret = ["backupSecrets"]) => parseStackConfig("prod", raw, new Set(secret));
 
 test("defaults: keep-newest-30 applied downstream, base volume image, migration timeout 600", () => {
     const r = parse({ ...valid(), migration: { command: ["npm", "run", "migrate"] } });
     if (!r.ok) throw new Error(r.errors.join("\n"));
     expect(r.config.backup).toEqual({
-        target: { type: "local", root: "/var/backups/sy" }, postgres: [{ name: "app" }], volumes: [],
+        target: { type: "local", root: "/var/backups/sy" }, postgres: [{ name: "app" }], mysql: [], volumes: [],
         volumeImage: "switchyard/base:bookworm", retention: {},
     });
     expect(r.config.migration).toEqual({ command: ["npm", "run", "migrate"], timeoutSeconds: 600 });
@@ -55,10 +56,16 @@ test.each<[string, (r: Raw) => void, string[] | undefined, RegExp]>([
     ["no source", (r) => { (r.backup as Raw).postgres = []; r.backupSecrets = {}; }, [], /^switchyard:backup\.postgres: must list at least one source/],
     ["bad source name", (r) => { (r.backup as Raw).postgres = [{ name: "my db" }]; }, undefined, /^switchyard:backup\.postgres\[0\]\.name: must be 1-63 letters/],
     ["keepLast 0", (r) => { (r.backup as Raw).retention = { keepLast: 0 }; }, undefined, /^switchyard:backup\.retention\.keepLast: must be at least 1 \(got 0\)/],
-    ["unknown backup key", (r) => { (r.backup as Raw).schedule = "daily"; }, undefined, /^switchyard:backup\.schedule: unknown key \(got "daily"\); allowed keys here: target, postgres, volumes, volumeImage, retention/],
+    ["unknown backup key", (r) => { (r.backup as Raw).schedule = "daily"; }, undefined, /^switchyard:backup\.schedule: unknown key \(got "daily"\); allowed keys here: target, postgres, mysql, volumes, volumeImage, retention/],
     ["migration command not a list", (r) => { r.migration = { command: "npm run migrate" }; }, undefined, /^switchyard:migration\.command: must be a list of strings \(argv\)/],
     ["migration command empty", (r) => { r.migration = { command: [] }; }, undefined, /^switchyard:migration\.command: must have at least the program to run/],
     ["migration without backup", (r) => { delete r.backup; r.backupSecrets = {}; r.migration = { command: ["x"] }; }, [], /^switchyard:migration: needs switchyard:backup/],
+    ["createBucket not a boolean", (r) => { (r.backup as Raw).target = { ...S3, createBucket: "yes" }; }, undefined, /^switchyard:backup\.target\.createBucket: must be true or false \(got "yes"\)/],
+    ["unknown encryption", (r) => { (r.backup as Raw).target = { ...S3, createBucket: true, encryption: "none" }; }, undefined, /^switchyard:backup\.target\.encryption: must be aws:kms or AES256 \(got "none"\)/],
+    ["kmsKeyId with AES256", (r) => { (r.backup as Raw).target = { ...S3, createBucket: true, encryption: "AES256", kmsKeyId: "alias/backups" }; }, undefined, /^switchyard:backup\.target\.kmsKeyId: only applies to encryption: aws:kms \(encryption is AES256\).*\(got "alias\/backups"\)/],
+    ["kmsKeyId for an existing bucket", (r) => { (r.backup as Raw).target = { ...S3, kmsKeyId: "alias/backups" }; }, undefined, /^switchyard:backup\.target\.kmsKeyId: only applies when switchyard creates the bucket \(createBucket: true\)/],
+    ["a bad kmsKeyId", (r) => { (r.backup as Raw).target = { ...S3, createBucket: true, kmsKeyId: "my key" }; }, undefined, /^switchyard:backup\.target\.kmsKeyId: must be a KMS key id, alias\/NAME or a key\/alias ARN \(got "my key"\)/],
+    ["credentials in the target", (r) => { (r.backup as Raw).target = { ...S3, accessKeyId: "AKIA" }; }, undefined, /^switchyard:backup\.target\.accessKeyId: unknown key \(got "AKIA"\).*pulumi config rm --path 'backup\.target\.accessKeyId'/],
 ])("%s is refused with a message naming key and fix", (_what, patch, secret, message) => {
     const raw = valid();
     patch(raw);
@@ -68,4 +75,36 @@ test.each<[string, (r: Raw) => void, string[] | undefined, RegExp]>([
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(message);
     expect(r.errors.join("\n")).not.toContain("pw@");
+});
+
+test("s3 target: createBucket off by default; when on, aws:kms unless AES256 is asked for", () => {
+    const raw = valid();
+    (raw.backup as Raw).target = { ...S3 };
+    let r = parse(raw);
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    expect(r.config.backup?.target).toEqual({ type: "s3", bucket: "sy-snapshots", prefix: "", region: "us-east-1", forcePathStyle: false, createBucket: false, encryption: "aws:kms" });
+    (raw.backup as Raw).target = { ...S3, createBucket: "true", encryption: "AES256", endpoint: "http://127.0.0.1:9000", forcePathStyle: "true" };
+    r = parse(raw);
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    expect(r.config.backup?.target).toEqual({ type: "s3", bucket: "sy-snapshots", prefix: "", region: "us-east-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, createBucket: true, encryption: "AES256" });
+});
+
+test("mysql sources: URL from backupSecrets, must be mysql://; names distinct from postgres", () => {
+    const raw = valid();
+    (raw.backup as Raw).mysql = [{ name: "shop", container: "shop-db" }];
+    raw.backupSecrets = { app: URL, shop: "mysql://shop:pw@db:3306/shop" };
+    let r = parse(raw);
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    expect(r.config.backup?.mysql).toEqual([{ name: "shop", container: "shop-db" }]);
+    expect(r.backupSecrets).toEqual({ app: URL, shop: "mysql://shop:pw@db:3306/shop" });
+    raw.backupSecrets = { app: URL, shop: URL };
+    r = parse(raw);
+    expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^switchyard:backupSecrets\.shop: backup\.mysql 'shop' needs a database URL mysql:\/\/user:password@host:port\/db \(got a secret value that is not\)$/)]);
+    raw.backupSecrets = { app: URL };
+    r = parse(raw);
+    expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^switchyard:backupSecrets\.shop: missing; backup\.mysql lists 'shop'.*mysql:\/\/user:password@host:3306\/db$/)]);
+    (raw.backup as Raw).mysql = [{ name: "app" }];
+    raw.backupSecrets = { app: URL };
+    r = parse(raw);
+    expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^switchyard:backup\.mysql\[0\]\.name: is also a backup\.postgres name/)]);
 });

@@ -192,3 +192,74 @@ export async function startMoto(): Promise<Moto> {
       }),
   };
 }
+
+export interface MariaDb {
+  port: number;
+  socket: string;
+  user: string;
+  password: string;
+  /** URL for database `db` as the test user (TCP, password). */
+  url(db?: string): string;
+  /** Runs SQL as root over the socket; returns tab-separated rows without headers. */
+  sql(query: string, db?: string): string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A private MariaDB (Debian's mariadb-server) in a temp dir: mariadb-install-db, then mariadbd on
+ * 127.0.0.1:<random port> and a socket in the dir, running as `mysql` when we are root. A user
+ * `sy` with a random password gets all privileges (it creates restore-target databases).
+ */
+export async function startMariaDb(): Promise<MariaDb> {
+  const mariadbd = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find((p) => existsSync(p));
+  if (!mariadbd) throw new Error("mariadbd not found: apt-get install -y mariadb-server mariadb-client");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "sy-my-"));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync("chown", ["-R", "mysql:mysql", dir]);
+  const data = path.join(dir, "data");
+  const socket = path.join(dir, "sock");
+  const user = asRoot ? ["--user=mysql"] : [];
+  execFileSync("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, ...user, "--auth-root-authentication-method=normal", "--skip-test-db"], { stdio: "pipe" });
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const client = (args: string[], input: string) => spawnSync("mariadb", ["--no-defaults", "--protocol=SOCKET", `--socket=${socket}`, "-uroot", "--batch", "--skip-column-names", ...args], { input, encoding: "utf8" });
+  const start = async () => {
+    child = spawn(mariadbd, ["--no-defaults", `--datadir=${data}`, `--socket=${socket}`, `--port=${port}`, "--bind-address=127.0.0.1", ...user,
+      `--pid-file=${path.join(dir, "pid")}`, `--log-error=${path.join(dir, "log")}`, "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0", "--innodb-buffer-pool-size=64M"], { stdio: "ignore" });
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode}; see ${path.join(dir, "log")}`);
+      if (client([], "SELECT 1;").status === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error("mariadbd did not start within 60 s");
+  };
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill("SIGTERM");
+    });
+  };
+  await start();
+  const password = "pw-" + Math.random().toString(36).slice(2, 10) + "-s3cr3t";
+  const sql = (query: string, db = "mysql") => {
+    const r = client([db], query);
+    if (r.status !== 0) throw new Error(`mariadb client failed: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  sql(`CREATE USER 'sy'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT ALL ON *.* TO 'sy'@'127.0.0.1';`);
+  return {
+    port, socket, user: "sy", password,
+    url: (db = "app") => `mysql://sy:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`,
+    sql, stop, start,
+    destroy: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

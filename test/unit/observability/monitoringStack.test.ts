@@ -195,6 +195,8 @@ describe("external mode", () => {
         ["external without a Prometheus URL for Grafana", { prometheus: { ...ARGS.prometheus, mode: "external" as const, configDir: "/etc/p" } }, /grafana.prometheusUrl is unset/],
         ["a relative provisioning dir", { grafana: { ...ARGS.grafana, provisioningDir: "grafana" } }, /provisioningDir must be absolute \(got "grafana"\)/],
         ["a port out of range", { prometheus: { ...ARGS.prometheus, port: 70000 } }, /prometheus.port must be 1..65535 \(got 70000\)/],
+        ["a Grafana push without a Prometheus URL for that Grafana", { grafana: { ...ARGS.grafana, push: { url: "https://g.example.com", overwrite: true, token: "t" } } }, /grafana.push is set but grafana.prometheusUrl is unset/],
+        ["a Grafana push URL with credentials", { grafana: { ...ARGS.grafana, prometheusUrl: "http://p:9090", push: { url: "https://a:b@g.example.com", overwrite: true, token: "t" } } }, /grafana.push.url must be Grafana's base URL/],
     ])("rejects %s with a message that says what to fix", async (_what, patch, message) => {
         await expect(build({ ...ARGS, ...patch } as MonitoringStackArgs)).rejects.toThrow(message);
     });
