@@ -59,9 +59,9 @@ func TestLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "log")
 	in := h.MustCheck("c", testutil.P(map[string]any{
-		"create": "echo created; echo warn >&2; echo create >> " + log,
-		"update": `echo "updated from [$PULUMI_COMMAND_STDOUT]"; echo update >> ` + log,
-		"delete": `echo "delete saw [$PULUMI_COMMAND_STDOUT] [$PULUMI_COMMAND_STDERR] $X" >> ` + log,
+		"create":      "echo created; echo warn >&2; echo create >> " + log,
+		"update":      `echo "updated from [$PULUMI_COMMAND_STDOUT]"; echo update >> ` + log,
+		"delete":      `echo "delete saw [$PULUMI_COMMAND_STDOUT] [$PULUMI_COMMAND_STDERR] $X" >> ` + log,
 		"environment": map[string]any{"X": "x1"},
 		"dir":         dir,
 	}))

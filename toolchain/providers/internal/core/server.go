@@ -328,9 +328,6 @@ func (p *Provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	if req.GetPreview() && id == "" {
-		id = ""
-	}
 	return &pulumirpc.CreateResponse{Id: id, Properties: s}, nil
 }
 

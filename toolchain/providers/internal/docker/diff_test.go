@@ -18,9 +18,9 @@ func TestContainerDiffReplaceVsUpdate(t *testing.T) {
 	hc := h(t, "docker:index/container:Container")
 	base := map[string]any{
 		"name": "web", "image": "sha256:abc",
-		"envs":   []any{"A=1", "B=2"},
-		"labels": []any{map[string]any{"label": "a", "value": "1"}, map[string]any{"label": "b", "value": "2"}},
-		"ports":  []any{map[string]any{"internal": 80, "external": 8080}},
+		"envs":             []any{"A=1", "B=2"},
+		"labels":           []any{map[string]any{"label": "a", "value": "1"}, map[string]any{"label": "b", "value": "2"}},
+		"ports":            []any{map[string]any{"internal": 80, "external": 8080}},
 		"networksAdvanced": []any{map[string]any{"name": "net", "aliases": []any{"x", "y"}}},
 		"healthcheck":      map[string]any{"tests": []any{"CMD", "true"}, "interval": "1s"},
 		"memory":           64,

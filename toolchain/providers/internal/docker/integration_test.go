@@ -130,13 +130,13 @@ func TestIntegrationContainerLifecycle(t *testing.T) {
 	cleanupContainer(t, name)
 	hc := h(t, "docker:index/container:Container")
 	raw := testutil.P(map[string]any{
-		"name":    name,
-		"image":   imageID,
-		"command": []any{"sh", "-c", "mkdir -p /www && cat /etc/greeting > /www/index.html && exec httpd -f -p 8080 -h /www"},
-		"envs":    []any{"A=1"},
-		"labels":  []any{map[string]any{"label": "switchyard.colour", "value": "blue"}},
+		"name":             name,
+		"image":            imageID,
+		"command":          []any{"sh", "-c", "mkdir -p /www && cat /etc/greeting > /www/index.html && exec httpd -f -p 8080 -h /www"},
+		"envs":             []any{"A=1"},
+		"labels":           []any{map[string]any{"label": "switchyard.colour", "value": "blue"}},
 		"networksAdvanced": []any{map[string]any{"name": "sy-prov-test-cnet", "aliases": []any{"web"}}},
-		"uploads": []any{map[string]any{"file": "/etc/greeting", "content": "hello"}},
+		"uploads":          []any{map[string]any{"file": "/etc/greeting", "content": "hello"}},
 		"healthcheck": map[string]any{"tests": []any{"CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"},
 			"interval": "1s", "timeout": "1s", "retries": 2},
 		"wait": true, "waitTimeout": 30, "memory": 64,
