@@ -10,6 +10,8 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SY_ROOT"
 
+# The engine tests release these demo-app versions (one build, several semver tags).
+export SWITCHYARD_APP_VERSIONS=${SWITCHYARD_APP_VERSIONS:-1.0.0 1.1.0 1.2.0 1.2.1 1.3.0}
 bash scripts/setup.sh || sy_die "setup failed: no test ran"
 # Test-only: an S3-compatible server for the snapshot upload tests.
 if ! command -v moto_server >/dev/null 2>&1; then
