@@ -137,8 +137,9 @@ describe("monitoring on the real engine", () => {
         expect(err2.blue).toBe(0);
         expect(err2.green).toBeGreaterThan(0.14);
         expect(err2.green).toBeLessThan(0.26);
-        // rate() extrapolates each series to the window edges: the ratio is close, not exact...
-        expect(Math.abs(err2.green - clientErrGreen)).toBeLessThan(0.04);
+        // rate() extrapolates each series to the window edges (2 s scrapes over ~8 s of traffic):
+        // the ratio is close, not exact (0.047 seen once on a loaded machine)...
+        expect(Math.abs(err2.green - clientErrGreen)).toBeLessThan(0.08);
         // ...but the counters themselves count exactly what the client saw, request by request
         const counter = async (t: number) => Object.fromEntries((await query(`switchyard_router_requests_total{stack="${STACK}"}`, t))
             .map((r) => [`${r.metric.color} ${r.metric.status_class}`, Number(r.value[1])]));
