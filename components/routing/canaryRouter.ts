@@ -15,7 +15,11 @@ export interface CanaryRouterArgs {
     versions: Record<Color, string>;
     /** App containers per colour. */
     upstreams: Record<Color, pulumi.Input<UpstreamTarget[]>>;
-    /** Header name/value that forces the canary. @default - no header routing */
+    /**
+     * Header name/value that forces the canary. Note: after a failed gate the router keeps its
+     * previous config, whose canary pool still reaches the idle colour's (new, failing) containers
+     * for requests that force the canary; weighted traffic never does. @default - no header routing
+     */
     header?: { name: string; value: string };
     /** Cookie whose value `always`/`never` forces or avoids the canary. @default - no cookie routing */
     cookie?: { name: string };
