@@ -708,10 +708,7 @@ func (Container) Read(ctx core.Ctx, id string, state, inputs resource.PropertyMa
 
 // Update applies restart/resources changes to the running container.
 func (Container) Update(ctx core.Ctx, id string, olds, news, _ resource.PropertyMap, preview bool) (resource.PropertyMap, error) {
-	outs := olds.Copy()
-	for k, v := range news {
-		outs[k] = v
-	}
+	outs := mergeOver(olds, news)
 	changed := false
 	for _, k := range updatable {
 		if !core.Equal(olds[resource.PropertyKey(k)], news[resource.PropertyKey(k)]) && core.Has(news, k) {

@@ -201,27 +201,12 @@ func (Network) Read(ctx core.Ctx, id string, state, inputs resource.PropertyMap)
 
 // Update is never planned (all inputs replace).
 func (Network) Update(_ core.Ctx, _ string, olds, news, _ resource.PropertyMap, _ bool) (resource.PropertyMap, error) {
-	outs := olds.Copy()
-	for k, v := range news {
-		outs[k] = v
-	}
-	return outs, nil
+	return mergeOver(olds, news), nil
 }
 
 // Delete removes the network, retrying while containers are still detaching.
 func (Network) Delete(ctx core.Ctx, id string, _ resource.PropertyMap) error {
-	c := clientFor(ctx)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := c.Do(ctx, "DELETE", "/networks/"+id, nil, nil, nil)
-		if err == nil || IsNotFound(err) {
-			return nil
-		}
-		if time.Now().After(deadline) || !strings.Contains(err.Error(), "active endpoints") {
-			return fmt.Errorf("unable to remove network %s: %w", id, err)
-		}
-		time.Sleep(time.Second)
-	}
+	return deleteRetrying(ctx, "/networks/"+id, "active endpoints", "network "+id)
 }
 
 // ---------------------------------------------------------------- Volume
@@ -305,27 +290,12 @@ func (Volume) Read(ctx core.Ctx, id string, state, inputs resource.PropertyMap) 
 
 // Update is never planned.
 func (Volume) Update(_ core.Ctx, _ string, olds, news, _ resource.PropertyMap, _ bool) (resource.PropertyMap, error) {
-	outs := olds.Copy()
-	for k, v := range news {
-		outs[k] = v
-	}
-	return outs, nil
+	return mergeOver(olds, news), nil
 }
 
 // Delete removes the volume, retrying while it is in use by a container being removed.
 func (Volume) Delete(ctx core.Ctx, id string, _ resource.PropertyMap) error {
-	c := clientFor(ctx)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := c.Do(ctx, "DELETE", "/volumes/"+url.PathEscape(id), nil, nil, nil)
-		if err == nil || IsNotFound(err) {
-			return nil
-		}
-		if time.Now().After(deadline) || !strings.Contains(err.Error(), "in use") {
-			return fmt.Errorf("unable to remove volume %s: %w", id, err)
-		}
-		time.Sleep(time.Second)
-	}
+	return deleteRetrying(ctx, "/volumes/"+url.PathEscape(id), "in use", "volume "+id)
 }
 
 // ---------------------------------------------------------------- RemoteImage
@@ -457,4 +427,30 @@ func (RemoteImage) Delete(ctx core.Ctx, _ string, state resource.PropertyMap) er
 		return nil
 	}
 	return fmt.Errorf("unable to remove image %q (set keepLocally: true to keep images that containers still use): %w", name, err)
+}
+
+// mergeOver returns olds with news laid over it (an in-state update: nothing on the host changes).
+func mergeOver(olds, news resource.PropertyMap) resource.PropertyMap {
+	outs := olds.Copy()
+	for k, v := range news {
+		outs[k] = v
+	}
+	return outs
+}
+
+// deleteRetrying DELETEs path; gone already is fine, and while the engine answers with an error
+// containing busy (containers still detaching), it retries for up to 30 s.
+func deleteRetrying(ctx core.Ctx, path, busy, what string) error {
+	c := clientFor(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := c.Do(ctx, "DELETE", path, nil, nil, nil)
+		if err == nil || IsNotFound(err) {
+			return nil
+		}
+		if time.Now().After(deadline) || !strings.Contains(err.Error(), busy) {
+			return fmt.Errorf("unable to remove %s: %w", what, err)
+		}
+		time.Sleep(time.Second)
+	}
 }
