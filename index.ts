@@ -10,12 +10,13 @@ import { preDeploy as preDeploySteps } from "./components/backup/preDeploy"; // 
 import * as path from "path"; // monitoring wiring
 import { MonitoringStack } from "./components/observability"; // monitoring wiring
 
-const { config: cfg, secretEnv, backupSecrets } = loadConfig();
+const { config: cfg, secretEnv, backupSecrets, registryAuth } = loadConfig();
 
 const host = new DockerHost("host", {
     host: cfg.docker.host,
     networkName: cfg.docker.network,
     labels: { "switchyard.stack": cfg.stack },
+    registryAuth,
 });
 const onHost: pulumi.ComponentResourceOptions = { providers: [host.provider] };
 

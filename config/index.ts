@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, parseStackConfig, StackConfig } from "./parse";
+import { RegistryCredentials } from "./registryAuth";
 
 export { NAMESPACE, parseStackConfig } from "./parse";
 export type { StackConfig } from "./parse";
@@ -10,6 +11,8 @@ export interface LoadedConfig {
     readonly secretEnv: pulumi.Output<Record<string, string>>;
     /** Database URLs of the backup sources (`switchyard:backupSecrets`), as a Pulumi secret. */
     readonly backupSecrets: pulumi.Output<Record<string, string>>;
+    /** Registry credentials for the docker provider (`switchyard:registryAuth`), as a Pulumi secret. @default - none */
+    readonly registryAuth?: pulumi.Output<RegistryCredentials[]>;
 }
 
 /** The engine's list of secret config keys; internal to the SDK, so reached defensively. */
@@ -37,7 +40,7 @@ export function loadConfig(): LoadedConfig {
             secretKeys.add(key);
         }
     }
-    const result = parseStackConfig(pulumi.getStack(), raw, secretKeys);
+    const result = parseStackConfig(pulumi.getStack(), raw, secretKeys, { DOCKER_CONTEXT: process.env.DOCKER_CONTEXT });
     if (!result.ok) {
         throw new pulumi.RunError(
             `switchyard: the stack config is invalid; nothing was changed.\n  - ${result.errors.join("\n  - ")}`);
@@ -46,6 +49,8 @@ export function loadConfig(): LoadedConfig {
         config: result.config,
         secretEnv: pulumi.secret(result.secretEnv),
         backupSecrets: pulumi.secret(result.backupSecrets),
+        // None: the provider's inputs stay as they were, so stacks without a registry see no change.
+        registryAuth: result.registryAuth.length > 0 ? pulumi.secret(result.registryAuth) : undefined,
     };
 }
 

@@ -3,12 +3,14 @@ import { imageTag, parseReleaseVersion, ReleaseVersion } from "../components/rel
 import { Color, toPermille } from "../components/routing/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings } from "./backup";
 import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
+import { checkEnvironment } from "./environment";
+import { checkRegistryAuth, RegistryCredentials } from "./registryAuth";
 import { ParsedStackConfig, schema } from "./schema";
 
 export const NAMESPACE = "switchyard";
 
 /** Keys whose whole value must be a Pulumi secret (`pulumi config set --secret --path ...`). */
-export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken"] as const;
+export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken", "registryAuth"] as const;
 
 /** The validated config the program passes down. Plain values; secrets are kept apart. */
 export interface StackConfig {
@@ -45,7 +47,10 @@ export interface StackConfig {
 }
 
 export type ConfigResult =
-    | { ok: true; config: StackConfig; secretEnv: Record<string, string>; backupSecrets: Record<string, string> }
+    | {
+        ok: true; config: StackConfig; secretEnv: Record<string, string>; backupSecrets: Record<string, string>;
+        registryAuth: RegistryCredentials[];
+    }
     | { ok: false; errors: string[] };
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
@@ -125,11 +130,16 @@ function formatIssue(raw: unknown, issue: z.core.$ZodIssue): string[] {
  * value as Pulumi holds it (objects parsed from JSON); `secretKeys` are the keys set with --secret.
  * Returns every problem at once; nothing is partially applied.
  */
-export function parseStackConfig(stack: string, raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): ConfigResult {
+export function parseStackConfig(
+    stack: string, raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, env: { DOCKER_CONTEXT?: string } = {},
+): ConfigResult {
     const errors: string[] = [];
-    const { secretEnv: rawSecretEnv, backupSecrets: rawBackupSecrets, grafanaToken: rawGrafanaToken, ...rest } = raw;
+    const { secretEnv: rawSecretEnv, backupSecrets: rawBackupSecrets, grafanaToken: rawGrafanaToken, registryAuth: rawRegistryAuth, ...rest } = raw;
 
     const parsed = schema.safeParse(rest);
+    errors.push(...checkEnvironment(env, parsed.success ? parsed.data.docker.host : undefined));
+    const registryAuth = checkRegistryAuth(rawRegistryAuth, secretKeys.has("registryAuth"), NAMESPACE);
+    errors.push(...registryAuth.errors);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
             errors.push(...formatIssue(rest, issue));
@@ -217,6 +227,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>, se
         ok: true,
         secretEnv,
         backupSecrets: backupSecretsCheck.secrets,
+        registryAuth: registryAuth.credentials,
         config: {
             stack,
             activeColor: c.activeColor,

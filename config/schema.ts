@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseReleaseVersion } from "../components/release/version";
+import { dockerCpus } from "../domain/dockerForms";
 import { backupSchema, migrationSchema } from "./backup";
 import { monitoringSchema } from "./monitoring";
 
@@ -91,7 +92,13 @@ export const appSchema = z.strictObject({
     env: envMap.default({}),
     healthcheck: healthcheck.prefault({}),
     resources: z.strictObject({
-        cpus: num(z.number({ error: "must be a number of CPUs" }).gt(0, { error: "must be more than 0" }).max(64)).default(0.5),
+        cpus: num(z.number({ error: "must be a number of CPUs" }).gt(0, { error: "must be more than 0" }).max(64)
+            .superRefine((v, ctx) => {
+                const r = dockerCpus(v);
+                if (!r.ok) {
+                    ctx.addIssue({ code: "custom", message: r.reason });
+                }
+            })).default(0.5),
         memoryMb: num(z.number().int({ error: "must be whole megabytes" }).min(16, { error: "must be at least 16 MB" }).max(262144)).default(256),
     }).prefault({}),
     volumes: z.array(volume).default([]),

@@ -11,6 +11,12 @@ sy_die() { echo "[switchyard $(sy_elapsed)] ERROR: $*" >&2; exit 1; }
 
 # The local stack: a file backend inside the working tree (git-ignored), a local-only passphrase,
 # no update checks, no plugin downloads. Users with their own backend set PULUMI_BACKEND_URL.
+# The docker provider prefers DOCKER_CONTEXT over the stack's docker.host, and a refresh runs before
+# the program can object: refuse it here, before any pulumi command.
+sy_check_env() {
+    [ -z "${DOCKER_CONTEXT:-}" ] || sy_die "DOCKER_CONTEXT=\"$DOCKER_CONTEXT\" is set in the environment: the docker provider would use that context's daemon instead of switchyard:docker.host. Nothing was changed. Fix: unset DOCKER_CONTEXT (switchyard takes the daemon from switchyard:docker.host only)"
+}
+
 sy_local_env() {
     # shellcheck disable=SC1091
     [ -f "$SY_CACHE/toolchain/env.sh" ] && . "$SY_CACHE/toolchain/env.sh"

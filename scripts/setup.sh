@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SY_ROOT"
 
-PACKAGES=(docker.io nginx-light postgresql prometheus debootstrap curl ca-certificates busybox-static mtail mariadb-server mariadb-client)
+PACKAGES=(docker.io nginx-light postgresql prometheus debootstrap curl ca-certificates busybox-static mtail mariadb-server mariadb-client docker-registry apache2-utils)
 
 sy_log "setup: system packages"
 missing=()
@@ -32,7 +32,8 @@ sy_log "setup: docker engine"
 if ! docker info >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null; then
         sy_log "setup: starting dockerd"
-        (setsid dockerd >/tmp/switchyard-dockerd.log 2>&1 &)
+        # The pid lets scripts/test.sh stop an engine that only the tests needed.
+        (setsid dockerd >/tmp/switchyard-dockerd.log 2>&1 & echo $! >/tmp/switchyard-dockerd.pid)
         for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
         docker info >/dev/null 2>&1 || sy_die "step 'docker engine': dockerd did not start (see /tmp/switchyard-dockerd.log)"
     else

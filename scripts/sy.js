@@ -5,6 +5,12 @@
 "use strict";
 require("./runtime/ts-hook");
 const [command, ...args] = process.argv.slice(2);
+// Every command runs pulumi with a refresh, which would follow a stray DOCKER_CONTEXT.
+const envProblems = require("../config/environment").checkEnvironment(process.env);
+if (envProblems.length > 0) {
+    process.stderr.write(`switchyard ${command}: ${envProblems.join("\n")}\n`);
+    process.exit(2);
+}
 const commands = { drift: "./cli/drift.ts", recover: "./cli/recover.ts" };
 if (!commands[command]) {
     process.stderr.write(`usage: node scripts/sy.js <${Object.keys(commands).join("|")}> [--stack NAME]\n`);

@@ -10,6 +10,7 @@ cd "$SY_ROOT"
 STACK=local
 [ "${1:-}" = "--stack" ] && STACK=${2:?--stack needs a name}
 
+sy_check_env
 bash scripts/setup.sh
 sy_local_env
 command -v pulumi >/dev/null || sy_die "pulumi is not on PATH after setup"
@@ -20,9 +21,10 @@ pulumi stack select "$STACK" --create --non-interactive >/dev/null
 # The policy pack (policies/, README "Policies") runs on the preview and on the final state. Its
 # levels come from policies/config/<stack>.json: advisory on local and staging (reported, never
 # blocking), mandatory on production (a violation stops the update before anything changes).
-sy_log "stack $STACK: pulumi up --policy-pack policies"
+# --refresh: read the host first, so a container that died or was removed is healed too.
+sy_log "stack $STACK: pulumi up --refresh --policy-pack policies"
 log=$(mktemp)
-if ! pulumi up --stack "$STACK" --yes --non-interactive --suppress-progress --policy-pack policies 2>&1 | tee "$log"; then
+if ! pulumi up --stack "$STACK" --refresh --yes --non-interactive --suppress-progress --policy-pack policies 2>&1 | tee "$log"; then
     sy_die "pulumi up failed (output above)"
 fi
 if grep -q '^    ⚠️ switchyard@' "$log"; then

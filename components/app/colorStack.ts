@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReleaseVersion } from "../release/version";
 import { UpstreamTarget } from "../routing/nginxConfig";
 import { Color } from "../routing/weights";
-import { AppSettings, appEnv, containerEnv, containerLabels, dockerHealthcheck } from "./containerSpec";
+import { AppSettings, appEnv, containerEnv, containerLabels, dockerHealthcheck, resourceLimits } from "./containerSpec";
 
 export interface ColorStackArgs {
     /** Which colour this stack is. Part of container names and labels; never of routing. */
@@ -89,8 +89,7 @@ export class ColorStack extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: networkName, aliases: [`${args.app.name}-${args.color}`] }],
                 healthcheck: dockerHealthcheck(args.app),
                 restart: "unless-stopped",
-                memory: args.app.resources.memoryMb,
-                cpus: String(args.app.resources.cpus),
+                ...resourceLimits(args.app.resources),
                 volumes: args.app.volumes.map((v) => ({
                     volumeName: v.name,
                     containerPath: v.containerPath,
@@ -106,6 +105,8 @@ export class ColorStack extends pulumi.ComponentResource {
                 // Docker names are fixed per colour and replica, so the old container must go first.
                 // Only the idle colour's versions change: the live colour is not touched by a release.
                 deleteBeforeReplace: true,
+                // The provider's update cannot change a container's healthcheck: only a new container takes it.
+                replaceOnChanges: ["healthcheck"],
             });
         });
 

@@ -1,4 +1,5 @@
 import type { ParsedStackConfig } from "../../config/schema";
+import { dockerCpus, goDuration } from "../../domain/dockerForms";
 import { Color } from "../routing/weights";
 
 /** App settings as validated by the config schema. */
@@ -50,11 +51,6 @@ export function appEnv(env: Record<string, string>, self: { color: Color; versio
     return { ...env, SWITCHYARD_COLOR: self.color, SWITCHYARD_VERSION: self.version };
 }
 
-/** Go-style duration for Docker (`5s`, `500ms`). */
-export function duration(seconds: number): string {
-    return Number.isInteger(seconds) ? `${seconds}s` : `${Math.round(seconds * 1000)}ms`;
-}
-
 /** The container HEALTHCHECK: the configured command, or an HTTP probe of the health path. */
 export function dockerHealthcheck(app: AppSettings): {
     tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string;
@@ -67,9 +63,22 @@ export function dockerHealthcheck(app: AppSettings): {
     ];
     return {
         tests,
-        interval: duration(h.intervalSeconds),
-        timeout: duration(h.timeoutSeconds),
+        interval: goDuration(h.intervalSeconds),
+        timeout: goDuration(h.timeoutSeconds),
         retries: h.retries,
-        startPeriod: duration(h.startPeriodSeconds),
+        startPeriod: goDuration(h.startPeriodSeconds),
     };
+}
+
+/**
+ * CPU and memory limits as the docker provider reads them back, so that a refresh finds nothing
+ * to change: `cpus` in its decimal form, and swap pinned to the memory limit (no swap). Left
+ * unset, Docker picks a swap limit of its own, which the provider reads back as a change.
+ */
+export function resourceLimits(resources: AppSettings["resources"]): { cpus: string; memory: number; memorySwap: number } {
+    const cpus = dockerCpus(resources.cpus);
+    if (!cpus.ok) {
+        throw new Error(`app.resources.cpus: ${cpus.reason}`);
+    }
+    return { cpus: cpus.value, memory: resources.memoryMb, memorySwap: resources.memoryMb };
 }

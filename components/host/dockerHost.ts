@@ -8,6 +8,11 @@ export interface DockerHostArgs {
     networkName: string;
     /** Labels put on every Docker object this host component creates. */
     labels: Record<string, string>;
+    /**
+     * Credentials of private registries: the provider pulls with these only, never with the
+     * local `docker login`. @default - none: public or local images only
+     */
+    registryAuth?: pulumi.Input<pulumi.Input<{ address: string; username: string; password: string }>[]>;
 }
 
 /**
@@ -21,7 +26,10 @@ export class DockerHost extends pulumi.ComponentResource {
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:host:DockerHost", name, {}, opts);
-        this.provider = new docker.Provider(`${name}-provider`, { host: args.host }, { parent: this });
+        this.provider = new docker.Provider(`${name}-provider`, {
+            host: args.host,
+            registryAuth: args.registryAuth,
+        }, { parent: this });
         this.network = new docker.Network(`${name}-network`, {
             name: args.networkName,
             driver: "bridge",

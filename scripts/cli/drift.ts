@@ -106,6 +106,10 @@ export function plannedChanges(steps: PreviewStep[]): string[] {
         .map((st) => {
             const parts = st.urn.split("::");
             const type = (parts[2] ?? "").split("$").pop();
+            // The docker provider's refresh marks a stopped container `mustRun: false`; the update starts it again.
+            if (st.op === "update" && st.diffReasons?.length === 1 && st.diffReasons[0] === "mustRun") {
+                return `${parts[3] ?? st.urn} [${type}]: stopped on the host: would be started`;
+            }
             const why = st.diffReasons && st.diffReasons.length > 0 ? ` (${st.diffReasons.join(", ")})` : "";
             return `${parts[3] ?? st.urn} [${type}]: ${verbs[st.op]}${why}`;
         });
@@ -179,6 +183,6 @@ export async function main(args: string[]): Promise<number> {
         return 0;
     }
     process.stdout.write(`switchyard drift check, stack ${name}: DRIFT\n  - ${drift.join("\n  - ")}\n` +
-        `Heal with: pulumi up --stack ${name}\n`);
+        `Heal with: pulumi up --refresh --stack ${name}\n`);
     return 1;
 }

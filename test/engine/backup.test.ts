@@ -138,9 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
     if (process.env.SWITCHYARD_E2E_KEEP !== "1") {
-        await h.pulumi(["destroy", "--yes", "--skip-preview", "--suppress-progress", "--continue-on-error"]);
-        await h.run("pulumi", ["stack", "rm", h.STACK, "--yes", "--force", "--non-interactive"]);
-        h.removeStackFile();
+        await h.destroyStack();
     }
     pg?.destroy();
     if (root) fs.rmSync(root, { recursive: true, force: true });

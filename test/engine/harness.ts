@@ -61,9 +61,9 @@ export async function up(extra: string[] = []): Promise<Run> {
     return r;
 }
 
-/** `pulumi preview --expect-no-changes`: resolves to the run (code 0 = no changes). */
+/** `pulumi preview --refresh --expect-no-changes`: the host read back, then nothing to change (code 0). */
 export function previewNoChanges(extra: string[] = []): Promise<Run> {
-    return pulumi(["preview", "--expect-no-changes", "--suppress-progress", ...extra]);
+    return pulumi(["preview", "--refresh", "--expect-no-changes", "--suppress-progress", ...extra]);
 }
 
 export async function configSet(key: string, value: string, opts: { secret?: boolean; path?: boolean } = {}): Promise<void> {
@@ -99,13 +99,12 @@ export function baseConfig(): Record<string, unknown> {
 }
 
 /**
- * Destroys whatever the e2e stack holds, writes its config file (JSON is YAML) and creates it
- * again: every scenario starts from a known state.
+ * Removes everything the e2e stack holds: its containers (named after the stack, whether state
+ * knows them or not), its resources, the stack itself, and networks and volumes an interrupted
+ * run left outside state. Every engine test file calls it after its last test, on failure too.
  */
-export async function freshStack(config: Record<string, unknown> = baseConfig()): Promise<void> {
+export async function destroyStack(): Promise<void> {
     requireToolchain();
-    // Containers first (named after the stack, whether state knows them or not): an interrupted
-    // earlier run may have left some that hold the network or the router's config volume.
     const left = await run("docker", ["ps", "-aq", "--filter", `label=switchyard.stack=${STACK}`]);
     const ids = left.stdout.split("\n").filter(Boolean);
     if (ids.length > 0) {
@@ -123,7 +122,6 @@ export async function freshStack(config: Record<string, unknown> = baseConfig())
             throw new Error(`could not remove the ${STACK} stack: ${rm.stderr}`);
         }
     }
-    // Networks and volumes an interrupted run left outside state (labelled with the stack).
     for (const kind of ["network", "volume"]) {
         const l = await run("docker", [kind, "ls", "-q", "--filter", `label=switchyard.stack=${STACK}`]);
         const names = l.stdout.split("\n").filter(Boolean);
@@ -131,6 +129,12 @@ export async function freshStack(config: Record<string, unknown> = baseConfig())
             await run("docker", [kind, "rm", ...names]);
         }
     }
+    removeStackFile();
+}
+
+/** Starts every scenario from a known state: nothing of the e2e stack, then a new stack with `config`. */
+export async function freshStack(config: Record<string, unknown> = baseConfig()): Promise<void> {
+    await destroyStack();
     fs.writeFileSync(CONFIG_FILE, `${JSON.stringify({ config }, null, 2)}\n`);
     const init = await run("pulumi", ["stack", "init", STACK, "--non-interactive"]);
     if (init.code !== 0) {

@@ -11,9 +11,12 @@ import * as os from "os";
 import * as path from "path";
 import { PANEL_TITLES } from "../../components/observability/dashboard";
 import { expandGrafanaVariables, queries, QueryName } from "../../components/observability/queries";
-import { baseConfig, colorCounts, configSet, eventually, freshStack, outputs, previewNoChanges, report, run, STACK, up } from "./harness";
+import { baseConfig, colorCounts, configSet, destroyStack, eventually, freshStack, outputs, previewNoChanges, report, run, STACK, up } from "./harness";
 
 jest.setTimeout(30 * 60_000);
+
+// Nothing of the stack stays up after the file, whatever the outcome.
+afterAll(() => destroyStack());
 
 const PROM = `http://127.0.0.1:${PROMETHEUS_PORT}`;
 const GRAFANA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-mon-grafana-"));

@@ -3,11 +3,13 @@
  * Each describe starts from a fresh `e2e` stack.
  */
 import {
-    baseConfig, colorCounts, configSet, eventually, freshStack, get, load, outputs, previewNoChanges,
-    pulumi, report, ROUTER_URL, routerStatus, run, up,
-} from "./harness";
+    baseConfig, colorCounts, configSet, destroyStack, eventually, freshStack, get, load, outputs, previewNoChanges,
+    pulumi, report, ROUTER_URL, routerStatus, run, up } from "./harness";
 
 jest.setTimeout(30 * 60_000);
+
+// Nothing of the stack stays up after the file, whatever the outcome.
+afterAll(() => destroyStack());
 
 async function routerContainerId(): Promise<string> {
     const o = await outputs();

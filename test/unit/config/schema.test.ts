@@ -98,6 +98,7 @@ describe("invalid configs: one message per problem, naming key, value and what i
         [["app", "env"], { "BAD-NAME": "x" }, /^switchyard:app\.env\.BAD-NAME: env names are/],
         [["app", "healthcheck", "timeoutSeconds"], 9, /^switchyard:app\.healthcheck\.timeoutSeconds: timeoutSeconds must not exceed intervalSeconds/],
         [["app", "resources", "memoryMb"], 8, /^switchyard:app\.resources\.memoryMb: must be at least 16 MB \(got 8\)$/],
+        [["app", "resources", "cpus"], 0.05, /^switchyard:app\.resources\.cpus: the docker provider reads 0\.05 CPUs back as "0\.1", so every update would replace the containers; use a value such as 0\.1 \(got 0\.05\)$/],
         [["docker", "host"], "http://example.com", /^switchyard:docker\.host: must be unix:\/\/\/path\/docker\.sock, ssh:\/\/user@host\[:port\] or tcp:\/\/host:port/],
         [["router", "image"], "switchyard/router", /^switchyard:router\.image: must be an image reference with an explicit tag/],
         [["router", "maintenance", "message"], "we're $down", /^switchyard:router\.maintenance\.message: must not contain quotes/],
