@@ -177,6 +177,37 @@ describe("monitoring on the real engine", () => {
         report("6-monitoring-injected-5xx", { routerErrorRate: err2, appErrorRate: appErr2, clientErrorRateGreen: clientErrGreen, clientCounts: t2.counts });
     });
 
+    test("a Prometheus image change (a new tag, then the same tag rebuilt) replaces the container and re-applies the config", async () => {
+        const next = "switchyard/prometheus:e2e-next";
+        try {
+            for (const rev of ["1", "2"]) {
+                const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-prom-"));
+                fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM switchyard/prometheus:local\nLABEL io.switchyard.e2e-rev=${rev}\n`);
+                const b = await run("docker", ["build", "-q", "-t", next, dir]);
+                fs.rmSync(dir, { recursive: true, force: true });
+                expect(b.code).toBe(0);
+                if (rev === "1") {
+                    await configSet("monitoring.prometheus.image", next, { path: true });
+                }
+                const before = await promContainer();
+                await up(["--refresh"]);
+                expect(await promContainer()).not.toBe(before);
+                expect((await run("docker", ["inspect", "-f", "{{.Image}}", `${STACK}-prometheus`])).stdout.trim()).toBe(b.stdout.trim());
+                await eventually(async () => {
+                    const r = await query(`up{stack="${STACK}"}`);
+                    return r.length === 5 && r.every((x) => x.value[1] === "1");
+                }, 90_000, "5 healthy scrape targets on the new Prometheus");
+                const rules = (await (await fetch(`${PROM}/api/v1/rules`)).json()) as { data: { groups: { name: string }[] } };
+                expect(rules.data.groups.map((g) => g.name)).toEqual([`switchyard-${STACK}`]);
+                expect((await previewNoChanges()).code).toBe(0);
+            }
+        } finally {
+            await configSet("monitoring.prometheus.image", "switchyard/prometheus:local", { path: true });
+            await up(["--refresh"]);
+            await run("docker", ["rmi", "-f", next]);
+        }
+    });
+
     test("disabling monitoring removes the Prometheus container and the provisioning files", async () => {
         await configSet("monitoring.enabled", "false", { path: true });
         await up();

@@ -140,7 +140,8 @@ describe("router image changes", () => {
         let upSeconds = 0;
         const change = (async () => {
             const t0 = Date.now();
-            await up();
+            // --refresh: only a refresh sees that a tag now names another image.
+            await up(["--refresh"]);
             upSeconds = (Date.now() - t0) / 1000;
         })();
         const [loadResult, gap] = await Promise.all([
