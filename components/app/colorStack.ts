@@ -105,8 +105,10 @@ export class ColorStack extends pulumi.ComponentResource {
                 // Docker names are fixed per colour and replica, so the old container must go first.
                 // Only the idle colour's versions change: the live colour is not touched by a release.
                 deleteBeforeReplace: true,
-                // The provider's update cannot change a container's healthcheck: only a new container takes it.
-                replaceOnChanges: ["healthcheck"],
+                // The provider's update cannot change a health check, and a stopped container that its
+                // update starts again keeps no address in state (the router needs it): both get a
+                // new container instead.
+                replaceOnChanges: ["healthcheck", "mustRun"],
             });
         });
 

@@ -106,9 +106,9 @@ export function plannedChanges(steps: PreviewStep[]): string[] {
         .map((st) => {
             const parts = st.urn.split("::");
             const type = (parts[2] ?? "").split("$").pop();
-            // The docker provider's refresh marks a stopped container `mustRun: false`; the update starts it again.
-            if (st.op === "update" && st.diffReasons?.length === 1 && st.diffReasons[0] === "mustRun") {
-                return `${parts[3] ?? st.urn} [${type}]: stopped on the host: would be started`;
+            // The docker provider's refresh marks a stopped container `mustRun: false`.
+            if (st.diffReasons?.length === 1 && st.diffReasons[0] === "mustRun") {
+                return `${parts[3] ?? st.urn} [${type}]: stopped on the host: would be ${st.op === "update" ? "started" : "replaced by a new container"}`;
             }
             const why = st.diffReasons && st.diffReasons.length > 0 ? ` (${st.diffReasons.join(", ")})` : "";
             return `${parts[3] ?? st.urn} [${type}]: ${verbs[st.op]}${why}`;

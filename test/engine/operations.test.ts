@@ -42,7 +42,7 @@ describe("6. drift: detected, named, healed by pulumi up", () => {
     });
 
     test.each([
-        ["a stopped app container", ["stop", "e2e-app-green-2"], /refresh: app-green-2 \[docker:index\/container:Container\]: stopped on the host: would be started[\s\S]*container e2e-app-green-2: not running \(exited\)/],
+        ["a stopped app container", ["stop", "e2e-app-green-2"], /refresh: app-green-2 \[docker:index\/container:Container\]: stopped on the host: would be replaced by a new container[\s\S]*container e2e-app-green-2: not running \(exited\)/],
         ["a removed app container", ["rm", "-f", "e2e-app-blue-1"], /refresh: app-blue-1 \[docker:index\/container:Container\]: missing on the host: would be created[\s\S]*container e2e-app-blue-1: not found on the host/],
     ])("%s: the drift command exits 1 naming it; pulumi up heals; the drift command is clean again", async (what, dockerArgs, message) => {
         expect((await run("docker", dockerArgs)).code).toBe(0);

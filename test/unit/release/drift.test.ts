@@ -13,11 +13,13 @@ describe("drift check: pure parts", () => {
             { op: "update", urn: urn("command:local:Command", "gate-green-check"), diffReasons: ["environment"] },
             { op: "replace", urn: urn("docker:index/container:Container", "app-blue-1"), diffReasons: ["image"] },
             { op: "update", urn: urn("docker:index/container:Container", "app-blue-2"), diffReasons: ["mustRun"] },
+            { op: "replace", urn: urn("docker:index/container:Container", "app-green-1"), diffReasons: ["mustRun"] },
         ])).toEqual([
             "app-green-2 [docker:index/container:Container]: missing on the host: would be created",
             "gate-green-check [command:local:Command]: would be updated (environment)",
             "app-blue-1 [docker:index/container:Container]: would be replaced (image)",
             "app-blue-2 [docker:index/container:Container]: stopped on the host: would be started",
+            "app-green-1 [docker:index/container:Container]: stopped on the host: would be replaced by a new container",
         ]);
     });
 
