@@ -20,6 +20,12 @@ const host = new DockerHost("host", {
 });
 const onHost: pulumi.ComponentResourceOptions = { providers: [host.provider] };
 
+// The stack's last outputs: each colour's version and the router image before this update.
+const previous = new pulumi.StackReference("previous-release", {
+    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+});
+const previousVersions = previous.getOutput("versions");
+
 const router = new RouterContainer("router", {
     stack: cfg.stack,
     image: cfg.router.image,
@@ -27,17 +33,13 @@ const router = new RouterContainer("router", {
     bindAddress: cfg.router.bindAddress,
     networkName: host.networkName,
     statusPath: cfg.router.statusPath,
+    previous: previous.getOutput("routerImage"),
+    allowRestart: cfg.router.allowRestart,
 }, onHost);
 
 const shares = sharesFor(cfg.activeColor, cfg.canary.permille);
 const perColor = <T>(make: (c: Color) => T): Record<Color, T> =>
     ({ blue: make("blue"), green: make("green") });
-
-// The stack's last outputs: each colour's version before this update (null on the first one).
-const previous = new pulumi.StackReference("previous-release", {
-    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-});
-const previousVersions = previous.getOutput("versions");
 
 const releases = perColor((c) => new ReleaseStamp(`release-${c}`, {
     stack: cfg.stack,
@@ -151,6 +153,8 @@ export const images = perColor((c) => colors[c].image);
 export const routerUrl = router.url;
 export const routerStatusUrl = router.statusUrl;
 export const routerContainer = router.containerName;
+/** The router image (reference and id): the next update refuses to replace the router unless asked. */
+export const routerImage = router.imageFacts;
 export const routerConfigSha256 = routing.configSha256;
 export const deploymentIds = perColor((c) => releases[c].deploymentId);
 /** The stack's current release: the colour whose version changed last. */

@@ -141,6 +141,8 @@ export const schema = z.strictObject({
         port: num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(8080),
         bindAddress: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" }).default("0.0.0.0"),
         statusPath: urlPath.default("/_switchyard/status"),
+        /** A new router image replaces the router (a short outage): allowed only when asked for. */
+        allowRestart: bool().default(false),
         maintenance: z.strictObject({
             enabled: bool().default(false),
             message: z.string().max(200, { error: "must be at most 200 characters" })

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { RouterImageFacts, routerRestartRefusal } from "../../domain/routerRestart";
 import { ROUTER_IMAGE } from "./routerImage";
 
 export interface RouterContainerArgs {
@@ -15,6 +16,10 @@ export interface RouterContainerArgs {
     networkName: pulumi.Input<string>;
     /** Status endpoint path (the container health check reads it). */
     statusPath: string;
+    /** The router image the stack ran before this update (its outputs). @default - none: first deployment */
+    previous?: pulumi.Input<Partial<RouterImageFacts> | undefined>;
+    /** Replace the router when its image changed (a short outage). @default false - refuse */
+    allowRestart?: boolean;
 }
 
 /**
@@ -26,6 +31,8 @@ export class RouterContainer extends pulumi.ComponentResource {
     public readonly container: docker.Container;
     public readonly containerName: pulumi.Output<string>;
     public readonly containerId: pulumi.Output<string>;
+    /** The image the router runs (reference and id), for the next update's restart check. */
+    public readonly imageFacts: pulumi.Output<RouterImageFacts>;
     public readonly url: string;
     public readonly statusUrl: string;
 
@@ -36,9 +43,17 @@ export class RouterContainer extends pulumi.ComponentResource {
             name: `${args.stack}-router-config`,
             labels: [{ label: "switchyard.stack", value: args.stack }],
         }, { parent: this });
+        // The reference is checked as soon as the previous one is known (in preview too); a rebuilt
+        // tag once its image id is read. Either refusal fails the update before the router changes.
+        const previous = pulumi.output(args.previous);
+        const tagChecked = previous.apply((p) => refuse(p, { image: args.image }, args.allowRestart));
+        const imageId = pulumi.all([previous, image.imageId, tagChecked]).apply(([p, id]) => {
+            refuse(p, { image: args.image, imageId: id }, args.allowRestart);
+            return id;
+        });
         this.container = new docker.Container(`${name}-container`, {
             name: `${args.stack}-router`,
-            image: image.imageId,
+            image: imageId,
             ports: [{ internal: ROUTER_IMAGE.frontPort, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
             networksAdvanced: [{ name: args.networkName }],
             volumes: [{ volumeName: volume.name, containerPath: ROUTER_IMAGE.configDir }],
@@ -59,9 +74,18 @@ export class RouterContainer extends pulumi.ComponentResource {
         }, { parent: this });
         this.containerName = this.container.name;
         this.containerId = this.container.id;
+        this.imageFacts = this.container.image.apply((id) => ({ image: args.image, imageId: id }));
         const host = args.bindAddress === "0.0.0.0" ? "localhost" : args.bindAddress;
         this.url = `http://${host}:${args.port}`;
         this.statusUrl = `${this.url}${args.statusPath}`;
         this.registerOutputs({ containerName: this.containerName, url: this.url });
     }
+}
+
+function refuse(previous: Partial<RouterImageFacts> | undefined, next: RouterImageFacts, allowed: boolean | undefined): true {
+    const refusal = routerRestartRefusal(previous, next, allowed ?? false);
+    if (refusal) {
+        throw new pulumi.RunError(refusal);
+    }
+    return true;
 }

@@ -135,6 +135,18 @@ describe("router image changes", () => {
         } else {
             await rebuild(NEXT, "switchyard/router:local", rev);
         }
+        // Not asked for: refused in preview and in up, and the router is left as it was.
+        const routerBefore = (await run("docker", ["inspect", "-f", "{{.Id}}", `${STACK}-router`])).stdout.trim();
+        await configSet("router.allowRestart", "false", { path: true });
+        for (const cmd of [["preview", "--refresh"], ["up", "--refresh", "--yes", "--skip-preview"]]) {
+            const refused = await pulumi([...cmd, "--suppress-progress"]);
+            expect(refused.code).not.toBe(0);
+            expect(refused.stdout + refused.stderr).toContain(rev === "1"
+                ? "switchyard: router.image changes from switchyard/router:local to switchyard/router:e2e-next; that replaces the router container"
+                : "switchyard: the router image switchyard/router:e2e-next was rebuilt (");
+        }
+        expect((await run("docker", ["inspect", "-f", "{{.Id}}", `${STACK}-router`])).stdout.trim()).toBe(routerBefore);
+        await configSet("router.allowRestart", "true", { path: true });
         const before = (await outputs()).routerConfigSha256;
         const oldId = (await run("docker", ["inspect", "-f", "{{.Id}}", `${STACK}-router`])).stdout.trim();
         let upSeconds = 0;

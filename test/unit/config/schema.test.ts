@@ -46,7 +46,7 @@ describe("valid configs", () => {
         });
         expect(c.docker).toEqual({ host: "unix:///var/run/docker.sock", network: "production-app" });
         expect(c.router).toEqual({
-            image: "switchyard/router:1", port: 8080, bindAddress: "0.0.0.0", statusPath: "/_switchyard/status",
+            image: "switchyard/router:1", port: 8080, bindAddress: "0.0.0.0", statusPath: "/_switchyard/status", allowRestart: false,
             maintenance: { enabled: false, message: "Down for maintenance, back soon." },
         });
         expect(c.gates).toEqual({ healthPaths: ["/health", "/health/ready"], smokePaths: ["/"], retries: 30, intervalSeconds: 10, timeoutSeconds: 3 });
