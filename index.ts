@@ -26,82 +26,100 @@ const previous = new pulumi.StackReference("previous-release", {
 });
 const previousVersions = previous.getOutput("versions");
 
-const router = new RouterContainer("router", {
-    stack: cfg.stack,
-    image: cfg.router.image,
-    port: cfg.router.port,
-    bindAddress: cfg.router.bindAddress,
-    networkName: host.networkName,
-    statusPath: cfg.router.statusPath,
-    previous: previous.getOutput("routerImage"),
-    allowRestart: cfg.router.allowRestart,
-}, onHost);
+const router = new RouterContainer(
+    "router",
+    {
+        stack: cfg.stack,
+        image: cfg.router.image,
+        port: cfg.router.port,
+        bindAddress: cfg.router.bindAddress,
+        networkName: host.networkName,
+        statusPath: cfg.router.statusPath,
+        previous: previous.getOutput("routerImage"),
+        allowRestart: cfg.router.allowRestart,
+    },
+    onHost,
+);
 
 const shares = sharesFor(cfg.activeColor, cfg.canary.permille);
-const perColor = <T>(make: (c: Color) => T): Record<Color, T> =>
-    ({ blue: make("blue"), green: make("green") });
+const perColor = <T>(make: (c: Color) => T): Record<Color, T> => ({ blue: make("blue"), green: make("green") });
 
-const releases = perColor((c) => new ReleaseStamp(`release-${c}`, {
-    stack: cfg.stack,
-    color: c,
-    version: cfg.colors[c].version,
-    previousVersion: previousVersions.apply((v: Record<string, string> | undefined) => v?.[c] ?? null),
-}));
+const releases = perColor(
+    (c) =>
+        new ReleaseStamp(`release-${c}`, {
+            stack: cfg.stack,
+            color: c,
+            version: cfg.colors[c].version,
+            previousVersion: previousVersions.apply((v: Record<string, string> | undefined) => v?.[c] ?? null),
+        }),
+);
 
 // ---- backup & migration wiring (issue 4; owner: backup). Only when switchyard:backup is set:
 // per colour a ledger, a verified snapshot and the optional migration, all before that colour's
 // containers change (ColorStack `after`). See components/backup/preDeploy.ts.
-const preDeploy = cfg.backup ? preDeploySteps({
-    stack: cfg.stack,
-    app: cfg.app.name,
-    colors: perColor((c) => ({
-        version: cfg.colors[c].version.semver,
-        image: cfg.colors[c].image,
-        deploymentId: releases[c].deploymentId,
-        env: appEnv({ ...cfg.app.env, ...cfg.colors[c].env }, { color: c, version: cfg.colors[c].version.semver }),
-    })),
-    backup: cfg.backup,
-    backupSecrets,
-    migration: cfg.migration,
-    secretEnv,
-    secretEnvNames: cfg.secretEnvNames,
-    networkName: host.networkName,
-    dockerHost: cfg.docker.host,
-}) : undefined;
+const preDeploy = cfg.backup
+    ? preDeploySteps({
+          stack: cfg.stack,
+          app: cfg.app.name,
+          colors: perColor((c) => ({
+              version: cfg.colors[c].version.semver,
+              image: cfg.colors[c].image,
+              deploymentId: releases[c].deploymentId,
+              env: appEnv({ ...cfg.app.env, ...cfg.colors[c].env }, { color: c, version: cfg.colors[c].version.semver }),
+          })),
+          backup: cfg.backup,
+          backupSecrets,
+          migration: cfg.migration,
+          secretEnv,
+          secretEnvNames: cfg.secretEnvNames,
+          networkName: host.networkName,
+          dockerHost: cfg.docker.host,
+      })
+    : undefined;
 /** Latest pre-deploy snapshot per colour (when switchyard:backup is set). */
 export const backups = preDeploy?.backupsOutput ?? {};
 /** Per colour: the image and migration that ran, and the down-migration recorded for a rollback. */
 export const migrations = preDeploy?.migrationsOutput ?? {};
 // ---- end of backup & migration wiring ----
 
-const colors = perColor((c) => new ColorStack(`app-${c}`, {
-    color: c,
-    stack: cfg.stack,
-    version: cfg.colors[c].version,
-    image: cfg.colors[c].image,
-    deploymentId: releases[c].deploymentId,
-    app: cfg.app,
-    colorEnv: cfg.colors[c].env,
-    secretEnv,
-    secretEnvNames: cfg.secretEnvNames,
-    networkName: host.networkName,
-    after: preDeploy?.after[c], // backup & migration wiring (issue 4)
-}, onHost));
+const colors = perColor(
+    (c) =>
+        new ColorStack(
+            `app-${c}`,
+            {
+                color: c,
+                stack: cfg.stack,
+                version: cfg.colors[c].version,
+                image: cfg.colors[c].image,
+                deploymentId: releases[c].deploymentId,
+                app: cfg.app,
+                colorEnv: cfg.colors[c].env,
+                secretEnv,
+                secretEnvNames: cfg.secretEnvNames,
+                networkName: host.networkName,
+                after: preDeploy?.after[c], // backup & migration wiring (issue 4)
+            },
+            onHost,
+        ),
+);
 
-const gates = perColor((c) => new HealthGate(`gate-${c}`, {
-    color: c,
-    version: cfg.colors[c].version.semver,
-    targets: colors[c].targets,
-    containerIds: colors[c].containers.map((k) => k.id),
-    trafficPermille: shares[c],
-    healthPaths: cfg.gates.healthPaths,
-    smokePaths: cfg.gates.smokePaths,
-    retries: cfg.gates.retries,
-    intervalSeconds: cfg.gates.intervalSeconds,
-    timeoutSeconds: cfg.gates.timeoutSeconds,
-    probeContainer: router.containerName,
-    dockerHost: cfg.docker.host,
-}));
+const gates = perColor(
+    (c) =>
+        new HealthGate(`gate-${c}`, {
+            color: c,
+            version: cfg.colors[c].version.semver,
+            targets: colors[c].targets,
+            containerIds: colors[c].containers.map((k) => k.id),
+            trafficPermille: shares[c],
+            healthPaths: cfg.gates.healthPaths,
+            smokePaths: cfg.gates.smokePaths,
+            retries: cfg.gates.retries,
+            intervalSeconds: cfg.gates.intervalSeconds,
+            timeoutSeconds: cfg.gates.timeoutSeconds,
+            probeContainer: router.containerName,
+            dockerHost: cfg.docker.host,
+        }),
+);
 
 const routing = new CanaryRouter("routing", {
     stack: cfg.stack,
@@ -119,25 +137,34 @@ const routing = new CanaryRouter("routing", {
     gates: COLORS.map((c) => gates[c]),
 });
 
-const release = pulumi.all([releases.blue.stamp, releases.green.stamp]).apply(([blue, green]) =>
-    currentRelease({ version: cfg.colors.blue.version, stamp: blue }, { version: cfg.colors.green.version, stamp: green }));
+const release = pulumi
+    .all([releases.blue.stamp, releases.green.stamp])
+    .apply(([blue, green]) =>
+        currentRelease({ version: cfg.colors.blue.version, stamp: blue }, { version: cfg.colors.green.version, stamp: green }),
+    );
 
 // ---- monitoring wiring (issue 6; owner: observability). Only when switchyard:monitoring.enabled:
 // Prometheus scrape config + alert rules (+ a Prometheus container on the app network) and the
 // Grafana provisioning files. See components/observability/monitoringStack.ts and README "Monitoring".
 const mon = cfg.monitoring;
-const monitoring = mon.enabled ? new MonitoringStack("monitoring", {
-    stack: cfg.stack,
-    apps: perColor((c) => ({ version: cfg.colors[c].version.semver, containers: colors[c].targets })),
-    routerContainerName: router.containerName,
-    routerVersion: cfg.router.image.slice(cfg.router.image.lastIndexOf(":") + 1),
-    networkName: host.networkName,
-    dockerHost: cfg.docker.host,
-    prometheus: mon.prometheus,
-    grafana: { ...mon.grafana, provisioningDir: path.resolve(mon.grafana.provisioningDir ?? `.switchyard/grafana/${cfg.stack}`) },
-    thresholds: mon.thresholds,
-    trafficShareTolerance: mon.trafficShareTolerance,
-}, onHost) : undefined;
+const monitoring = mon.enabled
+    ? new MonitoringStack(
+          "monitoring",
+          {
+              stack: cfg.stack,
+              apps: perColor((c) => ({ version: cfg.colors[c].version.semver, containers: colors[c].targets })),
+              routerContainerName: router.containerName,
+              routerVersion: cfg.router.image.slice(cfg.router.image.lastIndexOf(":") + 1),
+              networkName: host.networkName,
+              dockerHost: cfg.docker.host,
+              prometheus: mon.prometheus,
+              grafana: { ...mon.grafana, provisioningDir: path.resolve(mon.grafana.provisioningDir ?? `.switchyard/grafana/${cfg.stack}`) },
+              thresholds: mon.thresholds,
+              trafficShareTolerance: mon.trafficShareTolerance,
+          },
+          onHost,
+      )
+    : undefined;
 /** Prometheus API/UI URL (when monitoring is enabled). */
 export const prometheusUrl = monitoring?.prometheusUrl ?? null;
 /** Host directory with the Grafana provisioning files (when monitoring is enabled). */

@@ -3,21 +3,21 @@
  * local Docker engine (run serially, see scripts/test.sh). */
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json" }];
 module.exports = {
-  // Global (Jest reads it only at the top level): mocked program runs and real servers take
-  // seconds on a loaded 2-core machine. Engine test files raise it with jest.setTimeout.
-  testTimeout: 60_000,
-  projects: [
-    {
-      displayName: "unit",
-      testEnvironment: "node",
-      transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/{domain,config,components,policies}/**/*.test.ts"],
-    },
-    {
-      displayName: "engine",
-      testEnvironment: "node",
-      transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/test/engine/**/*.test.ts"],
-    },
-  ],
+    // Global (Jest reads it only at the top level): mocked program runs and real servers take
+    // seconds on a loaded 2-core machine. Engine test files raise it with jest.setTimeout.
+    testTimeout: 60_000,
+    projects: [
+        {
+            displayName: "unit",
+            testEnvironment: "node",
+            transform: { "^.+\\.ts$": tsJest },
+            testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/{domain,config,components,policies}/**/*.test.ts"],
+        },
+        {
+            displayName: "engine",
+            testEnvironment: "node",
+            transform: { "^.+\\.ts$": tsJest },
+            testMatch: ["<rootDir>/test/engine/**/*.test.ts"],
+        },
+    ],
 };

@@ -7,7 +7,9 @@ export function checkEnvironment(env: { DOCKER_CONTEXT?: string }, dockerHost?: 
     if (ctx === undefined || ctx === "") {
         return [];
     }
-    return [`DOCKER_CONTEXT=${JSON.stringify(ctx)} is set in the environment: the docker provider would use that context's daemon ` +
-        `instead of switchyard:docker.host${dockerHost ? ` (${dockerHost})` : ""}. Nothing was changed. ` +
-        "Fix: unset DOCKER_CONTEXT (switchyard takes the daemon from switchyard:docker.host only)"];
+    return [
+        `DOCKER_CONTEXT=${JSON.stringify(ctx)} is set in the environment: the docker provider would use that context's daemon ` +
+            `instead of switchyard:docker.host${dockerHost ? ` (${dockerHost})` : ""}. Nothing was changed. ` +
+            "Fix: unset DOCKER_CONTEXT (switchyard takes the daemon from switchyard:docker.host only)",
+    ];
 }

@@ -42,8 +42,7 @@ export function loadConfig(): LoadedConfig {
     }
     const result = parseStackConfig(pulumi.getStack(), raw, secretKeys, { DOCKER_CONTEXT: process.env.DOCKER_CONTEXT });
     if (!result.ok) {
-        throw new pulumi.RunError(
-            `switchyard: the stack config is invalid; nothing was changed.\n  - ${result.errors.join("\n  - ")}`);
+        throw new pulumi.RunError(`switchyard: the stack config is invalid; nothing was changed.\n  - ${result.errors.join("\n  - ")}`);
     }
     return {
         config: result.config,

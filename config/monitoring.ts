@@ -28,18 +28,26 @@ import { z } from "zod";
 
 const num = (schema: z.ZodNumber) =>
     z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
-const bool = () =>
-    z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
+const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
 
-const imageRef = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const duration = z.string({ error: "must be a Prometheus duration such as 15s, 1m or 15d" })
+const imageRef =
+    /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const duration = z
+    .string({ error: "must be a Prometheus duration such as 15s, 1m or 15d" })
     .regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { error: "must be a Prometheus duration such as 15s, 1m or 15d" });
-const absDir = z.string({ error: "must be an absolute directory path" })
+const absDir = z
+    .string({ error: "must be an absolute directory path" })
     .regex(/^\/[^\u0000-\u001f'"\\$`]*$/, { error: "must be an absolute directory path without quotes, $, ` or backslashes" });
-const ratio = (what: string) => num(z.number({ error: `${what} must be a number` })
-    .gt(0, { error: `${what} must be more than 0 (a share: 0.001 = 0.1%)` })
-    .lt(1, { error: `${what} must be less than 1 (a share: 0.001 = 0.1%)` }));
-const p95 = num(z.number({ error: "must be a number of seconds" }).gt(0, { error: "must be more than 0 s" }).max(60, { error: "must be at most 60 s" }));
+const ratio = (what: string) =>
+    num(
+        z
+            .number({ error: `${what} must be a number` })
+            .gt(0, { error: `${what} must be more than 0 (a share: 0.001 = 0.1%)` })
+            .lt(1, { error: `${what} must be less than 1 (a share: 0.001 = 0.1%)` }),
+    );
+const p95 = num(
+    z.number({ error: "must be a number of seconds" }).gt(0, { error: "must be more than 0 s" }).max(60, { error: "must be at most 60 s" }),
+);
 
 /** Seed values: 0.1% errors and p95 50 ms in steady state; 0.5% and 2 s while a release is in progress. */
 export const DEFAULT_MONITORING_THRESHOLDS = {
@@ -47,67 +55,118 @@ export const DEFAULT_MONITORING_THRESHOLDS = {
     release: { errorRatio: 0.005, p95Seconds: 2 },
 } as const;
 
-export const monitoringSchema = z.strictObject({
-    enabled: bool().default(false),
-    prometheus: z.strictObject({
-        /** container: run Prometheus (image) on the app network; external: only write the files to configDir. */
-        mode: z.enum(["container", "external"], { error: "must be 'container' (run Prometheus here) or 'external' (an existing Prometheus reads configDir)" }).default("container"),
-        image: z.string().regex(imageRef, { error: "must be an image reference with an explicit tag, e.g. switchyard/prometheus:1" }).default("switchyard/prometheus:1"),
-        port: num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(9090),
-        bindAddress: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, { error: "must be an IPv4 address such as 127.0.0.1" }).default("127.0.0.1"),
-        scrapeInterval: duration.default("15s"),
-        retention: duration.default("15d"),
-        /** External mode: the directory the existing Prometheus reads (prometheus.yml's scrape config and rules). */
-        configDir: absDir.optional(),
-    }).prefault({}),
-    grafana: z.strictObject({
-        /** Host directory for the provisioning files. @default <project dir>/.switchyard/grafana/<stack> */
-        provisioningDir: absDir.optional(),
-        /** Where Grafana's backend reaches Prometheus. @default http://<stack>-prometheus:9090 (container mode) */
-        prometheusUrl: z.string().regex(/^https?:\/\/[^\s/'"]+(\/\S*)?$/, { error: "must be an http(s) URL such as http://prometheus:9090" }).optional(),
-        /** The dashboards directory as the Grafana container sees it (mount provisioningDir/dashboards there). */
-        dashboardsPath: absDir.default("/var/lib/grafana/dashboards/switchyard"),
-        /**
-         * Also push the release dashboard and the Prometheus datasource to an existing Grafana through
-         * its HTTP API (scripts/runtime/grafana-push.js). The API token is the secret
-         * `switchyard:grafanaToken`, never a key here. @default - no push (files only)
-         */
-        push: z.strictObject({
-            /** Grafana's base URL (a sub-path such as https://host/grafana is kept); no credentials in it. */
-            url: z.string({ error: "must be Grafana's base URL such as https://grafana.example.com" })
-                .regex(/^https?:\/\/[^\s/'"@\\]+(\/[^\s'"@\\?#]*)?$/, { error: "must be Grafana's base URL such as https://grafana.example.com (http or https, no user:password@, no query)" }),
-            /** uid of an existing folder the dashboard goes into. @default - Grafana's root folder */
-            folderUid: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: "must be a Grafana folder uid (1-40 letters, digits, '_' or '-')" }).optional(),
-            /** Replace the dashboard even if someone changed it in Grafana. false: Grafana answers 412 and the update fails. @default true */
-            overwrite: bool().default(true),
-        }).optional(),
-    }).prefault({}),
-    thresholds: z.strictObject({
-        steady: z.strictObject({
-            errorRatio: ratio("thresholds.steady.errorRatio").default(DEFAULT_MONITORING_THRESHOLDS.steady.errorRatio),
-            p95Seconds: p95.default(DEFAULT_MONITORING_THRESHOLDS.steady.p95Seconds),
-        }).prefault({}),
-        release: z.strictObject({
-            errorRatio: ratio("thresholds.release.errorRatio").default(DEFAULT_MONITORING_THRESHOLDS.release.errorRatio),
-            p95Seconds: p95.default(DEFAULT_MONITORING_THRESHOLDS.release.p95Seconds),
-        }).prefault({}),
-    }).prefault({}),
-    /** Largest tolerated |measured share - configured weight| per colour (0.05 = 5 points). */
-    trafficShareTolerance: ratio("trafficShareTolerance").default(0.05),
-}).superRefine((m, ctx) => {
-    if (m.enabled && m.prometheus.mode === "external" && !m.prometheus.configDir) {
-        ctx.addIssue({ code: "custom", path: ["prometheus", "configDir"], message: "is required with prometheus.mode external: the directory the existing Prometheus reads (set it, or use mode container)" });
-    }
-    if (m.enabled && m.prometheus.mode === "external" && !m.grafana.prometheusUrl) {
-        ctx.addIssue({ code: "custom", path: ["grafana", "prometheusUrl"], message: "is required with prometheus.mode external: the URL Grafana uses to reach that Prometheus" });
-    }
-    if (m.enabled && m.grafana.push && !m.grafana.prometheusUrl) {
-        ctx.addIssue({ code: "custom", path: ["grafana", "prometheusUrl"], message: "is required with grafana.push: the URL the existing Grafana uses to reach Prometheus (the default, the container's name on the app network, only resolves for a Grafana on that network)" });
-    }
-    if (m.thresholds.release.errorRatio < m.thresholds.steady.errorRatio) {
-        ctx.addIssue({ code: "custom", path: ["thresholds", "release", "errorRatio"], message: "must be >= thresholds.steady.errorRatio (a release tolerates at least the steady error rate)" });
-    }
-});
+export const monitoringSchema = z
+    .strictObject({
+        enabled: bool().default(false),
+        prometheus: z
+            .strictObject({
+                /** container: run Prometheus (image) on the app network; external: only write the files to configDir. */
+                mode: z
+                    .enum(["container", "external"], {
+                        error: "must be 'container' (run Prometheus here) or 'external' (an existing Prometheus reads configDir)",
+                    })
+                    .default("container"),
+                image: z
+                    .string()
+                    .regex(imageRef, { error: "must be an image reference with an explicit tag, e.g. switchyard/prometheus:1" })
+                    .default("switchyard/prometheus:1"),
+                port: num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(9090),
+                bindAddress: z
+                    .string()
+                    .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { error: "must be an IPv4 address such as 127.0.0.1" })
+                    .default("127.0.0.1"),
+                scrapeInterval: duration.default("15s"),
+                retention: duration.default("15d"),
+                /** External mode: the directory the existing Prometheus reads (prometheus.yml's scrape config and rules). */
+                configDir: absDir.optional(),
+            })
+            .prefault({}),
+        grafana: z
+            .strictObject({
+                /** Host directory for the provisioning files. @default <project dir>/.switchyard/grafana/<stack> */
+                provisioningDir: absDir.optional(),
+                /** Where Grafana's backend reaches Prometheus. @default http://<stack>-prometheus:9090 (container mode) */
+                prometheusUrl: z
+                    .string()
+                    .regex(/^https?:\/\/[^\s/'"]+(\/\S*)?$/, { error: "must be an http(s) URL such as http://prometheus:9090" })
+                    .optional(),
+                /** The dashboards directory as the Grafana container sees it (mount provisioningDir/dashboards there). */
+                dashboardsPath: absDir.default("/var/lib/grafana/dashboards/switchyard"),
+                /**
+                 * Also push the release dashboard and the Prometheus datasource to an existing Grafana through
+                 * its HTTP API (scripts/runtime/grafana-push.js). The API token is the secret
+                 * `switchyard:grafanaToken`, never a key here. @default - no push (files only)
+                 */
+                push: z
+                    .strictObject({
+                        /** Grafana's base URL (a sub-path such as https://host/grafana is kept); no credentials in it. */
+                        url: z
+                            .string({ error: "must be Grafana's base URL such as https://grafana.example.com" })
+                            .regex(/^https?:\/\/[^\s/'"@\\]+(\/[^\s'"@\\?#]*)?$/, {
+                                error: "must be Grafana's base URL such as https://grafana.example.com (http or https, no user:password@, no query)",
+                            }),
+                        /** uid of an existing folder the dashboard goes into. @default - Grafana's root folder */
+                        folderUid: z
+                            .string()
+                            .regex(/^[A-Za-z0-9_-]{1,40}$/, { error: "must be a Grafana folder uid (1-40 letters, digits, '_' or '-')" })
+                            .optional(),
+                        /** Replace the dashboard even if someone changed it in Grafana. false: Grafana answers 412 and the update fails. @default true */
+                        overwrite: bool().default(true),
+                    })
+                    .optional(),
+            })
+            .prefault({}),
+        thresholds: z
+            .strictObject({
+                steady: z
+                    .strictObject({
+                        errorRatio: ratio("thresholds.steady.errorRatio").default(DEFAULT_MONITORING_THRESHOLDS.steady.errorRatio),
+                        p95Seconds: p95.default(DEFAULT_MONITORING_THRESHOLDS.steady.p95Seconds),
+                    })
+                    .prefault({}),
+                release: z
+                    .strictObject({
+                        errorRatio: ratio("thresholds.release.errorRatio").default(DEFAULT_MONITORING_THRESHOLDS.release.errorRatio),
+                        p95Seconds: p95.default(DEFAULT_MONITORING_THRESHOLDS.release.p95Seconds),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+        /** Largest tolerated |measured share - configured weight| per colour (0.05 = 5 points). */
+        trafficShareTolerance: ratio("trafficShareTolerance").default(0.05),
+    })
+    .superRefine((m, ctx) => {
+        if (m.enabled && m.prometheus.mode === "external" && !m.prometheus.configDir) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["prometheus", "configDir"],
+                message:
+                    "is required with prometheus.mode external: the directory the existing Prometheus reads (set it, or use mode container)",
+            });
+        }
+        if (m.enabled && m.prometheus.mode === "external" && !m.grafana.prometheusUrl) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["grafana", "prometheusUrl"],
+                message: "is required with prometheus.mode external: the URL Grafana uses to reach that Prometheus",
+            });
+        }
+        if (m.enabled && m.grafana.push && !m.grafana.prometheusUrl) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["grafana", "prometheusUrl"],
+                message:
+                    "is required with grafana.push: the URL the existing Grafana uses to reach Prometheus (the default, the container's name on the app network, only resolves for a Grafana on that network)",
+            });
+        }
+        if (m.thresholds.release.errorRatio < m.thresholds.steady.errorRatio) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["thresholds", "release", "errorRatio"],
+                message: "must be >= thresholds.steady.errorRatio (a release tolerates at least the steady error rate)",
+            });
+        }
+    });
 
 export type MonitoringSettings = z.output<typeof monitoringSchema>;
 
@@ -127,18 +186,28 @@ export type MonitoringConfig = Omit<MonitoringSettings, "grafana"> & {
  * when monitoring is enabled with grafana.push, and refused when no push is configured. Never echoes
  * the value. `monitoring` is null when the schema failed (then only the value itself is checked).
  */
-export function checkGrafanaToken(raw: unknown, isSecret: boolean, monitoring: MonitoringSettings | null, prefix: string): { token?: string; errors: string[] } {
+export function checkGrafanaToken(
+    raw: unknown,
+    isSecret: boolean,
+    monitoring: MonitoringSettings | null,
+    prefix: string,
+): { token?: string; errors: string[] } {
     const errors: string[] = [];
-    const fix = "pulumi config set --secret grafanaToken <token> (a Grafana service account token that may write dashboards and data sources)";
+    const fix =
+        "pulumi config set --secret grafanaToken <token> (a Grafana service account token that may write dashboards and data sources)";
     let token: string | undefined;
     if (raw !== undefined && raw !== "") {
         if (typeof raw !== "string") {
             errors.push(`${prefix}:grafanaToken: must be a string (got a ${Array.isArray(raw) ? "list" : typeof raw}); set it with ${fix}`);
         } else if (!isSecret) {
-            errors.push(`${prefix}:grafanaToken: is stored in plain text; the Grafana API token must be a Pulumi secret. ` +
-                `Fix: pulumi config rm grafanaToken, then ${fix}`);
+            errors.push(
+                `${prefix}:grafanaToken: is stored in plain text; the Grafana API token must be a Pulumi secret. ` +
+                    `Fix: pulumi config rm grafanaToken, then ${fix}`,
+            );
         } else if (!/^[\x21-\x7e]+$/.test(raw)) {
-            errors.push(`${prefix}:grafanaToken: must be a single token of printable characters without spaces (got a secret value that is not)`);
+            errors.push(
+                `${prefix}:grafanaToken: must be a single token of printable characters without spaces (got a secret value that is not)`,
+            );
         } else {
             token = raw;
         }
@@ -148,10 +217,14 @@ export function checkGrafanaToken(raw: unknown, isSecret: boolean, monitoring: M
     }
     const push = monitoring.grafana.push;
     if (monitoring.enabled && push && token === undefined && !errors.some((e) => e.includes(":grafanaToken:"))) {
-        errors.push(`${prefix}:grafanaToken: missing; monitoring.grafana.push sends the dashboard to ${push.url} and needs an API token. Fix: ${fix}`);
+        errors.push(
+            `${prefix}:grafanaToken: missing; monitoring.grafana.push sends the dashboard to ${push.url} and needs an API token. Fix: ${fix}`,
+        );
     }
     if (!push && token !== undefined) {
-        errors.push(`${prefix}:grafanaToken: set, but monitoring.grafana.push is not configured; set monitoring.grafana.push.url or remove it: pulumi config rm grafanaToken`);
+        errors.push(
+            `${prefix}:grafanaToken: set, but monitoring.grafana.push is not configured; set monitoring.grafana.push.url or remove it: pulumi config rm grafanaToken`,
+        );
         token = undefined;
     }
     return { token, errors };

@@ -16,12 +16,17 @@ export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken", "regis
 export interface StackConfig {
     readonly stack: string;
     readonly activeColor: Color;
-    readonly colors: Readonly<Record<Color, {
-        readonly version: ReleaseVersion;
-        readonly image: string;
-        /** Env for this colour only, over app.env (e.g. a feature flag on the canary). */
-        readonly env: Readonly<Record<string, string>>;
-    }>>;
+    readonly colors: Readonly<
+        Record<
+            Color,
+            {
+                readonly version: ReleaseVersion;
+                readonly image: string;
+                /** Env for this colour only, over app.env (e.g. a feature flag on the canary). */
+                readonly env: Readonly<Record<string, string>>;
+            }
+        >
+    >;
     readonly canary: {
         /** Canary share in permille (weight 10.5% -> 105). */
         readonly permille: number;
@@ -48,9 +53,12 @@ export interface StackConfig {
 
 export type ConfigResult =
     | {
-        ok: true; config: StackConfig; secretEnv: Record<string, string>; backupSecrets: Record<string, string>;
-        registryAuth: RegistryCredentials[];
-    }
+          ok: true;
+          config: StackConfig;
+          secretEnv: Record<string, string>;
+          backupSecrets: Record<string, string>;
+          registryAuth: RegistryCredentials[];
+      }
     | { ok: false; errors: string[] };
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
@@ -114,9 +122,11 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
 function formatIssue(raw: unknown, issue: z.core.$ZodIssue): string[] {
     if (issue.code === "unrecognized_keys") {
         const allowed = allowedKeysAt(issue.path);
-        return issue.keys.map((k) =>
-            `${keyName([...issue.path, k])}: unknown key (got ${show(valueAt(raw, [...issue.path, k]))}); ` +
-            `allowed keys here: ${allowed.join(", ")}. Remove it or fix the spelling: pulumi config rm --path '${[...issue.path, k].join(".")}'`);
+        return issue.keys.map(
+            (k) =>
+                `${keyName([...issue.path, k])}: unknown key (got ${show(valueAt(raw, [...issue.path, k]))}); ` +
+                `allowed keys here: ${allowed.join(", ")}. Remove it or fix the spelling: pulumi config rm --path '${[...issue.path, k].join(".")}'`,
+        );
     }
     const secret = SECRET_KEYS.some((k) => issue.path[0] === k);
     const got = secret ? "a secret value" : show(valueAt(raw, issue.path));
@@ -131,10 +141,19 @@ function formatIssue(raw: unknown, issue: z.core.$ZodIssue): string[] {
  * Returns every problem at once; nothing is partially applied.
  */
 export function parseStackConfig(
-    stack: string, raw: Record<string, unknown>, secretKeys: ReadonlySet<string>, env: { DOCKER_CONTEXT?: string } = {},
+    stack: string,
+    raw: Record<string, unknown>,
+    secretKeys: ReadonlySet<string>,
+    env: { DOCKER_CONTEXT?: string } = {},
 ): ConfigResult {
     const errors: string[] = [];
-    const { secretEnv: rawSecretEnv, backupSecrets: rawBackupSecrets, grafanaToken: rawGrafanaToken, registryAuth: rawRegistryAuth, ...rest } = raw;
+    const {
+        secretEnv: rawSecretEnv,
+        backupSecrets: rawBackupSecrets,
+        grafanaToken: rawGrafanaToken,
+        registryAuth: rawRegistryAuth,
+        ...rest
+    } = raw;
 
     const parsed = schema.safeParse(rest);
     errors.push(...checkEnvironment(env, parsed.success ? parsed.data.docker.host : undefined));
@@ -147,17 +166,21 @@ export function parseStackConfig(
     }
 
     const secretEnv: Record<string, string> = {};
-    const emptyMap = rawSecretEnv !== null && typeof rawSecretEnv === "object" && !Array.isArray(rawSecretEnv) &&
-        Object.keys(rawSecretEnv).length === 0;
+    const emptyMap =
+        rawSecretEnv !== null && typeof rawSecretEnv === "object" && !Array.isArray(rawSecretEnv) && Object.keys(rawSecretEnv).length === 0;
     if (rawSecretEnv !== undefined) {
         // Pulumi.yaml's default `{}` holds nothing secret; any entry must have been set with --secret.
         if (!secretKeys.has("secretEnv") && !emptyMap) {
-            errors.push(`${NAMESPACE}:secretEnv: is stored in plain text; secret env values must be Pulumi secrets. ` +
-                `Fix: pulumi config rm secretEnv, then pulumi config set --secret --path 'secretEnv.NAME' VALUE for each variable`);
+            errors.push(
+                `${NAMESPACE}:secretEnv: is stored in plain text; secret env values must be Pulumi secrets. ` +
+                    `Fix: pulumi config rm secretEnv, then pulumi config set --secret --path 'secretEnv.NAME' VALUE for each variable`,
+            );
         }
         if (rawSecretEnv === null || typeof rawSecretEnv !== "object" || Array.isArray(rawSecretEnv)) {
-            errors.push(`${NAMESPACE}:secretEnv: must be a map of NAME to value (got a ${Array.isArray(rawSecretEnv) ? "list" : typeof rawSecretEnv}); ` +
-                "set entries with pulumi config set --secret --path 'secretEnv.NAME' VALUE");
+            errors.push(
+                `${NAMESPACE}:secretEnv: must be a map of NAME to value (got a ${Array.isArray(rawSecretEnv) ? "list" : typeof rawSecretEnv}); ` +
+                    "set entries with pulumi config set --secret --path 'secretEnv.NAME' VALUE",
+            );
         } else {
             for (const [k, v] of Object.entries(rawSecretEnv as Record<string, unknown>)) {
                 if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
@@ -172,20 +195,32 @@ export function parseStackConfig(
     }
 
     // backupSecrets: like secretEnv, the whole map must be a Pulumi secret (database URLs hold passwords).
-    const emptyBackupSecrets = rawBackupSecrets !== null && typeof rawBackupSecrets === "object" && !Array.isArray(rawBackupSecrets) &&
+    const emptyBackupSecrets =
+        rawBackupSecrets !== null &&
+        typeof rawBackupSecrets === "object" &&
+        !Array.isArray(rawBackupSecrets) &&
         Object.keys(rawBackupSecrets).length === 0;
     if (rawBackupSecrets !== undefined && !emptyBackupSecrets && !secretKeys.has("backupSecrets")) {
-        errors.push(`${NAMESPACE}:backupSecrets: is stored in plain text; database URLs must be Pulumi secrets. ` +
-            `Fix: pulumi config rm backupSecrets, then pulumi config set --secret --path 'backupSecrets.NAME' postgres://user:password@host:5432/db`);
+        errors.push(
+            `${NAMESPACE}:backupSecrets: is stored in plain text; database URLs must be Pulumi secrets. ` +
+                `Fix: pulumi config rm backupSecrets, then pulumi config set --secret --path 'backupSecrets.NAME' postgres://user:password@host:5432/db`,
+        );
     }
     const backupSecretsCheck = checkBackupSecrets(rawBackupSecrets, parsed.success ? parsed.data.backup : null, NAMESPACE);
     errors.push(...backupSecretsCheck.errors);
     // grafanaToken: like secretEnv, a Pulumi secret (Pulumi.yaml's default "" means unset).
-    const grafanaTokenCheck = checkGrafanaToken(rawGrafanaToken, secretKeys.has("grafanaToken"), parsed.success ? parsed.data.monitoring : null, NAMESPACE);
+    const grafanaTokenCheck = checkGrafanaToken(
+        rawGrafanaToken,
+        secretKeys.has("grafanaToken"),
+        parsed.success ? parsed.data.monitoring : null,
+        NAMESPACE,
+    );
     errors.push(...grafanaTokenCheck.errors);
     if (parsed.success && parsed.data.migration && !parsed.data.backup) {
-        errors.push(`${NAMESPACE}:migration: needs switchyard:backup (got migration without backup); a migration changes data, ` +
-            "so switchyard takes a verified snapshot first. Fix: set backup.target and backup.postgres, or remove migration");
+        errors.push(
+            `${NAMESPACE}:migration: needs switchyard:backup (got migration without backup); a migration changes data, ` +
+                "so switchyard takes a verified snapshot first. Fix: set backup.target and backup.postgres, or remove migration",
+        );
     }
 
     if (!parsed.success || errors.length > 0) {
@@ -193,9 +228,15 @@ export function parseStackConfig(
     }
     const c = parsed.data;
     for (const name of Object.keys(secretEnv)) {
-        for (const [key, env] of [["app.env", c.app.env], ["colors.blue.env", c.colors.blue.env], ["colors.green.env", c.colors.green.env]] as const) {
+        for (const [key, env] of [
+            ["app.env", c.app.env],
+            ["colors.blue.env", c.colors.blue.env],
+            ["colors.green.env", c.colors.green.env],
+        ] as const) {
             if (name in env) {
-                errors.push(`${NAMESPACE}:${key}.${name}: also set in secretEnv; keep one (the secret). Fix: pulumi config rm --path '${key}.${name}'`);
+                errors.push(
+                    `${NAMESPACE}:${key}.${name}: also set in secretEnv; keep one (the secret). Fix: pulumi config rm --path '${key}.${name}'`,
+                );
             }
         }
     }
@@ -220,9 +261,10 @@ export function parseStackConfig(
     for (const col of ["blue", "green"] as const) {
         colors[col].image = `${c.app.image}:${imageTag(colors[col].version, c.app.tagPrefix)}`;
     }
-    const sticky = c.canary.sticky && c.canary.sticky.enabled
-        ? { cookieName: c.canary.sticky.cookieName, maxAgeSeconds: c.canary.sticky.maxAgeSeconds }
-        : undefined;
+    const sticky =
+        c.canary.sticky && c.canary.sticky.enabled
+            ? { cookieName: c.canary.sticky.cookieName, maxAgeSeconds: c.canary.sticky.maxAgeSeconds }
+            : undefined;
     return {
         ok: true,
         secretEnv,

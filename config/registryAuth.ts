@@ -18,19 +18,31 @@ const entry = z.strictObject({
  * docker provider pulls only with these (never with the local `docker login`), so a private
  * registry needs an entry. The whole key must be a Pulumi secret; errors never echo a value.
  */
-export function checkRegistryAuth(raw: unknown, isSecret: boolean, prefix: string): { credentials: RegistryCredentials[]; errors: string[] } {
+export function checkRegistryAuth(
+    raw: unknown,
+    isSecret: boolean,
+    prefix: string,
+): { credentials: RegistryCredentials[]; errors: string[] } {
     const key = `${prefix}:registryAuth`;
-    const fix = `pulumi config set --secret --path 'registryAuth["registry.example.com"].password' TOKEN ` +
+    const fix =
+        `pulumi config set --secret --path 'registryAuth["registry.example.com"].password' TOKEN ` +
         `and pulumi config set --path 'registryAuth["registry.example.com"].username' USER`;
     if (raw === undefined || (raw !== null && typeof raw === "object" && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
         return { credentials: [], errors: [] };
     }
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-        return { credentials: [], errors: [`${key}: must be a map of registry address to {username, password} (got a ${Array.isArray(raw) ? "list" : typeof raw}); set it with ${fix}`] };
+        return {
+            credentials: [],
+            errors: [
+                `${key}: must be a map of registry address to {username, password} (got a ${Array.isArray(raw) ? "list" : typeof raw}); set it with ${fix}`,
+            ],
+        };
     }
     const errors: string[] = [];
     if (!isSecret) {
-        errors.push(`${key}: is stored in plain text; registry passwords must be Pulumi secrets. Fix: pulumi config rm registryAuth, then ${fix}`);
+        errors.push(
+            `${key}: is stored in plain text; registry passwords must be Pulumi secrets. Fix: pulumi config rm registryAuth, then ${fix}`,
+        );
     }
     const credentials: RegistryCredentials[] = [];
     for (const [addr, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -43,7 +55,10 @@ export function checkRegistryAuth(raw: unknown, isSecret: boolean, prefix: strin
         if (!parsed.success) {
             for (const issue of parsed.error.issues) {
                 const where = issue.path.length > 0 ? `${at}.${issue.path.join(".")}` : at;
-                const message = issue.code === "unrecognized_keys" ? `unknown key ${issue.keys.join(", ")}; allowed: username, password` : issue.message;
+                const message =
+                    issue.code === "unrecognized_keys"
+                        ? `unknown key ${issue.keys.join(", ")}; allowed: username, password`
+                        : issue.message;
                 errors.push(`${where}: ${message}`);
             }
             continue;

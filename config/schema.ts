@@ -13,8 +13,7 @@ import { monitoringSchema } from "./monitoring";
 /** Pulumi stores `config set --path a.b 10` as the string "10": accept numeric strings. */
 const num = (schema: z.ZodNumber) =>
     z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
-const bool = () =>
-    z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
+const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
 
 /**
  * Optional sections are declared in Pulumi.yaml with `default: {}` (a declared key without a default
@@ -26,44 +25,52 @@ function emptyAsUnset(v: unknown): unknown {
 
 const color = z.enum(["blue", "green"], { error: "must be 'blue' or 'green'" });
 
-const version = z.string({ error: "must be a semver release version such as 1.4.2 or v1.4.2" })
-    .superRefine((v, ctx) => {
-        const r = parseReleaseVersion(v);
-        if (!r.ok) {
-            ctx.addIssue({ code: "custom", message: r.reason });
-        }
-    });
+const version = z.string({ error: "must be a semver release version such as 1.4.2 or v1.4.2" }).superRefine((v, ctx) => {
+    const r = parseReleaseVersion(v);
+    if (!r.ok) {
+        ctx.addIssue({ code: "custom", message: r.reason });
+    }
+});
 
 const seconds = (what: string, min: number, max: number) =>
-    num(z.number({ error: `${what} must be a number of seconds` })
-        .min(min, { error: `${what} must be at least ${min} s` })
-        .max(max, { error: `${what} must be at most ${max} s` }));
+    num(
+        z
+            .number({ error: `${what} must be a number of seconds` })
+            .min(min, { error: `${what} must be at least ${min} s` })
+            .max(max, { error: `${what} must be at most ${max} s` }),
+    );
 
-const urlPath = z.string({ error: "must be an absolute URL path such as /health" })
+const urlPath = z
+    .string({ error: "must be an absolute URL path such as /health" })
     .regex(/^\/[A-Za-z0-9_\-./~%?=&]*$/, { error: "must be an absolute URL path (starting with /, no spaces or quotes), e.g. /health" });
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 /** Image repository: registry host/port, path components, no tag or digest (the tag comes from the version). */
 const imageRepo = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
-const imageRef = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const imageRef =
+    /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Characters the router puts in nginx strings (see components/routing/nginxConfig). */
 const nginxSafe = /^[^'"\\$;{}\u0000-\u001f\u007f]*$/;
 
-const healthcheck = z.strictObject({
-    path: urlPath.default("/health"),
-    intervalSeconds: seconds("interval", 1, 300).default(5),
-    timeoutSeconds: seconds("timeout", 1, 120).default(3),
-    retries: num(z.number().int({ error: "retries must be a whole number" }).min(1).max(100)).default(5),
-    startPeriodSeconds: seconds("start period", 0, 600).default(5),
-    /** Docker HEALTHCHECK test; default probes `path` with curl, or wget where curl is missing. */
-    command: z.array(z.string().min(1)).min(2, { error: "must be a Docker test list such as [\"CMD\", \"/app/healthcheck\"]" })
-        .refine((t) => ["CMD", "CMD-SHELL"].includes(t[0]), { error: "must start with CMD or CMD-SHELL" })
-        .optional(),
-}).refine((h) => h.timeoutSeconds <= h.intervalSeconds, {
-    error: "timeoutSeconds must not exceed intervalSeconds",
-    path: ["timeoutSeconds"],
-});
+const healthcheck = z
+    .strictObject({
+        path: urlPath.default("/health"),
+        intervalSeconds: seconds("interval", 1, 300).default(5),
+        timeoutSeconds: seconds("timeout", 1, 120).default(3),
+        retries: num(z.number().int({ error: "retries must be a whole number" }).min(1).max(100)).default(5),
+        startPeriodSeconds: seconds("start period", 0, 600).default(5),
+        /** Docker HEALTHCHECK test; default probes `path` with curl, or wget where curl is missing. */
+        command: z
+            .array(z.string().min(1))
+            .min(2, { error: 'must be a Docker test list such as ["CMD", "/app/healthcheck"]' })
+            .refine((t) => ["CMD", "CMD-SHELL"].includes(t[0]), { error: "must start with CMD or CMD-SHELL" })
+            .optional(),
+    })
+    .refine((h) => h.timeoutSeconds <= h.intervalSeconds, {
+        error: "timeoutSeconds must not exceed intervalSeconds",
+        path: ["timeoutSeconds"],
+    });
 
 const volume = z.strictObject({
     name: z.string().regex(dockerName, { error: "must be a Docker volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)" }),
@@ -72,8 +79,10 @@ const volume = z.strictObject({
 });
 
 /** `pulumi config set --path app.env.WORKERS 4` stores a number: env values take scalars as text. */
-const envValue = z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
-    z.string({ error: "env values must be strings, numbers or booleans" }));
+const envValue = z.preprocess(
+    (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
+    z.string({ error: "env values must be strings, numbers or booleans" }),
+);
 const envMap = z.record(z.string().regex(envName, { error: "env names are [A-Za-z_][A-Za-z0-9_]*" }), envValue);
 
 /** One colour's release: its version, and env that applies to this colour only (over app.env). */
@@ -83,88 +92,172 @@ const colorRelease = z.strictObject({
 });
 
 export const appSchema = z.strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: "must be lowercase letters, digits and '-', starting with a letter, at most 31 characters" }).default("app"),
-    image: z.string({ error: "must be an image repository such as registry.example.com/team/app" })
-        .regex(imageRepo, { error: "must be an image repository without tag or digest (the tag comes from colors.<colour>.version), e.g. registry.example.com/team/app" }),
-    tagPrefix: z.string().regex(/^[A-Za-z0-9_.-]{0,20}$/, { error: "must be at most 20 of [A-Za-z0-9_.-] (e.g. 'v')" }).default(""),
-    port: num(z.number().int({ error: "must be a whole port number" }).min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(8080),
-    replicas: num(z.number().int({ error: "must be a whole number" }).min(1, { error: "must be at least 1 per colour" }).max(20, { error: "must be at most 20 per colour" })).default(2),
+    name: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,30}$/, {
+            error: "must be lowercase letters, digits and '-', starting with a letter, at most 31 characters",
+        })
+        .default("app"),
+    image: z.string({ error: "must be an image repository such as registry.example.com/team/app" }).regex(imageRepo, {
+        error: "must be an image repository without tag or digest (the tag comes from colors.<colour>.version), e.g. registry.example.com/team/app",
+    }),
+    tagPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{0,20}$/, { error: "must be at most 20 of [A-Za-z0-9_.-] (e.g. 'v')" })
+        .default(""),
+    port: num(
+        z
+            .number()
+            .int({ error: "must be a whole port number" })
+            .min(1, { error: "must be 1..65535" })
+            .max(65535, { error: "must be 1..65535" }),
+    ).default(8080),
+    replicas: num(
+        z
+            .number()
+            .int({ error: "must be a whole number" })
+            .min(1, { error: "must be at least 1 per colour" })
+            .max(20, { error: "must be at most 20 per colour" }),
+    ).default(2),
     env: envMap.default({}),
     healthcheck: healthcheck.prefault({}),
-    resources: z.strictObject({
-        cpus: num(z.number({ error: "must be a number of CPUs" }).gt(0, { error: "must be more than 0" }).max(64)
-            .superRefine((v, ctx) => {
-                const r = dockerCpus(v);
-                if (!r.ok) {
-                    ctx.addIssue({ code: "custom", message: r.reason });
-                }
-            })).default(0.5),
-        memoryMb: num(z.number().int({ error: "must be whole megabytes" }).min(16, { error: "must be at least 16 MB" }).max(262144)).default(256),
-    }).prefault({}),
+    resources: z
+        .strictObject({
+            cpus: num(
+                z
+                    .number({ error: "must be a number of CPUs" })
+                    .gt(0, { error: "must be more than 0" })
+                    .max(64)
+                    .superRefine((v, ctx) => {
+                        const r = dockerCpus(v);
+                        if (!r.ok) {
+                            ctx.addIssue({ code: "custom", message: r.reason });
+                        }
+                    }),
+            ).default(0.5),
+            memoryMb: num(
+                z.number().int({ error: "must be whole megabytes" }).min(16, { error: "must be at least 16 MB" }).max(262144),
+            ).default(256),
+        })
+        .prefault({}),
     volumes: z.array(volume).default([]),
 });
 
 export const schema = z.strictObject({
     activeColor: color,
-    colors: z.strictObject({
-        blue: colorRelease,
-        green: colorRelease,
-    }, { error: "must set colors.blue.version and colors.green.version" }),
-    canary: z.strictObject({
-        weight: num(z.number({ error: "must be a number from 0 to 100" })
-            .min(0, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
-            .max(100, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
-            .refine((w) => Math.abs(Math.round(w * 10) - w * 10) < 1e-6, { error: "must be a multiple of 0.1 (routing resolution is 0.1%)" }))
-            .default(0),
-        header: z.strictObject({
-            name: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: "must be an HTTP header name of letters, digits and '-'" }).default("X-Switchyard-Canary"),
-            value: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:@+=-]+$/, { error: "must be 1-128 of [A-Za-z0-9_.:@+=-]" }).default("always"),
-        }).optional(),
-        cookie: z.strictObject({
-            name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_' (nginx variable rules)" }).default("switchyard_canary"),
-        }).optional(),
-        sticky: z.strictObject({
-            enabled: bool().default(true),
-            cookieName: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_'" }).default("switchyard_bucket"),
-            maxAgeSeconds: num(z.number().int().min(60).max(31536000)).default(2592000),
-        }).optional(),
-    }).prefault({}),
+    colors: z.strictObject(
+        {
+            blue: colorRelease,
+            green: colorRelease,
+        },
+        { error: "must set colors.blue.version and colors.green.version" },
+    ),
+    canary: z
+        .strictObject({
+            weight: num(
+                z
+                    .number({ error: "must be a number from 0 to 100" })
+                    .min(0, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
+                    .max(100, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
+                    .refine((w) => Math.abs(Math.round(w * 10) - w * 10) < 1e-6, {
+                        error: "must be a multiple of 0.1 (routing resolution is 0.1%)",
+                    }),
+            ).default(0),
+            header: z
+                .strictObject({
+                    name: z
+                        .string()
+                        .regex(/^[A-Za-z0-9-]{1,64}$/, { error: "must be an HTTP header name of letters, digits and '-'" })
+                        .default("X-Switchyard-Canary"),
+                    value: z
+                        .string()
+                        .min(1)
+                        .max(128)
+                        .regex(/^[A-Za-z0-9_.:@+=-]+$/, { error: "must be 1-128 of [A-Za-z0-9_.:@+=-]" })
+                        .default("always"),
+                })
+                .optional(),
+            cookie: z
+                .strictObject({
+                    name: z
+                        .string()
+                        .regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_' (nginx variable rules)" })
+                        .default("switchyard_canary"),
+                })
+                .optional(),
+            sticky: z
+                .strictObject({
+                    enabled: bool().default(true),
+                    cookieName: z
+                        .string()
+                        .regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_'" })
+                        .default("switchyard_bucket"),
+                    maxAgeSeconds: num(z.number().int().min(60).max(31536000)).default(2592000),
+                })
+                .optional(),
+        })
+        .prefault({}),
     app: appSchema,
-    docker: z.strictObject({
-        host: z.string().regex(/^(unix:\/\/\/\S+|ssh:\/\/[^\s@]+@[^\s:]+(:\d+)?|tcp:\/\/[^\s:]+:\d+)$/, {
-            error: "must be unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port",
-        }).default("unix:///var/run/docker.sock"),
-        network: z.string().regex(dockerName, { error: "must be a Docker network name" }).optional(),
-    }).prefault({}),
-    router: z.strictObject({
-        image: z.string().regex(imageRef, { error: "must be an image reference with an explicit tag, e.g. switchyard/router:1" }).default("switchyard/router:1"),
-        port: num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(8080),
-        bindAddress: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" }).default("0.0.0.0"),
-        statusPath: urlPath.default("/_switchyard/status"),
-        /** A new router image replaces the router (a short outage): allowed only when asked for. */
-        allowRestart: bool().default(false),
-        maintenance: z.strictObject({
-            enabled: bool().default(false),
-            message: z.string().max(200, { error: "must be at most 200 characters" })
-                .regex(nginxSafe, { error: "must not contain quotes, backslash, $, ;, braces or control characters" })
-                .default("Down for maintenance, back soon."),
-        }).prefault({}),
-    }).prefault({}),
-    deploymentWindow: z.strictObject({
-        /** Release outside the window (policy deployment-window) with a reason kept in the stack outputs. */
-        override: z.strictObject({
-            reason: z.string({ error: "must say why: the incident and who approved it" }).trim()
-                .min(8, { error: "must say why in at least 8 characters: the incident and who approved it" })
-                .max(500, { error: "must be at most 500 characters" }),
-        }).optional(),
-    }).prefault({}),
-    gates: z.strictObject({
-        healthPaths: z.array(urlPath).min(1, { error: "must list at least one health endpoint" }).default(["/health", "/health/ready"]),
-        smokePaths: z.array(urlPath).default(["/"]),
-        retries: num(z.number().int().min(1, { error: "must be at least 1" }).max(1000)).default(30),
-        intervalSeconds: seconds("gates.intervalSeconds", 0.1, 300).default(10),
-        timeoutSeconds: seconds("gates.timeoutSeconds", 0.1, 120).default(3),
-    }).prefault({}),
+    docker: z
+        .strictObject({
+            host: z
+                .string()
+                .regex(/^(unix:\/\/\/\S+|ssh:\/\/[^\s@]+@[^\s:]+(:\d+)?|tcp:\/\/[^\s:]+:\d+)$/, {
+                    error: "must be unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port",
+                })
+                .default("unix:///var/run/docker.sock"),
+            network: z.string().regex(dockerName, { error: "must be a Docker network name" }).optional(),
+        })
+        .prefault({}),
+    router: z
+        .strictObject({
+            image: z
+                .string()
+                .regex(imageRef, { error: "must be an image reference with an explicit tag, e.g. switchyard/router:1" })
+                .default("switchyard/router:1"),
+            port: num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(8080),
+            bindAddress: z
+                .string()
+                .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" })
+                .default("0.0.0.0"),
+            statusPath: urlPath.default("/_switchyard/status"),
+            /** A new router image replaces the router (a short outage): allowed only when asked for. */
+            allowRestart: bool().default(false),
+            maintenance: z
+                .strictObject({
+                    enabled: bool().default(false),
+                    message: z
+                        .string()
+                        .max(200, { error: "must be at most 200 characters" })
+                        .regex(nginxSafe, { error: "must not contain quotes, backslash, $, ;, braces or control characters" })
+                        .default("Down for maintenance, back soon."),
+                })
+                .prefault({}),
+        })
+        .prefault({}),
+    deploymentWindow: z
+        .strictObject({
+            /** Release outside the window (policy deployment-window) with a reason kept in the stack outputs. */
+            override: z
+                .strictObject({
+                    reason: z
+                        .string({ error: "must say why: the incident and who approved it" })
+                        .trim()
+                        .min(8, { error: "must say why in at least 8 characters: the incident and who approved it" })
+                        .max(500, { error: "must be at most 500 characters" }),
+                })
+                .optional(),
+        })
+        .prefault({}),
+    gates: z
+        .strictObject({
+            healthPaths: z.array(urlPath).min(1, { error: "must list at least one health endpoint" }).default(["/health", "/health/ready"]),
+            smokePaths: z.array(urlPath).default(["/"]),
+            retries: num(z.number().int().min(1, { error: "must be at least 1" }).max(1000)).default(30),
+            intervalSeconds: seconds("gates.intervalSeconds", 0.1, 300).default(10),
+            timeoutSeconds: seconds("gates.timeoutSeconds", 0.1, 120).default(3),
+        })
+        .prefault({}),
     /** Pre-deploy snapshot per release (config/backup.ts). @default - none: no backup resources */
     backup: z.preprocess(emptyAsUnset, backupSchema.optional()),
     /** Migration run in the new image after the snapshot, before the gate (config/backup.ts). @default - none */

@@ -46,13 +46,15 @@ describe("dockerCpus", () => {
     });
 
     test("whatever it accepts reads back to itself (a refresh never differs)", () => {
-        fc.assert(fc.property(fc.integer({ min: 1, max: 64_000 }), (thousandths) => {
-            const r = dockerCpus(thousandths / 1000);
-            if (r.ok) {
-                expect(cpusReadBack(nanosOf(r.value)!)).toBe(r.value);
-                expect(Number(nanosOf(r.value)) / 1e9).toBeCloseTo(thousandths / 1000, 9);
-            }
-        }));
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 64_000 }), (thousandths) => {
+                const r = dockerCpus(thousandths / 1000);
+                if (r.ok) {
+                    expect(cpusReadBack(nanosOf(r.value)!)).toBe(r.value);
+                    expect(Number(nanosOf(r.value)) / 1e9).toBeCloseTo(thousandths / 1000, 9);
+                }
+            }),
+        );
     });
 });
 

@@ -66,7 +66,10 @@ export function goDuration(seconds: number): string {
     }
     const fraction = (n: bigint, unit: bigint) => {
         const whole = n / unit;
-        const rest = (n % unit).toString().padStart(unit.toString().length - 1, "0").replace(/0+$/, "");
+        const rest = (n % unit)
+            .toString()
+            .padStart(unit.toString().length - 1, "0")
+            .replace(/0+$/, "");
         return rest ? `${whole}.${rest}` : `${whole}`;
     };
     if (ns < NANO) {

@@ -12,7 +12,11 @@ const short = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
  * moment: that happens only when the operator asks for it with `router.allowRestart`. A first
  * deployment, or a stack whose outputs do not record the router image yet, has nothing to restart.
  */
-export function routerRestartRefusal(previous: Partial<RouterImageFacts> | undefined, next: RouterImageFacts, allowed: boolean): string | undefined {
+export function routerRestartRefusal(
+    previous: Partial<RouterImageFacts> | undefined,
+    next: RouterImageFacts,
+    allowed: boolean,
+): string | undefined {
     if (allowed || !previous?.image) {
         return undefined;
     }
@@ -24,7 +28,9 @@ export function routerRestartRefusal(previous: Partial<RouterImageFacts> | undef
     } else {
         return undefined;
     }
-    return `switchyard: ${what}; that replaces the router container, which answers nothing for about 1.5 s ` +
-        "(README \"Router image changes\"). Nothing was changed. To do it now: " +
-        "pulumi config set --path router.allowRestart true && pulumi up --refresh, then pulumi config rm --path router.allowRestart";
+    return (
+        `switchyard: ${what}; that replaces the router container, which answers nothing for about 1.5 s ` +
+        '(README "Router image changes"). Nothing was changed. To do it now: ' +
+        "pulumi config set --path router.allowRestart true && pulumi up --refresh, then pulumi config rm --path router.allowRestart"
+    );
 }

@@ -11,7 +11,7 @@ interface Healthcheck {
 
 /** What is wrong with an app container's Docker health check (empty when it is fine). */
 export function healthcheckProblems(hc: unknown): string[] {
-    const fix = "set app.healthcheck (path, or command [\"CMD\", ...]) so the program gives every app container a Docker HEALTHCHECK";
+    const fix = 'set app.healthcheck (path, or command ["CMD", ...]) so the program gives every app container a Docker HEALTHCHECK';
     if (hc === undefined || hc === null) {
         return [`app container has no health check; ${fix}`];
     }
@@ -26,12 +26,16 @@ export function healthcheckProblems(hc: unknown): string[] {
     } else if (tests[0] === "NONE") {
         problems.push(`app container health check is disabled (tests = ["NONE"]); ${fix}`);
     } else if (!["CMD", "CMD-SHELL"].includes(tests[0] as string) || tests.length < 2 || (tests[1] as string).trim() === "") {
-        problems.push(`app container health check test ${show(tests)} must be ["CMD", program, args...] or ["CMD-SHELL", "command"]; ${fix}`);
+        problems.push(
+            `app container health check test ${show(tests)} must be ["CMD", program, args...] or ["CMD-SHELL", "command"]; ${fix}`,
+        );
     }
     for (const k of ["interval", "timeout"] as const) {
         const v = h[k];
         if (v !== undefined && v !== "" && !((goDurationSeconds(v as string) ?? 0) > 0)) {
-            problems.push(`app container health check ${k} ${show(v)} must be a positive duration such as 5s; set app.healthcheck.${k}Seconds`);
+            problems.push(
+                `app container health check ${k} ${show(v)} must be a positive duration such as 5s; set app.healthcheck.${k}Seconds`,
+            );
         }
     }
     if (h.retries !== undefined && !(Number.isInteger(h.retries) && (h.retries as number) >= 1)) {

@@ -20,7 +20,9 @@ export function limitProblems(memory: unknown, cpus: unknown, cfg: ResourceLimit
         } else if (memory < minMb) {
             problems.push(`app container memory limit ${memory} MB is below the minimum ${minMb} MB; raise app.resources.memoryMb`);
         } else if (cfg.maxMemoryMb !== undefined && memory > cfg.maxMemoryMb) {
-            problems.push(`app container memory limit ${memory} MB is above the maximum ${cfg.maxMemoryMb} MB for this stack; lower app.resources.memoryMb`);
+            problems.push(
+                `app container memory limit ${memory} MB is above the maximum ${cfg.maxMemoryMb} MB for this stack; lower app.resources.memoryMb`,
+            );
         }
     }
     if (cpus !== UNKNOWN) {
@@ -51,7 +53,10 @@ export const appResourceLimits: ResourceValidationPolicy = {
             return;
         }
         const cfg = args.getConfig<ResourceLimitsConfig>();
-        limitProblems(peek(() => args.props.memory as unknown), peek(() => args.props.cpus as unknown), cfg)
-            .forEach((p) => report(`${args.name}: ${p}`));
+        limitProblems(
+            peek(() => args.props.memory as unknown),
+            peek(() => args.props.cpus as unknown),
+            cfg,
+        ).forEach((p) => report(`${args.name}: ${p}`));
     },
 };

@@ -18,13 +18,16 @@ export function snapshotsDependedOn(r: PolicyResource): PolicyResource[] {
 /** App containers of a colour: Containers under the ColorStack of that colour. */
 export function appContainers(resources: PolicyResource[], color: Color): PolicyResource[] {
     return ofType(resources, TYPES.container).filter((k) =>
-        ancestors(k).some((a) => a.type === TYPES.colorStack && colorOf(a, "app") === color));
+        ancestors(k).some((a) => a.type === TYPES.colorStack && colorOf(a, "app") === color),
+    );
 }
 
 export const backupBeforeRelease: StackValidationPolicy = {
     name: "backup-before-release",
-    description: "Every colour whose version changes in this update has all its app containers depend on a BackupSnapshot taken for that colour and release.",
-    remediationSteps: "Create BackupSnapshot backup-<colour> for the release and pass it to ColorStack app-<colour> (args.after) so its containers dependsOn it.",
+    description:
+        "Every colour whose version changes in this update has all its app containers depend on a BackupSnapshot taken for that colour and release.",
+    remediationSteps:
+        "Create BackupSnapshot backup-<colour> for the release and pass it to ColorStack app-<colour> (args.after) so its containers dependsOn it.",
     severity: "high",
     validateStack: (args, report: ReportViolation) => {
         const stamps = ofType(args.resources, TYPES.releaseStamp);
@@ -44,14 +47,20 @@ export const backupBeforeRelease: StackValidationPolicy = {
             const what = `release of ${color} ${previousVersion ?? "(new)"} -> ${version}`;
             const containers = appContainers(args.resources, color);
             if (containers.length === 0) {
-                report(`${what}: no app containers of ${color} found under ColorStack app-${color}; the backup rule cannot be checked`, stamp.urn);
+                report(
+                    `${what}: no app containers of ${color} found under ColorStack app-${color}; the backup rule cannot be checked`,
+                    stamp.urn,
+                );
                 continue;
             }
             for (const k of containers) {
                 const snaps = snapshotsDependedOn(k);
                 if (snaps.length === 0) {
-                    report(`${what}: container ${k.name} does not depend on a BackupSnapshot, so it could change before the data is saved; ` +
-                        `create BackupSnapshot backup-${color} for ${version} and make the ${color} containers dependsOn it (ColorStack args.after)`, k.urn);
+                    report(
+                        `${what}: container ${k.name} does not depend on a BackupSnapshot, so it could change before the data is saved; ` +
+                            `create BackupSnapshot backup-${color} for ${version} and make the ${color} containers dependsOn it (ColorStack args.after)`,
+                        k.urn,
+                    );
                     continue;
                 }
                 const problems: string[] = [];
@@ -62,14 +71,19 @@ export const backupBeforeRelease: StackValidationPolicy = {
                         return false;
                     }
                     if (bf.facts.color !== color || bf.facts.version !== version) {
-                        problems.push(`BackupSnapshot '${s.name}' was taken for ${bf.facts.color} ${bf.facts.version}, not for this release (${color} ${version})`);
+                        problems.push(
+                            `BackupSnapshot '${s.name}' was taken for ${bf.facts.color} ${bf.facts.version}, not for this release (${color} ${version})`,
+                        );
                         return false;
                     }
                     return true;
                 });
                 if (!ok) {
-                    report(`${what}: container ${k.name} depends on no BackupSnapshot taken for this release: ${problems.join("; ")}. ` +
-                        `Make it dependsOn BackupSnapshot backup-${color} for ${color} ${version}`, k.urn);
+                    report(
+                        `${what}: container ${k.name} depends on no BackupSnapshot taken for this release: ${problems.join("; ")}. ` +
+                            `Make it dependsOn BackupSnapshot backup-${color} for ${color} ${version}`,
+                        k.urn,
+                    );
                 }
             }
         }

@@ -23,7 +23,9 @@ export function weightProblems(f: RouterFacts): string[] {
         }
         const canary = f.weights[f.canaryColor];
         if (typeof canary === "number" && Math.abs(canary * 10 - f.canaryPermille) > 0.5) {
-            problems.push(`weight of the canary colour ${f.canaryColor} (${canary}%) disagrees with canaryPermille ${f.canaryPermille}; the program must expose the weights it applies`);
+            problems.push(
+                `weight of the canary colour ${f.canaryColor} (${canary}%) disagrees with canaryPermille ${f.canaryPermille}; the program must expose the weights it applies`,
+            );
         }
     }
     return problems;
@@ -69,8 +71,10 @@ export function gateProblem(resources: PolicyResource[], router: PolicyResource,
             return `the ${c} health gate's SY_GATE is not JSON (${show(env)}); the gate cannot be proven to cover the canary; ${fix}`;
         }
         if (spec.color !== c || spec.trafficPermille !== f.canaryPermille) {
-            return `canary ${c} gets ${f.canaryPermille}\u2030 but its health gate checks colour ${show(spec.color)} at ${show(spec.trafficPermille)}\u2030; ` +
-                `the gate must check the share the router applies; ${fix}`;
+            return (
+                `canary ${c} gets ${f.canaryPermille}\u2030 but its health gate checks colour ${show(spec.color)} at ${show(spec.trafficPermille)}\u2030; ` +
+                `the gate must check the share the router applies; ${fix}`
+            );
         }
     }
     const stdout = peek(() => check.props.stdout as unknown);
@@ -90,8 +94,10 @@ export function gateProblem(resources: PolicyResource[], router: PolicyResource,
 
 export const canaryWeightBounds: ResourceValidationPolicy & StackValidationPolicy = {
     name: "canary-weight-bounds",
-    description: "Canary weights are between 0 and 100 and add up to 100; a non-zero canary only when the idle colour's health gate runs for that share in this update, before the router changes.",
-    remediationSteps: "Set canary.weight (0..100). Keep HealthGate gate-<colour> in front of the router; set canary.weight to 0 while the idle colour is unhealthy.",
+    description:
+        "Canary weights are between 0 and 100 and add up to 100; a non-zero canary only when the idle colour's health gate runs for that share in this update, before the router changes.",
+    remediationSteps:
+        "Set canary.weight (0..100). Keep HealthGate gate-<colour> in front of the router; set canary.weight to 0 while the idle colour is unhealthy.",
     severity: "high",
     validateResource: (args, report) => {
         if (args.type !== TYPES.canaryRouter) {

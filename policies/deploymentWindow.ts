@@ -27,8 +27,10 @@ export const DEFAULT_OVERRIDE_HINT =
 export function makeDeploymentWindow(now: () => Date): StackValidationPolicy {
     return {
         name: "deployment-window",
-        description: "Releases (a colour's version changes) go out only inside the deployment window (default Tue-Thu 10:00-14:00 UTC); outside it only with an emergency override whose reason is in the stack outputs.",
-        remediationSteps: "Wait for the window, or set an emergency override with a reason; the program exports it as stack output deploymentWindowOverride for audit.",
+        description:
+            "Releases (a colour's version changes) go out only inside the deployment window (default Tue-Thu 10:00-14:00 UTC); outside it only with an emergency override whose reason is in the stack outputs.",
+        remediationSteps:
+            "Wait for the window, or set an emergency override with a reason; the program exports it as stack output deploymentWindowOverride for audit.",
         severity: "high",
         configSchema: {
             properties: {
@@ -62,12 +64,13 @@ export function makeDeploymentWindow(now: () => Date): StackValidationPolicy {
             }
             const stack = ofType(args.resources, TYPES.stack)[0];
             const override = stack ? stackOverride(stack.props) : undefined;
-            const decision = decideRelease(now(), parsed.window, override === UNKNOWN ? null : override ?? null);
+            const decision = decideRelease(now(), parsed.window, override === UNKNOWN ? null : (override ?? null));
             if (decision.allowed) {
                 return;
             }
             const what = releases.map((r) => `${r.color} ${r.previousVersion ?? "(new)"} -> ${r.version}`).join(", ");
-            const unknownNote = override === UNKNOWN ? ` (stack output ${OVERRIDE_OUTPUT} is not known at preview; it must be a plain value)` : "";
+            const unknownNote =
+                override === UNKNOWN ? ` (stack output ${OVERRIDE_OUTPUT} is not known at preview; it must be a plain value)` : "";
             report(`release ${what}: ${decision.message}${unknownNote}: ${overrideHint ?? DEFAULT_OVERRIDE_HINT}`);
         },
     };

@@ -42,9 +42,14 @@ export function routerFacts(props: Props, what = "CanaryRouter"): FactsResult<Ro
         return { ok: false, problem: missing(what, "canaryPermille", "a number 0..1000", permille) };
     }
     const weights = plain<unknown>(props, "weights");
-    const w = weights !== undefined && weights !== UNKNOWN && weights !== null && typeof weights === "object"
-        ? weights as Record<Color, unknown> : undefined;
-    return { ok: true, facts: { activeColor: active, canaryColor: active === "blue" ? "green" : "blue", canaryPermille: permille, weights: w } };
+    const w =
+        weights !== undefined && weights !== UNKNOWN && weights !== null && typeof weights === "object"
+            ? (weights as Record<Color, unknown>)
+            : undefined;
+    return {
+        ok: true,
+        facts: { activeColor: active, canaryColor: active === "blue" ? "green" : "blue", canaryPermille: permille, weights: w },
+    };
 }
 
 export { PERMILLE };
@@ -70,7 +75,10 @@ export function releaseFacts(props: Props, what = "ReleaseStamp"): FactsResult<R
     }
     const previous = plain<unknown>(props, "previousVersion");
     if (previous !== null && typeof previous !== "string") {
-        return { ok: false, problem: missing(what, "previousVersion", "the version before this update, or null on the first deployment", previous) };
+        return {
+            ok: false,
+            problem: missing(what, "previousVersion", "the version before this update, or null on the first deployment", previous),
+        };
     }
     const changed = plain<unknown>(props, "versionChanged");
     if (typeof changed !== "boolean") {

@@ -41,9 +41,12 @@ export type Maybe<T> = T | typeof UNKNOWN;
 
 /** The engine's sentinels for unknown values (as @pulumi/policy's proxy knows them). */
 const UNKNOWN_SENTINELS = new Set([
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58",
+    "e48ece36-62e2-4504-bad9-02848725956a",
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 ]);
 
@@ -96,7 +99,6 @@ export function known<T>(read: () => T): Maybe<T> {
     return peek(() => walk(v) as T);
 }
 
-
 /** The chain of types in a URN (`parentType$childType`), outermost first. */
 export function urnTypeChain(urn: string): string[] {
     const parts = urn.split("::");
@@ -145,13 +147,30 @@ export function colorOf(r: PolicyResource, prefix: string): Color | undefined {
 
 /** Words that make an env var name look like it holds a secret (matched per word of the name). */
 export const SECRET_WORDS = [
-    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "TOKENS", "KEY", "APIKEY",
-    "ACCESSKEY", "PRIVATEKEY", "CREDENTIAL", "CREDENTIALS", "CREDS", "DSN",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "SECRETS",
+    "TOKEN",
+    "TOKENS",
+    "KEY",
+    "APIKEY",
+    "ACCESSKEY",
+    "PRIVATEKEY",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "CREDS",
+    "DSN",
 ] as const;
 
 /** Words of an env name: `DB_PASSWORD` -> DB, PASSWORD; `apiToken` -> API, TOKEN. */
 export function nameWords(name: string): string[] {
-    return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").split(/[^A-Za-z0-9]+/).filter((w) => w !== "").map((w) => w.toUpperCase());
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+        .split(/[^A-Za-z0-9]+/)
+        .filter((w) => w !== "")
+        .map((w) => w.toUpperCase());
 }
 
 /** True when an env var name looks like it holds a secret (extra words from policy config). */
@@ -194,9 +213,7 @@ export function parseImageRef(ref: string): ImageRef {
 }
 
 /** Tags that name no fixed release (same list as components/release/version.ts). */
-export const FLOATING_TAGS = new Set([
-    "latest", "stable", "edge", "main", "master", "dev", "develop", "nightly", "current", "head",
-]);
+export const FLOATING_TAGS = new Set(["latest", "stable", "edge", "main", "master", "dev", "develop", "nightly", "current", "head"]);
 
 /** The image tag of a semver version (`+` written as `_`, as components/release/version.ts does). */
 export function semverTag(version: string): string {
@@ -210,7 +227,7 @@ export function goDurationSeconds(d: string): number | undefined {
     if (typeof d !== "string" || !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(d)) {
         return undefined;
     }
-    const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+    const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
     let total = 0;
     for (const m of d.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
         total += Number(m[1]) * unit[m[2]];

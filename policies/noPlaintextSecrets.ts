@@ -10,8 +10,10 @@ export interface SecretsConfig {
 }
 
 function fixFor(name: string): string {
-    return `move it to a Pulumi secret: pulumi config rm --path 'app.env.${name}' (or colors.<colour>.env.${name}), ` +
-        `then pulumi config set --secret --path 'secretEnv.${name}' <value>`;
+    return (
+        `move it to a Pulumi secret: pulumi config rm --path 'app.env.${name}' (or colors.<colour>.env.${name}), ` +
+        `then pulumi config set --secret --path 'secretEnv.${name}' <value>`
+    );
 }
 
 /** Env entries `NAME=VALUE` of a container (names only for unparseable entries). */
@@ -19,16 +21,20 @@ export function envEntries(envs: unknown): { name: string; value: string }[] {
     if (!Array.isArray(envs)) {
         return [];
     }
-    return envs.filter((e): e is string => typeof e === "string").map((e) => {
-        const i = e.indexOf("=");
-        return i < 0 ? { name: e, value: "" } : { name: e.slice(0, i), value: e.slice(i + 1) };
-    });
+    return envs
+        .filter((e): e is string => typeof e === "string")
+        .map((e) => {
+            const i = e.indexOf("=");
+            return i < 0 ? { name: e, value: "" } : { name: e.slice(0, i), value: e.slice(i + 1) };
+        });
 }
 
 export const noPlaintextSecrets: ResourceValidationPolicy & StackValidationPolicy = {
     name: "no-plaintext-secrets",
-    description: "Env vars whose names look like secrets (PASSWORD, TOKEN, SECRET, KEY, CREDENTIALS...) or whose values carry URL credentials are passed as Pulumi secrets, never as plain text.",
-    remediationSteps: "Remove the variable from app.env / colors.<colour>.env and set it with pulumi config set --secret --path 'secretEnv.NAME' VALUE.",
+    description:
+        "Env vars whose names look like secrets (PASSWORD, TOKEN, SECRET, KEY, CREDENTIALS...) or whose values carry URL credentials are passed as Pulumi secrets, never as plain text.",
+    remediationSteps:
+        "Remove the variable from app.env / colors.<colour>.env and set it with pulumi config set --secret --path 'secretEnv.NAME' VALUE.",
     severity: "critical",
     configSchema: {
         properties: {
@@ -76,7 +82,10 @@ export const noPlaintextSecrets: ResourceValidationPolicy & StackValidationPolic
                         continue;
                     }
                     if (looksSecret(name, cfg.extraWords, cfg.allowNames)) {
-                        report(`${k.name}: env var ${name} looks like a secret but is not among the env ${stack.name} passes as Pulumi secrets; ${fixFor(name)}`, k.urn);
+                        report(
+                            `${k.name}: env var ${name} looks like a secret but is not among the env ${stack.name} passes as Pulumi secrets; ${fixFor(name)}`,
+                            k.urn,
+                        );
                     } else if (valueHasUrlCredentials(value)) {
                         report(`${k.name}: env var ${name} holds a URL with a password in plain text; ${fixFor(name)}`, k.urn);
                     }

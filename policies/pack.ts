@@ -3,8 +3,13 @@ import { PolicyPack } from "@pulumi/policy";
 import { currentStack, stackPolicyConfig } from "./enforcement";
 import { allPolicies } from "./policies";
 
-new PolicyPack("switchyard", {
-    description: "Keeps switchyard releases safe: pinned images, healthy and bounded app containers, gated canaries, backups before releases, hardened snapshot buckets, deployment windows, no plaintext secrets.",
-    enforcementLevel: "advisory",
-    policies: allPolicies,
-}, stackPolicyConfig(currentStack()));
+new PolicyPack(
+    "switchyard",
+    {
+        description:
+            "Keeps switchyard releases safe: pinned images, healthy and bounded app containers, gated canaries, backups before releases, hardened snapshot buckets, deployment windows, no plaintext secrets.",
+        enforcementLevel: "advisory",
+        policies: allPolicies,
+    },
+    stackPolicyConfig(currentStack()),
+);

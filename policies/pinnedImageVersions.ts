@@ -20,26 +20,36 @@ export function splitVersionTag(tag: string): { prefix: string; version: string 
 export function imageRefProblems(ref: string, app: boolean): string[] {
     const r = parseImageRef(ref);
     if (!r.tag) {
-        return r.digest && !app ? [] : [
-            `image '${ref}' has no tag, so Docker resolves it to ':latest'; pin it with an explicit version tag` +
-            (app ? " derived from the colour's version (set colors.<colour>.version, the tag is app.tagPrefix + version)" : " (e.g. repo:1.4.2)"),
-        ];
+        return r.digest && !app
+            ? []
+            : [
+                  `image '${ref}' has no tag, so Docker resolves it to ':latest'; pin it with an explicit version tag` +
+                      (app
+                          ? " derived from the colour's version (set colors.<colour>.version, the tag is app.tagPrefix + version)"
+                          : " (e.g. repo:1.4.2)"),
+              ];
     }
     if (FLOATING_TAGS.has(r.tag.toLowerCase())) {
-        return [`image '${ref}' uses the floating tag '${r.tag}', which can change under a running stack; ` +
-            `use the semver tag of the release instead (e.g. ${r.repository}:1.4.2)`];
+        return [
+            `image '${ref}' uses the floating tag '${r.tag}', which can change under a running stack; ` +
+                `use the semver tag of the release instead (e.g. ${r.repository}:1.4.2)`,
+        ];
     }
     if (app && !splitVersionTag(r.tag)) {
-        return [`app image '${ref}' has tag '${r.tag}', which is not a semver release tag ([prefix]MAJOR.MINOR.PATCH); ` +
-            "set colors.<colour>.version to the build's semver: the program derives the tag from it"];
+        return [
+            `app image '${ref}' has tag '${r.tag}', which is not a semver release tag ([prefix]MAJOR.MINOR.PATCH); ` +
+                "set colors.<colour>.version to the build's semver: the program derives the tag from it",
+        ];
     }
     return [];
 }
 
 export const pinnedImageVersions: ResourceValidationPolicy & StackValidationPolicy = {
     name: "pinned-image-versions",
-    description: "Images are pinned: no untagged or floating (latest, stable...) tags; each colour's app image uses the semver tag of that colour's version.",
-    remediationSteps: "Set colors.<colour>.version to the build's semver (e.g. 1.4.2); the program derives the image tag (app.tagPrefix + version). Give the router and other images an explicit version tag.",
+    description:
+        "Images are pinned: no untagged or floating (latest, stable...) tags; each colour's app image uses the semver tag of that colour's version.",
+    remediationSteps:
+        "Set colors.<colour>.version to the build's semver (e.g. 1.4.2); the program derives the image tag (app.tagPrefix + version). Give the router and other images an explicit version tag.",
     severity: "high",
     validateResource: (args, report) => {
         if (args.type === TYPES.remoteImage) {
@@ -71,8 +81,11 @@ export const pinnedImageVersions: ResourceValidationPolicy & StackValidationPoli
                 const tag = parseImageRef(name).tag ?? "";
                 const split = splitVersionTag(tag);
                 if (!split || semverTag(split.version) !== want) {
-                    report(`app image '${name}' of colour ${f.facts.color} does not match the colour's version ${f.facts.version}: ` +
-                        `its tag must be [app.tagPrefix]${want}. Fix colors.${f.facts.color}.version or the image the program builds for it`, img.urn);
+                    report(
+                        `app image '${name}' of colour ${f.facts.color} does not match the colour's version ${f.facts.version}: ` +
+                            `its tag must be [app.tagPrefix]${want}. Fix colors.${f.facts.color}.version or the image the program builds for it`,
+                        img.urn,
+                    );
                 }
             }
         }

@@ -25,7 +25,8 @@ const plain = (p: Props, k: string): unknown => {
     const v = known(() => p[k]);
     return v === UNKNOWN ? undefined : v;
 };
-const list = (v: unknown): Props[] => (Array.isArray(v) ? v.filter((x): x is Props => !!x && typeof x === "object") : v && typeof v === "object" ? [v as Props] : []);
+const list = (v: unknown): Props[] =>
+    Array.isArray(v) ? v.filter((x): x is Props => !!x && typeof x === "object") : v && typeof v === "object" ? [v as Props] : [];
 
 function versioned(bucket: Props, settings: PolicyResource[]): boolean {
     const inline = plain(bucket, "versioning") as Props | undefined;
@@ -36,10 +37,11 @@ function versioned(bucket: Props, settings: PolicyResource[]): boolean {
 }
 
 function encrypted(bucket: Props, settings: PolicyResource[]): boolean {
-    const byDefault = (rules: unknown) => list(rules).some((r) => {
-        const d = list(r.applyServerSideEncryptionByDefault)[0];
-        return !!d && typeof d.sseAlgorithm === "string" && SSE.has(d.sseAlgorithm);
-    });
+    const byDefault = (rules: unknown) =>
+        list(rules).some((r) => {
+            const d = list(r.applyServerSideEncryptionByDefault)[0];
+            return !!d && typeof d.sseAlgorithm === "string" && SSE.has(d.sseAlgorithm);
+        });
     const inline = plain(bucket, "serverSideEncryptionConfiguration") as Props | undefined;
     if (inline && byDefault(list(inline.rule ?? inline.rules))) {
         return true;
@@ -48,14 +50,15 @@ function encrypted(bucket: Props, settings: PolicyResource[]): boolean {
 }
 
 function blocksPublicAccess(settings: PolicyResource[]): boolean {
-    return settings.some((s) => ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
-        .every((k) => plain(s.props, k) === true));
+    return settings.some((s) =>
+        ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => plain(s.props, k) === true),
+    );
 }
 
 function hasLifecycle(bucket: Props, settings: PolicyResource[]): boolean {
     // A rule that ages snapshots out (or moves them to cheaper storage); aborting uploads alone is not enough.
-    const acts = (r: Props) => ["expiration", "noncurrentVersionExpiration", "transitions", "noncurrentVersionTransitions"]
-        .some((k) => list(r[k]).length > 0);
+    const acts = (r: Props) =>
+        ["expiration", "noncurrentVersionExpiration", "transitions", "noncurrentVersionTransitions"].some((k) => list(r[k]).length > 0);
     const inline = list(plain(bucket, "lifecycleRules"));
     if (inline.some((r) => r.enabled === true && acts(r))) {
         return true;
@@ -69,30 +72,41 @@ export function bucketProblems(resources: PolicyResource[], bucket: PolicyResour
     const problems: string[] = [];
     const n = bucket.name;
     if (!versioned(b, settingsOf(resources, bucket, TYPES.bucketVersioning))) {
-        problems.push(`bucket ${n} is not versioned: add aws.s3.BucketVersioning { bucket: ${n}.id, versioningConfiguration: { status: "Enabled" } }`);
+        problems.push(
+            `bucket ${n} is not versioned: add aws.s3.BucketVersioning { bucket: ${n}.id, versioningConfiguration: { status: "Enabled" } }`,
+        );
     }
     if (!encrypted(b, settingsOf(resources, bucket, TYPES.bucketEncryption))) {
-        problems.push(`bucket ${n} has no default encryption: add aws.s3.BucketServerSideEncryptionConfiguration with applyServerSideEncryptionByDefault.sseAlgorithm "aws:kms" or "AES256"`);
+        problems.push(
+            `bucket ${n} has no default encryption: add aws.s3.BucketServerSideEncryptionConfiguration with applyServerSideEncryptionByDefault.sseAlgorithm "aws:kms" or "AES256"`,
+        );
     }
     const acl = plain(b, "acl");
-    const publicAcl = (typeof acl === "string" && PUBLIC_ACLS.has(acl)) ||
+    const publicAcl =
+        (typeof acl === "string" && PUBLIC_ACLS.has(acl)) ||
         settingsOf(resources, bucket, TYPES.bucketAcl).some((s) => PUBLIC_ACLS.has(String(plain(s.props, "acl"))));
     if (publicAcl) {
         problems.push(`bucket ${n} has a public ACL: remove acl (or BucketAcl) public-read/public-read-write/authenticated-read`);
     }
     if (!blocksPublicAccess(settingsOf(resources, bucket, TYPES.bucketPublicAccessBlock))) {
-        problems.push(`bucket ${n} is not private: add aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true`);
+        problems.push(
+            `bucket ${n} is not private: add aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true`,
+        );
     }
     if (!hasLifecycle(b, settingsOf(resources, bucket, TYPES.bucketLifecycle))) {
-        problems.push(`bucket ${n} has no lifecycle rule: add aws.s3.BucketLifecycleConfiguration with an Enabled rule that expires old snapshots (expiration or noncurrentVersionExpiration)`);
+        problems.push(
+            `bucket ${n} has no lifecycle rule: add aws.s3.BucketLifecycleConfiguration with an Enabled rule that expires old snapshots (expiration or noncurrentVersionExpiration)`,
+        );
     }
     return problems;
 }
 
 export const snapshotBucketHardened: StackValidationPolicy = {
     name: "snapshot-bucket-hardened",
-    description: "S3 snapshot buckets are versioned, encrypted by default, private (no public ACL, all four public-access blocks) and have a lifecycle rule.",
-    remediationSteps: "Give each aws.s3.Bucket a BucketVersioning (Enabled), a BucketServerSideEncryptionConfiguration, a BucketPublicAccessBlock (all true) and a BucketLifecycleConfiguration (Enabled rule with an expiration).",
+    description:
+        "S3 snapshot buckets are versioned, encrypted by default, private (no public ACL, all four public-access blocks) and have a lifecycle rule.",
+    remediationSteps:
+        "Give each aws.s3.Bucket a BucketVersioning (Enabled), a BucketServerSideEncryptionConfiguration, a BucketPublicAccessBlock (all true) and a BucketLifecycleConfiguration (Enabled rule with an expiration).",
     severity: "high",
     validateStack: (args, report: ReportViolation) => {
         const buckets = ofType(args.resources, TYPES.bucket);

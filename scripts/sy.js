@@ -16,7 +16,12 @@ if (!commands[command]) {
     process.stderr.write(`usage: node scripts/sy.js <${Object.keys(commands).join("|")}> [--stack NAME]\n`);
     process.exit(2);
 }
-require(commands[command]).main(args).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`switchyard ${command}: ${e && e.message ? e.message : e}\n`);
-    process.exit(2);
-});
+require(commands[command])
+    .main(args)
+    .then(
+        (code) => process.exit(code),
+        (e) => {
+            process.stderr.write(`switchyard ${command}: ${e && e.message ? e.message : e}\n`);
+            process.exit(2);
+        },
+    );

@@ -38,6 +38,8 @@ rm -f .switchyard/results/*.json .switchyard/results/*.jsonl
 
 TIERS=${SWITCHYARD_TEST_TIERS:-unit engine}
 status=0
+sy_log "tests: npm run build (prettier, eslint, tsc)"
+npm run --silent build || { sy_log "tests: the build failed (above)"; status=1; }
 for tier in $TIERS; do
     sy_log "tests: $tier tier"
     args=(--selectProjects "$tier" --json --outputFile ".switchyard/results/$tier.json")

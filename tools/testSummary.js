@@ -15,7 +15,9 @@ for (const tier of ["unit", "engine"]) {
     passed += r.numPassedTests;
     failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
     skipped += r.numPendingTests + r.numTodoTests;
-    console.log(`${tier}: ${r.numPassedTests} passed, ${r.numFailedTests} failed in ${r.numTotalTestSuites} suites (${r.numRuntimeErrorTestSuites} could not run)`);
+    console.log(
+        `${tier}: ${r.numPassedTests} passed, ${r.numFailedTests} failed in ${r.numTotalTestSuites} suites (${r.numRuntimeErrorTestSuites} could not run)`,
+    );
 }
 console.log(`tests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 process.exit(failed > 0 ? 1 : 0);

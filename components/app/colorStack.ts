@@ -51,72 +51,92 @@ export class ColorStack extends pulumi.ComponentResource {
         const plainEnvNames = [...plainEnvNamesOf(args), "SWITCHYARD_DEPLOYMENT_ID"].sort();
         // Policy facts (policies/facts.ts), known at preview: inputs for resource policies,
         // outputs for stack policies.
-        const facts = { color: args.color, version: args.version.semver, plainEnvNames, secretEnvNames: [...(args.secretEnvNames ?? [])].sort() };
+        const facts = {
+            color: args.color,
+            version: args.version.semver,
+            plainEnvNames,
+            secretEnvNames: [...(args.secretEnvNames ?? [])].sort(),
+        };
         super("switchyard:app:ColorStack", name, facts, opts);
         this.color = args.color;
         this.version = args.version.semver;
         this.image = args.image;
 
-        const image = new docker.RemoteImage(`${name}-image`, {
-            name: args.image,
-            keepLocally: true,
-        }, { parent: this });
+        const image = new docker.RemoteImage(
+            `${name}-image`,
+            {
+                name: args.image,
+                keepLocally: true,
+            },
+            { parent: this },
+        );
         this.imageId = image.imageId;
 
         const plainEnv = containerEnv({ ...args.app.env, ...args.colorEnv }, { color: args.color, version: args.version.semver });
         const envs = pulumi.all([args.secretEnv ?? {}, args.deploymentId]).apply(([secret, id]) => [
             ...plainEnv,
             `SWITCHYARD_DEPLOYMENT_ID=${id}`,
-            ...Object.keys(secret).sort().map((k) => `${k}=${secret[k]}`),
+            ...Object.keys(secret)
+                .sort()
+                .map((k) => `${k}=${secret[k]}`),
         ]);
         const networkName = pulumi.output(args.networkName);
 
         this.containers = Array.from({ length: args.app.replicas }, (_, i) => {
             const replica = i + 1;
             const containerName = `${args.stack}-${args.app.name}-${args.color}-${replica}`;
-            return new docker.Container(`${name}-${replica}`, {
-                name: containerName,
-                image: image.imageId,
-                envs,
-                labels: pulumi.output(args.deploymentId).apply((id) => containerLabels({
-                    stack: args.stack,
-                    app: args.app.name,
-                    color: args.color,
-                    version: args.version.semver,
-                    deploymentId: id,
-                    replica,
-                })),
-                networksAdvanced: [{ name: networkName, aliases: [`${args.app.name}-${args.color}`] }],
-                healthcheck: dockerHealthcheck(args.app),
-                restart: "unless-stopped",
-                ...resourceLimits(args.app.resources),
-                volumes: args.app.volumes.map((v) => ({
-                    volumeName: v.name,
-                    containerPath: v.containerPath,
-                    readOnly: v.readOnly,
-                })),
-                mustRun: true,
-                // The health gate waits for health with its own retries and names what failed.
-                wait: false,
-                destroyGraceSeconds: 30,
-            }, {
-                parent: this,
-                dependsOn: args.after,
-                // Docker names are fixed per colour and replica, so the old container must go first.
-                // Only the idle colour's versions change: the live colour is not touched by a release.
-                deleteBeforeReplace: true,
-                // The provider's update cannot change a health check, and a stopped container that its
-                // update starts again keeps no address in state (the router needs it): both get a
-                // new container instead.
-                replaceOnChanges: ["healthcheck", "mustRun"],
-            });
+            return new docker.Container(
+                `${name}-${replica}`,
+                {
+                    name: containerName,
+                    image: image.imageId,
+                    envs,
+                    labels: pulumi.output(args.deploymentId).apply((id) =>
+                        containerLabels({
+                            stack: args.stack,
+                            app: args.app.name,
+                            color: args.color,
+                            version: args.version.semver,
+                            deploymentId: id,
+                            replica,
+                        }),
+                    ),
+                    networksAdvanced: [{ name: networkName, aliases: [`${args.app.name}-${args.color}`] }],
+                    healthcheck: dockerHealthcheck(args.app),
+                    restart: "unless-stopped",
+                    ...resourceLimits(args.app.resources),
+                    volumes: args.app.volumes.map((v) => ({
+                        volumeName: v.name,
+                        containerPath: v.containerPath,
+                        readOnly: v.readOnly,
+                    })),
+                    mustRun: true,
+                    // The health gate waits for health with its own retries and names what failed.
+                    wait: false,
+                    destroyGraceSeconds: 30,
+                },
+                {
+                    parent: this,
+                    dependsOn: args.after,
+                    // Docker names are fixed per colour and replica, so the old container must go first.
+                    // Only the idle colour's versions change: the live colour is not touched by a release.
+                    deleteBeforeReplace: true,
+                    // The provider's update cannot change a health check, and a stopped container that its
+                    // update starts again keeps no address in state (the router needs it): both get a
+                    // new container instead.
+                    replaceOnChanges: ["healthcheck", "mustRun"],
+                },
+            );
         });
 
-        this.targets = pulumi.all(this.containers.map((c) =>
-            pulumi.all([c.name, c.networkDatas, networkName]).apply(([cname, datas, net]) => {
-                const data = (datas ?? []).find((d) => d.networkName === net);
-                return { name: cname, address: data?.ipAddress ?? "", port: args.app.port };
-            })));
+        this.targets = pulumi.all(
+            this.containers.map((c) =>
+                pulumi.all([c.name, c.networkDatas, networkName]).apply(([cname, datas, net]) => {
+                    const data = (datas ?? []).find((d) => d.networkName === net);
+                    return { name: cname, address: data?.ipAddress ?? "", port: args.app.port };
+                }),
+            ),
+        );
 
         this.registerOutputs({ ...facts, imageId: this.imageId, targets: this.targets });
     }

@@ -1,9 +1,28 @@
-import type { ParsedStackConfig } from "../../config/schema";
 import { dockerCpus, goDuration } from "../../domain/dockerForms";
 import { Color } from "../routing/weights";
 
-/** App settings as validated by the config schema. */
-export type AppSettings = ParsedStackConfig["app"];
+/** The app settings a colour's containers are built from (validated config, passed in). */
+export interface AppSettings {
+    /** App name: part of container names and labels. */
+    name: string;
+    /** Port the app listens on inside its containers. */
+    port: number;
+    /** Containers per colour. */
+    replicas: number;
+    /** Plain env shared by both colours. */
+    env: Record<string, string>;
+    healthcheck: {
+        path: string;
+        intervalSeconds: number;
+        timeoutSeconds: number;
+        retries: number;
+        startPeriodSeconds: number;
+        /** Docker HEALTHCHECK test; default: an HTTP probe of `path`. */
+        command?: string[];
+    };
+    resources: { cpus: number; memoryMb: number };
+    volumes: { name: string; containerPath: string; readOnly: boolean }[];
+}
 
 /** Label keys switchyard puts on every app container (the drift check reads them back). */
 export const LABELS = {
@@ -43,7 +62,9 @@ export function containerLabels(v: LabelValues): { label: string; value: string 
  */
 export function containerEnv(env: Record<string, string>, self: { color: Color; version: string }): string[] {
     const all = appEnv(env, self);
-    return Object.keys(all).sort().map((k) => `${k}=${all[k]}`);
+    return Object.keys(all)
+        .sort()
+        .map((k) => `${k}=${all[k]}`);
 }
 
 /** The plain env map an app process of a colour gets (containers and one-off migration runs). */
@@ -53,14 +74,15 @@ export function appEnv(env: Record<string, string>, self: { color: Color; versio
 
 /** The container HEALTHCHECK: the configured command, or an HTTP probe of the health path. */
 export function dockerHealthcheck(app: AppSettings): {
-    tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string;
+    tests: string[];
+    interval: string;
+    timeout: string;
+    retries: number;
+    startPeriod: string;
 } {
     const h = app.healthcheck;
     const url = `http://127.0.0.1:${app.port}${h.path}`;
-    const tests = h.command ?? [
-        "CMD-SHELL",
-        `curl -fsS -o /dev/null '${url}' || wget -q -O /dev/null '${url}' || exit 1`,
-    ];
+    const tests = h.command ?? ["CMD-SHELL", `curl -fsS -o /dev/null '${url}' || wget -q -O /dev/null '${url}' || exit 1`];
     return {
         tests,
         interval: goDuration(h.intervalSeconds),

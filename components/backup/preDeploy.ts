@@ -13,9 +13,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as semver from "semver";
-import type { BackupSettings, MigrationSettings } from "../../config/backup";
 import { MigrationHook } from "../release/migration";
-import { BackupSnapshot } from "./backupSnapshot";
+import { BackupMysqlSource, BackupPostgresSource, BackupSnapshot, BackupVolumeSource } from "./backupSnapshot";
 import { ReleaseLedger } from "./releaseLedger";
 
 type Color = "blue" | "green";
@@ -30,6 +29,36 @@ export interface PreDeployColor {
     deploymentId: pulumi.Input<string>;
     /** Plain env of the colour's containers (app.env + colour env + SWITCHYARD_COLOR/VERSION). */
     env: Record<string, string>;
+}
+
+/** The backup settings the pre-deploy steps use (validated `switchyard:backup`, passed in). */
+export interface BackupSettings {
+    target:
+        | { type: "local"; root: string }
+        | {
+              type: "s3";
+              bucket: string;
+              prefix: string;
+              region: string;
+              endpoint?: string;
+              forcePathStyle: boolean;
+              /** Create and harden the bucket (SnapshotBucket). */
+              createBucket: boolean;
+              encryption: "aws:kms" | "AES256";
+              kmsKeyId?: string;
+          };
+    postgres: Omit<BackupPostgresSource, "url">[];
+    mysql: Omit<BackupMysqlSource, "url">[];
+    volumes: BackupVolumeSource[];
+    volumeImage: string;
+    retention: { keepLast?: number; keepWithinDays?: number };
+}
+
+/** The migration settings (validated `switchyard:migration`, passed in). */
+export interface MigrationSettings {
+    command: string[];
+    down?: string[];
+    timeoutSeconds: number;
 }
 
 export interface PreDeployArgs {
@@ -57,7 +86,9 @@ export interface PreDeploy {
     /** Stack output: the latest snapshot per colour. */
     backupsOutput: pulumi.Output<Record<Color, { snapshotId: string; location: string; totalBytes: number; manifestSha256: string }>>;
     /** Stack output: what each colour's migration ran and what its rollback would run. */
-    migrationsOutput?: pulumi.Output<Record<Color, { image: string; version: string; up: string[]; down: string[] | null; deploymentId: string }>>;
+    migrationsOutput?: pulumi.Output<
+        Record<Color, { image: string; version: string; up: string[]; down: string[] | null; deploymentId: string }>
+    >;
 }
 
 export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOptions): PreDeploy {
@@ -65,67 +96,95 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
     // backup.target.createBucket: one hardened bucket for both colours; the snapshots take its name
     // from `bucketName`, which resolves only after every hardening resource exists (so each snapshot
     // Command depends on all of them). Loaded on demand: a stack without it never touches @pulumi/aws.
-    const bucket = b.target.type === "s3" && b.target.createBucket
-        ? new (require("./snapshotBucket") as typeof import("./snapshotBucket")).SnapshotBucket("snapshots", {
-            bucket: b.target.bucket,
-            prefix: b.target.prefix,
-            region: b.target.region,
-            ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}),
-            forcePathStyle: b.target.forcePathStyle,
-            encryption: b.target.encryption,
-            ...(b.target.kmsKeyId !== undefined ? { kmsKeyId: b.target.kmsKeyId } : {}),
-            retention: b.retention,
-        }, opts)
-        : undefined;
-    const target = b.target.type === "local"
-        ? { type: "local" as const, root: b.target.root }
-        : {
-            type: "s3" as const, bucket: bucket ? bucket.bucketName : b.target.bucket, prefix: b.target.prefix, region: b.target.region,
-            ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}), forcePathStyle: b.target.forcePathStyle,
-        };
+    const bucket =
+        b.target.type === "s3" && b.target.createBucket
+            ? new (require("./snapshotBucket") as typeof import("./snapshotBucket")).SnapshotBucket(
+                  "snapshots",
+                  {
+                      bucket: b.target.bucket,
+                      prefix: b.target.prefix,
+                      region: b.target.region,
+                      ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}),
+                      forcePathStyle: b.target.forcePathStyle,
+                      encryption: b.target.encryption,
+                      ...(b.target.kmsKeyId !== undefined ? { kmsKeyId: b.target.kmsKeyId } : {}),
+                      retention: b.retention,
+                  },
+                  opts,
+              )
+            : undefined;
+    const target =
+        b.target.type === "local"
+            ? { type: "local" as const, root: b.target.root }
+            : {
+                  type: "s3" as const,
+                  bucket: bucket ? bucket.bucketName : b.target.bucket,
+                  prefix: b.target.prefix,
+                  region: b.target.region,
+                  ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}),
+                  forcePathStyle: b.target.forcePathStyle,
+              };
     const snapshots = {} as Record<Color, BackupSnapshot>;
     for (const c of COLORS) {
         const ledger = new ReleaseLedger(`ledger-${c}`, { version: args.colors[c].version }, opts);
-        snapshots[c] = new BackupSnapshot(`backup-${c}`, {
-            stack: args.stack,
-            facts: { color: c, version: args.colors[c].version },
-            deploymentId: args.colors[c].deploymentId,
-            versionsBefore: ledger.before.apply((v) => ({ [c]: v })),
-            versionsAfter: ledger.after.apply((v) => ({ [c]: v })),
-            commit: ledger.commit,
-            target,
-            postgres: b.postgres.map((p) => ({
-                name: p.name,
-                url: pulumi.secret(pulumi.output(args.backupSecrets).apply((s) => {
-                    const url = s[p.name];
-                    if (!url) {
-                        throw new Error(`backup.postgres '${p.name}': switchyard:backupSecrets.${p.name} is not set`);
-                    }
-                    return url;
+        snapshots[c] = new BackupSnapshot(
+            `backup-${c}`,
+            {
+                stack: args.stack,
+                facts: { color: c, version: args.colors[c].version },
+                deploymentId: args.colors[c].deploymentId,
+                versionsBefore: ledger.before.apply((v) => ({ [c]: v })),
+                versionsAfter: ledger.after.apply((v) => ({ [c]: v })),
+                commit: ledger.commit,
+                target,
+                postgres: b.postgres.map((p) => ({
+                    name: p.name,
+                    url: pulumi.secret(
+                        pulumi.output(args.backupSecrets).apply((s) => {
+                            const url = s[p.name];
+                            if (!url) {
+                                throw new Error(`backup.postgres '${p.name}': switchyard:backupSecrets.${p.name} is not set`);
+                            }
+                            return url;
+                        }),
+                    ),
+                    ...(p.container ? { container: p.container } : {}),
+                    ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
                 })),
-                ...(p.container ? { container: p.container } : {}),
-                ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
-            })),
-            mysql: b.mysql.map((m) => ({
-                name: m.name,
-                url: pulumi.secret(pulumi.output(args.backupSecrets).apply((s) => {
-                    const url = s[m.name];
-                    if (!url) {
-                        throw new Error(`backup.mysql '${m.name}': switchyard:backupSecrets.${m.name} is not set`);
-                    }
-                    return url;
+                mysql: b.mysql.map((m) => ({
+                    name: m.name,
+                    url: pulumi.secret(
+                        pulumi.output(args.backupSecrets).apply((s) => {
+                            const url = s[m.name];
+                            if (!url) {
+                                throw new Error(`backup.mysql '${m.name}': switchyard:backupSecrets.${m.name} is not set`);
+                            }
+                            return url;
+                        }),
+                    ),
+                    ...(m.container ? { container: m.container } : {}),
                 })),
-                ...(m.container ? { container: m.container } : {}),
-            })),
-            volumes: b.volumes,
-            volumeImage: b.volumeImage,
-            retention: b.retention,
-            environment: { DOCKER_HOST: args.dockerHost },
-        }, opts);
+                volumes: b.volumes,
+                volumeImage: b.volumeImage,
+                retention: b.retention,
+                environment: { DOCKER_HOST: args.dockerHost },
+            },
+            opts,
+        );
     }
     const backupsOutput = pulumi.output({
-        blue: { snapshotId: snapshots.blue.snapshotId, location: snapshots.blue.location, totalBytes: snapshots.blue.totalBytes, manifestSha256: snapshots.blue.manifestSha256 },
-        green: { snapshotId: snapshots.green.snapshotId, location: snapshots.green.location, totalBytes: snapshots.green.totalBytes, manifestSha256: snapshots.green.manifestSha256 },
+        blue: {
+            snapshotId: snapshots.blue.snapshotId,
+            location: snapshots.blue.location,
+            totalBytes: snapshots.blue.totalBytes,
+            manifestSha256: snapshots.blue.manifestSha256,
+        },
+        green: {
+            snapshotId: snapshots.green.snapshotId,
+            location: snapshots.green.location,
+            totalBytes: snapshots.green.totalBytes,
+            manifestSha256: snapshots.green.manifestSha256,
+        },
     });
     if (!args.migration) {
         return { after: { blue: [snapshots.blue], green: [snapshots.green] }, snapshots, bucket, backupsOutput };
@@ -137,22 +196,26 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
     const migrations = {} as Record<Color, MigrationHook>;
     for (const c of order) {
         const earlier = order.slice(0, order.indexOf(c)).map((x) => migrations[x]);
-        migrations[c] = new MigrationHook(`migration-${c}`, {
-            color: c,
-            stack: args.stack,
-            app: args.app,
-            version: args.colors[c].version,
-            image: args.colors[c].image,
-            deploymentId: args.colors[c].deploymentId,
-            command: m.command,
-            down: m.down,
-            networkName: args.networkName,
-            env: args.colors[c].env,
-            secretEnv: args.secretEnv,
-            secretEnvNames: args.secretEnvNames,
-            dockerHost: args.dockerHost,
-            timeoutSeconds: m.timeoutSeconds,
-        }, { ...opts, dependsOn: [...allSnapshots, ...earlier] });
+        migrations[c] = new MigrationHook(
+            `migration-${c}`,
+            {
+                color: c,
+                stack: args.stack,
+                app: args.app,
+                version: args.colors[c].version,
+                image: args.colors[c].image,
+                deploymentId: args.colors[c].deploymentId,
+                command: m.command,
+                down: m.down,
+                networkName: args.networkName,
+                env: args.colors[c].env,
+                secretEnv: args.secretEnv,
+                secretEnvNames: args.secretEnvNames,
+                dockerHost: args.dockerHost,
+                timeoutSeconds: m.timeoutSeconds,
+            },
+            { ...opts, dependsOn: [...allSnapshots, ...earlier] },
+        );
     }
     return {
         after: { blue: [snapshots.blue, migrations.blue], green: [snapshots.green, migrations.green] },

@@ -53,7 +53,11 @@ export function parseLedger(stdout: string): LedgerEntry {
     } catch {
         throw new Error(`release ledger printed no JSON (got ${JSON.stringify(stdout.slice(0, 200))})`);
     }
-    if (typeof v.after !== "string" || !(v.before === null || typeof v.before === "string") || !(v.commit === null || typeof v.commit === "string")) {
+    if (
+        typeof v.after !== "string" ||
+        !(v.before === null || typeof v.before === "string") ||
+        !(v.commit === null || typeof v.commit === "string")
+    ) {
         throw new Error(`release ledger output is missing fields: ${JSON.stringify(v)}`);
     }
     return { before: v.before, after: v.after, commit: v.commit };
@@ -72,13 +76,17 @@ export class ReleaseLedger extends pulumi.ComponentResource {
             throw new Error(`ReleaseLedger ${name}: version '${args.version}' must be a non-empty version string without spaces`);
         }
         super("switchyard:backup:ReleaseLedger", name, {}, opts);
-        const record = new command.local.Command(`${name}-record`, {
-            interpreter: [args.node ?? "node", "-e"],
-            create: LEDGER_SCRIPT,
-            update: LEDGER_SCRIPT,
-            environment: { SWITCHYARD_LEDGER_VERSION: args.version },
-            addPreviousOutputInEnv: true,
-        }, { parent: this });
+        const record = new command.local.Command(
+            `${name}-record`,
+            {
+                interpreter: [args.node ?? "node", "-e"],
+                create: LEDGER_SCRIPT,
+                update: LEDGER_SCRIPT,
+                environment: { SWITCHYARD_LEDGER_VERSION: args.version },
+                addPreviousOutputInEnv: true,
+            },
+            { parent: this },
+        );
         const entry = record.stdout.apply(parseLedger);
         this.before = entry.before;
         this.after = entry.after;

@@ -16,23 +16,23 @@
 
 /** The facts retention needs about one snapshot. */
 export interface SnapshotInfo {
-  /** Snapshot id, unique within a target. */
-  readonly id: string;
-  /** When the snapshot was taken (ISO-8601 string or Date). */
-  readonly createdAt: string | Date;
+    /** Snapshot id, unique within a target. */
+    readonly id: string;
+    /** When the snapshot was taken (ISO-8601 string or Date). */
+    readonly createdAt: string | Date;
 }
 
 export interface RetentionPolicy {
-  /**
-   * Keep the newest N snapshots.
-   * @default 30 when `keepWithinDays` is not set either; otherwise unset (no count rule).
-   */
-  readonly keepLast?: number;
-  /**
-   * Keep every snapshot younger than this many days (fractional allowed).
-   * @default unset - no age rule.
-   */
-  readonly keepWithinDays?: number;
+    /**
+     * Keep the newest N snapshots.
+     * @default 30 when `keepWithinDays` is not set either; otherwise unset (no count rule).
+     */
+    readonly keepLast?: number;
+    /**
+     * Keep every snapshot younger than this many days (fractional allowed).
+     * @default unset - no age rule.
+     */
+    readonly keepWithinDays?: number;
 }
 
 /** Seed 003's default: keep the newest 30 snapshots. */
@@ -42,40 +42,40 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Applies the default and checks the numbers; throws a message naming the bad value and the fix. */
 export function normalizePolicy(policy: RetentionPolicy): { keepLast?: number; keepWithinDays?: number } {
-  const { keepLast, keepWithinDays } = policy;
-  if (keepLast === undefined && keepWithinDays === undefined) {
-    return { keepLast: DEFAULT_KEEP_LAST };
-  }
-  if (keepLast !== undefined && (!Number.isInteger(keepLast) || keepLast < 1)) {
-    throw new Error(
-      `retention keepLast must be an integer >= 1, got ${JSON.stringify(keepLast)}; ` +
-        `use keepWithinDays alone to keep by age only`,
-    );
-  }
-  if (keepWithinDays !== undefined && (!Number.isFinite(keepWithinDays) || keepWithinDays <= 0)) {
-    throw new Error(
-      `retention keepWithinDays must be a number > 0, got ${JSON.stringify(keepWithinDays)}; ` +
-        `leave it unset to keep by count only`,
-    );
-  }
-  return { keepLast, keepWithinDays };
+    const { keepLast, keepWithinDays } = policy;
+    if (keepLast === undefined && keepWithinDays === undefined) {
+        return { keepLast: DEFAULT_KEEP_LAST };
+    }
+    if (keepLast !== undefined && (!Number.isInteger(keepLast) || keepLast < 1)) {
+        throw new Error(
+            `retention keepLast must be an integer >= 1, got ${JSON.stringify(keepLast)}; ` +
+                `use keepWithinDays alone to keep by age only`,
+        );
+    }
+    if (keepWithinDays !== undefined && (!Number.isFinite(keepWithinDays) || keepWithinDays <= 0)) {
+        throw new Error(
+            `retention keepWithinDays must be a number > 0, got ${JSON.stringify(keepWithinDays)}; ` +
+                `leave it unset to keep by count only`,
+        );
+    }
+    return { keepLast, keepWithinDays };
 }
 
 function timeOf(s: SnapshotInfo): number {
-  const t = s.createdAt instanceof Date ? s.createdAt.getTime() : Date.parse(s.createdAt);
-  if (Number.isNaN(t)) {
-    throw new Error(`snapshot '${s.id}' has an invalid createdAt ${JSON.stringify(s.createdAt)}; expected an ISO-8601 time`);
-  }
-  return t;
+    const t = s.createdAt instanceof Date ? s.createdAt.getTime() : Date.parse(s.createdAt);
+    if (Number.isNaN(t)) {
+        throw new Error(`snapshot '${s.id}' has an invalid createdAt ${JSON.stringify(s.createdAt)}; expected an ISO-8601 time`);
+    }
+    return t;
 }
 
 /** Newest first: by creation time, then by id (ids embed the time, so this is stable). */
 export function sortNewestFirst<T extends SnapshotInfo>(snapshots: readonly T[]): T[] {
-  return [...snapshots].sort((a, b) => {
-    const d = timeOf(b) - timeOf(a);
-    if (d !== 0) return d;
-    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-  });
+    return [...snapshots].sort((a, b) => {
+        const d = timeOf(b) - timeOf(a);
+        if (d !== 0) return d;
+        return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+    });
 }
 
 /**
@@ -84,39 +84,39 @@ export function sortNewestFirst<T extends SnapshotInfo>(snapshots: readonly T[])
  * @param now the reference time for `keepWithinDays`; required when that rule is set.
  */
 export function selectSnapshotsToPrune<T extends SnapshotInfo>(
-  snapshots: readonly T[],
-  policy: RetentionPolicy,
-  protectedIds: Iterable<string> = [],
-  now?: Date,
+    snapshots: readonly T[],
+    policy: RetentionPolicy,
+    protectedIds: Iterable<string> = [],
+    now?: Date,
 ): T[] {
-  const p = normalizePolicy(policy);
-  if (p.keepWithinDays !== undefined && (now === undefined || Number.isNaN(now.getTime()))) {
-    throw new Error("retention keepWithinDays needs the reference time `now`; pass a valid Date");
-  }
-  const seen = new Set<string>();
-  for (const s of snapshots) {
-    if (seen.has(s.id)) throw new Error(`duplicate snapshot id '${s.id}'; snapshot ids must be unique within a target`);
-    seen.add(s.id);
-    timeOf(s); // rejects an invalid time even when no comparison happens
-  }
-  const keep = new Set<string>(protectedIds);
-  const ordered = sortNewestFirst(snapshots);
-  if (p.keepLast !== undefined) {
-    for (const s of ordered.slice(0, p.keepLast)) keep.add(s.id);
-  }
-  if (p.keepWithinDays !== undefined && now !== undefined) {
-    const cutoff = now.getTime() - p.keepWithinDays * DAY_MS;
-    for (const s of ordered) if (timeOf(s) > cutoff) keep.add(s.id);
-  }
-  return ordered.filter((s) => !keep.has(s.id));
+    const p = normalizePolicy(policy);
+    if (p.keepWithinDays !== undefined && (now === undefined || Number.isNaN(now.getTime()))) {
+        throw new Error("retention keepWithinDays needs the reference time `now`; pass a valid Date");
+    }
+    const seen = new Set<string>();
+    for (const s of snapshots) {
+        if (seen.has(s.id)) throw new Error(`duplicate snapshot id '${s.id}'; snapshot ids must be unique within a target`);
+        seen.add(s.id);
+        timeOf(s); // rejects an invalid time even when no comparison happens
+    }
+    const keep = new Set<string>(protectedIds);
+    const ordered = sortNewestFirst(snapshots);
+    if (p.keepLast !== undefined) {
+        for (const s of ordered.slice(0, p.keepLast)) keep.add(s.id);
+    }
+    if (p.keepWithinDays !== undefined && now !== undefined) {
+        const cutoff = now.getTime() - p.keepWithinDays * DAY_MS;
+        for (const s of ordered) if (timeOf(s) > cutoff) keep.add(s.id);
+    }
+    return ordered.filter((s) => !keep.has(s.id));
 }
 
 /** What retention needs to know about a snapshot's release, to protect rollback points. */
 export interface ReleaseSnapshotInfo extends SnapshotInfo {
-  /** Versions per colour before the release (absent colour = not deployed). */
-  readonly versionsBefore: Readonly<Record<string, string | null | undefined>>;
-  /** Versions per colour after the release. */
-  readonly versionsAfter: Readonly<Record<string, string | null | undefined>>;
+    /** Versions per colour before the release (absent colour = not deployed). */
+    readonly versionsBefore: Readonly<Record<string, string | null | undefined>>;
+    /** Versions per colour after the release. */
+    readonly versionsAfter: Readonly<Record<string, string | null | undefined>>;
 }
 
 /**
@@ -124,20 +124,20 @@ export interface ReleaseSnapshotInfo extends SnapshotInfo {
  * release, i.e. the two newest snapshots whose release changed that colour's version.
  */
 export function protectedSnapshotIds(snapshots: readonly ReleaseSnapshotInfo[], perColour = 2): Set<string> {
-  const out = new Set<string>();
-  const count = new Map<string, number>();
-  for (const s of sortNewestFirst(snapshots)) {
-    const colours = new Set([...Object.keys(s.versionsBefore ?? {}), ...Object.keys(s.versionsAfter ?? {})]);
-    for (const c of colours) {
-      const before = s.versionsBefore?.[c] ?? null;
-      const after = s.versionsAfter?.[c] ?? null;
-      if (before === after) continue;
-      const n = count.get(c) ?? 0;
-      if (n < perColour) {
-        out.add(s.id);
-        count.set(c, n + 1);
-      }
+    const out = new Set<string>();
+    const count = new Map<string, number>();
+    for (const s of sortNewestFirst(snapshots)) {
+        const colours = new Set([...Object.keys(s.versionsBefore ?? {}), ...Object.keys(s.versionsAfter ?? {})]);
+        for (const c of colours) {
+            const before = s.versionsBefore?.[c] ?? null;
+            const after = s.versionsAfter?.[c] ?? null;
+            if (before === after) continue;
+            const n = count.get(c) ?? 0;
+            if (n < perColour) {
+                out.add(s.id);
+                count.set(c, n + 1);
+            }
+        }
     }
-  }
-  return out;
+    return out;
 }

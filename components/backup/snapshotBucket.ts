@@ -49,11 +49,15 @@ export class SnapshotBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: SnapshotBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         if (!BUCKET_NAME.test(args.bucket)) {
-            throw new Error(`SnapshotBucket ${name}: bucket '${args.bucket}' is not a valid S3 bucket name; use 3-63 lowercase letters, digits, '.' or '-'`);
+            throw new Error(
+                `SnapshotBucket ${name}: bucket '${args.bucket}' is not a valid S3 bucket name; use 3-63 lowercase letters, digits, '.' or '-'`,
+            );
         }
         const encryption = args.encryption ?? "aws:kms";
         if (args.kmsKeyId !== undefined && encryption !== "aws:kms") {
-            throw new Error(`SnapshotBucket ${name}: kmsKeyId only applies to encryption aws:kms (got ${encryption}); remove kmsKeyId or use aws:kms`);
+            throw new Error(
+                `SnapshotBucket ${name}: kmsKeyId only applies to encryption aws:kms (got ${encryption}); remove kmsKeyId or use aws:kms`,
+            );
         }
         const prefix = args.prefix ?? "";
         if (!/^([A-Za-z0-9._-]+\/)*$/.test(prefix)) {
@@ -62,49 +66,71 @@ export class SnapshotBucket extends pulumi.ComponentResource {
         const lifecycleRule = snapshotLifecycleRule(args.retention, prefix);
         super("switchyard:backup:SnapshotBucket", name, {}, opts);
 
-        this.provider = new aws.Provider(`${name}-aws`, {
-            region: args.region,
-            s3UsePathStyle: args.forcePathStyle ?? false,
-            ...(args.endpoint
-                ? {
-                    endpoints: [{ s3: args.endpoint }],
-                    // An S3-compatible store has no STS/IAM to ask for the account id.
-                    skipCredentialsValidation: true,
-                    skipRequestingAccountId: true,
-                }
-                : {}),
-        }, { parent: this });
+        this.provider = new aws.Provider(
+            `${name}-aws`,
+            {
+                region: args.region,
+                s3UsePathStyle: args.forcePathStyle ?? false,
+                ...(args.endpoint
+                    ? {
+                          endpoints: [{ s3: args.endpoint }],
+                          // An S3-compatible store has no STS/IAM to ask for the account id.
+                          skipCredentialsValidation: true,
+                          skipRequestingAccountId: true,
+                      }
+                    : {}),
+            },
+            { parent: this },
+        );
         const child = { parent: this, provider: this.provider };
 
         this.bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: false }, child);
         const onBucket = { ...child, dependsOn: [this.bucket] };
-        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
-            bucket: this.bucket.id,
-            versioningConfiguration: { status: "Enabled" },
-        }, onBucket);
-        const sse = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-sse`, {
-            bucket: this.bucket.id,
-            rules: [{
-                applyServerSideEncryptionByDefault: {
-                    sseAlgorithm: encryption,
-                    ...(args.kmsKeyId !== undefined ? { kmsMasterKeyId: args.kmsKeyId } : {}),
-                },
-                // S3 Bucket Keys cut KMS requests (and cost); meaningless for AES256.
-                ...(encryption === "aws:kms" ? { bucketKeyEnabled: true } : {}),
-            }],
-        }, onBucket);
-        const privateAccess = new aws.s3.BucketPublicAccessBlock(`${name}-private`, {
-            bucket: this.bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, onBucket);
+        const versioning = new aws.s3.BucketVersioning(
+            `${name}-versioning`,
+            {
+                bucket: this.bucket.id,
+                versioningConfiguration: { status: "Enabled" },
+            },
+            onBucket,
+        );
+        const sse = new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-sse`,
+            {
+                bucket: this.bucket.id,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: {
+                            sseAlgorithm: encryption,
+                            ...(args.kmsKeyId !== undefined ? { kmsMasterKeyId: args.kmsKeyId } : {}),
+                        },
+                        // S3 Bucket Keys cut KMS requests (and cost); meaningless for AES256.
+                        ...(encryption === "aws:kms" ? { bucketKeyEnabled: true } : {}),
+                    },
+                ],
+            },
+            onBucket,
+        );
+        const privateAccess = new aws.s3.BucketPublicAccessBlock(
+            `${name}-private`,
+            {
+                bucket: this.bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            onBucket,
+        );
         // A lifecycle configuration on a versioned bucket must come after versioning is enabled.
-        const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-            bucket: this.bucket.id,
-            rules: [lifecycleRule],
-        }, { ...child, dependsOn: [this.bucket, versioning] });
+        const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: this.bucket.id,
+                rules: [lifecycleRule],
+            },
+            { ...child, dependsOn: [this.bucket, versioning] },
+        );
 
         this.bucketName = pulumi.all([this.bucket.bucket, versioning.id, sse.id, privateAccess.id, lifecycle.id]).apply(([n]) => n);
         this.arn = this.bucket.arn;

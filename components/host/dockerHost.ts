@@ -26,15 +26,23 @@ export class DockerHost extends pulumi.ComponentResource {
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:host:DockerHost", name, {}, opts);
-        this.provider = new docker.Provider(`${name}-provider`, {
-            host: args.host,
-            registryAuth: args.registryAuth,
-        }, { parent: this });
-        this.network = new docker.Network(`${name}-network`, {
-            name: args.networkName,
-            driver: "bridge",
-            labels: Object.entries(args.labels).map(([label, value]) => ({ label, value })),
-        }, { parent: this, provider: this.provider });
+        this.provider = new docker.Provider(
+            `${name}-provider`,
+            {
+                host: args.host,
+                registryAuth: args.registryAuth,
+            },
+            { parent: this },
+        );
+        this.network = new docker.Network(
+            `${name}-network`,
+            {
+                name: args.networkName,
+                driver: "bridge",
+                labels: Object.entries(args.labels).map(([label, value]) => ({ label, value })),
+            },
+            { parent: this, provider: this.provider },
+        );
         this.networkName = this.network.name;
         this.registerOutputs({ networkName: this.networkName });
     }

@@ -64,9 +64,15 @@ export const DashboardInputSchema = z
         /** Stack shown by default (the `stack` variable lists every stack Prometheus has). */
         stack: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
         /** @default `switchyard-release-<stack>` */
-        uid: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
+        uid: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,40}$/)
+            .optional(),
         /** @default "10s" */
-        refresh: z.string().regex(/^\d+[smh]$/).default("10s"),
+        refresh: z
+            .string()
+            .regex(/^\d+[smh]$/)
+            .default("10s"),
     })
     .strict();
 export type DashboardInput = z.input<typeof DashboardInputSchema>;
@@ -83,8 +89,7 @@ export function buildReleaseDashboard(input: DashboardInput): dashboard.Dashboar
         if (instant) q.instant().format(prometheus.PromQueryFormat.Table);
         return q;
     };
-    const targets = (title: (typeof PANEL_TITLES)[number], instant = false) =>
-        PANEL_QUERIES[title].map((n, i) => target(n, i, instant));
+    const targets = (title: (typeof PANEL_TITLES)[number], instant = false) => PANEL_QUERIES[title].map((n, i) => target(n, i, instant));
     const series = (title: (typeof PANEL_TITLES)[number], unit: string) =>
         new timeseries.PanelBuilder().title(title).datasource(DS).unit(unit).targets(targets(title)).height(8).span(12);
 

@@ -132,15 +132,17 @@ export class MonitoringStack extends pulumi.ComponentResource {
             thresholds: args.thresholds,
             trafficShareTolerance: args.trafficShareTolerance,
         });
-        const appTargets = pulumi
-            .all(COLORS.map((c) => pulumi.output(args.apps[c].containers)))
-            .apply((lists) => lists.flatMap((list, i): AppTarget[] => list.map((t) => ({
-                // By name: stable across container recreation; Docker's DNS on the app network resolves it.
-                address: `${t.name}:${t.port}`,
-                color: COLORS[i],
-                version: args.apps[COLORS[i]].version,
-                container: t.name,
-            }))));
+        const appTargets = pulumi.all(COLORS.map((c) => pulumi.output(args.apps[c].containers))).apply((lists) =>
+            lists.flatMap((list, i): AppTarget[] =>
+                list.map((t) => ({
+                    // By name: stable across container recreation; Docker's DNS on the app network resolves it.
+                    address: `${t.name}:${t.port}`,
+                    color: COLORS[i],
+                    version: args.apps[COLORS[i]].version,
+                    container: t.name,
+                })),
+            ),
+        );
         this.prometheusConfig = pulumi.all([appTargets, pulumi.output(args.routerContainerName)]).apply(([targets, router]) =>
             renderPrometheusConfig({
                 stack: args.stack,
@@ -148,7 +150,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 appTargets: targets,
                 router: { address: `${router}:${ROUTER_EXPORTER_PORT}`, version: args.routerVersion ?? "unknown" },
                 ruleFiles: [rulesPath],
-            }));
+            }),
+        );
         const files = {
             SY_PROM_B64: this.prometheusConfig.apply(b64),
             SY_RULES_B64: b64(this.alertRules),
@@ -156,63 +159,86 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         if (container) {
             const image = new docker.RemoteImage(`${name}-prometheus-image`, { name: p.image, keepLocally: true }, { parent: this });
-            const labels = [{ label: "switchyard.stack", value: args.stack }, { label: "switchyard.role", value: "prometheus" }];
-            const configVolume = new docker.Volume(`${name}-prometheus-config`, {
-                name: `${args.stack}-prometheus-config`,
-                labels,
-            }, { parent: this });
-            const dataVolume = new docker.Volume(`${name}-prometheus-data`, {
-                name: `${args.stack}-prometheus-data`,
-                labels,
-            }, { parent: this, retainOnDelete: false });
-            const prom = new docker.Container(`${name}-prometheus`, {
-                name: `${args.stack}-prometheus`,
-                image: image.imageId,
-                // The image's entrypoint is `tini -- prometheus`; these are its flags. Nothing a
-                // release changes is an input here: config changes are applied by reload.
-                command: [
-                    `--config.file=${PROMETHEUS_CONTAINER.configFile}`,
-                    `--storage.tsdb.path=${PROMETHEUS_CONTAINER.dataDir}`,
-                    `--storage.tsdb.retention.time=${p.retention}`,
-                    `--web.listen-address=0.0.0.0:${PROMETHEUS_CONTAINER.port}`,
-                    "--web.enable-lifecycle",
-                ],
-                ports: [{ internal: PROMETHEUS_CONTAINER.port, external: p.port, ip: p.bindAddress, protocol: "tcp" }],
-                networksAdvanced: [{ name: args.networkName, aliases: [`${args.stack}-prometheus`] }],
-                volumes: [
-                    // Empty at creation: Docker copies the image's /etc/prometheus (Debian's default
-                    // config) into it, so Prometheus starts; the apply step then installs ours.
-                    { volumeName: configVolume.name, containerPath: PROMETHEUS_CONTAINER.configDir },
-                    { volumeName: dataVolume.name, containerPath: PROMETHEUS_CONTAINER.dataDir },
-                ],
-                labels,
-                restart: "unless-stopped",
-                mustRun: true,
-                wait: false,
-            }, { parent: this });
-            this.prometheusContainerName = prom.name;
-            new command.local.Command(`${name}-prometheus-apply`, {
-                create: PROMETHEUS_APPLY_SCRIPT,
-                update: PROMETHEUS_APPLY_SCRIPT,
-                environment: {
-                    DOCKER_HOST: args.dockerHost,
-                    SY_CONTAINER: prom.name,
-                    SY_CONFIG_FILE: PROMETHEUS_CONTAINER.configFile,
-                    SY_RULES_FILE: PROMETHEUS_CONTAINER.rulesFile,
-                    ...files,
+            const labels = [
+                { label: "switchyard.stack", value: args.stack },
+                { label: "switchyard.role", value: "prometheus" },
+            ];
+            const configVolume = new docker.Volume(
+                `${name}-prometheus-config`,
+                {
+                    name: `${args.stack}-prometheus-config`,
+                    labels,
                 },
-                // A new Prometheus container starts from the volume, but is applied to again.
-                triggers: [prom.id],
-            }, { parent: this });
+                { parent: this },
+            );
+            const dataVolume = new docker.Volume(
+                `${name}-prometheus-data`,
+                {
+                    name: `${args.stack}-prometheus-data`,
+                    labels,
+                },
+                { parent: this, retainOnDelete: false },
+            );
+            const prom = new docker.Container(
+                `${name}-prometheus`,
+                {
+                    name: `${args.stack}-prometheus`,
+                    image: image.imageId,
+                    // The image's entrypoint is `tini -- prometheus`; these are its flags. Nothing a
+                    // release changes is an input here: config changes are applied by reload.
+                    command: [
+                        `--config.file=${PROMETHEUS_CONTAINER.configFile}`,
+                        `--storage.tsdb.path=${PROMETHEUS_CONTAINER.dataDir}`,
+                        `--storage.tsdb.retention.time=${p.retention}`,
+                        `--web.listen-address=0.0.0.0:${PROMETHEUS_CONTAINER.port}`,
+                        "--web.enable-lifecycle",
+                    ],
+                    ports: [{ internal: PROMETHEUS_CONTAINER.port, external: p.port, ip: p.bindAddress, protocol: "tcp" }],
+                    networksAdvanced: [{ name: args.networkName, aliases: [`${args.stack}-prometheus`] }],
+                    volumes: [
+                        // Empty at creation: Docker copies the image's /etc/prometheus (Debian's default
+                        // config) into it, so Prometheus starts; the apply step then installs ours.
+                        { volumeName: configVolume.name, containerPath: PROMETHEUS_CONTAINER.configDir },
+                        { volumeName: dataVolume.name, containerPath: PROMETHEUS_CONTAINER.dataDir },
+                    ],
+                    labels,
+                    restart: "unless-stopped",
+                    mustRun: true,
+                    wait: false,
+                },
+                { parent: this },
+            );
+            this.prometheusContainerName = prom.name;
+            new command.local.Command(
+                `${name}-prometheus-apply`,
+                {
+                    create: PROMETHEUS_APPLY_SCRIPT,
+                    update: PROMETHEUS_APPLY_SCRIPT,
+                    environment: {
+                        DOCKER_HOST: args.dockerHost,
+                        SY_CONTAINER: prom.name,
+                        SY_CONFIG_FILE: PROMETHEUS_CONTAINER.configFile,
+                        SY_RULES_FILE: PROMETHEUS_CONTAINER.rulesFile,
+                        ...files,
+                    },
+                    // A new Prometheus container starts from the volume, but is applied to again.
+                    triggers: [prom.id],
+                },
+                { parent: this },
+            );
             const host = p.bindAddress === "0.0.0.0" ? "localhost" : p.bindAddress;
             this.prometheusUrl = `http://${host}:${p.port}`;
         } else {
-            new command.local.Command(`${name}-prometheus-files`, {
-                create: PROMETHEUS_FILES_SCRIPT,
-                update: PROMETHEUS_FILES_SCRIPT,
-                delete: `set -eu; rm -f "$SY_DIR/prometheus.yml" "$SY_DIR/switchyard-rules.yml"`,
-                environment: { SY_DIR: p.configDir!, ...files },
-            }, { parent: this });
+            new command.local.Command(
+                `${name}-prometheus-files`,
+                {
+                    create: PROMETHEUS_FILES_SCRIPT,
+                    update: PROMETHEUS_FILES_SCRIPT,
+                    delete: `set -eu; rm -f "$SY_DIR/prometheus.yml" "$SY_DIR/switchyard-rules.yml"`,
+                    environment: { SY_DIR: p.configDir!, ...files },
+                },
+                { parent: this },
+            );
             this.prometheusUrl = args.grafana.prometheusUrl!;
         }
 
@@ -229,40 +255,50 @@ export class MonitoringStack extends pulumi.ComponentResource {
         this.dashboardSha256 = createHash("sha256").update(dashboardJson, "utf8").digest("hex");
         const grafanaFiles: Record<string, string> = {
             [`provisioning/datasources/switchyard-${args.stack}.yaml`]: renderDatasourceProvisioning(datasource),
-            [`provisioning/dashboards/switchyard-${args.stack}.yaml`]: renderDashboardProvider({ dashboardsPath: args.grafana.dashboardsPath }),
+            [`provisioning/dashboards/switchyard-${args.stack}.yaml`]: renderDashboardProvider({
+                dashboardsPath: args.grafana.dashboardsPath,
+            }),
             [`dashboards/switchyard-release-${args.stack}.json`]: dashboardJson,
         };
-        new command.local.Command(`${name}-grafana-files`, {
-            create: GRAFANA_FILES_SCRIPT,
-            update: GRAFANA_FILES_SCRIPT,
-            delete: GRAFANA_FILES_DELETE,
-            environment: {
-                SY_DIR: dir,
-                SY_FILES_B64: b64(JSON.stringify(grafanaFiles)),
-                SY_FILE_NAMES: Object.keys(grafanaFiles).join(" "),
+        new command.local.Command(
+            `${name}-grafana-files`,
+            {
+                create: GRAFANA_FILES_SCRIPT,
+                update: GRAFANA_FILES_SCRIPT,
+                delete: GRAFANA_FILES_DELETE,
+                environment: {
+                    SY_DIR: dir,
+                    SY_FILES_B64: b64(JSON.stringify(grafanaFiles)),
+                    SY_FILE_NAMES: Object.keys(grafanaFiles).join(" "),
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
         const push = args.grafana.push;
         if (push) {
             // Inputs are plain, known values (plus the secret token): the step re-runs (update) only
             // when the dashboard (its sha256), the data source or the push settings change.
             const dsBody = datasourceApiBody(datasource);
-            new command.local.Command(`${name}-grafana-push`, {
-                create: GRAFANA_PUSH_COMMAND,
-                update: GRAFANA_PUSH_COMMAND,
-                environment: {
-                    SY_GRAFANA_URL: push.url,
-                    SY_GRAFANA_TOKEN: pulumi.secret(push.token),
-                    SY_DASHBOARD_B64: b64(dashboardJson),
-                    SY_DASHBOARD_SHA256: this.dashboardSha256,
-                    SY_DATASOURCE_B64: b64(JSON.stringify(dsBody)),
-                    SY_OVERWRITE: String(push.overwrite),
-                    SY_MESSAGE: `switchyard ${args.stack}: release dashboard ${this.dashboardSha256.slice(0, 12)}`,
-                    ...(push.folderUid ? { SY_FOLDER_UID: push.folderUid } : {}),
+            new command.local.Command(
+                `${name}-grafana-push`,
+                {
+                    create: GRAFANA_PUSH_COMMAND,
+                    update: GRAFANA_PUSH_COMMAND,
+                    environment: {
+                        SY_GRAFANA_URL: push.url,
+                        SY_GRAFANA_TOKEN: pulumi.secret(push.token),
+                        SY_DASHBOARD_B64: b64(dashboardJson),
+                        SY_DASHBOARD_SHA256: this.dashboardSha256,
+                        SY_DATASOURCE_B64: b64(JSON.stringify(dsBody)),
+                        SY_OVERWRITE: String(push.overwrite),
+                        SY_MESSAGE: `switchyard ${args.stack}: release dashboard ${this.dashboardSha256.slice(0, 12)}`,
+                        ...(push.folderUid ? { SY_FOLDER_UID: push.folderUid } : {}),
+                    },
+                    // stdout (kept in state) is the summary line: uid, version, URL; never the token.
                 },
-                // stdout (kept in state) is the summary line: uid, version, URL; never the token.
-            }, { parent: this });
+                { parent: this },
+            );
         }
 
         this.registerOutputs({
@@ -281,17 +317,24 @@ function b64(s: string): string {
 function validate(args: MonitoringStackArgs): void {
     const p = args.prometheus;
     if (p.mode === "external" && !p.configDir?.startsWith("/")) {
-        throw new Error(`MonitoringStack: prometheus.mode is external but configDir is ${JSON.stringify(p.configDir)}; ` +
-            "set monitoring.prometheus.configDir to the absolute directory the existing Prometheus reads");
+        throw new Error(
+            `MonitoringStack: prometheus.mode is external but configDir is ${JSON.stringify(p.configDir)}; ` +
+                "set monitoring.prometheus.configDir to the absolute directory the existing Prometheus reads",
+        );
     }
     if (p.mode === "external" && !args.grafana.prometheusUrl) {
-        throw new Error("MonitoringStack: prometheus.mode is external but grafana.prometheusUrl is unset; " +
-            "set monitoring.grafana.prometheusUrl to the URL Grafana uses to reach that Prometheus");
+        throw new Error(
+            "MonitoringStack: prometheus.mode is external but grafana.prometheusUrl is unset; " +
+                "set monitoring.grafana.prometheusUrl to the URL Grafana uses to reach that Prometheus",
+        );
     }
     if (!args.grafana.provisioningDir.startsWith("/")) {
         throw new Error(`MonitoringStack: grafana.provisioningDir must be absolute (got ${JSON.stringify(args.grafana.provisioningDir)})`);
     }
-    for (const [what, v] of [["provisioningDir", args.grafana.provisioningDir], ["configDir", p.configDir ?? "/"]] as const) {
+    for (const [what, v] of [
+        ["provisioningDir", args.grafana.provisioningDir],
+        ["configDir", p.configDir ?? "/"],
+    ] as const) {
         if (/['"\\$`\u0000-\u001f]/.test(v)) {
             throw new Error(`MonitoringStack: ${what} ${JSON.stringify(v)} contains a quote, $, \` or a control character`);
         }
@@ -299,11 +342,15 @@ function validate(args: MonitoringStackArgs): void {
     const push = args.grafana.push;
     if (push) {
         if (!/^https?:\/\/[^\s/'"@\\]+(\/[^\s'"@\\?#]*)?$/.test(push.url)) {
-            throw new Error(`MonitoringStack: grafana.push.url must be Grafana's base URL such as https://grafana.example.com, without credentials or query (got ${JSON.stringify(push.url)})`);
+            throw new Error(
+                `MonitoringStack: grafana.push.url must be Grafana's base URL such as https://grafana.example.com, without credentials or query (got ${JSON.stringify(push.url)})`,
+            );
         }
         if (!args.grafana.prometheusUrl) {
-            throw new Error("MonitoringStack: grafana.push is set but grafana.prometheusUrl is unset; set monitoring.grafana.prometheusUrl " +
-                "to the URL the existing Grafana uses to reach Prometheus");
+            throw new Error(
+                "MonitoringStack: grafana.push is set but grafana.prometheusUrl is unset; set monitoring.grafana.prometheusUrl " +
+                    "to the URL the existing Grafana uses to reach Prometheus",
+            );
         }
         if (push.folderUid !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(push.folderUid)) {
             throw new Error(`MonitoringStack: grafana.push.folderUid must be a Grafana folder uid (got ${JSON.stringify(push.folderUid)})`);

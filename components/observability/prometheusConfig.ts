@@ -74,9 +74,7 @@ export type PrometheusConfigInput = z.input<typeof PrometheusConfigInputSchema>;
 /** Renders prometheus.yml. Targets are sorted (colour, container) so input order does not matter. */
 export function renderPrometheusConfig(input: PrometheusConfigInput): string {
     const v = parse(PrometheusConfigInputSchema, input, "Prometheus config input");
-    const targets = [...v.appTargets].sort(
-        (a, b) => COLORS.indexOf(a.color) - COLORS.indexOf(b.color) || cmp(a.container, b.container),
-    );
+    const targets = [...v.appTargets].sort((a, b) => COLORS.indexOf(a.color) - COLORS.indexOf(b.color) || cmp(a.container, b.container));
     const doc = {
         global: {
             scrape_interval: v.scrapeInterval,

@@ -8,8 +8,7 @@ import { APP_METRICS as A, JOBS, ROUTER_METRICS as R } from "./metricNames";
 const S = `stack="$stack"`;
 const W = "$__rate_interval";
 const routerRate = `sum by (color) (rate(${R.requestsTotal}{${S}}[${W}]))`;
-const quantile = (q: number) =>
-    `histogram_quantile(${q}, sum by (color, le) (rate(${R.requestDurationSeconds}_bucket{${S}}[${W}])))`;
+const quantile = (q: number) => `histogram_quantile(${q}, sum by (color, le) (rate(${R.requestDurationSeconds}_bucket{${S}}[${W}])))`;
 
 export const queries = {
     /** Share (0..1) of the router's requests each colour received. */
@@ -21,9 +20,7 @@ export const queries = {
     /** Requests per second each colour's app containers report answering. */
     appRequestsPerSecond: `sum by (color) (rate(${A.requestsTotal}{${S}}[${W}]))`,
     /** 5xx share (0..1) per colour at the router; 0 (not absent) for a colour without errors. */
-    errorRate:
-        `(sum by (color) (rate(${R.requestsTotal}{${S},status_class="5xx"}[${W}])) or ${routerRate} * 0)` +
-        ` / ${routerRate}`,
+    errorRate: `(sum by (color) (rate(${R.requestsTotal}{${S},status_class="5xx"}[${W}])) or ${routerRate} * 0)` + ` / ${routerRate}`,
     /** 5xx share (0..1) per colour as the apps report it. */
     appErrorRate:
         `(sum by (color) (rate(${A.requestsTotal}{${S},status=~"5.."}[${W}])) or sum by (color) (rate(${A.requestsTotal}{${S}}[${W}])) * 0)` +

@@ -7,8 +7,10 @@ export const STAMP = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/;
 /** Formats a UTC time as a release stamp (`20261124_101500`). */
 export function formatStamp(at: Date): string {
     const p = (n: number, w = 2) => String(n).padStart(w, "0");
-    return `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}_` +
-        `${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
+    return (
+        `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}_` +
+        `${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`
+    );
 }
 
 /** Parses a release stamp back to a time; throws on anything that is not a real UTC time. */

@@ -44,28 +44,34 @@ export class HealthGate extends pulumi.ComponentResource {
 
     constructor(name: string, args: HealthGateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:release:HealthGate", name, {}, opts);
-        const spec = pulumi.all([args.targets, args.probeContainer]).apply(([targets, probe]) => JSON.stringify({
-            color: args.color,
-            version: args.version,
-            trafficPermille: args.trafficPermille,
-            targets,
-            healthPaths: args.healthPaths,
-            smokePaths: args.smokePaths,
-            retries: args.retries,
-            intervalSeconds: args.intervalSeconds,
-            timeoutSeconds: args.timeoutSeconds,
-            probe: { kind: "docker-exec", container: probe },
-        }));
+        const spec = pulumi.all([args.targets, args.probeContainer]).apply(([targets, probe]) =>
+            JSON.stringify({
+                color: args.color,
+                version: args.version,
+                trafficPermille: args.trafficPermille,
+                targets,
+                healthPaths: args.healthPaths,
+                smokePaths: args.smokePaths,
+                retries: args.retries,
+                intervalSeconds: args.intervalSeconds,
+                timeoutSeconds: args.timeoutSeconds,
+                probe: { kind: "docker-exec", container: probe },
+            }),
+        );
         const run = `node ${args.scriptPath ?? "scripts/runtime/gate.js"}`;
-        const check = new command.local.Command(`${name}-check`, {
-            create: run,
-            update: run,
-            environment: {
-                DOCKER_HOST: args.dockerHost,
-                SY_GATE: spec,
-                SY_CONTAINER_IDS: pulumi.output(args.containerIds).apply((ids) => ids.join(",")),
+        const check = new command.local.Command(
+            `${name}-check`,
+            {
+                create: run,
+                update: run,
+                environment: {
+                    DOCKER_HOST: args.dockerHost,
+                    SY_GATE: spec,
+                    SY_CONTAINER_IDS: pulumi.output(args.containerIds).apply((ids) => ids.join(",")),
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
         this.result = check.stdout;
         this.registerOutputs({ result: this.result });
     }

@@ -72,20 +72,26 @@ export function migrationScript(a: {
 }): string {
     const [entrypoint, ...rest] = a.command;
     const docker = [
-        "docker", "run", "--rm", "--name", a.containerName,
-        "--network", "\"$SWITCHYARD_MIGRATION_NETWORK\"",
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        a.containerName,
+        "--network",
+        '"$SWITCHYARD_MIGRATION_NETWORK"',
         ...Object.entries(a.labels).flatMap(([k, v]) => ["--label", shellQuote(`${k}=${v}`)]),
         ...a.envNames.flatMap((n) => ["-e", n]),
-        "--entrypoint", shellQuote(entrypoint),
+        "--entrypoint",
+        shellQuote(entrypoint),
         shellQuote(a.image),
         ...rest.map(shellQuote),
     ].join(" ");
     const what = shellQuote(a.what);
     return [
         "set -u",
-        "marker=\"switchyard-migration $SWITCHYARD_DEPLOYMENT_ID\"",
+        'marker="switchyard-migration $SWITCHYARD_DEPLOYMENT_ID"',
         // Same release as the previous successful run: nothing to do, keep the recorded output.
-        "if [ \"$(printf '%s\\n' \"${PULUMI_COMMAND_STDOUT:-}\" | head -n 1)\" = \"$marker\" ]; then",
+        'if [ "$(printf \'%s\\n\' "${PULUMI_COMMAND_STDOUT:-}" | head -n 1)" = "$marker" ]; then',
         "  printf '%s\\n' \"$PULUMI_COMMAND_STDOUT\"; exit 0",
         "fi",
         // A container left by an interrupted run would block the name.
@@ -97,7 +103,7 @@ export function migrationScript(a: {
         `  printf 'switchyard: migration %s FAILED (%s); the release is aborted before any container of this colour changed and before traffic moved.\\n--- migration output ---\\n%s\\n--- end of migration output ---\\n' ${what} "$why" "$out" >&2`,
         "  exit 1",
         "fi",
-        "printf '%s\\n%s\\n' \"$marker\" \"$out\"",
+        'printf \'%s\\n%s\\n\' "$marker" "$out"',
     ].join("\n");
 }
 
@@ -110,14 +116,18 @@ export class MigrationHook extends pulumi.ComponentResource {
 
     constructor(name: string, args: MigrationHookArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.command.length === 0 || args.command.some((x) => x.length === 0)) {
-            throw new Error(`MigrationHook ${name}: command must be a non-empty list of non-empty strings (argv), got ${JSON.stringify(args.command)}`);
+            throw new Error(
+                `MigrationHook ${name}: command must be a non-empty list of non-empty strings (argv), got ${JSON.stringify(args.command)}`,
+            );
         }
         const env = args.env ?? {};
         const secretNames = [...(args.secretEnvNames ?? [])];
         for (const n of [...Object.keys(env), ...secretNames]) {
             if (!ENV_NAME.test(n) || RESERVED.includes(n) || n.startsWith("SWITCHYARD_MIGRATION_")) {
-                throw new Error(`MigrationHook ${name}: env name '${n}' cannot be passed to the migration; ` +
-                    `names are [A-Za-z_][A-Za-z0-9_]* and not ${RESERVED.join(", ")} or SWITCHYARD_MIGRATION_*`);
+                throw new Error(
+                    `MigrationHook ${name}: env name '${n}' cannot be passed to the migration; ` +
+                        `names are [A-Za-z_][A-Za-z0-9_]* and not ${RESERVED.join(", ")} or SWITCHYARD_MIGRATION_*`,
+                );
             }
         }
         const timeoutSeconds = args.timeoutSeconds ?? 600;
@@ -132,7 +142,12 @@ export class MigrationHook extends pulumi.ComponentResource {
             image: args.image,
             command: args.command,
             envNames,
-            labels: { "switchyard.stack": args.stack, "switchyard.color": args.color, "switchyard.version": args.version, "switchyard.role": "migration" },
+            labels: {
+                "switchyard.stack": args.stack,
+                "switchyard.color": args.color,
+                "switchyard.version": args.version,
+                "switchyard.role": "migration",
+            },
             timeoutSeconds,
             what: `'${args.command.join(" ")}' for ${args.color} ${args.version} (image ${args.image})`,
         });
@@ -151,13 +166,17 @@ export class MigrationHook extends pulumi.ComponentResource {
                 DOCKER_HOST: args.dockerHost,
             };
         });
-        this.command = new command.local.Command(`${name}-run`, {
-            create: script,
-            update: script,
-            triggers: [args.deploymentId],
-            environment: secretNames.length > 0 ? pulumi.secret(environment) : environment,
-            addPreviousOutputInEnv: true,
-        }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
+        this.command = new command.local.Command(
+            `${name}-run`,
+            {
+                create: script,
+                update: script,
+                triggers: [args.deploymentId],
+                environment: secretNames.length > 0 ? pulumi.secret(environment) : environment,
+                addPreviousOutputInEnv: true,
+            },
+            { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },
+        );
         this.output = this.command.stdout;
         this.record = pulumi.output(args.deploymentId).apply((deploymentId) => ({
             image: args.image,

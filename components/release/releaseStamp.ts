@@ -36,10 +36,14 @@ export class ReleaseStamp extends pulumi.ComponentResource {
         // Stable facts as inputs; update-relative facts (previous version) only as outputs, so a
         // preview after a release shows no change (policies/facts.ts: the stack policies read outputs).
         super("switchyard:release:ReleaseStamp", name, { color: args.color, version: args.version.semver }, opts);
-        const clock = new command.local.Command(`${name}-clock`, {
-            create: "date -u +%Y%m%d_%H%M%S",
-            triggers: [args.version.semver],
-        }, { parent: this });
+        const clock = new command.local.Command(
+            `${name}-clock`,
+            {
+                create: "date -u +%Y%m%d_%H%M%S",
+                triggers: [args.version.semver],
+            },
+            { parent: this },
+        );
         this.stamp = clock.stdout.apply((s) => s.trim());
         this.deploymentId = this.stamp.apply((s) => deploymentId(args.stack, args.version, s));
         this.previousVersion = pulumi.output(args.previousVersion);

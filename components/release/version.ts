@@ -2,7 +2,16 @@ import * as semver from "semver";
 
 /** Tags that name no fixed release: an image tagged this way can change under a running stack. */
 export const FLOATING_TAGS: ReadonlySet<string> = new Set([
-    "latest", "stable", "edge", "main", "master", "dev", "develop", "nightly", "current", "head",
+    "latest",
+    "stable",
+    "edge",
+    "main",
+    "master",
+    "dev",
+    "develop",
+    "nightly",
+    "current",
+    "head",
 ]);
 
 /** A release version as users write it (`v1.4.2`, `1.4.2`, `v2.0.0-rc1`), checked and normalised. */

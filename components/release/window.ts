@@ -32,9 +32,23 @@ export const DEFAULT_WINDOW: DeploymentWindow = Object.freeze({
 });
 
 const DAY_NAMES: Record<string, Weekday> = {
-    sun: "sun", sunday: "sun", mon: "mon", monday: "mon", tue: "tue", tues: "tue", tuesday: "tue",
-    wed: "wed", wednesday: "wed", thu: "thu", thur: "thu", thurs: "thu", thursday: "thu",
-    fri: "fri", friday: "fri", sat: "sat", saturday: "sat",
+    sun: "sun",
+    sunday: "sun",
+    mon: "mon",
+    monday: "mon",
+    tue: "tue",
+    tues: "tue",
+    tuesday: "tue",
+    wed: "wed",
+    wednesday: "wed",
+    thu: "thu",
+    thur: "thu",
+    thurs: "thu",
+    thursday: "thu",
+    fri: "fri",
+    friday: "fri",
+    sat: "sat",
+    saturday: "sat",
 };
 
 const HHMM = /^([01]\d|2[0-4]):([0-5]\d)$/;
@@ -139,8 +153,14 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
     let f = formatters.get(timeZone);
     if (!f) {
         f = new Intl.DateTimeFormat("en-US", {
-            timeZone, hourCycle: "h23", weekday: "short",
-            year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+            timeZone,
+            hourCycle: "h23",
+            weekday: "short",
+            year: "numeric",
+            month: "2-digit",
+            day: "2-digit",
+            hour: "2-digit",
+            minute: "2-digit",
         });
         formatters.set(timeZone, f);
     }
@@ -223,19 +243,25 @@ export function decideRelease(at: Date, w: DeploymentWindow, override?: WindowOv
     const reason = override && typeof override.reason === "string" ? override.reason.trim() : "";
     if (reason !== "") {
         return {
-            allowed: true, inWindow: false, overrideReason: reason,
+            allowed: true,
+            inWindow: false,
+            overrideReason: reason,
             message: `${when} is outside the deployment window (${describeWindow(w)}); allowed by emergency override: ${reason}`,
         };
     }
     const next = nextOpening(at, w);
-    const nextText = next ? (() => {
-        const n = localTime(next, w.timeZone);
-        return `${DAY_LABEL[n.weekday]} ${n.text} ${w.timeZone} (${next.toISOString()})`;
-    })() : "never";
+    const nextText = next
+        ? (() => {
+              const n = localTime(next, w.timeZone);
+              return `${DAY_LABEL[n.weekday]} ${n.text} ${w.timeZone} (${next.toISOString()})`;
+          })()
+        : "never";
     const why = override ? "an emergency override was given without a reason" : "no emergency override was given";
     return {
-        allowed: false, inWindow: false,
-        message: `${when} is outside the deployment window (${describeWindow(w)}) and ${why}. ` +
+        allowed: false,
+        inWindow: false,
+        message:
+            `${when} is outside the deployment window (${describeWindow(w)}) and ${why}. ` +
             `Release when the window next opens, ${nextText}, or declare an emergency override with a non-empty reason`,
     };
 }

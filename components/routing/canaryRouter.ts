@@ -59,7 +59,8 @@ export class CanaryRouter extends pulumi.ComponentResource {
         super("switchyard:routing:CanaryRouter", name, facts, opts);
 
         const container = args.container;
-        const spec = pulumi.all([pulumi.output(args.upstreams.blue), pulumi.output(args.upstreams.green)])
+        const spec = pulumi
+            .all([pulumi.output(args.upstreams.blue), pulumi.output(args.upstreams.green)])
             .apply(([blue, green]): RouterSpec => ({
                 stack: args.stack,
                 activeColor: args.activeColor,
@@ -76,18 +77,22 @@ export class CanaryRouter extends pulumi.ComponentResource {
         const rendered = spec.apply(renderRouterConfig);
         this.configSha256 = rendered.sha256;
 
-        new command.local.Command(`${name}-apply`, {
-            create: APPLY_SCRIPT,
-            update: APPLY_SCRIPT,
-            environment: {
-                DOCKER_HOST: args.dockerHost,
-                SY_CONTAINER: container.name,
-                SY_CONFIG_B64: rendered.text.apply((t) => Buffer.from(t, "utf8").toString("base64")),
-                SY_CONFIG_SHA256: rendered.sha256,
+        new command.local.Command(
+            `${name}-apply`,
+            {
+                create: APPLY_SCRIPT,
+                update: APPLY_SCRIPT,
+                environment: {
+                    DOCKER_HOST: args.dockerHost,
+                    SY_CONTAINER: container.name,
+                    SY_CONFIG_B64: rendered.text.apply((t) => Buffer.from(t, "utf8").toString("base64")),
+                    SY_CONFIG_SHA256: rendered.sha256,
+                },
+                // A new router container starts from the config volume, but is applied to again.
+                triggers: [container.id],
             },
-            // A new router container starts from the config volume, but is applied to again.
-            triggers: [container.id],
-        }, { parent: this, dependsOn: args.gates });
+            { parent: this, dependsOn: args.gates },
+        );
 
         this.weights = weights;
         this.registerOutputs({ ...facts, configSha256: this.configSha256 });
@@ -99,5 +104,4 @@ export class CanaryRouter extends pulumi.ComponentResource {
  * router image: nginx -t, atomic install, graceful reload, wait for the new sha; on failure the old
  * config stays and the message of nginx is printed).
  */
-export const APPLY_SCRIPT =
-    `set -eu; printf '%s' "$SY_CONFIG_B64" | base64 -d | docker exec -i "$SY_CONTAINER" ${ROUTER_IMAGE.applyBin} - "$SY_CONFIG_SHA256"`;
+export const APPLY_SCRIPT = `set -eu; printf '%s' "$SY_CONFIG_B64" | base64 -d | docker exec -i "$SY_CONTAINER" ${ROUTER_IMAGE.applyBin} - "$SY_CONFIG_SHA256"`;

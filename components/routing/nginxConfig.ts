@@ -181,9 +181,9 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
     line(`    fastcgi_temp_path ${rt.tempDir}/fastcgi;`);
     line(`    uwsgi_temp_path ${rt.tempDir}/uwsgi;`);
     line(`    scgi_temp_path ${rt.tempDir}/scgi;`);
-    line("    log_format switchyard escape=json '{\"time\":\"$time_iso8601\",\"color\":\"$sy_color\",\"role\":\"$sy_role\",'");
-    line("        '\"status\":$status,\"method\":\"$request_method\",\"request_time\":$request_time,'");
-    line("        '\"upstream_response_time\":\"$upstream_response_time\",\"upstream_addr\":\"$upstream_addr\",\"bytes\":$bytes_sent}';");
+    line('    log_format switchyard escape=json \'{"time":"$time_iso8601","color":"$sy_color","role":"$sy_role",\'');
+    line('        \'"status":$status,"method":"$request_method","request_time":$request_time,\'');
+    line('        \'"upstream_response_time":"$upstream_response_time","upstream_addr":"$upstream_addr","bytes":$bytes_sent}\';');
     line(`    access_log ${rt.accessLog} switchyard;`);
     line();
 
@@ -211,7 +211,7 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
 
     // Which colour served the request, from the address nginx used last (for logs and a header).
     line("    map $upstream_addr $sy_color {");
-    line("        default \"none\";");
+    line('        default "none";');
     for (const c of COLORS) {
         for (const u of spec.upstreams[c]) {
             line(`        "~(^|\\s)${escapeRegex(`${u.address}:${u.port}`)}$" ${c};`);
@@ -222,7 +222,7 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
     // Base role: sticky bucket, or the weighted split.
     if (spec.sticky) {
         const ck = spec.sticky.cookieName;
-        line("    split_clients \"${request_id}\" $sy_new_bucket {");
+        line('    split_clients "${request_id}" $sy_new_bucket {');
         for (let i = 0; i < PERMILLE - 1; i++) {
             line(`        0.1% "${bucket(i)}";`);
         }
@@ -233,7 +233,7 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
         line("        default $sy_new_bucket;");
         line("    }");
         line(`    map $cookie_${ck} $sy_bucket_cookie {`);
-        line("        \"~^[0-9]{3}$\" \"\";");
+        line('        "~^[0-9]{3}$" "";');
         line(`        default "${ck}=$sy_new_bucket; Path=/; Max-Age=${spec.sticky.maxAgeSeconds}; HttpOnly; SameSite=Lax";`);
         line("    }");
         line("    map $sy_bucket $sy_base_role {");
@@ -293,7 +293,7 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
     line(`        listen ${rt.listen} default_server;`);
     line(`        location = ${spec.statusPath} {`);
     line("            default_type application/json;");
-    line("            add_header Cache-Control \"no-store\" always;");
+    line('            add_header Cache-Control "no-store" always;');
     line(`            return 200 '${JSON.stringify(status)}\\n';`);
     line("        }");
     line("        location / {");
@@ -304,7 +304,7 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
         line(`            return 503 "${spec.maintenanceMessage}\\n";`);
     } else {
         line("            proxy_http_version 1.1;");
-        line("            proxy_set_header Connection \"\";");
+        line('            proxy_set_header Connection "";');
         line("            proxy_set_header Host $host;");
         line("            proxy_set_header X-Forwarded-For $http_x_forwarded_for;");
         line("            proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;");

@@ -39,10 +39,14 @@ export class RouterContainer extends pulumi.ComponentResource {
     constructor(name: string, args: RouterContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:routing:RouterContainer", name, {}, opts);
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
-        const volume = new docker.Volume(`${name}-config`, {
-            name: `${args.stack}-router-config`,
-            labels: [{ label: "switchyard.stack", value: args.stack }],
-        }, { parent: this });
+        const volume = new docker.Volume(
+            `${name}-config`,
+            {
+                name: `${args.stack}-router-config`,
+                labels: [{ label: "switchyard.stack", value: args.stack }],
+            },
+            { parent: this },
+        );
         // The reference is checked as soon as the previous one is known (in preview too); a rebuilt
         // tag once its image id is read. Either refusal fails the update before the router changes.
         const previous = pulumi.output(args.previous);
@@ -51,27 +55,31 @@ export class RouterContainer extends pulumi.ComponentResource {
             refuse(p, { image: args.image, imageId: id }, args.allowRestart);
             return id;
         });
-        this.container = new docker.Container(`${name}-container`, {
-            name: `${args.stack}-router`,
-            image: imageId,
-            ports: [{ internal: ROUTER_IMAGE.frontPort, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
-            networksAdvanced: [{ name: args.networkName }],
-            volumes: [{ volumeName: volume.name, containerPath: ROUTER_IMAGE.configDir }],
-            labels: [
-                { label: "switchyard.role", value: "router" },
-                { label: "switchyard.stack", value: args.stack },
-            ],
-            healthcheck: {
-                tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${args.statusPath}`],
-                interval: "5s",
-                timeout: "3s",
-                retries: 3,
-                startPeriod: "2s",
+        this.container = new docker.Container(
+            `${name}-container`,
+            {
+                name: `${args.stack}-router`,
+                image: imageId,
+                ports: [{ internal: ROUTER_IMAGE.frontPort, external: args.port, ip: args.bindAddress, protocol: "tcp" }],
+                networksAdvanced: [{ name: args.networkName }],
+                volumes: [{ volumeName: volume.name, containerPath: ROUTER_IMAGE.configDir }],
+                labels: [
+                    { label: "switchyard.role", value: "router" },
+                    { label: "switchyard.stack", value: args.stack },
+                ],
+                healthcheck: {
+                    tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${args.statusPath}`],
+                    interval: "5s",
+                    timeout: "3s",
+                    retries: 3,
+                    startPeriod: "2s",
+                },
+                restart: "unless-stopped",
+                mustRun: true,
+                wait: false,
             },
-            restart: "unless-stopped",
-            mustRun: true,
-            wait: false,
-        }, { parent: this });
+            { parent: this },
+        );
         this.containerName = this.container.name;
         this.containerId = this.container.id;
         this.imageFacts = this.container.image.apply((id) => ({ image: args.image, imageId: id }));

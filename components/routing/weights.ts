@@ -67,11 +67,14 @@ export function splitPoolWeights(shares: Shares, replicas: Record<Color, number>
     // A server of colour c gets shares[c] * (replicas of the other colour): colour totals are then
     // shares[c] * replicas.blue * replicas.green, i.e. exactly proportional to the shares.
     const raw = COLORS.flatMap((c) =>
-        shares[c] === 0 ? [] : Array.from({ length: replicas[c] }, (_, i) => ({
-            color: c,
-            replica: i,
-            weight: shares[c] * replicas[otherColor(c)],
-        })));
+        shares[c] === 0
+            ? []
+            : Array.from({ length: replicas[c] }, (_, i) => ({
+                  color: c,
+                  replica: i,
+                  weight: shares[c] * replicas[otherColor(c)],
+              })),
+    );
     const g = raw.reduce((acc, s) => gcd(acc, s.weight), 0);
     return raw.map((s) => ({ ...s, weight: s.weight / g }));
 }

@@ -11,105 +11,111 @@ import { SNAPSHOT_ID_PATTERN, SOURCE_NAME_PATTERN } from "../../components/backu
 const sourceName = z.string().regex(SOURCE_NAME_PATTERN, "use letters, digits, '_' or '-' (max 63)");
 
 export const postgresSourceSchema = z
-  .strictObject({
-    /** Short name: file `postgres-<name>.dump`, shown in messages. */
-    name: sourceName,
-    /** postgres://user:password@host:port/db?sslmode=... (secret). */
-    url: z.string().optional(),
-    /** Name of the environment variable holding the URL (secret). */
-    urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-    /**
-     * When set, pg_dump / pg_restore / psql run inside this container with `docker exec`
-     * (the server's own client version; host and port are as seen from the container).
-     * @default unset - the tools run on this host (PATH, or the paths below).
-     */
-    container: z.string().min(1).optional(),
-    /**
-     * pg_dump -Z level (0 = none, 9 = smallest). Lower is faster on big databases.
-     * @default unset - pg_dump's default for -Fc (zlib, moderate level).
-     */
-    compressLevel: z.number().int().min(0).max(9).optional(),
-    /** @default "pg_dump" */
-    pgDump: z.string().min(1).default("pg_dump"),
-    /** @default "pg_restore" */
-    pgRestore: z.string().min(1).default("pg_restore"),
-    /** @default "psql" */
-    psql: z.string().min(1).default("psql"),
-  })
-  .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
-    message: "set exactly one of url or urlEnv",
-  });
+    .strictObject({
+        /** Short name: file `postgres-<name>.dump`, shown in messages. */
+        name: sourceName,
+        /** postgres://user:password@host:port/db?sslmode=... (secret). */
+        url: z.string().optional(),
+        /** Name of the environment variable holding the URL (secret). */
+        urlEnv: z
+            .string()
+            .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+            .optional(),
+        /**
+         * When set, pg_dump / pg_restore / psql run inside this container with `docker exec`
+         * (the server's own client version; host and port are as seen from the container).
+         * @default unset - the tools run on this host (PATH, or the paths below).
+         */
+        container: z.string().min(1).optional(),
+        /**
+         * pg_dump -Z level (0 = none, 9 = smallest). Lower is faster on big databases.
+         * @default unset - pg_dump's default for -Fc (zlib, moderate level).
+         */
+        compressLevel: z.number().int().min(0).max(9).optional(),
+        /** @default "pg_dump" */
+        pgDump: z.string().min(1).default("pg_dump"),
+        /** @default "pg_restore" */
+        pgRestore: z.string().min(1).default("pg_restore"),
+        /** @default "psql" */
+        psql: z.string().min(1).default("psql"),
+    })
+    .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
+        message: "set exactly one of url or urlEnv",
+    });
 
 export const mysqlSourceSchema = z
-  .strictObject({
-    /** Short name: file `mysql-<name>.sql`, shown in messages. */
-    name: sourceName,
-    /** mysql://user:password@host:port/db (or mariadb://; ?socket=/path for a Unix socket) (secret). */
-    url: z.string().optional(),
-    /** Name of the environment variable holding the URL (secret). */
-    urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-    /** Run mysqldump / mysql inside this container with `docker exec`. @default unset - on this host */
-    container: z.string().min(1).optional(),
-    /** @default "mysqldump" */
-    mysqldump: z.string().min(1).default("mysqldump"),
-    /** @default "mysql" */
-    mysql: z.string().min(1).default("mysql"),
-  })
-  .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
-    message: "set exactly one of url or urlEnv",
-  });
+    .strictObject({
+        /** Short name: file `mysql-<name>.sql`, shown in messages. */
+        name: sourceName,
+        /** mysql://user:password@host:port/db (or mariadb://; ?socket=/path for a Unix socket) (secret). */
+        url: z.string().optional(),
+        /** Name of the environment variable holding the URL (secret). */
+        urlEnv: z
+            .string()
+            .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+            .optional(),
+        /** Run mysqldump / mysql inside this container with `docker exec`. @default unset - on this host */
+        container: z.string().min(1).optional(),
+        /** @default "mysqldump" */
+        mysqldump: z.string().min(1).default("mysqldump"),
+        /** @default "mysql" */
+        mysql: z.string().min(1).default("mysql"),
+    })
+    .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
+        message: "set exactly one of url or urlEnv",
+    });
 
 export const volumeSourceSchema = z.strictObject({
-  /** Short name: file `volume-<name>.tar`. */
-  name: sourceName,
-  /** Docker volume name. */
-  volume: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+    /** Short name: file `volume-<name>.tar`. */
+    name: sourceName,
+    /** Docker volume name. */
+    volume: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
 });
 
 export const targetSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("local"), root: z.string().min(1) }),
-  z.strictObject({
-    type: z.literal("s3"),
-    bucket: z.string().min(3),
-    /** Key prefix; snapshots go to <prefix><snapshotId>/<file>. @default "" */
-    prefix: z.string().default(""),
-    /** @default "us-east-1" */
-    region: z.string().default("us-east-1"),
-    /** S3-compatible endpoint, e.g. http://127.0.0.1:5000. @default AWS */
-    endpoint: z.string().url().optional(),
-    /** @default false (virtual-hosted style) */
-    forcePathStyle: z.boolean().default(false),
-    /** Local directory for staging before upload and downloads before restore. @default OS temp dir */
-    stagingDir: z.string().optional(),
-  }),
+    z.strictObject({ type: z.literal("local"), root: z.string().min(1) }),
+    z.strictObject({
+        type: z.literal("s3"),
+        bucket: z.string().min(3),
+        /** Key prefix; snapshots go to <prefix><snapshotId>/<file>. @default "" */
+        prefix: z.string().default(""),
+        /** @default "us-east-1" */
+        region: z.string().default("us-east-1"),
+        /** S3-compatible endpoint, e.g. http://127.0.0.1:5000. @default AWS */
+        endpoint: z.string().url().optional(),
+        /** @default false (virtual-hosted style) */
+        forcePathStyle: z.boolean().default(false),
+        /** Local directory for staging before upload and downloads before restore. @default OS temp dir */
+        stagingDir: z.string().optional(),
+    }),
 ]);
 
 export const configSchema = z.strictObject({
-  stack: z.string().min(1).default("dev"),
-  target: targetSchema,
-  postgres: z.array(postgresSourceSchema).default([]),
-  mysql: z.array(mysqlSourceSchema).default([]),
-  volumes: z.array(volumeSourceSchema).default([]),
-  /** Image with sh, tar and find, used for volume tar/untar. @default "switchyard/base:bookworm" */
-  volumeImage: z.string().min(1).default("switchyard/base:bookworm"),
-  /** @default "docker" */
-  docker: z.string().min(1).default("docker"),
-  release: z
-    .strictObject({
-      deploymentId: z.string().min(1),
-      versionsBefore: z.record(z.string(), z.string().nullable()).default({}),
-      versionsAfter: z.record(z.string(), z.string().nullable()).default({}),
-      commit: z.string().nullable().default(null),
-    })
-    .optional(),
-  /** Fixed snapshot id (e.g. derived from the deployment id). @default <UTC time>-<deploymentId> */
-  snapshotId: z.string().regex(SNAPSHOT_ID_PATTERN).optional(),
-  retention: z
-    .strictObject({
-      keepLast: z.number().int().min(1).optional(),
-      keepWithinDays: z.number().positive().optional(),
-    })
-    .default({}),
+    stack: z.string().min(1).default("dev"),
+    target: targetSchema,
+    postgres: z.array(postgresSourceSchema).default([]),
+    mysql: z.array(mysqlSourceSchema).default([]),
+    volumes: z.array(volumeSourceSchema).default([]),
+    /** Image with sh, tar and find, used for volume tar/untar. @default "switchyard/base:bookworm" */
+    volumeImage: z.string().min(1).default("switchyard/base:bookworm"),
+    /** @default "docker" */
+    docker: z.string().min(1).default("docker"),
+    release: z
+        .strictObject({
+            deploymentId: z.string().min(1),
+            versionsBefore: z.record(z.string(), z.string().nullable()).default({}),
+            versionsAfter: z.record(z.string(), z.string().nullable()).default({}),
+            commit: z.string().nullable().default(null),
+        })
+        .optional(),
+    /** Fixed snapshot id (e.g. derived from the deployment id). @default <UTC time>-<deploymentId> */
+    snapshotId: z.string().regex(SNAPSHOT_ID_PATTERN).optional(),
+    retention: z
+        .strictObject({
+            keepLast: z.number().int().min(1).optional(),
+            keepWithinDays: z.number().positive().optional(),
+        })
+        .default({}),
 });
 
 export type BackupConfig = z.infer<typeof configSchema>;
@@ -120,21 +126,25 @@ export type TargetConfig = z.infer<typeof targetSchema>;
 
 /** Parses config JSON; the message names the field, never echoes values (they may be secret). */
 export function parseConfig(text: string, origin: string): BackupConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new Error(`backup config from ${origin} is not valid JSON`);
-  }
-  const r = configSchema.safeParse(raw);
-  if (!r.success) {
-    const msgs = r.error.issues.map((i) => `'${i.path.join(".") || "(root)"}': ${i.message}`);
-    throw new Error(`backup config from ${origin} is invalid: ${msgs.join("; ")}`);
-  }
-  const names = new Set<string>();
-  for (const s of [...r.data.postgres.map((p) => `postgres:${p.name}`), ...r.data.mysql.map((p) => `mysql:${p.name}`), ...r.data.volumes.map((v) => `volume:${v.name}`)]) {
-    if (names.has(s)) throw new Error(`backup config from ${origin}: source ${s} is listed twice`);
-    names.add(s);
-  }
-  return r.data;
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text);
+    } catch {
+        throw new Error(`backup config from ${origin} is not valid JSON`);
+    }
+    const r = configSchema.safeParse(raw);
+    if (!r.success) {
+        const msgs = r.error.issues.map((i) => `'${i.path.join(".") || "(root)"}': ${i.message}`);
+        throw new Error(`backup config from ${origin} is invalid: ${msgs.join("; ")}`);
+    }
+    const names = new Set<string>();
+    for (const s of [
+        ...r.data.postgres.map((p) => `postgres:${p.name}`),
+        ...r.data.mysql.map((p) => `mysql:${p.name}`),
+        ...r.data.volumes.map((v) => `volume:${v.name}`),
+    ]) {
+        if (names.has(s)) throw new Error(`backup config from ${origin}: source ${s} is listed twice`);
+        names.add(s);
+    }
+    return r.data;
 }

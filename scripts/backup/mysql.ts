@@ -13,114 +13,154 @@ import type { MysqlSource } from "./config";
 import { run } from "./sources";
 
 export interface MysqlConnection {
-  /** Connection options for argv: no secret in them. */
-  args: string[];
-  /** Environment for the child: MYSQL_PWD when there is a password. */
-  env: Record<string, string>;
-  database: string;
-  /** host:port/db (or socket/db), without credentials, for messages. */
-  display: string;
-  secrets: string[];
+    /** Connection options for argv: no secret in them. */
+    args: string[];
+    /** Environment for the child: MYSQL_PWD when there is a password. */
+    env: Record<string, string>;
+    database: string;
+    /** host:port/db (or socket/db), without credentials, for messages. */
+    display: string;
+    secrets: string[];
 }
 
 /** Parses mysql://user:pass@host:port/db[?socket=/path] (also mariadb://). Messages never include the URL. */
 export function mysqlConnectionFromUrl(url: string, sourceName: string): MysqlConnection {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new Error(`mysql '${sourceName}': the database URL is not a valid URL (expected mysql://user:password@host:port/db)`);
-  }
-  if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
-    throw new Error(`mysql '${sourceName}': the database URL must start with mysql:// or mariadb://, got '${u.protocol}//'`);
-  }
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
-  if (!database) throw new Error(`mysql '${sourceName}': the database URL names no database (mysql://user:password@host:port/DB)`);
-  const args: string[] = [];
-  const user = u.username ? decodeURIComponent(u.username) : "";
-  const password = u.password ? decodeURIComponent(u.password) : "";
-  const socket = u.searchParams.get("socket");
-  for (const k of u.searchParams.keys()) {
-    if (k !== "socket") throw new Error(`mysql '${sourceName}': unsupported URL parameter '${k}' (supported: socket)`);
-  }
-  let display: string;
-  if (socket) {
-    args.push("--protocol=SOCKET", `--socket=${socket}`);
-    display = `${socket}/${database}`;
-  } else {
-    const host = u.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
-    const port = u.port || "3306";
-    args.push("--protocol=TCP", `--host=${host}`, `--port=${port}`);
-    display = `${host}:${port}/${database}`;
-  }
-  if (user) args.push(`--user=${user}`);
-  const env: Record<string, string> = password ? { MYSQL_PWD: password } : {};
-  const secrets = [url, password, encodeURIComponent(password)].filter((s) => s.length > 0);
-  return { args, env, database, display, secrets };
+    let u: URL;
+    try {
+        u = new URL(url);
+    } catch {
+        throw new Error(`mysql '${sourceName}': the database URL is not a valid URL (expected mysql://user:password@host:port/db)`);
+    }
+    if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
+        throw new Error(`mysql '${sourceName}': the database URL must start with mysql:// or mariadb://, got '${u.protocol}//'`);
+    }
+    const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
+    if (!database) throw new Error(`mysql '${sourceName}': the database URL names no database (mysql://user:password@host:port/DB)`);
+    const args: string[] = [];
+    const user = u.username ? decodeURIComponent(u.username) : "";
+    const password = u.password ? decodeURIComponent(u.password) : "";
+    const socket = u.searchParams.get("socket");
+    for (const k of u.searchParams.keys()) {
+        if (k !== "socket") throw new Error(`mysql '${sourceName}': unsupported URL parameter '${k}' (supported: socket)`);
+    }
+    let display: string;
+    if (socket) {
+        args.push("--protocol=SOCKET", `--socket=${socket}`);
+        display = `${socket}/${database}`;
+    } else {
+        const host = u.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
+        const port = u.port || "3306";
+        args.push("--protocol=TCP", `--host=${host}`, `--port=${port}`);
+        display = `${host}:${port}/${database}`;
+    }
+    if (user) args.push(`--user=${user}`);
+    const env: Record<string, string> = password ? { MYSQL_PWD: password } : {};
+    const secrets = [url, password, encodeURIComponent(password)].filter((s) => s.length > 0);
+    return { args, env, database, display, secrets };
 }
 
 /** process.env without inherited MYSQL_* variables (the URL is the only source of truth) plus `extra`. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("MYSQL_")) env[k] = v;
-  return { ...env, ...extra };
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("MYSQL_")) env[k] = v;
+    return { ...env, ...extra };
 }
 
-function command(src: MysqlSource, docker: string, tool: string, args: string[], conn: MysqlConnection, interactive: boolean): [string, string[]] {
-  if (!src.container) return [tool, args];
-  const envFlags = Object.keys(conn.env).flatMap((k) => ["-e", k]);
-  return [docker, ["exec", ...(interactive ? ["-i"] : []), ...envFlags, src.container, tool, ...args]];
+function command(
+    src: MysqlSource,
+    docker: string,
+    tool: string,
+    args: string[],
+    conn: MysqlConnection,
+    interactive: boolean,
+): [string, string[]] {
+    if (!src.container) return [tool, args];
+    const envFlags = Object.keys(conn.env).flatMap((k) => ["-e", k]);
+    return [docker, ["exec", ...(interactive ? ["-i"] : []), ...envFlags, src.container, tool, ...args]];
 }
 
 /** Last meaningful stderr lines, secrets removed, tool prefixes dropped. */
 function clean(stderr: string, secrets: readonly string[]): string {
-  let s = stderr;
-  for (const secret of secrets) if (secret && secret.length >= 3) s = s.split(secret).join("***");
-  const lines = s
-    .split("\n")
-    .map((l) => l.replace(/^(mysqldump|mysql|mariadb-dump|mariadb): */, "").trim())
-    .filter((l) => l !== "" && !/Deprecated program name|Using a password on the command line/i.test(l));
-  return lines.slice(-4).join("; ") || "no error output";
+    let s = stderr;
+    for (const secret of secrets) if (secret && secret.length >= 3) s = s.split(secret).join("***");
+    const lines = s
+        .split("\n")
+        .map((l) => l.replace(/^(mysqldump|mysql|mariadb-dump|mariadb): */, "").trim())
+        .filter((l) => l !== "" && !/Deprecated program name|Using a password on the command line/i.test(l));
+    return lines.slice(-4).join("; ") || "no error output";
 }
 
 /** mysqldump --single-transaction of one database into `file` (hashed while streaming). */
-export async function dumpMysql(src: MysqlSource, conn: MysqlConnection, docker: string, file: string): Promise<{ size: number; sha256: string; database: string }> {
-  const args = [...conn.args, "--single-transaction", "--quick", "--hex-blob", "--no-tablespaces", "--triggers", "--skip-dump-date", conn.database];
-  const [cmd, cargs] = command(src, docker, src.mysqldump, args, conn, false);
-  const r = await run(cmd, cargs, { env: childEnv(conn.env), stdoutFile: file });
-  if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
-  if (!r.size) throw new Error("mysqldump produced no output");
-  return { size: r.size, sha256: r.sha256!, database: conn.database };
+export async function dumpMysql(
+    src: MysqlSource,
+    conn: MysqlConnection,
+    docker: string,
+    file: string,
+): Promise<{ size: number; sha256: string; database: string }> {
+    const args = [
+        ...conn.args,
+        "--single-transaction",
+        "--quick",
+        "--hex-blob",
+        "--no-tablespaces",
+        "--triggers",
+        "--skip-dump-date",
+        conn.database,
+    ];
+    const [cmd, cargs] = command(src, docker, src.mysqldump, args, conn, false);
+    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdoutFile: file });
+    if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
+    if (!r.size) throw new Error("mysqldump produced no output");
+    return { size: r.size, sha256: r.sha256!, database: conn.database };
 }
 
 /** Replays the dump with `mysql` into the connection's database (stops at the first error). */
 export async function restoreMysql(src: MysqlSource, conn: MysqlConnection, docker: string, file: string): Promise<void> {
-  const [cmd, cargs] = command(src, docker, src.mysql, [...conn.args, "--connect-timeout=10", "--batch", conn.database], conn, true);
-  const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinFile: file });
-  if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
+    const [cmd, cargs] = command(src, docker, src.mysql, [...conn.args, "--connect-timeout=10", "--batch", conn.database], conn, true);
+    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinFile: file });
+    if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
 }
 
 async function query(src: MysqlSource, conn: MysqlConnection, docker: string, sql: string): Promise<string> {
-  const [cmd, cargs] = command(src, docker, src.mysql, [...conn.args, "--connect-timeout=10", "--batch", "--skip-column-names", "--raw", conn.database], conn, true);
-  const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinText: sql });
-  if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
-  return r.stdout;
+    const [cmd, cargs] = command(
+        src,
+        docker,
+        src.mysql,
+        [...conn.args, "--connect-timeout=10", "--batch", "--skip-column-names", "--raw", conn.database],
+        conn,
+        true,
+    );
+    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinText: sql });
+    if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
+    return r.stdout;
 }
 
 /** Exact row count of every base table of the database ("table" -> rows). */
 export async function countMysqlRows(src: MysqlSource, conn: MysqlConnection, docker: string): Promise<Record<string, number>> {
-  const tables = (await query(src, conn, docker,
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name;\n"))
-    .split("\n").filter((t) => t.trim() !== "");
-  if (tables.length === 0) return {};
-  const ident = (t: string) => "`" + t.replace(/`/g, "``") + "`";
-  const lit = (t: string) => "'" + t.replace(/\\/g, "\\\\").replace(/'/g, "''") + "'";
-  const out: Record<string, number> = {};
-  const rows = await query(src, conn, docker, tables.map((t) => `SELECT ${lit(t)}, COUNT(*) FROM ${ident(t)}`).join(" UNION ALL ") + ";\n");
-  for (const line of rows.split("\n")) {
-    if (!line.trim()) continue;
-    const [t, n] = line.split("\t");
-    out[t] = Number(n);
-  }
-  return out;
+    const tables = (
+        await query(
+            src,
+            conn,
+            docker,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name;\n",
+        )
+    )
+        .split("\n")
+        .filter((t) => t.trim() !== "");
+    if (tables.length === 0) return {};
+    const ident = (t: string) => "`" + t.replace(/`/g, "``") + "`";
+    const lit = (t: string) => "'" + t.replace(/\\/g, "\\\\").replace(/'/g, "''") + "'";
+    const out: Record<string, number> = {};
+    const rows = await query(
+        src,
+        conn,
+        docker,
+        tables.map((t) => `SELECT ${lit(t)}, COUNT(*) FROM ${ident(t)}`).join(" UNION ALL ") + ";\n",
+    );
+    for (const line of rows.split("\n")) {
+        if (!line.trim()) continue;
+        const [t, n] = line.split("\t");
+        out[t] = Number(n);
+    }
+    return out;
 }

@@ -12,161 +12,176 @@ import { pipeline } from "stream/promises";
 import type { PostgresSource, VolumeSource } from "./config";
 
 export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+    code: number;
+    stdout: string;
+    stderr: string;
 }
 
 export interface RunOptions {
-  env?: NodeJS.ProcessEnv;
-  /** File streamed to the child's stdin. */
-  stdinFile?: string;
-  /** Text written to the child's stdin. */
-  stdinText?: string;
-  /** Stream stdout into this file (hashing it on the way); stdout is then not captured. */
-  stdoutFile?: string;
+    env?: NodeJS.ProcessEnv;
+    /** File streamed to the child's stdin. */
+    stdinFile?: string;
+    /** Text written to the child's stdin. */
+    stdinText?: string;
+    /** Stream stdout into this file (hashing it on the way); stdout is then not captured. */
+    stdoutFile?: string;
 }
 
 /** Runs a command without a shell. Rejects only when it cannot start or I/O fails. */
 export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult & { size?: number; sha256?: string }> {
-  const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
-  const started = new Promise<void>((resolve, reject) => {
-    child.once("spawn", () => resolve());
-    child.once("error", (e: NodeJS.ErrnoException) =>
-      reject(new Error(e.code === "ENOENT" ? `'${cmd}' not found on PATH` : `cannot run '${cmd}': ${e.message}`)),
-    );
-  });
-  const exited = new Promise<number>((resolve) => child.once("close", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d: string) => {
-    if (stderr.length < 64 * 1024) stderr += d;
-  });
-  await started;
-  const tasks: Promise<unknown>[] = [];
-  if (opts.stdinFile) tasks.push(pipeline(createReadStream(opts.stdinFile), child.stdin).catch(ignoreEpipe));
-  else {
-    child.stdin.on("error", ignoreEpipe);
-    child.stdin.end(opts.stdinText ?? "");
-  }
-  let stdout = "";
-  let size = 0;
-  const hash = createHash("sha256");
-  if (opts.stdoutFile) {
-    const tee = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const started = new Promise<void>((resolve, reject) => {
+        child.once("spawn", () => resolve());
+        child.once("error", (e: NodeJS.ErrnoException) =>
+            reject(new Error(e.code === "ENOENT" ? `'${cmd}' not found on PATH` : `cannot run '${cmd}': ${e.message}`)),
+        );
     });
-    tasks.push(pipeline(child.stdout, tee, createWriteStream(opts.stdoutFile)));
-  } else {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (d: string) => (stdout += d));
-  }
-  const [code] = await Promise.all([exited, ...tasks]);
-  return opts.stdoutFile ? { code, stdout, stderr, size, sha256: hash.digest("hex") } : { code, stdout, stderr };
+    const exited = new Promise<number>((resolve) => child.once("close", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (d: string) => {
+        if (stderr.length < 64 * 1024) stderr += d;
+    });
+    await started;
+    const tasks: Promise<unknown>[] = [];
+    if (opts.stdinFile) tasks.push(pipeline(createReadStream(opts.stdinFile), child.stdin).catch(ignoreEpipe));
+    else {
+        child.stdin.on("error", ignoreEpipe);
+        child.stdin.end(opts.stdinText ?? "");
+    }
+    let stdout = "";
+    let size = 0;
+    const hash = createHash("sha256");
+    if (opts.stdoutFile) {
+        const tee = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+                hash.update(chunk);
+                size += chunk.length;
+                cb(null, chunk);
+            },
+        });
+        tasks.push(pipeline(child.stdout, tee, createWriteStream(opts.stdoutFile)));
+    } else {
+        child.stdout.setEncoding("utf8");
+        child.stdout.on("data", (d: string) => (stdout += d));
+    }
+    const [code] = await Promise.all([exited, ...tasks]);
+    return opts.stdoutFile ? { code, stdout, stderr, size, sha256: hash.digest("hex") } : { code, stdout, stderr };
 }
 
 function ignoreEpipe(e: NodeJS.ErrnoException): void {
-  // The child may exit (e.g. on a connection error) before reading all of stdin; its exit code says why.
-  if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_PREMATURE_CLOSE") throw e;
+    // The child may exit (e.g. on a connection error) before reading all of stdin; its exit code says why.
+    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_PREMATURE_CLOSE") throw e;
 }
 
 /** Keeps the last meaningful lines of a tool's stderr, with every secret removed. */
 export function cleanStderr(stderr: string, secrets: readonly string[]): string {
-  let s = stderr;
-  for (const secret of secrets) if (secret && secret.length >= 3) s = s.split(secret).join("***");
-  const lines = s
-    .split("\n")
-    .map((l) => l.replace(/^(pg_dump|pg_restore|psql): (error: )?/, "").trim())
-    .filter((l) => l !== "" && !/^(DETAIL|HINT|CONTEXT): *$/.test(l));
-  return lines.slice(-4).join("; ") || "no error output";
+    let s = stderr;
+    for (const secret of secrets) if (secret && secret.length >= 3) s = s.split(secret).join("***");
+    const lines = s
+        .split("\n")
+        .map((l) => l.replace(/^(pg_dump|pg_restore|psql): (error: )?/, "").trim())
+        .filter((l) => l !== "" && !/^(DETAIL|HINT|CONTEXT): *$/.test(l));
+    return lines.slice(-4).join("; ") || "no error output";
 }
 
 /** libpq environment for one database, from its URL. */
 export interface PgConnection {
-  env: Record<string, string>;
-  database: string;
-  /** host:port/db without credentials, for messages. */
-  display: string;
-  secrets: string[];
+    env: Record<string, string>;
+    database: string;
+    /** host:port/db without credentials, for messages. */
+    display: string;
+    secrets: string[];
 }
 
 const PARAM_ENV: Record<string, string> = {
-  sslmode: "PGSSLMODE",
-  sslrootcert: "PGSSLROOTCERT",
-  sslcert: "PGSSLCERT",
-  sslkey: "PGSSLKEY",
-  connect_timeout: "PGCONNECT_TIMEOUT",
-  application_name: "PGAPPNAME",
-  host: "PGHOST",
-  port: "PGPORT",
-  user: "PGUSER",
-  password: "PGPASSWORD",
-  options: "PGOPTIONS",
-  target_session_attrs: "PGTARGETSESSIONATTRS",
+    sslmode: "PGSSLMODE",
+    sslrootcert: "PGSSLROOTCERT",
+    sslcert: "PGSSLCERT",
+    sslkey: "PGSSLKEY",
+    connect_timeout: "PGCONNECT_TIMEOUT",
+    application_name: "PGAPPNAME",
+    host: "PGHOST",
+    port: "PGPORT",
+    user: "PGUSER",
+    password: "PGPASSWORD",
+    options: "PGOPTIONS",
+    target_session_attrs: "PGTARGETSESSIONATTRS",
 };
 
 /** Parses postgres://user:pass@host:port/db?params into libpq variables. Messages never include the URL. */
 export function pgConnectionFromUrl(url: string, sourceName: string): PgConnection {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new Error(`postgres '${sourceName}': the database URL is not a valid URL (expected postgres://user:password@host:port/db)`);
-  }
-  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
-    throw new Error(`postgres '${sourceName}': the database URL must start with postgres:// or postgresql://, got '${u.protocol}//'`);
-  }
-  const env: Record<string, string> = {};
-  const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (host) env.PGHOST = decodeURIComponent(host);
-  if (u.port) env.PGPORT = u.port;
-  if (u.username) env.PGUSER = decodeURIComponent(u.username);
-  const password = u.password ? decodeURIComponent(u.password) : "";
-  if (password) env.PGPASSWORD = password;
-  const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || env.PGUSER || "postgres";
-  env.PGDATABASE = database;
-  for (const [k, v] of u.searchParams) {
-    const name = PARAM_ENV[k];
-    if (!name) throw new Error(`postgres '${sourceName}': unsupported URL parameter '${k}' (supported: ${Object.keys(PARAM_ENV).join(", ")})`);
-    env[name] = v;
-  }
-  env.PGCONNECT_TIMEOUT ??= "10";
-  const secrets = [url, password, encodeURIComponent(password)].filter((s) => s.length > 0);
-  if (env.PGPASSWORD && env.PGPASSWORD !== password) secrets.push(env.PGPASSWORD);
-  return { env, database, display: `${env.PGHOST ?? "localhost"}:${env.PGPORT ?? "5432"}/${database}`, secrets };
+    let u: URL;
+    try {
+        u = new URL(url);
+    } catch {
+        throw new Error(`postgres '${sourceName}': the database URL is not a valid URL (expected postgres://user:password@host:port/db)`);
+    }
+    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
+        throw new Error(`postgres '${sourceName}': the database URL must start with postgres:// or postgresql://, got '${u.protocol}//'`);
+    }
+    const env: Record<string, string> = {};
+    const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
+    if (host) env.PGHOST = decodeURIComponent(host);
+    if (u.port) env.PGPORT = u.port;
+    if (u.username) env.PGUSER = decodeURIComponent(u.username);
+    const password = u.password ? decodeURIComponent(u.password) : "";
+    if (password) env.PGPASSWORD = password;
+    const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || env.PGUSER || "postgres";
+    env.PGDATABASE = database;
+    for (const [k, v] of u.searchParams) {
+        const name = PARAM_ENV[k];
+        if (!name)
+            throw new Error(`postgres '${sourceName}': unsupported URL parameter '${k}' (supported: ${Object.keys(PARAM_ENV).join(", ")})`);
+        env[name] = v;
+    }
+    env.PGCONNECT_TIMEOUT ??= "10";
+    const secrets = [url, password, encodeURIComponent(password)].filter((s) => s.length > 0);
+    if (env.PGPASSWORD && env.PGPASSWORD !== password) secrets.push(env.PGPASSWORD);
+    return { env, database, display: `${env.PGHOST ?? "localhost"}:${env.PGPORT ?? "5432"}/${database}`, secrets };
 }
 
 /** process.env without inherited PG* variables (the URL is the only source of truth) plus `extra`. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PG")) env[k] = v;
-  return { ...env, ...extra };
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PG")) env[k] = v;
+    return { ...env, ...extra };
 }
 
 /** Command and args for a postgres client tool, on the host or via docker exec (-e NAME passes the value through env). */
-function pgCommand(src: PostgresSource, docker: string, tool: string, args: string[], conn: PgConnection, interactive: boolean): [string, string[]] {
-  if (!src.container) return [tool, args];
-  const envFlags = Object.keys(conn.env).flatMap((k) => ["-e", k]);
-  return [docker, ["exec", ...(interactive ? ["-i"] : []), ...envFlags, src.container, tool, ...args]];
+function pgCommand(
+    src: PostgresSource,
+    docker: string,
+    tool: string,
+    args: string[],
+    conn: PgConnection,
+    interactive: boolean,
+): [string, string[]] {
+    if (!src.container) return [tool, args];
+    const envFlags = Object.keys(conn.env).flatMap((k) => ["-e", k]);
+    return [docker, ["exec", ...(interactive ? ["-i"] : []), ...envFlags, src.container, tool, ...args]];
 }
 
 export interface DumpResult {
-  size: number;
-  sha256: string;
-  database: string;
+    size: number;
+    sha256: string;
+    database: string;
 }
 
 /** pg_dump -Fc (one repeatable-read transaction: a consistent snapshot) streamed into `file`. */
 export async function dumpPostgres(src: PostgresSource, conn: PgConnection, docker: string, file: string): Promise<DumpResult> {
-  const [cmd, args] = pgCommand(src, docker, src.pgDump, ["-Fc", ...(src.compressLevel !== undefined ? [`-Z${src.compressLevel}`] : []), "--no-password"], conn, false);
-  const r = await run(cmd, args, { env: childEnv(conn.env), stdoutFile: file });
-  if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
-  if (!r.size) throw new Error("pg_dump produced no output");
-  return { size: r.size, sha256: r.sha256!, database: conn.database };
+    const [cmd, args] = pgCommand(
+        src,
+        docker,
+        src.pgDump,
+        ["-Fc", ...(src.compressLevel !== undefined ? [`-Z${src.compressLevel}`] : []), "--no-password"],
+        conn,
+        false,
+    );
+    const r = await run(cmd, args, { env: childEnv(conn.env), stdoutFile: file });
+    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
+    if (!r.size) throw new Error("pg_dump produced no output");
+    return { size: r.size, sha256: r.sha256!, database: conn.database };
 }
 
 /**
@@ -174,10 +189,10 @@ export async function dumpPostgres(src: PostgresSource, conn: PgConnection, dock
  * it was. Objects that exist in the target but not in the dump are left alone.
  */
 export async function restorePostgres(src: PostgresSource, conn: PgConnection, docker: string, file: string): Promise<void> {
-  const args = ["--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--no-password", "-d", conn.database];
-  const [cmd, cargs] = pgCommand(src, docker, src.pgRestore, args, conn, true);
-  const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinFile: file });
-  if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
+    const args = ["--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--no-password", "-d", conn.database];
+    const [cmd, cargs] = pgCommand(src, docker, src.pgRestore, args, conn, true);
+    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinFile: file });
+    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
 }
 
 const COUNT_SQL = `SELECT format('SELECT %L, count(*) FROM %I.%I', n.nspname || '.' || c.relname, n.nspname, c.relname)
@@ -188,39 +203,63 @@ ORDER BY n.nspname, c.relname \\gexec
 
 /** Exact row count of every user table ("schema.table" -> rows). */
 export async function countRows(src: PostgresSource, conn: PgConnection, docker: string): Promise<Record<string, number>> {
-  const [cmd, args] = pgCommand(src, docker, src.psql, ["-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "--no-password"], conn, true);
-  const r = await run(cmd, args, { env: childEnv(conn.env), stdinText: COUNT_SQL });
-  if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
-  const out: Record<string, number> = {};
-  for (const line of r.stdout.split("\n")) {
-    if (!line.trim()) continue;
-    const [table, n] = line.split("\t");
-    out[table] = Number(n);
-  }
-  return out;
+    const [cmd, args] = pgCommand(
+        src,
+        docker,
+        src.psql,
+        ["-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "--no-password"],
+        conn,
+        true,
+    );
+    const r = await run(cmd, args, { env: childEnv(conn.env), stdinText: COUNT_SQL });
+    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
+    const out: Record<string, number> = {};
+    for (const line of r.stdout.split("\n")) {
+        if (!line.trim()) continue;
+        const [table, n] = line.split("\t");
+        out[table] = Number(n);
+    }
+    return out;
 }
 
 async function assertVolumeExists(docker: string, volume: string): Promise<void> {
-  const r = await run(docker, ["volume", "inspect", "--format", "{{.Name}}", volume]);
-  if (r.code !== 0) throw new Error(`docker volume '${volume}' not found (${cleanStderr(r.stderr, [])})`);
+    const r = await run(docker, ["volume", "inspect", "--format", "{{.Name}}", volume]);
+    if (r.code !== 0) throw new Error(`docker volume '${volume}' not found (${cleanStderr(r.stderr, [])})`);
 }
 
 /** tar of a named volume, streamed from a throw-away container (works with a remote DOCKER_HOST too). */
-export async function dumpVolume(src: VolumeSource, docker: string, image: string, file: string): Promise<{ size: number; sha256: string }> {
-  await assertVolumeExists(docker, src.volume);
-  const r = await run(docker, ["run", "--rm", "--network", "none", "-v", `${src.volume}:/v:ro`, image, "tar", "-C", "/v", "-cf", "-", "."], {
-    stdoutFile: file,
-  });
-  if (r.code !== 0) throw new Error(cleanStderr(r.stderr, []));
-  return { size: r.size!, sha256: r.sha256! };
+export async function dumpVolume(
+    src: VolumeSource,
+    docker: string,
+    image: string,
+    file: string,
+): Promise<{ size: number; sha256: string }> {
+    await assertVolumeExists(docker, src.volume);
+    const r = await run(
+        docker,
+        ["run", "--rm", "--network", "none", "-v", `${src.volume}:/v:ro`, image, "tar", "-C", "/v", "-cf", "-", "."],
+        {
+            stdoutFile: file,
+        },
+    );
+    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, []));
+    return { size: r.size!, sha256: r.sha256! };
 }
 
 /** Empties the volume and untars the archive into it; returns entry count and KiB used after. */
-export async function restoreVolume(src: VolumeSource, docker: string, image: string, file: string): Promise<{ entries: number; kib: number }> {
-  await assertVolumeExists(docker, src.volume);
-  const script = "find /v -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar -C /v -xf - && echo $(find /v -mindepth 1 | wc -l) $(du -sk /v | cut -f1)";
-  const r = await run(docker, ["run", "--rm", "-i", "--network", "none", "-v", `${src.volume}:/v`, image, "sh", "-c", script], { stdinFile: file });
-  if (r.code !== 0) throw new Error(cleanStderr(r.stderr, []));
-  const [entries, kib] = r.stdout.trim().split(/\s+/).map(Number);
-  return { entries, kib };
+export async function restoreVolume(
+    src: VolumeSource,
+    docker: string,
+    image: string,
+    file: string,
+): Promise<{ entries: number; kib: number }> {
+    await assertVolumeExists(docker, src.volume);
+    const script =
+        "find /v -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar -C /v -xf - && echo $(find /v -mindepth 1 | wc -l) $(du -sk /v | cut -f1)";
+    const r = await run(docker, ["run", "--rm", "-i", "--network", "none", "-v", `${src.volume}:/v`, image, "sh", "-c", script], {
+        stdinFile: file,
+    });
+    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, []));
+    const [entries, kib] = r.stdout.trim().split(/\s+/).map(Number);
+    return { entries, kib };
 }

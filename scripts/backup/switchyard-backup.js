@@ -11,11 +11,11 @@ require("../runtime/ts-hook");
 
 const { main, processIo } = require("./tool.ts");
 main(process.argv.slice(2), processIo()).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
+    (code) => {
+        process.exitCode = code;
+    },
+    (err) => {
+        process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+    },
 );

@@ -13,13 +13,13 @@ import * as path from "path";
 import * as readline from "readline";
 import { parseArgs } from "util";
 import {
-  MANIFEST_FILE,
-  SnapshotManifest,
-  SnapshotSource,
-  formatProblems,
-  serializeManifest,
-  sha256OfString,
-  verifySnapshot,
+    MANIFEST_FILE,
+    SnapshotManifest,
+    SnapshotSource,
+    formatProblems,
+    serializeManifest,
+    sha256OfString,
+    verifySnapshot,
 } from "../../components/backup/manifest";
 import { protectedSnapshotIds, selectSnapshotsToPrune, sortNewestFirst } from "../../components/backup/retention";
 import { BackupConfig, MysqlSource, PostgresSource, parseConfig } from "./config";
@@ -28,22 +28,22 @@ import { PgConnection, countRows, dumpPostgres, pgConnectionFromUrl, restorePost
 import { ListedSnapshot, Target, makeTarget } from "./targets";
 
 export interface Io {
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
-  /** Reads one line of confirmation; null at end of input. */
-  readLine: () => Promise<string | null>;
-  env: NodeJS.ProcessEnv;
-  now: () => Date;
+    stdout: (line: string) => void;
+    stderr: (line: string) => void;
+    /** Reads one line of confirmation; null at end of input. */
+    readLine: () => Promise<string | null>;
+    env: NodeJS.ProcessEnv;
+    now: () => Date;
 }
 
 class UsageError extends Error {}
 class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
+    constructor(
+        message: string,
+        readonly code: number,
+    ) {
+        super(message);
+    }
 }
 
 const USAGE = `usage: switchyard-backup <command> [--config FILE] [options]
@@ -56,381 +56,446 @@ const USAGE = `usage: switchyard-backup <command> [--config FILE] [options]
 config: JSON in $SWITCHYARD_BACKUP_CONFIG or a file (--config / $SWITCHYARD_BACKUP_CONFIG_FILE)`;
 
 async function loadConfig(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<BackupConfig> {
-  const file = configFile ?? env.SWITCHYARD_BACKUP_CONFIG_FILE;
-  if (file) return parseConfig(await fs.readFile(file, "utf8"), `file ${file}`);
-  if (env.SWITCHYARD_BACKUP_CONFIG) return parseConfig(env.SWITCHYARD_BACKUP_CONFIG, "$SWITCHYARD_BACKUP_CONFIG");
-  throw new UsageError("no backup config: set $SWITCHYARD_BACKUP_CONFIG (JSON) or pass --config FILE");
+    const file = configFile ?? env.SWITCHYARD_BACKUP_CONFIG_FILE;
+    if (file) return parseConfig(await fs.readFile(file, "utf8"), `file ${file}`);
+    if (env.SWITCHYARD_BACKUP_CONFIG) return parseConfig(env.SWITCHYARD_BACKUP_CONFIG, "$SWITCHYARD_BACKUP_CONFIG");
+    throw new UsageError("no backup config: set $SWITCHYARD_BACKUP_CONFIG (JSON) or pass --config FILE");
 }
 
 function connectionFor(src: PostgresSource, env: NodeJS.ProcessEnv, overrideEnv?: string): PgConnection {
-  const varName = overrideEnv ?? src.urlEnv;
-  const url = varName !== undefined ? env[varName] : src.url;
-  if (!url) throw new Error(`postgres '${src.name}': environment variable ${varName} is not set (it must hold the database URL)`);
-  return pgConnectionFromUrl(url, src.name);
+    const varName = overrideEnv ?? src.urlEnv;
+    const url = varName !== undefined ? env[varName] : src.url;
+    if (!url) throw new Error(`postgres '${src.name}': environment variable ${varName} is not set (it must hold the database URL)`);
+    return pgConnectionFromUrl(url, src.name);
 }
 
 function mysqlConnectionFor(src: MysqlSource, env: NodeJS.ProcessEnv, overrideEnv?: string): MysqlConnection {
-  const varName = overrideEnv ?? src.urlEnv;
-  const url = varName !== undefined ? env[varName] : src.url;
-  if (!url) throw new Error(`mysql '${src.name}': environment variable ${varName} is not set (it must hold the database URL)`);
-  return mysqlConnectionFromUrl(url, src.name);
+    const varName = overrideEnv ?? src.urlEnv;
+    const url = varName !== undefined ? env[varName] : src.url;
+    if (!url) throw new Error(`mysql '${src.name}': environment variable ${varName} is not set (it must hold the database URL)`);
+    return mysqlConnectionFromUrl(url, src.name);
 }
 
 function defaultSnapshotId(now: Date, deploymentId: string | undefined): string {
-  const t = now.toISOString().replace(/[-:]/g, "").replace(".", "");
-  const suffix = (deploymentId ?? "manual").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 60);
-  return `${t}-${suffix}`;
+    const t = now.toISOString().replace(/[-:]/g, "").replace(".", "");
+    const suffix = (deploymentId ?? "manual").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 60);
+    return `${t}-${suffix}`;
 }
 
 async function snapshot(cfg: BackupConfig, io: Io): Promise<number> {
-  const target = makeTarget(cfg.target, io.env);
-  const now = io.now();
-  const id = cfg.snapshotId ?? defaultSnapshotId(now, cfg.release?.deploymentId);
-  const targetError = (e: unknown) => {
-    const err = e as Error & { name?: string; Code?: string };
-    const code = err.Code ?? (err.name && err.name !== "Error" ? err.name : undefined);
-    return new Error(`backup target ${target.location(id)} failed: ${code ? `${code}: ` : ""}${err.message}`);
-  };
-  const exists = await target.exists(id).catch((e) => {
-    throw targetError(e);
-  });
-  if (exists) throw new Error(`snapshot '${id}' already exists at ${target.location(id)}`);
-  // Resolve every connection first: a missing URL fails before anything is written.
-  const conns = cfg.postgres.map((p) => {
-    try {
-      return connectionFor(p, io.env);
-    } catch (e) {
-      throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
-    }
-  });
-  const myConns = cfg.mysql.map((m) => {
-    try {
-      return mysqlConnectionFor(m, io.env);
-    } catch (e) {
-      throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
-    }
-  });
-  const dir = await target.stage(id);
-  try {
-    const sources: SnapshotSource[] = [];
-    const produced = new Map<string, { size: number; sha256: string }>();
-    for (const [i, p] of cfg.postgres.entries()) {
-      const file = `postgres-${p.name}.dump`;
-      io.stderr(`[backup] postgres '${p.name}' (${conns[i].display}) via ${p.container ? `docker exec ${p.container}` : "host pg_dump"}`);
-      try {
-        const r = await dumpPostgres(p, conns[i], cfg.docker, path.join(dir, file));
-        produced.set(file, r);
-        sources.push({ kind: "postgres", name: p.name, file, database: r.database, via: p.container ? "docker" : "host", ...(p.container ? { container: p.container } : {}) });
-      } catch (e) {
-        throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
-      }
-    }
-    for (const [i, m] of cfg.mysql.entries()) {
-      const file = `mysql-${m.name}.sql`;
-      io.stderr(`[backup] mysql '${m.name}' (${myConns[i].display}) via ${m.container ? `docker exec ${m.container}` : "host mysqldump"}`);
-      try {
-        const r = await dumpMysql(m, myConns[i], cfg.docker, path.join(dir, file));
-        produced.set(file, r);
-        sources.push({ kind: "mysql", name: m.name, file, database: r.database, via: m.container ? "docker" : "host", ...(m.container ? { container: m.container } : {}) });
-      } catch (e) {
-        throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
-      }
-    }
-    for (const v of cfg.volumes) {
-      const file = `volume-${v.name}.tar`;
-      io.stderr(`[backup] volume '${v.name}' (${v.volume})`);
-      try {
-        produced.set(file, await dumpVolume(v, cfg.docker, cfg.volumeImage, path.join(dir, file)));
-        sources.push({ kind: "volume", name: v.name, file, volume: v.volume });
-      } catch (e) {
-        throw new Error(`backup source volume '${v.name}' failed: ${(e as Error).message}`);
-      }
-    }
-    const release = {
-      snapshotId: id,
-      createdAt: now.toISOString(),
-      stack: cfg.stack,
-      deploymentId: cfg.release?.deploymentId ?? "manual",
-      versionsBefore: cfg.release?.versionsBefore ?? {},
-      versionsAfter: cfg.release?.versionsAfter ?? {},
-      commit: cfg.release?.commit ?? null,
+    const target = makeTarget(cfg.target, io.env);
+    const now = io.now();
+    const id = cfg.snapshotId ?? defaultSnapshotId(now, cfg.release?.deploymentId);
+    const targetError = (e: unknown) => {
+        const err = e as Error & { name?: string; Code?: string };
+        const code = err.Code ?? (err.name && err.name !== "Error" ? err.name : undefined);
+        return new Error(`backup target ${target.location(id)} failed: ${code ? `${code}: ` : ""}${err.message}`);
     };
-    const releaseText = JSON.stringify(release, null, 2) + "\n";
-    await fs.writeFile(path.join(dir, "release.json"), releaseText);
-    produced.set("release.json", { size: Buffer.byteLength(releaseText), sha256: sha256OfString(releaseText) });
-    sources.push({ kind: "metadata", name: "release", file: "release.json" });
-
-    // Sizes and hashes are those of the bytes as produced (hashed while streaming),
-    // so the re-read below really checks what reached the disk.
-    const files = [...produced.entries()].map(([p, r]) => ({ path: p, size: r.size, sha256: r.sha256 }));
-    const manifest: SnapshotManifest = { format: 1, ...release, sources, files };
-    const manifestText = serializeManifest(manifest);
-    await fs.writeFile(path.join(dir, MANIFEST_FILE), manifestText);
-    const check = await verifySnapshot(dir, id);
-    if (!check.ok) throw new Error(`snapshot '${id}' does not verify after writing:\n${formatProblems(check.problems)}`);
+    const exists = await target.exists(id).catch((e) => {
+        throw targetError(e);
+    });
+    if (exists) throw new Error(`snapshot '${id}' already exists at ${target.location(id)}`);
+    // Resolve every connection first: a missing URL fails before anything is written.
+    const conns = cfg.postgres.map((p) => {
+        try {
+            return connectionFor(p, io.env);
+        } catch (e) {
+            throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
+        }
+    });
+    const myConns = cfg.mysql.map((m) => {
+        try {
+            return mysqlConnectionFor(m, io.env);
+        } catch (e) {
+            throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
+        }
+    });
+    const dir = await target.stage(id);
     try {
-      await target.publish(id, dir, manifest);
+        const sources: SnapshotSource[] = [];
+        const produced = new Map<string, { size: number; sha256: string }>();
+        for (const [i, p] of cfg.postgres.entries()) {
+            const file = `postgres-${p.name}.dump`;
+            io.stderr(
+                `[backup] postgres '${p.name}' (${conns[i].display}) via ${p.container ? `docker exec ${p.container}` : "host pg_dump"}`,
+            );
+            try {
+                const r = await dumpPostgres(p, conns[i], cfg.docker, path.join(dir, file));
+                produced.set(file, r);
+                sources.push({
+                    kind: "postgres",
+                    name: p.name,
+                    file,
+                    database: r.database,
+                    via: p.container ? "docker" : "host",
+                    ...(p.container ? { container: p.container } : {}),
+                });
+            } catch (e) {
+                throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
+            }
+        }
+        for (const [i, m] of cfg.mysql.entries()) {
+            const file = `mysql-${m.name}.sql`;
+            io.stderr(
+                `[backup] mysql '${m.name}' (${myConns[i].display}) via ${m.container ? `docker exec ${m.container}` : "host mysqldump"}`,
+            );
+            try {
+                const r = await dumpMysql(m, myConns[i], cfg.docker, path.join(dir, file));
+                produced.set(file, r);
+                sources.push({
+                    kind: "mysql",
+                    name: m.name,
+                    file,
+                    database: r.database,
+                    via: m.container ? "docker" : "host",
+                    ...(m.container ? { container: m.container } : {}),
+                });
+            } catch (e) {
+                throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
+            }
+        }
+        for (const v of cfg.volumes) {
+            const file = `volume-${v.name}.tar`;
+            io.stderr(`[backup] volume '${v.name}' (${v.volume})`);
+            try {
+                produced.set(file, await dumpVolume(v, cfg.docker, cfg.volumeImage, path.join(dir, file)));
+                sources.push({ kind: "volume", name: v.name, file, volume: v.volume });
+            } catch (e) {
+                throw new Error(`backup source volume '${v.name}' failed: ${(e as Error).message}`);
+            }
+        }
+        const release = {
+            snapshotId: id,
+            createdAt: now.toISOString(),
+            stack: cfg.stack,
+            deploymentId: cfg.release?.deploymentId ?? "manual",
+            versionsBefore: cfg.release?.versionsBefore ?? {},
+            versionsAfter: cfg.release?.versionsAfter ?? {},
+            commit: cfg.release?.commit ?? null,
+        };
+        const releaseText = JSON.stringify(release, null, 2) + "\n";
+        await fs.writeFile(path.join(dir, "release.json"), releaseText);
+        produced.set("release.json", { size: Buffer.byteLength(releaseText), sha256: sha256OfString(releaseText) });
+        sources.push({ kind: "metadata", name: "release", file: "release.json" });
+
+        // Sizes and hashes are those of the bytes as produced (hashed while streaming),
+        // so the re-read below really checks what reached the disk.
+        const files = [...produced.entries()].map(([p, r]) => ({ path: p, size: r.size, sha256: r.sha256 }));
+        const manifest: SnapshotManifest = { format: 1, ...release, sources, files };
+        const manifestText = serializeManifest(manifest);
+        await fs.writeFile(path.join(dir, MANIFEST_FILE), manifestText);
+        const check = await verifySnapshot(dir, id);
+        if (!check.ok) throw new Error(`snapshot '${id}' does not verify after writing:\n${formatProblems(check.problems)}`);
+        try {
+            await target.publish(id, dir, manifest);
+        } catch (e) {
+            throw targetError(e);
+        }
+        const totalBytes = files.reduce((n, f) => n + f.size, 0);
+        io.stdout(
+            JSON.stringify({ snapshotId: id, location: target.location(id), totalBytes, manifestSha256: sha256OfString(manifestText) }),
+        );
+        return 0;
     } catch (e) {
-      throw targetError(e);
+        await target.discard(dir);
+        throw e;
     }
-    const totalBytes = files.reduce((n, f) => n + f.size, 0);
-    io.stdout(JSON.stringify({ snapshotId: id, location: target.location(id), totalBytes, manifestSha256: sha256OfString(manifestText) }));
-    return 0;
-  } catch (e) {
-    await target.discard(dir);
-    throw e;
-  }
 }
 
 async function resolveId(target: Target, ref: string): Promise<{ id: string; listed: ListedSnapshot[] }> {
-  const listed = await target.list();
-  if (ref !== "latest") return { id: ref, listed };
-  const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ ...s, createdAt: s.manifest!.createdAt }));
-  if (complete.length === 0) throw new Error("no complete snapshot at the target: nothing to restore");
-  return { id: sortNewestFirst(complete)[0].id, listed };
+    const listed = await target.list();
+    if (ref !== "latest") return { id: ref, listed };
+    const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ ...s, createdAt: s.manifest!.createdAt }));
+    if (complete.length === 0) throw new Error("no complete snapshot at the target: nothing to restore");
+    return { id: sortNewestFirst(complete)[0].id, listed };
 }
 
 async function verifyCmd(cfg: BackupConfig, ref: string, io: Io): Promise<number> {
-  const target = makeTarget(cfg.target, io.env);
-  const { id } = await resolveId(target, ref);
-  const { dir, cleanup } = await target.fetch(id);
-  try {
-    const r = await verifySnapshot(dir, id);
-    if (!r.ok) throw new ExitError(`snapshot '${id}' does not verify:\n${formatProblems(r.problems)}`, 4);
-    io.stdout(JSON.stringify({ snapshotId: id, ok: true, totalBytes: r.totalBytes, manifestSha256: r.manifestSha256, files: r.manifest!.files.length }));
-    return 0;
-  } finally {
-    await cleanup();
-  }
+    const target = makeTarget(cfg.target, io.env);
+    const { id } = await resolveId(target, ref);
+    const { dir, cleanup } = await target.fetch(id);
+    try {
+        const r = await verifySnapshot(dir, id);
+        if (!r.ok) throw new ExitError(`snapshot '${id}' does not verify:\n${formatProblems(r.problems)}`, 4);
+        io.stdout(
+            JSON.stringify({
+                snapshotId: id,
+                ok: true,
+                totalBytes: r.totalBytes,
+                manifestSha256: r.manifestSha256,
+                files: r.manifest!.files.length,
+            }),
+        );
+        return 0;
+    } finally {
+        await cleanup();
+    }
 }
 
 interface RestoreOptions {
-  yes: boolean;
-  only: string[];
-  into: Map<string, string>;
-  json: boolean;
+    yes: boolean;
+    only: string[];
+    into: Map<string, string>;
+    json: boolean;
 }
 
 async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io: Io): Promise<number> {
-  const target = makeTarget(cfg.target, io.env);
-  const { id } = await resolveId(target, ref);
-  const { dir, cleanup } = await target.fetch(id);
-  try {
-    const check = await verifySnapshot(dir, id);
-    if (!check.ok) {
-      throw new ExitError(`refusing to restore snapshot '${id}': it does not verify, nothing was changed:\n${formatProblems(check.problems)}`, 4);
+    const target = makeTarget(cfg.target, io.env);
+    const { id } = await resolveId(target, ref);
+    const { dir, cleanup } = await target.fetch(id);
+    try {
+        const check = await verifySnapshot(dir, id);
+        if (!check.ok) {
+            throw new ExitError(
+                `refusing to restore snapshot '${id}': it does not verify, nothing was changed:\n${formatProblems(check.problems)}`,
+                4,
+            );
+        }
+        const manifest = check.manifest!;
+        const wanted = (name: string) => opts.only.length === 0 || opts.only.includes(name);
+        for (const name of opts.only) {
+            if (!manifest.sources.some((s) => s.name === name && s.kind !== "metadata"))
+                throw new UsageError(`snapshot '${id}' has no source named '${name}'`);
+        }
+        for (const name of opts.into.keys()) {
+            if (!manifest.sources.some((s) => (s.kind === "postgres" || s.kind === "mysql") && s.name === name))
+                throw new UsageError(`--into ${name}=...: snapshot '${id}' has no database source '${name}'`);
+        }
+        // Plan: every database and volume to restore, with its target, resolved before any change.
+        const dbPlan: { name: string; file: string; src: PostgresSource; conn: PgConnection }[] = [];
+        const myPlan: { name: string; file: string; src: MysqlSource; conn: MysqlConnection }[] = [];
+        const volPlan: { name: string; file: string; volume: string }[] = [];
+        for (const s of manifest.sources) {
+            if (!wanted(s.name)) continue;
+            if (s.kind === "postgres") {
+                const src = cfg.postgres.find((p) => p.name === s.name);
+                if (!src)
+                    throw new UsageError(
+                        `snapshot source postgres '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`,
+                    );
+                dbPlan.push({ name: s.name, file: s.file, src, conn: connectionFor(src, io.env, opts.into.get(s.name)) });
+            } else if (s.kind === "mysql") {
+                const src = cfg.mysql.find((p) => p.name === s.name);
+                if (!src)
+                    throw new UsageError(
+                        `snapshot source mysql '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`,
+                    );
+                myPlan.push({ name: s.name, file: s.file, src, conn: mysqlConnectionFor(src, io.env, opts.into.get(s.name)) });
+            } else if (s.kind === "volume") {
+                const v = cfg.volumes.find((x) => x.name === s.name);
+                volPlan.push({ name: s.name, file: s.file, volume: v?.volume ?? s.volume });
+            }
+        }
+        io.stderr(
+            `restore snapshot '${id}' (created ${manifest.createdAt}, stack ${manifest.stack}, deployment ${manifest.deploymentId}):`,
+        );
+        for (const d of dbPlan) io.stderr(`  postgres '${d.name}' -> ${d.conn.display} (objects in the dump are dropped and recreated)`);
+        for (const d of myPlan) io.stderr(`  mysql '${d.name}' -> ${d.conn.display} (tables in the dump are dropped and recreated)`);
+        for (const v of volPlan) io.stderr(`  volume '${v.name}' -> docker volume ${v.volume} (emptied, then extracted)`);
+        if (dbPlan.length + myPlan.length + volPlan.length === 0) throw new UsageError("nothing to restore");
+        if (!opts.yes) {
+            io.stderr("type 'yes' to continue: ");
+            const answer = (await io.readLine())?.trim().toLowerCase();
+            if (answer !== "yes" && answer !== "y") throw new ExitError("restore cancelled: nothing was changed", 3);
+        }
+        const result: { snapshotId: string; databases: unknown[]; volumes: unknown[] } = { snapshotId: id, databases: [], volumes: [] };
+        for (const d of dbPlan) {
+            let tables: Record<string, number>;
+            try {
+                await restorePostgres(d.src, d.conn, cfg.docker, path.join(dir, d.file));
+                tables = await countRows(d.src, d.conn, cfg.docker);
+            } catch (e) {
+                throw new Error(`restore of postgres '${d.name}' into ${d.conn.display} failed (rolled back): ${(e as Error).message}`);
+            }
+            result.databases.push({ name: d.name, target: d.conn.display, tables });
+            if (!opts.json) {
+                io.stdout(`restored postgres '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
+                for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
+            }
+        }
+        for (const d of myPlan) {
+            let tables: Record<string, number>;
+            try {
+                await restoreMysql(d.src, d.conn, cfg.docker, path.join(dir, d.file));
+                tables = await countMysqlRows(d.src, d.conn, cfg.docker);
+            } catch (e) {
+                // No rollback: MySQL DDL is not transactional (tables already replaced stay replaced).
+                throw new Error(`restore of mysql '${d.name}' into ${d.conn.display} failed: ${(e as Error).message}`);
+            }
+            result.databases.push({ name: d.name, kind: "mysql", target: d.conn.display, tables });
+            if (!opts.json) {
+                io.stdout(`restored mysql '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
+                for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
+            }
+        }
+        for (const v of volPlan) {
+            let r: { entries: number; kib: number };
+            try {
+                r = await restoreVolume({ name: v.name, volume: v.volume }, cfg.docker, cfg.volumeImage, path.join(dir, v.file));
+            } catch (e) {
+                throw new Error(`restore of volume '${v.name}' into ${v.volume} failed: ${(e as Error).message}`);
+            }
+            const bytes = manifest.files.find((f) => f.path === v.file)!.size;
+            result.volumes.push({ name: v.name, volume: v.volume, archiveBytes: bytes, entries: r.entries, kib: r.kib });
+            if (!opts.json)
+                io.stdout(`restored volume '${v.name}' into ${v.volume}: ${r.entries} entries, ${r.kib} KiB (archive ${bytes} bytes)`);
+        }
+        if (opts.json) io.stdout(JSON.stringify(result));
+        return 0;
+    } finally {
+        await cleanup();
     }
-    const manifest = check.manifest!;
-    const wanted = (name: string) => opts.only.length === 0 || opts.only.includes(name);
-    for (const name of opts.only) {
-      if (!manifest.sources.some((s) => s.name === name && s.kind !== "metadata")) throw new UsageError(`snapshot '${id}' has no source named '${name}'`);
-    }
-    for (const name of opts.into.keys()) {
-      if (!manifest.sources.some((s) => (s.kind === "postgres" || s.kind === "mysql") && s.name === name)) throw new UsageError(`--into ${name}=...: snapshot '${id}' has no database source '${name}'`);
-    }
-    // Plan: every database and volume to restore, with its target, resolved before any change.
-    const dbPlan: { name: string; file: string; src: PostgresSource; conn: PgConnection }[] = [];
-    const myPlan: { name: string; file: string; src: MysqlSource; conn: MysqlConnection }[] = [];
-    const volPlan: { name: string; file: string; volume: string }[] = [];
-    for (const s of manifest.sources) {
-      if (!wanted(s.name)) continue;
-      if (s.kind === "postgres") {
-        const src = cfg.postgres.find((p) => p.name === s.name);
-        if (!src) throw new UsageError(`snapshot source postgres '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`);
-        dbPlan.push({ name: s.name, file: s.file, src, conn: connectionFor(src, io.env, opts.into.get(s.name)) });
-      } else if (s.kind === "mysql") {
-        const src = cfg.mysql.find((p) => p.name === s.name);
-        if (!src) throw new UsageError(`snapshot source mysql '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`);
-        myPlan.push({ name: s.name, file: s.file, src, conn: mysqlConnectionFor(src, io.env, opts.into.get(s.name)) });
-      } else if (s.kind === "volume") {
-        const v = cfg.volumes.find((x) => x.name === s.name);
-        volPlan.push({ name: s.name, file: s.file, volume: v?.volume ?? s.volume });
-      }
-    }
-    io.stderr(`restore snapshot '${id}' (created ${manifest.createdAt}, stack ${manifest.stack}, deployment ${manifest.deploymentId}):`);
-    for (const d of dbPlan) io.stderr(`  postgres '${d.name}' -> ${d.conn.display} (objects in the dump are dropped and recreated)`);
-    for (const d of myPlan) io.stderr(`  mysql '${d.name}' -> ${d.conn.display} (tables in the dump are dropped and recreated)`);
-    for (const v of volPlan) io.stderr(`  volume '${v.name}' -> docker volume ${v.volume} (emptied, then extracted)`);
-    if (dbPlan.length + myPlan.length + volPlan.length === 0) throw new UsageError("nothing to restore");
-    if (!opts.yes) {
-      io.stderr("type 'yes' to continue: ");
-      const answer = (await io.readLine())?.trim().toLowerCase();
-      if (answer !== "yes" && answer !== "y") throw new ExitError("restore cancelled: nothing was changed", 3);
-    }
-    const result: { snapshotId: string; databases: unknown[]; volumes: unknown[] } = { snapshotId: id, databases: [], volumes: [] };
-    for (const d of dbPlan) {
-      let tables: Record<string, number>;
-      try {
-        await restorePostgres(d.src, d.conn, cfg.docker, path.join(dir, d.file));
-        tables = await countRows(d.src, d.conn, cfg.docker);
-      } catch (e) {
-        throw new Error(`restore of postgres '${d.name}' into ${d.conn.display} failed (rolled back): ${(e as Error).message}`);
-      }
-      result.databases.push({ name: d.name, target: d.conn.display, tables });
-      if (!opts.json) {
-        io.stdout(`restored postgres '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
-        for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
-      }
-    }
-    for (const d of myPlan) {
-      let tables: Record<string, number>;
-      try {
-        await restoreMysql(d.src, d.conn, cfg.docker, path.join(dir, d.file));
-        tables = await countMysqlRows(d.src, d.conn, cfg.docker);
-      } catch (e) {
-        // No rollback: MySQL DDL is not transactional (tables already replaced stay replaced).
-        throw new Error(`restore of mysql '${d.name}' into ${d.conn.display} failed: ${(e as Error).message}`);
-      }
-      result.databases.push({ name: d.name, kind: "mysql", target: d.conn.display, tables });
-      if (!opts.json) {
-        io.stdout(`restored mysql '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
-        for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
-      }
-    }
-    for (const v of volPlan) {
-      let r: { entries: number; kib: number };
-      try {
-        r = await restoreVolume({ name: v.name, volume: v.volume }, cfg.docker, cfg.volumeImage, path.join(dir, v.file));
-      } catch (e) {
-        throw new Error(`restore of volume '${v.name}' into ${v.volume} failed: ${(e as Error).message}`);
-      }
-      const bytes = manifest.files.find((f) => f.path === v.file)!.size;
-      result.volumes.push({ name: v.name, volume: v.volume, archiveBytes: bytes, entries: r.entries, kib: r.kib });
-      if (!opts.json) io.stdout(`restored volume '${v.name}' into ${v.volume}: ${r.entries} entries, ${r.kib} KiB (archive ${bytes} bytes)`);
-    }
-    if (opts.json) io.stdout(JSON.stringify(result));
-    return 0;
-  } finally {
-    await cleanup();
-  }
 }
 
 async function list(cfg: BackupConfig, json: boolean, io: Io): Promise<number> {
-  const target = makeTarget(cfg.target, io.env);
-  const listed = await target.list();
-  const rows = listed.map((s) => ({
-    id: s.id,
-    complete: s.complete,
-    createdAt: s.manifest?.createdAt ?? null,
-    deploymentId: s.manifest?.deploymentId ?? null,
-    totalBytes: s.manifest ? s.manifest.files.reduce((n, f) => n + f.size, 0) : null,
-    location: target.location(s.id),
-    ...(s.problem ? { problem: s.problem } : {}),
-  }));
-  if (json) io.stdout(JSON.stringify(rows));
-  else for (const r of rows) io.stdout(`${r.id}\t${r.complete ? "complete" : `INCOMPLETE (${r.problem})`}\t${r.createdAt ?? "-"}\t${r.deploymentId ?? "-"}\t${r.totalBytes ?? "-"}`);
-  return 0;
+    const target = makeTarget(cfg.target, io.env);
+    const listed = await target.list();
+    const rows = listed.map((s) => ({
+        id: s.id,
+        complete: s.complete,
+        createdAt: s.manifest?.createdAt ?? null,
+        deploymentId: s.manifest?.deploymentId ?? null,
+        totalBytes: s.manifest ? s.manifest.files.reduce((n, f) => n + f.size, 0) : null,
+        location: target.location(s.id),
+        ...(s.problem ? { problem: s.problem } : {}),
+    }));
+    if (json) io.stdout(JSON.stringify(rows));
+    else
+        for (const r of rows)
+            io.stdout(
+                `${r.id}\t${r.complete ? "complete" : `INCOMPLETE (${r.problem})`}\t${r.createdAt ?? "-"}\t${r.deploymentId ?? "-"}\t${r.totalBytes ?? "-"}`,
+            );
+    return 0;
 }
 
-async function prune(cfg: BackupConfig, opts: { keepLast?: number; keepDays?: number; protect: string[]; dryRun: boolean; json: boolean }, io: Io): Promise<number> {
-  const target = makeTarget(cfg.target, io.env);
-  const listed = await target.list();
-  const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ id: s.id, ...s.manifest! }));
-  const incomplete = listed.filter((s) => !s.complete);
-  for (const s of incomplete) io.stderr(`[prune] skipping incomplete snapshot '${s.id}' (${s.problem}); remove it by hand after checking`);
-  const policy = {
-    keepLast: opts.keepLast ?? cfg.retention.keepLast,
-    keepWithinDays: opts.keepDays ?? cfg.retention.keepWithinDays,
-  };
-  const protectedIds = new Set([...protectedSnapshotIds(complete), ...opts.protect]);
-  const doomed = selectSnapshotsToPrune(complete, policy, protectedIds, io.now());
-  for (const s of doomed) {
-    if (!opts.dryRun) await target.remove(s.id);
-    io.stderr(`[prune] ${opts.dryRun ? "would remove" : "removed"} ${s.id}`);
-  }
-  const summary = { pruned: doomed.map((s) => s.id), kept: complete.length - doomed.length, protected: [...protectedIds].sort(), dryRun: opts.dryRun };
-  io.stdout(opts.json ? JSON.stringify(summary) : `${opts.dryRun ? "would prune" : "pruned"} ${doomed.length}, kept ${summary.kept}`);
-  return 0;
+async function prune(
+    cfg: BackupConfig,
+    opts: { keepLast?: number; keepDays?: number; protect: string[]; dryRun: boolean; json: boolean },
+    io: Io,
+): Promise<number> {
+    const target = makeTarget(cfg.target, io.env);
+    const listed = await target.list();
+    const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ id: s.id, ...s.manifest! }));
+    const incomplete = listed.filter((s) => !s.complete);
+    for (const s of incomplete)
+        io.stderr(`[prune] skipping incomplete snapshot '${s.id}' (${s.problem}); remove it by hand after checking`);
+    const policy = {
+        keepLast: opts.keepLast ?? cfg.retention.keepLast,
+        keepWithinDays: opts.keepDays ?? cfg.retention.keepWithinDays,
+    };
+    const protectedIds = new Set([...protectedSnapshotIds(complete), ...opts.protect]);
+    const doomed = selectSnapshotsToPrune(complete, policy, protectedIds, io.now());
+    for (const s of doomed) {
+        if (!opts.dryRun) await target.remove(s.id);
+        io.stderr(`[prune] ${opts.dryRun ? "would remove" : "removed"} ${s.id}`);
+    }
+    const summary = {
+        pruned: doomed.map((s) => s.id),
+        kept: complete.length - doomed.length,
+        protected: [...protectedIds].sort(),
+        dryRun: opts.dryRun,
+    };
+    io.stdout(opts.json ? JSON.stringify(summary) : `${opts.dryRun ? "would prune" : "pruned"} ${doomed.length}, kept ${summary.kept}`);
+    return 0;
 }
 
 function intOption(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got '${v}'`);
-  return n;
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got '${v}'`);
+    return n;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: "string" },
-        yes: { type: "boolean", short: "y", default: false },
-        json: { type: "boolean", default: false },
-        source: { type: "string", multiple: true, default: [] },
-        into: { type: "string", multiple: true, default: [] },
-        "keep-last": { type: "string" },
-        "keep-days": { type: "string" },
-        protect: { type: "string", multiple: true, default: [] },
-        "dry-run": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    const [command, ref, ...rest] = positionals;
-    if (values.help || !command) {
-      (values.help ? io.stdout : io.stderr)(USAGE);
-      return values.help ? 0 : 2;
-    }
-    const cfg = await loadConfig(values.config, io.env);
-    const needsRef = command === "restore" || command === "verify";
-    if (needsRef && !ref) throw new UsageError(`${command} needs a snapshot id or 'latest'`);
-    if (rest.length > 0 || (!needsRef && ref !== undefined)) throw new UsageError(`unexpected argument '${needsRef ? rest[0] : ref}'`);
-    switch (command) {
-      case "snapshot":
-        return await snapshot(cfg, io);
-      case "restore": {
-        const into = new Map<string, string>();
-        for (const spec of values.into) {
-          const m = /^([^=]+)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(spec);
-          if (!m) throw new UsageError(`--into expects NAME=ENVVAR (the name of an environment variable holding the target URL), got '${spec.replace(/=.*/, "=...")}'`);
-          into.set(m[1], m[2]);
+    try {
+        const { values, positionals } = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: {
+                config: { type: "string" },
+                yes: { type: "boolean", short: "y", default: false },
+                json: { type: "boolean", default: false },
+                source: { type: "string", multiple: true, default: [] },
+                into: { type: "string", multiple: true, default: [] },
+                "keep-last": { type: "string" },
+                "keep-days": { type: "string" },
+                protect: { type: "string", multiple: true, default: [] },
+                "dry-run": { type: "boolean", default: false },
+                help: { type: "boolean", short: "h", default: false },
+            },
+        });
+        const [command, ref, ...rest] = positionals;
+        if (values.help || !command) {
+            (values.help ? io.stdout : io.stderr)(USAGE);
+            return values.help ? 0 : 2;
         }
-        return await restore(cfg, ref, { yes: values.yes, only: values.source, into, json: values.json }, io);
-      }
-      case "verify":
-        return await verifyCmd(cfg, ref, io);
-      case "list":
-        return await list(cfg, values.json, io);
-      case "prune":
-        return await prune(
-          cfg,
-          { keepLast: intOption(values["keep-last"], "--keep-last"), keepDays: intOption(values["keep-days"], "--keep-days"), protect: values.protect, dryRun: values["dry-run"], json: values.json },
-          io,
-        );
-      default:
-        throw new UsageError(`unknown command '${command}'`);
+        const cfg = await loadConfig(values.config, io.env);
+        const needsRef = command === "restore" || command === "verify";
+        if (needsRef && !ref) throw new UsageError(`${command} needs a snapshot id or 'latest'`);
+        if (rest.length > 0 || (!needsRef && ref !== undefined)) throw new UsageError(`unexpected argument '${needsRef ? rest[0] : ref}'`);
+        switch (command) {
+            case "snapshot":
+                return await snapshot(cfg, io);
+            case "restore": {
+                const into = new Map<string, string>();
+                for (const spec of values.into) {
+                    const m = /^([^=]+)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(spec);
+                    if (!m)
+                        throw new UsageError(
+                            `--into expects NAME=ENVVAR (the name of an environment variable holding the target URL), got '${spec.replace(/=.*/, "=...")}'`,
+                        );
+                    into.set(m[1], m[2]);
+                }
+                return await restore(cfg, ref, { yes: values.yes, only: values.source, into, json: values.json }, io);
+            }
+            case "verify":
+                return await verifyCmd(cfg, ref, io);
+            case "list":
+                return await list(cfg, values.json, io);
+            case "prune":
+                return await prune(
+                    cfg,
+                    {
+                        keepLast: intOption(values["keep-last"], "--keep-last"),
+                        keepDays: intOption(values["keep-days"], "--keep-days"),
+                        protect: values.protect,
+                        dryRun: values["dry-run"],
+                        json: values.json,
+                    },
+                    io,
+                );
+            default:
+                throw new UsageError(`unknown command '${command}'`);
+        }
+    } catch (e) {
+        if (e instanceof ExitError) {
+            io.stderr(`error: ${e.message}`);
+            return e.code;
+        }
+        if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+            io.stderr(`error: ${(e as Error).message}\n${USAGE}`);
+            return 2;
+        }
+        io.stderr(`error: ${(e as Error).message}`);
+        return 1;
     }
-  } catch (e) {
-    if (e instanceof ExitError) {
-      io.stderr(`error: ${e.message}`);
-      return e.code;
-    }
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr(`error: ${(e as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    io.stderr(`error: ${(e as Error).message}`);
-    return 1;
-  }
 }
 
 /** The real process's I/O. */
 export function processIo(): Io {
-  let rl: readline.Interface | undefined;
-  let lines: AsyncIterableIterator<string> | undefined;
-  return {
-    stdout: (l) => process.stdout.write(l + "\n"),
-    stderr: (l) => process.stderr.write(l.endsWith(": ") ? l : l + "\n"),
-    readLine: async () => {
-      rl ??= readline.createInterface({ input: process.stdin });
-      lines ??= rl[Symbol.asyncIterator]();
-      const r = await lines.next();
-      rl.close();
-      return r.done ? null : r.value;
-    },
-    env: process.env,
-    now: () => new Date(),
-  };
+    let rl: readline.Interface | undefined;
+    let lines: AsyncIterableIterator<string> | undefined;
+    return {
+        stdout: (l) => process.stdout.write(l + "\n"),
+        stderr: (l) => process.stderr.write(l.endsWith(": ") ? l : l + "\n"),
+        readLine: async () => {
+            rl ??= readline.createInterface({ input: process.stdin });
+            lines ??= rl[Symbol.asyncIterator]();
+            const r = await lines.next();
+            rl.close();
+            return r.done ? null : r.value;
+        },
+        env: process.env,
+        now: () => new Date(),
+    };
 }

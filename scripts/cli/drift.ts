@@ -77,8 +77,10 @@ export function routerDrift(router: string, expectedSha: string, fileText: strin
         out.push(`router ${router}: no routing config file (${ROUTER_IMAGE.configDir}/inner.conf)`);
     } else if (fileSha !== expectedSha) {
         const edited = fileSha === undefined || !fileText.includes(`"configSha256":"${fileSha}"`);
-        out.push(`router ${router}: routing config file ${edited ? "was edited by hand" : "is another config"} ` +
-            `(content sha ${fileSha ?? "none"}, state has ${expectedSha})`);
+        out.push(
+            `router ${router}: routing config file ${edited ? "was edited by hand" : "is another config"} ` +
+                `(content sha ${fileSha ?? "none"}, state has ${expectedSha})`,
+        );
     }
     if (servedSha !== expectedSha) {
         out.push(`router ${router}: serves config sha ${servedSha ?? "(no answer)"}, state has ${expectedSha}`);
@@ -114,7 +116,6 @@ export function plannedChanges(steps: PreviewStep[]): string[] {
             return `${parts[3] ?? st.urn} [${type}]: ${verbs[st.op]}${why}`;
         });
 }
-
 
 export function stackFromArgs(args: string[]): string | undefined {
     const i = args.indexOf("--stack");
@@ -157,7 +158,11 @@ export async function main(args: string[]): Promise<number> {
 
     if (router) {
         const file = sh("docker", ["exec", router, "cat", `${ROUTER_IMAGE.configDir}/inner.conf`], env);
-        const status = sh("docker", ["exec", router, "curl", "-fsS", "--max-time", "5", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}/_switchyard/status`], env);
+        const status = sh(
+            "docker",
+            ["exec", router, "curl", "-fsS", "--max-time", "5", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}/_switchyard/status`],
+            env,
+        );
         let served: string | undefined;
         try {
             served = JSON.parse(status.out).configSha256;
@@ -170,19 +175,24 @@ export async function main(args: string[]): Promise<number> {
             const apply = resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith("::routing-apply"));
             if (apply) {
                 const t = sh("pulumi", ["state", "taint", apply.urn, "--yes", ...sArgs]);
-                drift.push(t.code === 0
-                    ? "router: marked the routing apply step for re-apply; `pulumi up` restores the config in state"
-                    : `router: could not mark the routing apply step (${t.err.trim()}); heal with pulumi up --replace '${apply.urn}'`);
+                drift.push(
+                    t.code === 0
+                        ? "router: marked the routing apply step for re-apply; `pulumi up` restores the config in state"
+                        : `router: could not mark the routing apply step (${t.err.trim()}); heal with pulumi up --replace '${apply.urn}'`,
+                );
             }
         }
     }
 
     if (drift.length === 0) {
-        process.stdout.write(`switchyard drift check, stack ${name}: no drift ` +
-            `(${resources.length} resources refreshed, ${containers.length} containers and the router config ${expectedSha.slice(0, 12)} checked live)\n`);
+        process.stdout.write(
+            `switchyard drift check, stack ${name}: no drift ` +
+                `(${resources.length} resources refreshed, ${containers.length} containers and the router config ${expectedSha.slice(0, 12)} checked live)\n`,
+        );
         return 0;
     }
-    process.stdout.write(`switchyard drift check, stack ${name}: DRIFT\n  - ${drift.join("\n  - ")}\n` +
-        `Heal with: pulumi up --refresh --stack ${name}\n`);
+    process.stdout.write(
+        `switchyard drift check, stack ${name}: DRIFT\n  - ${drift.join("\n  - ")}\n` + `Heal with: pulumi up --refresh --stack ${name}\n`,
+    );
     return 1;
 }

@@ -12,7 +12,6 @@
 import { sh } from "./shell";
 import { stackFromArgs, StateResource } from "./drift";
 
-
 /** Containers labelled for this stack that state does not know: what an interrupted create left. */
 export function orphans(live: { id: string; name: string }[], resources: StateResource[]): { id: string; name: string }[] {
     const known = new Set(resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.id));
@@ -27,7 +26,15 @@ export async function main(args: string[]): Promise<number> {
     const cancel = sh("pulumi", ["cancel", "--yes", "--non-interactive", ...sArgs]);
     say(cancel.code === 0 ? "released the stack lock" : `no lock to release (${(cancel.err || cancel.out).trim().split("\n")[0]})`);
 
-    const refresh = sh("pulumi", ["refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--non-interactive", "--suppress-progress", ...sArgs]);
+    const refresh = sh("pulumi", [
+        "refresh",
+        "--yes",
+        "--skip-preview",
+        "--clear-pending-creates",
+        "--non-interactive",
+        "--suppress-progress",
+        ...sArgs,
+    ]);
     if (refresh.code !== 0) {
         process.stderr.write(refresh.out + refresh.err);
         throw new Error("pulumi refresh --clear-pending-creates failed (output above)");
@@ -42,15 +49,26 @@ export async function main(args: string[]): Promise<number> {
     const provider = resources.find((r) => r.type === "pulumi:providers:docker");
     const env = { ...process.env, DOCKER_HOST: String(provider?.inputs?.host ?? process.env.DOCKER_HOST ?? "") };
     const stackName = stack ?? sh("pulumi", ["stack", "--show-name"]).out.trim();
-    const ps = sh("docker", ["ps", "-a", "--no-trunc", "--filter", `label=switchyard.stack=${stackName}`, "--format", "{{.ID}} {{.Names}}"], env);
-    const live = ps.out.split("\n").filter(Boolean).map((l) => {
-        const [id, name] = l.split(" ");
-        return { id, name };
-    });
+    const ps = sh(
+        "docker",
+        ["ps", "-a", "--no-trunc", "--filter", `label=switchyard.stack=${stackName}`, "--format", "{{.ID}} {{.Names}}"],
+        env,
+    );
+    const live = ps.out
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => {
+            const [id, name] = l.split(" ");
+            return { id, name };
+        });
     const stray = orphans(live, resources);
     for (const c of stray) {
         const rm = sh("docker", ["rm", "-f", c.id], env);
-        say(rm.code === 0 ? `removed container ${c.name}, left by the interrupted run (never routed to)` : `could not remove ${c.name}: ${rm.err.trim()}`);
+        say(
+            rm.code === 0
+                ? `removed container ${c.name}, left by the interrupted run (never routed to)`
+                : `could not remove ${c.name}: ${rm.err.trim()}`,
+        );
     }
     say(`done: ${stray.length} stray container(s) removed; now run \`pulumi up${stack ? ` --stack ${stack}` : ""}\` to finish the release`);
     return 0;

@@ -32,15 +32,19 @@ function probeDirect(url, timeoutMs) {
 function probeDockerExec(container, url, timeoutMs) {
     const secs = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
     return new Promise((resolve) => {
-        execFile("docker", ["exec", container, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-            "--max-time", secs, url], { timeout: timeoutMs + 15000 }, (err, stdout, stderr) => {
-            const code = Number.parseInt(String(stdout).trim(), 10);
-            if (Number.isInteger(code) && code > 0) {
-                resolve({ status: code });
-            } else {
-                resolve({ error: (String(stderr).trim() || (err && err.message) || "no answer").split("\n")[0] });
-            }
-        });
+        execFile(
+            "docker",
+            ["exec", container, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", secs, url],
+            { timeout: timeoutMs + 15000 },
+            (err, stdout, stderr) => {
+                const code = Number.parseInt(String(stdout).trim(), 10);
+                if (Number.isInteger(code) && code > 0) {
+                    resolve({ status: code });
+                } else {
+                    resolve({ error: (String(stderr).trim() || (err && err.message) || "no answer").split("\n")[0] });
+                }
+            },
+        );
     });
 }
 
@@ -69,37 +73,41 @@ async function runGate(spec, probe, sleep) {
     const intervalMs = Math.round(spec.intervalSeconds * 1000);
     const checks = [];
     const failures = [];
-    await Promise.all(spec.targets.map(async (t) => {
-        const base = `http://${t.address}:${t.port}`;
-        for (const path of spec.healthPaths) {
-            let last;
-            let attempt = 0;
-            for (attempt = 1; attempt <= spec.retries; attempt++) {
-                last = await probe(`${base}${path}`);
-                if (isHealthy(last)) {
-                    break;
+    await Promise.all(
+        spec.targets.map(async (t) => {
+            const base = `http://${t.address}:${t.port}`;
+            for (const path of spec.healthPaths) {
+                let last;
+                let attempt = 0;
+                for (attempt = 1; attempt <= spec.retries; attempt++) {
+                    last = await probe(`${base}${path}`);
+                    if (isHealthy(last)) {
+                        break;
+                    }
+                    if (attempt < spec.retries) {
+                        await sleep(intervalMs);
+                    }
                 }
-                if (attempt < spec.retries) {
-                    await sleep(intervalMs);
+                const ok = isHealthy(last);
+                checks.push({ container: t.name, kind: "health", path, ok, attempts: Math.min(attempt, spec.retries), result: last });
+                if (!ok) {
+                    failures.push(
+                        `container ${t.name} (${t.address}:${t.port}): health check GET ${path} ${describe(last)} ` +
+                            `on all ${spec.retries} attempts (every ${spec.intervalSeconds}s, timeout ${spec.timeoutSeconds}s)`,
+                    );
+                    return;
                 }
             }
-            const ok = isHealthy(last);
-            checks.push({ container: t.name, kind: "health", path, ok, attempts: Math.min(attempt, spec.retries), result: last });
-            if (!ok) {
-                failures.push(`container ${t.name} (${t.address}:${t.port}): health check GET ${path} ${describe(last)} ` +
-                    `on all ${spec.retries} attempts (every ${spec.intervalSeconds}s, timeout ${spec.timeoutSeconds}s)`);
-                return;
+            for (const path of spec.smokePaths) {
+                const r = await probe(`${base}${path}`);
+                const ok = isSmokeOk(r);
+                checks.push({ container: t.name, kind: "smoke", path, ok, attempts: 1, result: r });
+                if (!ok) {
+                    failures.push(`container ${t.name} (${t.address}:${t.port}): smoke test GET ${path} ${describe(r)} (must not be 5xx)`);
+                }
             }
-        }
-        for (const path of spec.smokePaths) {
-            const r = await probe(`${base}${path}`);
-            const ok = isSmokeOk(r);
-            checks.push({ container: t.name, kind: "smoke", path, ok, attempts: 1, result: r });
-            if (!ok) {
-                failures.push(`container ${t.name} (${t.address}:${t.port}): smoke test GET ${path} ${describe(r)} (must not be 5xx)`);
-            }
-        }
-    }));
+        }),
+    );
     checks.sort((a, b) => (a.container + a.kind + a.path).localeCompare(b.container + b.kind + b.path));
     failures.sort();
     return { ok: failures.length === 0, failures, checks };
@@ -111,9 +119,10 @@ function validateSpec(spec) {
         throw new Error("gate spec must be a JSON object");
     }
     if (!Array.isArray(spec.targets) || spec.targets.length === 0) problems.push("targets must list at least one container");
-    else for (const t of spec.targets) {
-        if (!t || !t.address) problems.push(`target ${t && t.name} has no address (is the container on the app network?)`);
-    }
+    else
+        for (const t of spec.targets) {
+            if (!t || !t.address) problems.push(`target ${t && t.name} has no address (is the container on the app network?)`);
+        }
     if (!Array.isArray(spec.healthPaths) || spec.healthPaths.length === 0) problems.push("healthPaths must not be empty");
     if (!Array.isArray(spec.smokePaths)) problems.push("smokePaths must be a list");
     if (!(spec.retries >= 1)) problems.push("retries must be >= 1");
@@ -135,8 +144,10 @@ async function main() {
     const result = await runGate(spec, makeProbe(spec), (ms) => new Promise((r) => setTimeout(r, ms)));
     const summary = { color: spec.color, version: spec.version, ok: result.ok, checks: result.checks.length };
     if (!result.ok) {
-        process.stderr.write(`switchyard health gate FAILED for ${spec.color} ${spec.version}: ` +
-            `the router keeps its previous config.\n  - ${result.failures.join("\n  - ")}\n`);
+        process.stderr.write(
+            `switchyard health gate FAILED for ${spec.color} ${spec.version}: ` +
+                `the router keeps its previous config.\n  - ${result.failures.join("\n  - ")}\n`,
+        );
         process.stdout.write(`${JSON.stringify(summary)}\n`);
         process.exit(1);
     }

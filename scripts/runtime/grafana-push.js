@@ -27,8 +27,10 @@ const HINTS = {
     404: "not found: check monitoring.grafana.push.url (Grafana's base URL, including any sub-path) and folderUid (the folder must exist)",
 };
 const HINTS_412 = {
-    "version-mismatch": "a dashboard with this uid already exists in Grafana and monitoring.grafana.push.overwrite is false, so Grafana keeps it (edits made there are protected); export what you want to keep, then set overwrite: true to replace it",
-    "name-exists": "another dashboard with the same title exists in that folder; rename or move it, or set monitoring.grafana.push.overwrite: true",
+    "version-mismatch":
+        "a dashboard with this uid already exists in Grafana and monitoring.grafana.push.overwrite is false, so Grafana keeps it (edits made there are protected); export what you want to keep, then set overwrite: true to replace it",
+    "name-exists":
+        "another dashboard with the same title exists in that folder; rename or move it, or set monitoring.grafana.push.overwrite: true",
     "plugin-dashboard": "that uid belongs to a plugin's dashboard; it cannot be replaced through this API",
 };
 
@@ -93,7 +95,9 @@ function client(o) {
             }
             if (attempt < o.attempts) {
                 const wait = o.retryMs * 2 ** (attempt - 1);
-                o.log(`switchyard grafana push: ${method} ${basePath}${path} ${describe(last, o.token)}; retry ${attempt}/${o.attempts - 1} in ${wait} ms`);
+                o.log(
+                    `switchyard grafana push: ${method} ${basePath}${path} ${describe(last, o.token)}; retry ${attempt}/${o.attempts - 1} in ${wait} ms`,
+                );
                 await o.sleep(wait);
             }
         }
@@ -140,8 +144,10 @@ async function pushToGrafana(spec, opts) {
         throw new PushError(`the dashboard is not valid JSON (${e.message}); nothing was sent`);
     }
     const ds = spec.datasource;
-    if (!dashboard || typeof dashboard.uid !== "string" || !dashboard.uid) throw new PushError("the dashboard has no uid; nothing was sent");
-    if (!ds || typeof ds.uid !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(ds.uid)) throw new PushError("the data source has no valid uid; nothing was sent");
+    if (!dashboard || typeof dashboard.uid !== "string" || !dashboard.uid)
+        throw new PushError("the dashboard has no uid; nothing was sent");
+    if (!ds || typeof ds.uid !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(ds.uid))
+        throw new PushError("the data source has no valid uid; nothing was sent");
 
     const g = client(opts);
     const dsPath = `/api/datasources/uid/${encodeURIComponent(ds.uid)}`;
@@ -152,8 +158,10 @@ async function pushToGrafana(spec, opts) {
         dsAction = "created";
     } else {
         if (existing.body && existing.body.readOnly === true) {
-            throw new PushError(`GET ${g.basePath}${dsPath}: the data source ${ds.uid} is provisioned from files in that Grafana (read-only); ` +
-                "the API cannot update it. Remove it from that Grafana's provisioning, or drop monitoring.grafana.push and use the provisioning files");
+            throw new PushError(
+                `GET ${g.basePath}${dsPath}: the data source ${ds.uid} is provisioned from files in that Grafana (read-only); ` +
+                    "the API cannot update it. Remove it from that Grafana's provisioning, or drop monitoring.grafana.push and use the provisioning files",
+            );
         }
         const id = existing.body && typeof existing.body.id === "number" ? { id: existing.body.id } : {};
         await g.expect("PUT", dsPath, { ...ds, ...id });
@@ -165,7 +173,9 @@ async function pushToGrafana(spec, opts) {
     const r = await g.expect("POST", "/api/dashboards/db", body);
     const b = r.body || {};
     if (typeof b.uid !== "string" || typeof b.version !== "number") {
-        throw new PushError(`POST ${g.basePath}/api/dashboards/db answered HTTP ${r.status} without the uid and version Grafana returns: ${(r.text || "").slice(0, 200)}`);
+        throw new PushError(
+            `POST ${g.basePath}/api/dashboards/db answered HTTP ${r.status} without the uid and version Grafana returns: ${(r.text || "").slice(0, 200)}`,
+        );
     }
     let url = typeof b.url === "string" ? b.url : "";
     // Grafana's url is root-relative and already includes a sub-path (root_url); make it absolute.
@@ -187,10 +197,14 @@ function intEnv(env, name, dflt, min) {
 
 /** Reads the spec from the environment (see the header). */
 function specFromEnv(env) {
-    const missing = ["SY_GRAFANA_URL", "SY_GRAFANA_TOKEN", "SY_DASHBOARD_B64", "SY_DASHBOARD_SHA256", "SY_DATASOURCE_B64"].filter((k) => !env[k]);
+    const missing = ["SY_GRAFANA_URL", "SY_GRAFANA_TOKEN", "SY_DASHBOARD_B64", "SY_DASHBOARD_SHA256", "SY_DATASOURCE_B64"].filter(
+        (k) => !env[k],
+    );
     if (missing.length) throw new PushError(`missing environment: ${missing.join(", ")}`);
-    if (!/^https?:\/\/[^\s/]+/.test(env.SY_GRAFANA_URL)) throw new PushError(`SY_GRAFANA_URL must be an http(s) URL (got ${JSON.stringify(env.SY_GRAFANA_URL)})`);
-    if (!["true", "false", undefined, ""].includes(env.SY_OVERWRITE)) throw new PushError(`SY_OVERWRITE must be true or false (got ${JSON.stringify(env.SY_OVERWRITE)})`);
+    if (!/^https?:\/\/[^\s/]+/.test(env.SY_GRAFANA_URL))
+        throw new PushError(`SY_GRAFANA_URL must be an http(s) URL (got ${JSON.stringify(env.SY_GRAFANA_URL)})`);
+    if (!["true", "false", undefined, ""].includes(env.SY_OVERWRITE))
+        throw new PushError(`SY_OVERWRITE must be true or false (got ${JSON.stringify(env.SY_OVERWRITE)})`);
     let datasource;
     try {
         datasource = JSON.parse(Buffer.from(env.SY_DATASOURCE_B64, "base64").toString("utf8"));

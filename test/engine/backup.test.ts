@@ -18,7 +18,7 @@ import type { Run } from "./harness";
 process.env.SWITCHYARD_E2E_STACK = "e2e-backup";
 process.env.SWITCHYARD_E2E_PORT = "18280";
 // The harness reads the stack name and port when it loads: load it after setting them.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const h: typeof import("./harness") = require("./harness");
 
 jest.setTimeout(30 * 60_000);
@@ -44,14 +44,17 @@ function dockerGateway(): string {
 function buildMigrateImage(): void {
     const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "sy-migrate-img-"));
     try {
-        fs.writeFileSync(path.join(ctx, "Dockerfile"), [
-            "FROM switchyard/demo-app:1.0.0",
-            "COPY --from=switchyard/postgres:local /usr/lib/postgresql/15/bin/psql /opt/pg/bin/psql",
-            "COPY --from=switchyard/postgres:local /usr/lib/x86_64-linux-gnu/ /opt/pg/lib/",
-            "USER root",
-            "RUN printf '#!/bin/sh\\nLD_LIBRARY_PATH=/opt/pg/lib exec /opt/pg/bin/psql \"$@\"\\n' >/usr/local/bin/psql && chmod 755 /usr/local/bin/psql",
-            "USER app",
-        ].join("\n") + "\n");
+        fs.writeFileSync(
+            path.join(ctx, "Dockerfile"),
+            [
+                "FROM switchyard/demo-app:1.0.0",
+                "COPY --from=switchyard/postgres:local /usr/lib/postgresql/15/bin/psql /opt/pg/bin/psql",
+                "COPY --from=switchyard/postgres:local /usr/lib/x86_64-linux-gnu/ /opt/pg/lib/",
+                "USER root",
+                "RUN printf '#!/bin/sh\\nLD_LIBRARY_PATH=/opt/pg/lib exec /opt/pg/bin/psql \"$@\"\\n' >/usr/local/bin/psql && chmod 755 /usr/local/bin/psql",
+                "USER app",
+            ].join("\n") + "\n",
+        );
         execFileSync("docker", ["build", "-q", "-t", `${IMAGE}:${VERSIONS[0]}`, ctx], { stdio: "pipe" });
         for (const v of VERSIONS.slice(1)) execFileSync("docker", ["tag", `${IMAGE}:${VERSIONS[0]}`, `${IMAGE}:${v}`]);
     } finally {
@@ -64,8 +67,15 @@ function tool(args: string[], input = ""): { code: number; stdout: string; stder
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [TOOL, ...args], {
         cwd: h.ROOT,
-        env: { ...process.env, SWITCHYARD_BACKUP_CONFIG_FILE: toolConfigFile, APP_DB_URL: pg.url("app"), SCRATCH_DB_URL: pg.url("scratch") },
-        input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024,
+        env: {
+            ...process.env,
+            SWITCHYARD_BACKUP_CONFIG_FILE: toolConfigFile,
+            APP_DB_URL: pg.url("app"),
+            SCRATCH_DB_URL: pg.url("scratch"),
+        },
+        input,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
     });
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
 }
@@ -78,18 +88,41 @@ function listSnapshots(): { id: string; complete: boolean; deploymentId: string;
 
 /** A digest of the data: row count and a hash over every row in key order. */
 function digest(db: string): { rows: number; md5: string; tables: string[] } {
-    const [rows, md5] = pg.sql("SELECT count(*), md5(string_agg(md5(id::text || ':' || payload), '' ORDER BY id)) FROM items", db).split("|");
+    const [rows, md5] = pg
+        .sql("SELECT count(*), md5(string_agg(md5(id::text || ':' || payload), '' ORDER BY id)) FROM items", db)
+        .split("|");
     const tables = pg.sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1", db).split("\n").filter(Boolean);
     return { rows: Number(rows), md5, tables };
 }
 
 function containersOf(color: string): { id: string; version: string; startedAt: string }[] {
-    const ids = execFileSync("docker", ["ps", "-q", "--filter", `label=switchyard.stack=${h.STACK}`, "--filter", `label=switchyard.color=${color}`, "--filter", "label=switchyard.replica"])
-        .toString().split("\n").filter(Boolean);
-    return ids.map((id) => {
-        const [version, startedAt] = execFileSync("docker", ["inspect", "-f", "{{index .Config.Labels \"switchyard.version\"}}|{{.State.StartedAt}}", id]).toString().trim().split("|");
-        return { id, version, startedAt };
-    }).sort((a, b) => a.id.localeCompare(b.id));
+    const ids = execFileSync("docker", [
+        "ps",
+        "-q",
+        "--filter",
+        `label=switchyard.stack=${h.STACK}`,
+        "--filter",
+        `label=switchyard.color=${color}`,
+        "--filter",
+        "label=switchyard.replica",
+    ])
+        .toString()
+        .split("\n")
+        .filter(Boolean);
+    return ids
+        .map((id) => {
+            const [version, startedAt] = execFileSync("docker", [
+                "inspect",
+                "-f",
+                '{{index .Config.Labels "switchyard.version"}}|{{.State.StartedAt}}',
+                id,
+            ])
+                .toString()
+                .trim()
+                .split("|");
+            return { id, version, startedAt };
+        })
+        .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Edits the stack's config file (the CLI keeps `secure:` values as they are). */
@@ -111,17 +144,23 @@ beforeAll(async () => {
     pg.sql("CREATE DATABASE app");
     pg.sql("CREATE DATABASE scratch");
     const t0 = Date.now();
-    pg.sql(`CREATE TABLE items (id int PRIMARY KEY, payload text NOT NULL);
-            INSERT INTO items SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, ${ROWS}) g;`, "app");
+    pg.sql(
+        `CREATE TABLE items (id int PRIMARY KEY, payload text NOT NULL);
+            INSERT INTO items SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, ${ROWS}) g;`,
+        "app",
+    );
     const dbBytes = Number(pg.sql("SELECT pg_database_size('app')"));
     h.report("backup-0-setup", { rows: ROWS, databaseMB: +(dbBytes / 1e6).toFixed(1), loadSeconds: (Date.now() - t0) / 1000 });
     root = fs.mkdtempSync(path.join(os.tmpdir(), "sy-e2e-backups-"));
     toolConfigFile = path.join(root, "..", `${path.basename(root)}.tool.json`);
-    fs.writeFileSync(toolConfigFile, JSON.stringify({
-        stack: h.STACK,
-        target: { type: "local", root },
-        postgres: [{ name: "app", urlEnv: "APP_DB_URL", compressLevel: 1 }],
-    }));
+    fs.writeFileSync(
+        toolConfigFile,
+        JSON.stringify({
+            stack: h.STACK,
+            target: { type: "local", root },
+            postgres: [{ name: "app", urlEnv: "APP_DB_URL", compressLevel: 1 }],
+        }),
+    );
 
     const config = h.baseConfig();
     (config["switchyard:app"] as Record<string, unknown>).image = IMAGE;
@@ -193,13 +232,20 @@ describe("pre-deploy backup and migration on the real engine", () => {
         const aloneId = JSON.parse(alone.stdout).snapshotId;
         fs.rmSync(path.join(root, aloneId), { recursive: true, force: true });
         h.report("backup-2-release", {
-            upSeconds: r.ms / 1000, snapshotBytes: backups.green.totalBytes, verifySeconds: v.ms / 1000,
-            restoreIntoScratchSeconds: rs.ms / 1000, snapshotAloneSeconds: alone.ms / 1000, rows: before.rows,
+            upSeconds: r.ms / 1000,
+            snapshotBytes: backups.green.totalBytes,
+            verifySeconds: v.ms / 1000,
+            restoreIntoScratchSeconds: rs.ms / 1000,
+            snapshotAloneSeconds: alone.ms / 1000,
+            rows: before.rows,
         });
     });
 
     test("3. mutate, then restore the release snapshot: rows compare equal", () => {
-        pg.sql("DELETE FROM items WHERE id % 3 = 0; UPDATE items SET payload = 'changed' WHERE id % 5 = 0; INSERT INTO items VALUES (-1, 'new');", "app");
+        pg.sql(
+            "DELETE FROM items WHERE id % 3 = 0; UPDATE items SET payload = 'changed' WHERE id % 5 = 0; INSERT INTO items VALUES (-1, 'new');",
+            "app",
+        );
         expect(digest("app")).not.toEqual(before);
         const refused = tool(["restore", releaseSnapshot], "no\n");
         expect(refused.code).toBe(3); // asks first; "no" changes nothing
@@ -247,7 +293,9 @@ describe("pre-deploy backup and migration on the real engine", () => {
         const greenBefore = containersOf("green");
         const status0 = await h.routerStatus();
         editConfig((c) => {
-            c["switchyard:migration"] = { command: ["sh", "-c", "psql -X -v ON_ERROR_STOP=1 \"$DATABASE_URL\" -c 'SELECT * FROM no_such_table'"] };
+            c["switchyard:migration"] = {
+                command: ["sh", "-c", "psql -X -v ON_ERROR_STOP=1 \"$DATABASE_URL\" -c 'SELECT * FROM no_such_table'"],
+            };
         });
         const r = await upFails();
         const all = `${r.stdout}\n${r.stderr}`;
@@ -266,24 +314,40 @@ describe("pre-deploy backup and migration on the real engine", () => {
     test("7. migration passing: the schema changes before the new containers start (so before the gate), once per release", async () => {
         editConfig((c) => {
             c["switchyard:migration"] = {
-                command: ["sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 \"$DATABASE_URL\" -c \"CREATE TABLE IF NOT EXISTS schema_migrations (color text, version text, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())\" -c \"INSERT INTO schema_migrations (color, version) VALUES ('$SWITCHYARD_COLOR', '$SWITCHYARD_VERSION')\" && echo migrated $SWITCHYARD_COLOR $SWITCHYARD_VERSION"],
+                command: [
+                    "sh",
+                    "-c",
+                    'psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "CREATE TABLE IF NOT EXISTS schema_migrations (color text, version text, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())" -c "INSERT INTO schema_migrations (color, version) VALUES (\'$SWITCHYARD_COLOR\', \'$SWITCHYARD_VERSION\')" && echo migrated $SWITCHYARD_COLOR $SWITCHYARD_VERSION',
+                ],
                 down: ["sh", "-c", "psql \"$DATABASE_URL\" -c 'DROP TABLE schema_migrations'"],
             };
         });
         const r = await h.up();
-        const applied = pg.sql("SELECT color || '|' || version || '|' || to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM schema_migrations ORDER BY applied_at", "app")
-            .split("\n").map((l) => l.split("|"));
+        const applied = pg
+            .sql(
+                "SELECT color || '|' || version || '|' || to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM schema_migrations ORDER BY applied_at",
+                "app",
+            )
+            .split("\n")
+            .map((l) => l.split("|"));
         expect(applied.map(([c, v]) => `${c} ${v}`)).toEqual(["blue 1.0.0", "green 1.3.0"]);
         const green = containersOf("green");
         expect(green.map((c) => c.version)).toEqual(["1.3.0", "1.3.0"]);
         const migratedAt = Date.parse(applied[1][2]);
         for (const c of green) expect(Date.parse(c.startedAt)).toBeGreaterThan(migratedAt);
         const o = await h.outputs();
-        expect((o.migrations as Record<string, { down: string[] }>).green.down).toEqual(["sh", "-c", "psql \"$DATABASE_URL\" -c 'DROP TABLE schema_migrations'"]);
+        expect((o.migrations as Record<string, { down: string[] }>).green.down).toEqual([
+            "sh",
+            "-c",
+            "psql \"$DATABASE_URL\" -c 'DROP TABLE schema_migrations'",
+        ]);
         expect((await h.routerStatus()).versions).toEqual({ blue: "1.0.0", green: "1.3.0" });
         // Once per release: a re-run does not migrate again.
         await h.up();
         expect(pg.sql("SELECT count(*) FROM schema_migrations", "app")).toBe("2");
-        h.report("backup-7-migration-passes", { upSeconds: r.ms / 1000, migratedBeforeContainerStartMs: Math.min(...green.map((c) => Date.parse(c.startedAt))) - migratedAt });
+        h.report("backup-7-migration-passes", {
+            upSeconds: r.ms / 1000,
+            migratedBeforeContainerStartMs: Math.min(...green.map((c) => Date.parse(c.startedAt))) - migratedAt,
+        });
     });
 });

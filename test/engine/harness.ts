@@ -32,15 +32,20 @@ function requireToolchain(): void {
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
     const t0 = Date.now();
     return new Promise((resolve) => {
-        const child = execFile(cmd, args, {
-            cwd: ROOT,
-            env: { ...process.env, ...opts.env },
-            timeout: opts.timeoutMs ?? 600_000,
-            maxBuffer: 64 * 1024 * 1024,
-        }, (err, stdout, stderr) => {
-            const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-            resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - t0 });
-        });
+        const child = execFile(
+            cmd,
+            args,
+            {
+                cwd: ROOT,
+                env: { ...process.env, ...opts.env },
+                timeout: opts.timeoutMs ?? 600_000,
+                maxBuffer: 64 * 1024 * 1024,
+            },
+            (err, stdout, stderr) => {
+                const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+                resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - t0 });
+            },
+        );
         if (opts.input !== undefined) {
             child.stdin?.end(opts.input);
         }
@@ -88,12 +93,20 @@ export function baseConfig(): Record<string, unknown> {
         "switchyard:activeColor": "blue",
         "switchyard:colors": { blue: { version: "1.0.0" }, green: { version: "1.1.0" } },
         "switchyard:app": {
-            image: "switchyard/demo-app", port: 8080, replicas: 2,
+            image: "switchyard/demo-app",
+            port: 8080,
+            replicas: 2,
             resources: { cpus: 0.5, memoryMb: 128 },
             healthcheck: { intervalSeconds: 2, timeoutSeconds: 2, retries: 5, startPeriodSeconds: 1 },
         },
         "switchyard:router": { image: "switchyard/router:local", port: PORT, bindAddress: "127.0.0.1" },
-        "switchyard:gates": { healthPaths: ["/health", "/health/ready"], smokePaths: ["/"], retries: 20, intervalSeconds: 0.5, timeoutSeconds: 2 },
+        "switchyard:gates": {
+            healthPaths: ["/health", "/health/ready"],
+            smokePaths: ["/"],
+            retries: 20,
+            intervalSeconds: 0.5,
+            timeoutSeconds: 2,
+        },
         "switchyard:canary": { weight: 0, header: { name: "X-Switchyard-Canary", value: "always" }, cookie: { name: "switchyard_canary" } },
     };
 }
@@ -165,7 +178,12 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
     });
 }
 
-export async function routerStatus(): Promise<{ activeColor: string; weights: Record<string, number>; versions: Record<string, string>; configSha256: string }> {
+export async function routerStatus(): Promise<{
+    activeColor: string;
+    weights: Record<string, number>;
+    versions: Record<string, string>;
+    configSha256: string;
+}> {
     const r = await get(`${ROUTER_URL}/_switchyard/status`);
     if (r.status !== 200) {
         throw new Error(`router status answered ${r.status}: ${r.body}`);
@@ -178,22 +196,25 @@ export async function colorCounts(n: number, headers: Record<string, string> = {
     const counts: Record<string, number> = {};
     let next = 0;
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-    const one = () => new Promise<void>((resolve, reject) => {
-        http.get(`${ROUTER_URL}/`, { headers, agent }, (res) => {
-            res.resume();
-            res.on("end", () => {
-                const c = res.statusCode === 200 ? String(res.headers["x-switchyard-color"]) : `status-${res.statusCode}`;
-                counts[c] = (counts[c] ?? 0) + 1;
-                resolve();
-            });
-        }).on("error", reject);
-    });
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < n) {
-            next++;
-            await one();
-        }
-    }));
+    const one = () =>
+        new Promise<void>((resolve, reject) => {
+            http.get(`${ROUTER_URL}/`, { headers, agent }, (res) => {
+                res.resume();
+                res.on("end", () => {
+                    const c = res.statusCode === 200 ? String(res.headers["x-switchyard-color"]) : `status-${res.statusCode}`;
+                    counts[c] = (counts[c] ?? 0) + 1;
+                    resolve();
+                });
+            }).on("error", reject);
+        });
+    await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+            while (next < n) {
+                next++;
+                await one();
+            }
+        }),
+    );
     agent.destroy();
     return counts;
 }
@@ -218,25 +239,33 @@ export interface LoadResult {
 /** One autocannon run of exactly `amount` requests. */
 function batch(amount: number, rate: number, connections: number, byColor: Record<string, number>): Promise<autocannon.Result> {
     return new Promise((resolve, reject) => {
-        autocannon({
-            url: ROUTER_URL,
-            connections,
-            overallRate: rate,
-            amount,
-            timeout: 10,
-            requests: [
-                { method: "GET", path: "/" },
-                { method: "POST", path: "/", headers: { "content-type": "application/json" }, body: JSON.stringify({ order: 42, items: ["a", "b"] }) },
-            ],
-            // Count which colour answered, from the app's JSON body.
-            setupClient: (client: { on(event: "body", cb: (body: Buffer) => void): void }) => {
-                client.on("body", (body: Buffer) => {
-                    const m = /"color":"(\w+)"/.exec(body.toString("utf8"));
-                    const c = m ? m[1] : "other";
-                    byColor[c] = (byColor[c] ?? 0) + 1;
-                });
-            },
-        } as autocannon.Options, (err, result) => (err ? reject(err) : resolve(result)));
+        autocannon(
+            {
+                url: ROUTER_URL,
+                connections,
+                overallRate: rate,
+                amount,
+                timeout: 10,
+                requests: [
+                    { method: "GET", path: "/" },
+                    {
+                        method: "POST",
+                        path: "/",
+                        headers: { "content-type": "application/json" },
+                        body: JSON.stringify({ order: 42, items: ["a", "b"] }),
+                    },
+                ],
+                // Count which colour answered, from the app's JSON body.
+                setupClient: (client: { on(event: "body", cb: (body: Buffer) => void): void }) => {
+                    client.on("body", (body: Buffer) => {
+                        const m = /"color":"(\w+)"/.exec(body.toString("utf8"));
+                        const c = m ? m[1] : "other";
+                        byColor[c] = (byColor[c] ?? 0) + 1;
+                    });
+                },
+            } as autocannon.Options,
+            (err, result) => (err ? reject(err) : resolve(result)),
+        );
     });
 }
 
@@ -248,7 +277,10 @@ function batch(amount: number, rate: number, connections: number, byColor: Recor
 export async function load(opts: { rate: number; connections: number; minRequests: number; until: Promise<unknown> }): Promise<LoadResult> {
     const byColor: Record<string, number> = {};
     let done = false;
-    opts.until.then(() => (done = true), () => (done = true));
+    opts.until.then(
+        () => (done = true),
+        () => (done = true),
+    );
     const total: LoadResult = { sent: 0, requests: 0, non2xx: 0, errors: 0, timeouts: 0, lost: 0, byColor, durationSeconds: 0 };
     const amount = opts.rate * 10;
     while (!done || total.sent < opts.minRequests) {
@@ -285,7 +317,9 @@ export async function eventually(check: () => Promise<boolean>, ms = 30_000, wha
 /** Spawns `pulumi up` in the background, for interruption scenarios. */
 export function spawnUp(): ReturnType<typeof spawn> {
     return spawn("pulumi", ["up", "--yes", "--skip-preview", "--suppress-progress", "--stack", STACK, "--non-interactive"], {
-        cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"],
+        cwd: ROOT,
+        env: process.env,
+        stdio: ["ignore", "pipe", "pipe"],
     });
 }
 

@@ -11,7 +11,20 @@ import * as os from "os";
 import * as path from "path";
 import { PANEL_TITLES } from "../../components/observability/dashboard";
 import { expandGrafanaVariables, queries, QueryName } from "../../components/observability/queries";
-import { baseConfig, colorCounts, configSet, destroyStack, eventually, freshStack, outputs, previewNoChanges, report, run, STACK, up } from "./harness";
+import {
+    baseConfig,
+    colorCounts,
+    configSet,
+    destroyStack,
+    eventually,
+    freshStack,
+    outputs,
+    previewNoChanges,
+    report,
+    run,
+    STACK,
+    up,
+} from "./harness";
 
 jest.setTimeout(30 * 60_000);
 
@@ -21,7 +34,10 @@ afterAll(() => destroyStack());
 const PROM = `http://127.0.0.1:${PROMETHEUS_PORT}`;
 const GRAFANA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-mon-grafana-"));
 
-interface Sample { metric: Record<string, string>; value: [number, string] }
+interface Sample {
+    metric: Record<string, string>;
+    value: [number, string];
+}
 async function query(expr: string, time?: number): Promise<Sample[]> {
     const qs = new URLSearchParams({ query: expr, ...(time ? { time: String(time) } : {}) });
     const res = await fetch(`${PROM}/api/v1/query?${qs}`);
@@ -46,10 +62,14 @@ async function traffic(n: number): Promise<{ counts: Record<string, number>; sta
 }
 /** Waits until Prometheus has scraped the router exporter after `t` (two scrapes). */
 async function scrapedAfter(t: number): Promise<void> {
-    await eventually(async () => {
-        const r = await query(`timestamp(switchyard_router_requests_total{stack="${STACK}"})`);
-        return r.length > 0 && Math.min(...r.map((x) => Number(x.value[1]))) > t + 2;
-    }, 60_000, "a router scrape after the traffic");
+    await eventually(
+        async () => {
+            const r = await query(`timestamp(switchyard_router_requests_total{stack="${STACK}"})`);
+            return r.length > 0 && Math.min(...r.map((x) => Number(x.value[1]))) > t + 2;
+        },
+        60_000,
+        "a router scrape after the traffic",
+    );
 }
 
 async function promContainer(): Promise<string> {
@@ -78,11 +98,17 @@ describe("monitoring on the real engine", () => {
         const promId = await promContainer();
 
         // Every target up: 2 blue + 2 green app containers (by name, with colour/version labels) and the router exporter.
-        await eventually(async () => {
-            const r = await query(`up{stack="${STACK}"}`);
-            return r.length === 5 && r.every((x) => x.value[1] === "1");
-        }, 90_000, "5 healthy scrape targets");
-        const up0 = (await query(`up{stack="${STACK}"}`)).map((x) => [x.metric.job, x.metric.color ?? "-", x.metric.version, x.metric.container ?? x.metric.component]).sort();
+        await eventually(
+            async () => {
+                const r = await query(`up{stack="${STACK}"}`);
+                return r.length === 5 && r.every((x) => x.value[1] === "1");
+            },
+            90_000,
+            "5 healthy scrape targets",
+        );
+        const up0 = (await query(`up{stack="${STACK}"}`))
+            .map((x) => [x.metric.job, x.metric.color ?? "-", x.metric.version, x.metric.container ?? x.metric.component])
+            .sort();
         expect(up0).toEqual([
             ["switchyard-app", "blue", "1.0.0", `${STACK}-app-blue-1`],
             ["switchyard-app", "blue", "1.0.0", `${STACK}-app-blue-2`],
@@ -94,8 +120,13 @@ describe("monitoring on the real engine", () => {
         // 1. canary 20%, a few thousand requests
         await configSet("canary.weight", "20", { path: true });
         await up();
-        await eventually(async () => JSON.stringify(byColor(await query(`switchyard_router_color_weight_ratio{stack="${STACK}"}`))) === JSON.stringify({ blue: 0.8, green: 0.2 }),
-            60_000, "the exporter reporting weights 0.8/0.2");
+        await eventually(
+            async () =>
+                JSON.stringify(byColor(await query(`switchyard_router_color_weight_ratio{stack="${STACK}"}`))) ===
+                JSON.stringify({ blue: 0.8, green: 0.2 }),
+            60_000,
+            "the exporter reporting weights 0.8/0.2",
+        );
         await sleep(3000);
         const t1 = await traffic(4000);
         await scrapedAfter(t1.end);
@@ -117,13 +148,22 @@ describe("monitoring on the real engine", () => {
         expect(byColor(await panelQuery("configuredWeight", from1, at1))).toEqual({ blue: 0.8, green: 0.2 });
         const err1 = byColor(await panelQuery("errorRate", from1, at1));
         expect(err1).toEqual({ blue: 0, green: 0 });
-        const routerTotal = Number((await query(`sum(increase(switchyard_router_requests_total{stack="${STACK}"}[${Math.ceil(at1 - from1)}s]))`, at1))[0].value[1]);
+        const routerTotal = Number(
+            (await query(`sum(increase(switchyard_router_requests_total{stack="${STACK}"}[${Math.ceil(at1 - from1)}s]))`, at1))[0].value[1],
+        );
         const unparsed = Number((await query(`sum(switchyard_router_unparsed_log_lines_total{stack="${STACK}"})`))[0].value[1]);
         expect(unparsed).toBe(0);
         const p95 = byColor(await panelQuery("latencyP95", from1, at1));
         expect((await panelQuery("activeColor", from1, at1)).map((r) => r.metric.active_color)).toEqual(["blue"]);
 
-        report("6-monitoring-canary", { targets: up0.length, queriesNonEmpty: results, routerRequests: routerTotal, measuredShare: share, clientShareGreen: clientGreen, p95 });
+        report("6-monitoring-canary", {
+            targets: up0.length,
+            queriesNonEmpty: results,
+            routerRequests: routerTotal,
+            measuredShare: share,
+            clientShareGreen: clientGreen,
+            p95,
+        });
 
         // 2. a new green version answering 20% of / with 500
         await configSet("colors.green.version", "1.2.0", { path: true });
@@ -144,22 +184,50 @@ describe("monitoring on the real engine", () => {
         // the ratio is close, not exact (0.047 seen once on a loaded machine)...
         expect(Math.abs(err2.green - clientErrGreen)).toBeLessThan(0.08);
         // ...but the counters themselves count exactly what the client saw, request by request
-        const counter = async (t: number) => Object.fromEntries((await query(`switchyard_router_requests_total{stack="${STACK}"}`, t))
-            .map((r) => [`${r.metric.color} ${r.metric.status_class}`, Number(r.value[1])]));
+        const counter = async (t: number) =>
+            Object.fromEntries(
+                (await query(`switchyard_router_requests_total{stack="${STACK}"}`, t)).map((r) => [
+                    `${r.metric.color} ${r.metric.status_class}`,
+                    Number(r.value[1]),
+                ]),
+            );
         const [c0, c1] = [await counter(from2), await counter(at2)];
         const delta = (k: string) => (c1[k] ?? 0) - (c0[k] ?? 0);
-        expect({ blue: delta("blue 2xx"), green: delta("green 2xx"), green5xx: delta("green 5xx"), blue5xx: delta("blue 5xx") })
-            .toEqual({ blue: t2.counts.blue ?? 0, green: t2.counts.green ?? 0, green5xx: t2.counts["status-500"] ?? 0, blue5xx: 0 });
+        expect({ blue: delta("blue 2xx"), green: delta("green 2xx"), green5xx: delta("green 5xx"), blue5xx: delta("blue 5xx") }).toEqual({
+            blue: t2.counts.blue ?? 0,
+            green: t2.counts.green ?? 0,
+            green5xx: t2.counts["status-500"] ?? 0,
+            blue5xx: 0,
+        });
         expect(appErr2.green).toBeGreaterThan(0.1);
-        const versions = (await panelQuery("versions", from2, at2)).map((r) => [r.metric.color, r.metric.version, r.metric.exported_version]).sort();
-        expect(versions).toEqual([["blue", "1.0.0", "1.0.0"], ["green", "1.2.0", "1.2.0"]]);
+        const versions = (await panelQuery("versions", from2, at2))
+            .map((r) => [r.metric.color, r.metric.version, r.metric.exported_version])
+            .sort();
+        expect(versions).toEqual([
+            ["blue", "1.0.0", "1.0.0"],
+            ["green", "1.2.0", "1.2.0"],
+        ]);
 
         // 3. the release did not recreate Prometheus (config reloaded in place); promtool on what was installed
         expect(await promContainer()).toBe(promId);
-        const cfgCheck = await run("docker", ["exec", `${STACK}-prometheus`, "promtool", "check", "config", "/etc/prometheus/prometheus.yml"]);
+        const cfgCheck = await run("docker", [
+            "exec",
+            `${STACK}-prometheus`,
+            "promtool",
+            "check",
+            "config",
+            "/etc/prometheus/prometheus.yml",
+        ]);
         expect(cfgCheck.code).toBe(0);
         expect(cfgCheck.stdout + cfgCheck.stderr).toMatch(/SUCCESS: 1 rule files found/);
-        const rulesCheck = await run("docker", ["exec", `${STACK}-prometheus`, "promtool", "check", "rules", "/etc/prometheus/switchyard-rules.yml"]);
+        const rulesCheck = await run("docker", [
+            "exec",
+            `${STACK}-prometheus`,
+            "promtool",
+            "check",
+            "rules",
+            "/etc/prometheus/switchyard-rules.yml",
+        ]);
         expect(rulesCheck.code).toBe(0);
         expect(rulesCheck.stdout + rulesCheck.stderr).toMatch(/SUCCESS: 7 rules found/);
         const rules = (await (await fetch(`${PROM}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: unknown[] }[] } };
@@ -168,13 +236,20 @@ describe("monitoring on the real engine", () => {
         // 4. Grafana provisioning files
         const dash = JSON.parse(fs.readFileSync(path.join(GRAFANA_DIR, `dashboards/switchyard-release-${STACK}.json`), "utf8"));
         expect(dash.panels.map((p: { title: string }) => p.title)).toEqual([...PANEL_TITLES]);
-        expect(fs.readFileSync(path.join(GRAFANA_DIR, `provisioning/datasources/switchyard-${STACK}.yaml`), "utf8")).toContain(`url: http://${STACK}-prometheus:9090`);
+        expect(fs.readFileSync(path.join(GRAFANA_DIR, `provisioning/datasources/switchyard-${STACK}.yaml`), "utf8")).toContain(
+            `url: http://${STACK}-prometheus:9090`,
+        );
         expect(fs.existsSync(path.join(GRAFANA_DIR, `provisioning/dashboards/switchyard-${STACK}.yaml`))).toBe(true);
 
         o = await outputs();
         expect(o.prometheusUrl).toBe(PROM);
         expect((await previewNoChanges()).code).toBe(0);
-        report("6-monitoring-injected-5xx", { routerErrorRate: err2, appErrorRate: appErr2, clientErrorRateGreen: clientErrGreen, clientCounts: t2.counts });
+        report("6-monitoring-injected-5xx", {
+            routerErrorRate: err2,
+            appErrorRate: appErr2,
+            clientErrorRateGreen: clientErrGreen,
+            clientCounts: t2.counts,
+        });
     });
 
     test("a Prometheus image change (a new tag, then the same tag rebuilt) replaces the container and re-applies the config", async () => {
@@ -193,10 +268,14 @@ describe("monitoring on the real engine", () => {
                 await up(["--refresh"]);
                 expect(await promContainer()).not.toBe(before);
                 expect((await run("docker", ["inspect", "-f", "{{.Image}}", `${STACK}-prometheus`])).stdout.trim()).toBe(b.stdout.trim());
-                await eventually(async () => {
-                    const r = await query(`up{stack="${STACK}"}`);
-                    return r.length === 5 && r.every((x) => x.value[1] === "1");
-                }, 90_000, "5 healthy scrape targets on the new Prometheus");
+                await eventually(
+                    async () => {
+                        const r = await query(`up{stack="${STACK}"}`);
+                        return r.length === 5 && r.every((x) => x.value[1] === "1");
+                    },
+                    90_000,
+                    "5 healthy scrape targets on the new Prometheus",
+                );
                 const rules = (await (await fetch(`${PROM}/api/v1/rules`)).json()) as { data: { groups: { name: string }[] } };
                 expect(rules.data.groups.map((g) => g.name)).toEqual([`switchyard-${STACK}`]);
                 expect((await previewNoChanges()).code).toBe(0);

@@ -10,8 +10,22 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import {
-    baseConfig, configSet, destroyStack, eventually, freshStack, get, load, outputs, previewNoChanges, pulumi, report,
-    ROUTER_URL, routerStatus, run, STACK, up,
+    baseConfig,
+    configSet,
+    destroyStack,
+    eventually,
+    freshStack,
+    get,
+    load,
+    outputs,
+    previewNoChanges,
+    pulumi,
+    report,
+    ROUTER_URL,
+    routerStatus,
+    run,
+    STACK,
+    up,
 } from "./harness";
 
 jest.setTimeout(30 * 60_000);
@@ -28,7 +42,12 @@ const withApp = (app: Record<string, unknown>): Config => {
 /** Container ids of the stack, by name. */
 async function containerIds(): Promise<Record<string, string>> {
     const r = await run("docker", ["ps", "-a", "--filter", `label=switchyard.stack=${STACK}`, "--format", "{{.Names}} {{.ID}}"]);
-    return Object.fromEntries(r.stdout.split("\n").filter(Boolean).map((l) => l.split(" ")));
+    return Object.fromEntries(
+        r.stdout
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => l.split(" ")),
+    );
 }
 
 describe("a second run changes nothing (official docker provider refresh)", () => {
@@ -44,7 +63,12 @@ describe("a second run changes nothing (official docker provider refresh)", () =
         expect({ code: preview.code, out: preview.code === 0 ? "" : preview.stdout }).toEqual({ code: 0, out: "" });
         await up(["--refresh", "--expect-no-changes"]);
         expect(await containerIds()).toEqual(before);
-        const inspect = await run("docker", ["inspect", "-f", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.Config.Healthcheck.Interval}}", `${STACK}-app-blue-1`]);
+        const inspect = await run("docker", [
+            "inspect",
+            "-f",
+            "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.Config.Healthcheck.Interval}}",
+            `${STACK}-app-blue-1`,
+        ]);
         const mb = resources.memoryMb * 1024 * 1024;
         expect(inspect.stdout.trim()).toBe(`${resources.cpus * 1e9} ${mb} ${mb} ${healthcheck.intervalSeconds * 1e9}`);
         report(`official-no-changes ${what}`, { containers: Object.keys(before).length, previewSeconds: preview.ms / 1000 });
@@ -76,7 +100,10 @@ describe("a second run changes nothing (official docker provider refresh)", () =
 /** Probes the router with a fresh connection every 20 ms until `until` settles. */
 async function probe(until: Promise<unknown>): Promise<{ sent: number; failed: number; longestGapMs: number }> {
     let done = false;
-    until.then(() => (done = true), () => (done = true));
+    until.then(
+        () => (done = true),
+        () => (done = true),
+    );
     let sent = 0;
     let failed = 0;
     let lastOk = Date.now();
@@ -138,12 +165,17 @@ describe("router image changes", () => {
         // Not asked for: refused in preview and in up, and the router is left as it was.
         const routerBefore = (await run("docker", ["inspect", "-f", "{{.Id}}", `${STACK}-router`])).stdout.trim();
         await configSet("router.allowRestart", "false", { path: true });
-        for (const cmd of [["preview", "--refresh"], ["up", "--refresh", "--yes", "--skip-preview"]]) {
+        for (const cmd of [
+            ["preview", "--refresh"],
+            ["up", "--refresh", "--yes", "--skip-preview"],
+        ]) {
             const refused = await pulumi([...cmd, "--suppress-progress"]);
             expect(refused.code).not.toBe(0);
-            expect(refused.stdout + refused.stderr).toContain(rev === "1"
-                ? "switchyard: router.image changes from switchyard/router:local to switchyard/router:e2e-next; that replaces the router container"
-                : "switchyard: the router image switchyard/router:e2e-next was rebuilt (");
+            expect(refused.stdout + refused.stderr).toContain(
+                rev === "1"
+                    ? "switchyard: router.image changes from switchyard/router:local to switchyard/router:e2e-next; that replaces the router container"
+                    : "switchyard: the router image switchyard/router:e2e-next was rebuilt (",
+            );
         }
         expect((await run("docker", ["inspect", "-f", "{{.Id}}", `${STACK}-router`])).stdout.trim()).toBe(routerBefore);
         await configSet("router.allowRestart", "true", { path: true });
@@ -186,14 +218,17 @@ describe("private registry: credentials reach the provider's registryAuth", () =
         const ht = await run("htpasswd", ["-Bbn", USER, PASSWORD]);
         expect(ht.code).toBe(0);
         fs.writeFileSync(path.join(dir, "htpasswd"), ht.stdout);
-        fs.writeFileSync(path.join(dir, "config.yml"), [
-            "version: 0.1",
-            "log: {level: warn}",
-            `storage: {filesystem: {rootdirectory: ${dir}/data}}`,
-            `http: {addr: "${REGISTRY}"}`,
-            `auth: {htpasswd: {realm: switchyard-e2e, path: ${dir}/htpasswd}}`,
-            "",
-        ].join("\n"));
+        fs.writeFileSync(
+            path.join(dir, "config.yml"),
+            [
+                "version: 0.1",
+                "log: {level: warn}",
+                `storage: {filesystem: {rootdirectory: ${dir}/data}}`,
+                `http: {addr: "${REGISTRY}"}`,
+                `auth: {htpasswd: {realm: switchyard-e2e, path: ${dir}/htpasswd}}`,
+                "",
+            ].join("\n"),
+        );
         registry = spawn("docker-registry", ["serve", path.join(dir, "config.yml")], { stdio: "ignore" });
         await eventually(async () => (await get(`http://${REGISTRY}/v2/`)).status === 401, 30_000, "the registry to ask for credentials");
         const login = await run("docker", ["login", REGISTRY, "-u", USER, "--password-stdin"], { input: PASSWORD });
@@ -228,7 +263,10 @@ describe("private registry: credentials reach the provider's registryAuth", () =
         const r = await up();
         expect(r.stdout + r.stderr).not.toContain(PASSWORD);
         expect(JSON.parse((await get(`${ROUTER_URL}/`)).body)).toMatchObject({ color: "blue", version: "1.0.0" });
-        expect((await outputs()).images).toEqual({ blue: `${REGISTRY}/switchyard/demo-app:1.0.0`, green: `${REGISTRY}/switchyard/demo-app:1.1.0` });
+        expect((await outputs()).images).toEqual({
+            blue: `${REGISTRY}/switchyard/demo-app:1.0.0`,
+            green: `${REGISTRY}/switchyard/demo-app:1.1.0`,
+        });
         const exported = await pulumi(["stack", "export"]);
         expect(exported.code).toBe(0);
         expect(exported.stdout).not.toContain(PASSWORD);
@@ -249,14 +287,21 @@ describe("DOCKER_CONTEXT", () => {
         await up();
         const before = await containerIds();
         // A context that points at another daemon (here: a socket with nothing behind it).
-        expect((await run("docker", ["context", "create", CONTEXT, "--docker", "host=unix:///run/switchyard-e2e-nowhere.sock"])).code).toBe(0);
+        expect((await run("docker", ["context", "create", CONTEXT, "--docker", "host=unix:///run/switchyard-e2e-nowhere.sock"])).code).toBe(
+            0,
+        );
         await configSet("colors.green.version", "1.2.1", { path: true });
         for (const cmd of [["preview"], ["up", "--yes", "--skip-preview"]]) {
             const r = await pulumi([...cmd, "--suppress-progress"], { env: { DOCKER_CONTEXT: CONTEXT } });
             expect(r.code).not.toBe(0);
-            expect(r.stdout + r.stderr).toContain(`DOCKER_CONTEXT="${CONTEXT}" is set in the environment: the docker provider would use that context's daemon instead of switchyard:docker.host (unix:///var/run/docker.sock). Nothing was changed.`);
+            expect(r.stdout + r.stderr).toContain(
+                `DOCKER_CONTEXT="${CONTEXT}" is set in the environment: the docker provider would use that context's daemon instead of switchyard:docker.host (unix:///var/run/docker.sock). Nothing was changed.`,
+            );
         }
-        for (const cmd of [["bash", "scripts/up.sh", "--stack", STACK], [process.execPath, "scripts/sy.js", "drift", "--stack", STACK]]) {
+        for (const cmd of [
+            ["bash", "scripts/up.sh", "--stack", STACK],
+            [process.execPath, "scripts/sy.js", "drift", "--stack", STACK],
+        ]) {
             const r = await run(cmd[0], cmd.slice(1), { env: { DOCKER_CONTEXT: CONTEXT } });
             expect(r.code).not.toBe(0);
             expect(r.stderr).toContain(`DOCKER_CONTEXT="${CONTEXT}" is set in the environment`);

@@ -5,8 +5,22 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-    colorCounts, configSet, destroyStack, eventually, freshStack, load, outputs, previewNoChanges, pulumi, report, ROOT,
-    routerStatus, run, spawnUp, STACK, up,
+    colorCounts,
+    configSet,
+    destroyStack,
+    eventually,
+    freshStack,
+    load,
+    outputs,
+    previewNoChanges,
+    pulumi,
+    report,
+    ROOT,
+    routerStatus,
+    run,
+    spawnUp,
+    STACK,
+    up,
 } from "./harness";
 
 jest.setTimeout(30 * 60_000);
@@ -24,9 +38,17 @@ async function routerUpstreams(): Promise<string[]> {
 
 /** `address:8080` of every app container of the stack on its network, sorted. */
 async function liveAddresses(): Promise<string[]> {
-    const ids = (await run("docker", ["ps", "-q", "--filter", `label=switchyard.stack=${STACK}`, "--filter", "label=switchyard.color"])).stdout.split("\n").filter(Boolean);
+    const ids = (
+        await run("docker", ["ps", "-q", "--filter", `label=switchyard.stack=${STACK}`, "--filter", "label=switchyard.color"])
+    ).stdout
+        .split("\n")
+        .filter(Boolean);
     const ips = await run("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", ...ids]);
-    return ips.stdout.split("\n").filter(Boolean).map((ip) => `${ip}:8080`).sort();
+    return ips.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((ip) => `${ip}:8080`)
+        .sort();
 }
 
 describe("6. drift: detected, named, healed by pulumi up", () => {
@@ -42,8 +64,16 @@ describe("6. drift: detected, named, healed by pulumi up", () => {
     });
 
     test.each([
-        ["a stopped app container", ["stop", "e2e-app-green-2"], /refresh: app-green-2 \[docker:index\/container:Container\]: stopped on the host: would be replaced by a new container[\s\S]*container e2e-app-green-2: not running \(exited\)/],
-        ["a removed app container", ["rm", "-f", "e2e-app-blue-1"], /refresh: app-blue-1 \[docker:index\/container:Container\]: missing on the host: would be created[\s\S]*container e2e-app-blue-1: not found on the host/],
+        [
+            "a stopped app container",
+            ["stop", "e2e-app-green-2"],
+            /refresh: app-green-2 \[docker:index\/container:Container\]: stopped on the host: would be replaced by a new container[\s\S]*container e2e-app-green-2: not running \(exited\)/,
+        ],
+        [
+            "a removed app container",
+            ["rm", "-f", "e2e-app-blue-1"],
+            /refresh: app-blue-1 \[docker:index\/container:Container\]: missing on the host: would be created[\s\S]*container e2e-app-blue-1: not found on the host/,
+        ],
     ])("%s: the drift command exits 1 naming it; pulumi up heals; the drift command is clean again", async (what, dockerArgs, message) => {
         expect((await run("docker", dockerArgs)).code).toBe(0);
         const found = await sy("drift");
@@ -58,14 +88,24 @@ describe("6. drift: detected, named, healed by pulumi up", () => {
         // The router's upstreams are the containers' addresses now, and no request goes astray.
         expect(await routerUpstreams()).toEqual(await liveAddresses());
         const after = await load({ rate: 400, connections: 8, minRequests: 2_000, until: Promise.resolve() });
-        expect({ non2xx: after.non2xx, errors: after.errors, lost: after.lost, timeouts: after.timeouts }).toEqual({ non2xx: 0, errors: 0, lost: 0, timeouts: 0 });
+        expect({ non2xx: after.non2xx, errors: after.errors, lost: after.lost, timeouts: after.timeouts }).toEqual({
+            non2xx: 0,
+            errors: 0,
+            lost: 0,
+            timeouts: 0,
+        });
     });
 
     test("a hand edit of the router's nginx config: named by the drift command, restored by pulumi up", async () => {
         const o = await outputs();
         const router = String(o.routerContainer);
-        const edit = await run("docker", ["exec", router, "sh", "-c",
-            "sed -i 's/keepalive_timeout 65s;/keepalive_timeout 5s;/' /etc/switchyard/router/inner.conf && nginx -c /etc/switchyard/router/inner.conf -s reload"]);
+        const edit = await run("docker", [
+            "exec",
+            router,
+            "sh",
+            "-c",
+            "sed -i 's/keepalive_timeout 65s;/keepalive_timeout 5s;/' /etc/switchyard/router/inner.conf && nginx -c /etc/switchyard/router/inner.conf -s reload",
+        ]);
         expect(edit.code).toBe(0);
         const found = await sy("drift");
         expect(found.code).toBe(1);
@@ -79,7 +119,8 @@ describe("6. drift: detected, named, healed by pulumi up", () => {
 });
 
 describe("7. an interrupted pulumi up", () => {
-    test.each([["SIGINT"], ["SIGKILL"]] as const)("%s in the middle of a release: the router serves throughout; the documented recovery brings the stack back",
+    test.each([["SIGINT"], ["SIGKILL"]] as const)(
+        "%s in the middle of a release: the router serves throughout; the documented recovery brings the stack back",
         async (signal) => {
             await freshStack();
             await up();
@@ -90,7 +131,11 @@ describe("7. an interrupted pulumi up", () => {
             child.stderr?.on("data", (d) => (output += d));
             const interrupted = (async () => {
                 // Interrupt while the idle colour's containers are being replaced.
-                await eventually(async () => /docker:index:Container app-green-\d (deleting|creating)/.test(output), 120_000, "green's containers to be replaced");
+                await eventually(
+                    async () => /docker:index:Container app-green-\d (deleting|creating)/.test(output),
+                    120_000,
+                    "green's containers to be replaced",
+                );
                 child.kill(signal);
                 await new Promise((r) => child.once("exit", r));
             })();
@@ -107,7 +152,8 @@ describe("7. an interrupted pulumi up", () => {
             expect((await routerStatus()).versions.green).toBe(signal === "SIGINT" ? "1.2.0" : "1.2.1");
             const phase = /docker:index:Container app-green-\d (deleting|creating)[^\n]*/.exec(output)?.[0];
             report(`7-interrupt-${signal}`, { ...during, interruptedAt: phase, recovery: recover.stdout.trim().split("\n") });
-        });
+        },
+    );
 });
 
 describe("8. two pulumi up at once", () => {
@@ -166,6 +212,7 @@ describe("9. the audit record", () => {
 
 function findFiles(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? findFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? findFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

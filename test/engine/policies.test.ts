@@ -89,7 +89,10 @@ function windowExcludingNow(): Record<string, unknown> {
 
 /** Writes the stack's policy config file: levels and bounds of policies/config/<level>.json, this window. */
 function policyConfig(level: Level, window: Record<string, unknown>): string {
-    const base = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/config", `${level}.json`), "utf8")) as Record<string, Record<string, unknown>>;
+    const base = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/config", `${level}.json`), "utf8")) as Record<
+        string,
+        Record<string, unknown>
+    >;
     base["deployment-window"] = { ...base["deployment-window"], ...window };
     const file = path.join(WORK, `policy-${level}-${Date.now()}.json`);
     fs.writeFileSync(file, JSON.stringify(base, null, 2));
@@ -114,9 +117,13 @@ function writeConfig(config: Config): void {
     fs.writeFileSync(CONFIG_FILE, YAML.stringify({ config, ...(salt ? { encryptionsalt: salt } : {}) }));
 }
 
-const withApp = (c: Config, app: Record<string, unknown>): Config => ({ ...c, "switchyard:app": { ...(c["switchyard:app"] as object), ...app } });
+const withApp = (c: Config, app: Record<string, unknown>): Config => ({
+    ...c,
+    "switchyard:app": { ...(c["switchyard:app"] as object), ...app },
+});
 const withGreen = (c: Config, version: string): Config => ({
-    ...c, "switchyard:colors": { ...(c["switchyard:colors"] as object), green: { version } },
+    ...c,
+    "switchyard:colors": { ...(c["switchyard:colors"] as object), green: { version } },
 });
 const without = (c: Config, key: string): Config => Object.fromEntries(Object.entries(c).filter(([k]) => k !== key));
 
@@ -125,7 +132,14 @@ const without = (c: Config, key: string): Config => Object.fromEntries(Object.en
 const runs: { what: string; ms: number; code: number }[] = [];
 
 async function preview(what: string, level: Level, window: Record<string, unknown>): Promise<Run> {
-    const r = await pulumi(["preview", "--suppress-progress", "--policy-pack", "policies", "--policy-pack-config", policyConfig(level, window)]);
+    const r = await pulumi([
+        "preview",
+        "--suppress-progress",
+        "--policy-pack",
+        "policies",
+        "--policy-pack-config",
+        policyConfig(level, window),
+    ]);
     runs.push({ what: `preview ${what}`, ms: r.ms, code: r.code });
     return r;
 }
@@ -133,15 +147,37 @@ async function preview(what: string, level: Level, window: Record<string, unknow
 async function upWithPolicies(what: string, level: Level, window: Record<string, unknown>): Promise<Run> {
     // No --skip-preview: stack policies run on the preview first, so a mandatory one stops the update
     // before anything changes (and again on the final state after it).
-    const r = await pulumi(["up", "--yes", "--suppress-progress", "--policy-pack", "policies", "--policy-pack-config", policyConfig(level, window)]);
+    const r = await pulumi([
+        "up",
+        "--yes",
+        "--suppress-progress",
+        "--policy-pack",
+        "policies",
+        "--policy-pack-config",
+        policyConfig(level, window),
+    ]);
     runs.push({ what: `up ${what}`, ms: r.ms, code: r.code });
     return r;
 }
 
 async function previewFixture(gated: boolean): Promise<Run> {
-    const r = await run("pulumi", ["preview", "--suppress-progress", "--stack", STACK, "--non-interactive", "--cwd", FIXTURE,
-        "--policy-pack", path.join(ROOT, "policies"), "--policy-pack-config", policyConfig("production", windowIncludingNow())],
-    { env: { SY_FIXTURE_GATED: gated ? "1" : "0" } });
+    const r = await run(
+        "pulumi",
+        [
+            "preview",
+            "--suppress-progress",
+            "--stack",
+            STACK,
+            "--non-interactive",
+            "--cwd",
+            FIXTURE,
+            "--policy-pack",
+            path.join(ROOT, "policies"),
+            "--policy-pack-config",
+            policyConfig("production", windowIncludingNow()),
+        ],
+        { env: { SY_FIXTURE_GATED: gated ? "1" : "0" } },
+    );
     runs.push({ what: `preview fixture gated=${gated}`, ms: r.ms, code: r.code });
     return r;
 }
@@ -150,8 +186,10 @@ const show = (r: Run) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 
 /** A mandatory violation fails the run; the CLI says so. */
 function expectBlocked(r: Run): void {
-    expect({ code: r.code === 0 ? 0 : "non-zero", failed: /error: (preview|update) failed/.test(r.stdout + r.stderr) })
-        .toEqual({ code: "non-zero", failed: true });
+    expect({ code: r.code === 0 ? 0 : "non-zero", failed: /error: (preview|update) failed/.test(r.stdout + r.stderr) }).toEqual({
+        code: "non-zero",
+        failed: true,
+    });
 }
 
 function expectClean(r: Run): void {
@@ -204,7 +242,9 @@ describe("policy pack on the real engine", () => {
         fs.rmSync(WORK, { recursive: true, force: true });
         const total = runs.reduce((s, r) => s + r.ms, 0);
         report("policies", {
-            runs: runs.length, pulumiSeconds: Math.round(total / 100) / 10, wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
+            runs: runs.length,
+            pulumiSeconds: Math.round(total / 100) / 10,
+            wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
             perRun: runs.map((r) => `${r.what}: ${(r.ms / 1000).toFixed(1)}s exit ${r.code}`),
         });
     });
@@ -217,14 +257,23 @@ describe("policy pack on the real engine", () => {
     });
 
     test("pinned-image-versions: a floating router tag is reported and blocks on production", async () => {
-        writeConfig({ ...compliantConfig(), "switchyard:router": { ...(baseConfig()["switchyard:router"] as object), image: "switchyard/router:latest" } });
+        writeConfig({
+            ...compliantConfig(),
+            "switchyard:router": { ...(baseConfig()["switchyard:router"] as object), image: "switchyard/router:latest" },
+        });
         const r = await preview("pinned violating, production", "production", windowIncludingNow());
         expectBlocked(r);
-        expect(violations(r.stdout)).toEqual([{
-            level: "mandatory", severity: "high", policy: "pinned-image-versions", resource: "docker:index:RemoteImage: router-image",
-            message: "image 'switchyard/router:latest' uses the floating tag 'latest', which can change under a running stack; " +
-                "use the semver tag of the release instead (e.g. switchyard/router:1.4.2)",
-        }]);
+        expect(violations(r.stdout)).toEqual([
+            {
+                level: "mandatory",
+                severity: "high",
+                policy: "pinned-image-versions",
+                resource: "docker:index:RemoteImage: router-image",
+                message:
+                    "image 'switchyard/router:latest' uses the floating tag 'latest', which can change under a running stack; " +
+                    "use the semver tag of the release instead (e.g. switchyard/router:1.4.2)",
+            },
+        ]);
     });
 
     test("app-healthcheck-required: a blank health check command is reported on every app container", async () => {
@@ -237,8 +286,10 @@ describe("policy pack on the real engine", () => {
         expect(v.map((x) => x.resource).sort()).toEqual([...APP_CONTAINERS("blue"), ...APP_CONTAINERS("green")].sort());
         for (const x of v) {
             expect(x).toMatchObject({ level: "mandatory", severity: "medium" });
-            expect(x.message).toBe(`${x.resource.split(": ")[1]}: app container health check test ["CMD-SHELL"," "] must be ["CMD", program, args...] or ["CMD-SHELL", "command"]; ` +
-                "set app.healthcheck (path, or command [\"CMD\", ...]) so the program gives every app container a Docker HEALTHCHECK");
+            expect(x.message).toBe(
+                `${x.resource.split(": ")[1]}: app container health check test ["CMD-SHELL"," "] must be ["CMD", program, args...] or ["CMD-SHELL", "command"]; ` +
+                    'set app.healthcheck (path, or command ["CMD", ...]) so the program gives every app container a Docker HEALTHCHECK',
+            );
         }
     });
 
@@ -251,7 +302,9 @@ describe("policy pack on the real engine", () => {
         expect(v).toHaveLength(4);
         for (const x of v) {
             expect(x).toMatchObject({ level: "mandatory", severity: "medium" });
-            expect(x.message).toBe(`${x.resource.split(": ")[1]}: app container memory limit 64 MB is below the minimum 128 MB; raise app.resources.memoryMb`);
+            expect(x.message).toBe(
+                `${x.resource.split(": ")[1]}: app container memory limit 64 MB is below the minimum 128 MB; raise app.resources.memoryMb`,
+            );
         }
         // Local: advisory, and the local bounds (minMemoryMb 16) accept 64 MB.
         expectClean(await preview("limits 64 MB, local", "local", windowIncludingNow()));
@@ -266,8 +319,12 @@ describe("policy pack on the real engine", () => {
         for (const x of v) {
             const stack = x.resource.split(": ")[1];
             expect(x).toEqual({
-                level: "mandatory", severity: "critical", policy: "no-plaintext-secrets", resource: x.resource,
-                message: `${stack}: env var API_TOKEN looks like a secret but is passed in plain text; move it to a Pulumi secret: ` +
+                level: "mandatory",
+                severity: "critical",
+                policy: "no-plaintext-secrets",
+                resource: x.resource,
+                message:
+                    `${stack}: env var API_TOKEN looks like a secret but is passed in plain text; move it to a Pulumi secret: ` +
                     "pulumi config rm --path 'app.env.API_TOKEN' (or colors.<colour>.env.API_TOKEN), then pulumi config set --secret --path 'secretEnv.API_TOKEN' <value>",
             });
         }
@@ -280,11 +337,17 @@ describe("policy pack on the real engine", () => {
     test("canary-weight-bounds: a 10% canary whose router does not wait for the green gate is blocked; gated it passes", async () => {
         const bad = await previewFixture(false);
         expectBlocked(bad);
-        expect(violations(bad.stdout)).toEqual([{
-            level: "mandatory", severity: "high", policy: "canary-weight-bounds", resource: "switchyard:routing:CanaryRouter: routing",
-            message: "canary green gets 10% but the router's apply step does not wait for the green health gate (gate-green-check); " +
-                "set canary.weight to 0 until the green health gate passes, or restore the gate (HealthGate 'gate-green') in front of the router",
-        }]);
+        expect(violations(bad.stdout)).toEqual([
+            {
+                level: "mandatory",
+                severity: "high",
+                policy: "canary-weight-bounds",
+                resource: "switchyard:routing:CanaryRouter: routing",
+                message:
+                    "canary green gets 10% but the router's apply step does not wait for the green health gate (gate-green-check); " +
+                    "set canary.weight to 0 until the green health gate passes, or restore the gate (HealthGate 'gate-green') in front of the router",
+            },
+        ]);
         expectClean(await previewFixture(true));
     });
 
@@ -310,8 +373,12 @@ describe("policy pack on the real engine", () => {
         expect(v.map((x) => x.resource).sort()).toEqual(APP_CONTAINERS("green"));
         for (const x of v) {
             expect(x).toEqual({
-                level: "mandatory", severity: "high", policy: "backup-before-release", resource: x.resource,
-                message: `release of green 1.1.0 -> 1.2.0: container ${x.resource.split(": ")[1]} does not depend on a BackupSnapshot, so it could change before the data is saved; ` +
+                level: "mandatory",
+                severity: "high",
+                policy: "backup-before-release",
+                resource: x.resource,
+                message:
+                    `release of green 1.1.0 -> 1.2.0: container ${x.resource.split(": ")[1]} does not depend on a BackupSnapshot, so it could change before the data is saved; ` +
                     "create BackupSnapshot backup-green for 1.2.0 and make the green containers dependsOn it (ColorStack args.after)",
             });
         }
@@ -330,18 +397,26 @@ describe("policy pack on the real engine", () => {
         expectBlocked(r);
         const v = violations(r.stdout);
         expect(v).toHaveLength(1);
-        expect(v[0]).toMatchObject({ level: "mandatory", severity: "high", policy: "deployment-window", resource: `pulumi:pulumi:Stack: switchyard-${STACK}` });
+        expect(v[0]).toMatchObject({
+            level: "mandatory",
+            severity: "high",
+            policy: "deployment-window",
+            resource: `pulumi:pulumi:Stack: switchyard-${STACK}`,
+        });
         // The window opens next at its start hour, 6 hours from when it was computed (every day is listed).
         const next = new Date(excludedAt);
         next.setUTCHours(next.getUTCHours() + 6, 0, 0, 0);
         const day = (d: Date) => d.toLocaleDateString("en-US", { weekday: "short", timeZone: "UTC" });
         const date = (d: Date) => d.toISOString().slice(0, 10);
-        expect(v[0].message).toMatch(new RegExp(
-            `^release green 1\\.1\\.0 -> 1\\.2\\.0: ${day(excludedAt)} ${date(excludedAt)} \\d\\d:\\d\\d UTC is outside the deployment window ` +
-            `\\(Sun, Mon, Tue, Wed, Thu, Fri, Sat ${excluded.start}-${excluded.end} UTC\\) and no emergency override was given\\. ` +
-            `Release when the window next opens, ${day(next)} ${date(next)} ${excluded.start} UTC \\(${next.toISOString().replace(/\./g, "\\.")}\\), ` +
-            "or declare an emergency override with a non-empty reason: " +
-            "pulumi config set --path 'deploymentWindow\\.override\\.reason' '<incident and approver>' \\(exported as stack output deploymentWindowOverride\\)$"));
+        expect(v[0].message).toMatch(
+            new RegExp(
+                `^release green 1\\.1\\.0 -> 1\\.2\\.0: ${day(excludedAt)} ${date(excludedAt)} \\d\\d:\\d\\d UTC is outside the deployment window ` +
+                    `\\(Sun, Mon, Tue, Wed, Thu, Fri, Sat ${excluded.start}-${excluded.end} UTC\\) and no emergency override was given\\. ` +
+                    `Release when the window next opens, ${day(next)} ${date(next)} ${excluded.start} UTC \\(${next.toISOString().replace(/\./g, "\\.")}\\), ` +
+                    "or declare an emergency override with a non-empty reason: " +
+                    "pulumi config set --path 'deploymentWindow\\.override\\.reason' '<incident and approver>' \\(exported as stack output deploymentWindowOverride\\)$",
+            ),
+        );
         // Advisory on local: reported, not blocking.
         const local = await preview("window violating, local", "local", excluded);
         expect(local.code).toBe(0);

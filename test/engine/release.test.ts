@@ -3,8 +3,23 @@
  * Each describe starts from a fresh `e2e` stack.
  */
 import {
-    baseConfig, colorCounts, configSet, destroyStack, eventually, freshStack, get, load, outputs, previewNoChanges,
-    pulumi, report, ROUTER_URL, routerStatus, run, up } from "./harness";
+    baseConfig,
+    colorCounts,
+    configSet,
+    destroyStack,
+    eventually,
+    freshStack,
+    get,
+    load,
+    outputs,
+    previewNoChanges,
+    pulumi,
+    report,
+    ROUTER_URL,
+    routerStatus,
+    run,
+    up,
+} from "./harness";
 
 jest.setTimeout(30 * 60_000);
 
@@ -129,7 +144,11 @@ describe("3. canary weights, header, cookie, sticky", () => {
             expect(now[0]).toBe(c.bucket < 250 ? "green" : "blue");
             if (now[0] !== c.color) moved++;
         }
-        report("3-sticky", { clients: clients.length, greenAt10: clients.filter((c) => c.color === "green").length, movedToGreenAt25: moved });
+        report("3-sticky", {
+            clients: clients.length,
+            greenAt10: clients.filter((c) => c.color === "green").length,
+            movedToGreenAt25: moved,
+        });
     });
 });
 
@@ -175,7 +194,9 @@ describe("5. releasing to the idle colour never disturbs the live one", () => {
     test("0 errors under load while the idle colour's containers are replaced", async () => {
         await freshStack();
         await up();
-        const liveBefore = (await run("docker", ["ps", "-q", "--filter", "label=switchyard.color=blue", "--filter", "label=switchyard.stack=e2e"])).stdout.trim();
+        const liveBefore = (
+            await run("docker", ["ps", "-q", "--filter", "label=switchyard.color=blue", "--filter", "label=switchyard.stack=e2e"])
+        ).stdout.trim();
         await configSet("colors.green.version", "1.2.1", { path: true });
         let upSeconds = 0;
         const release = (async () => {
@@ -191,7 +212,9 @@ describe("5. releasing to the idle colour never disturbs the live one", () => {
         expect(result.lost).toBe(0);
         expect(result.byColor).toEqual({ blue: result.requests });
         expect(result.requests).toBe(result.sent);
-        const liveAfter = (await run("docker", ["ps", "-q", "--filter", "label=switchyard.color=blue", "--filter", "label=switchyard.stack=e2e"])).stdout.trim();
+        const liveAfter = (
+            await run("docker", ["ps", "-q", "--filter", "label=switchyard.color=blue", "--filter", "label=switchyard.stack=e2e"])
+        ).stdout.trim();
         expect(liveAfter).toBe(liveBefore);
         await eventually(async () => (await routerStatus()).versions.green === "1.2.1", 5000, "router status to show green 1.2.1");
         expect(await colorCounts(50, { "X-Switchyard-Canary": "always" })).toEqual({ green: 50 });

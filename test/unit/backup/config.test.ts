@@ -20,8 +20,12 @@ test("defaults: keep-newest-30 applied downstream, base volume image, migration 
     const r = parse({ ...valid(), migration: { command: ["npm", "run", "migrate"] } });
     if (!r.ok) throw new Error(r.errors.join("\n"));
     expect(r.config.backup).toEqual({
-        target: { type: "local", root: "/var/backups/sy" }, postgres: [{ name: "app" }], mysql: [], volumes: [],
-        volumeImage: "switchyard/base:bookworm", retention: {},
+        target: { type: "local", root: "/var/backups/sy" },
+        postgres: [{ name: "app" }],
+        mysql: [],
+        volumes: [],
+        volumeImage: "switchyard/base:bookworm",
+        retention: {},
     });
     expect(r.config.migration).toEqual({ command: ["npm", "run", "migrate"], timeoutSeconds: 600 });
     expect(r.backupSecrets).toEqual({ app: URL });
@@ -48,24 +52,153 @@ test("numbers as `config set --path` stores them", () => {
 
 test.each<[string, (r: Raw) => void, string[] | undefined, RegExp]>([
     ["plain-text secrets", () => undefined, [], /^switchyard:backupSecrets: is stored in plain text; database URLs must be Pulumi secrets/],
-    ["a source without URL", (r) => { r.backupSecrets = {}; }, undefined, /^switchyard:backupSecrets\.app: missing; backup\.postgres lists 'app'.*pulumi config set --secret --path 'backupSecrets\.app'/],
-    ["an unused secret", (r) => { r.backupSecrets = { app: URL, other: URL }; }, undefined, /^switchyard:backupSecrets\.other: no backup\.postgres source is named 'other'/],
-    ["a secret that is not a URL", (r) => { r.backupSecrets = { app: "hunter2" }; }, undefined, /^switchyard:backupSecrets\.app: must be a database URL .*got a secret value that is not/],
-    ["relative root", (r) => { (r.backup as Raw).target = { type: "local", root: "backups" }; }, undefined, /^switchyard:backup\.target\.root: must be an absolute directory path/],
-    ["unknown target type", (r) => { (r.backup as Raw).target = { type: "ftp" }; }, undefined, /^switchyard:backup\.target\.type: must be \{type: local, root: \/abs\/dir\} or \{type: s3/],
-    ["no source", (r) => { (r.backup as Raw).postgres = []; r.backupSecrets = {}; }, [], /^switchyard:backup\.postgres: must list at least one source/],
-    ["bad source name", (r) => { (r.backup as Raw).postgres = [{ name: "my db" }]; }, undefined, /^switchyard:backup\.postgres\[0\]\.name: must be 1-63 letters/],
-    ["keepLast 0", (r) => { (r.backup as Raw).retention = { keepLast: 0 }; }, undefined, /^switchyard:backup\.retention\.keepLast: must be at least 1 \(got 0\)/],
-    ["unknown backup key", (r) => { (r.backup as Raw).schedule = "daily"; }, undefined, /^switchyard:backup\.schedule: unknown key \(got "daily"\); allowed keys here: target, postgres, mysql, volumes, volumeImage, retention/],
-    ["migration command not a list", (r) => { r.migration = { command: "npm run migrate" }; }, undefined, /^switchyard:migration\.command: must be a list of strings \(argv\)/],
-    ["migration command empty", (r) => { r.migration = { command: [] }; }, undefined, /^switchyard:migration\.command: must have at least the program to run/],
-    ["migration without backup", (r) => { delete r.backup; r.backupSecrets = {}; r.migration = { command: ["x"] }; }, [], /^switchyard:migration: needs switchyard:backup/],
-    ["createBucket not a boolean", (r) => { (r.backup as Raw).target = { ...S3, createBucket: "yes" }; }, undefined, /^switchyard:backup\.target\.createBucket: must be true or false \(got "yes"\)/],
-    ["unknown encryption", (r) => { (r.backup as Raw).target = { ...S3, createBucket: true, encryption: "none" }; }, undefined, /^switchyard:backup\.target\.encryption: must be aws:kms or AES256 \(got "none"\)/],
-    ["kmsKeyId with AES256", (r) => { (r.backup as Raw).target = { ...S3, createBucket: true, encryption: "AES256", kmsKeyId: "alias/backups" }; }, undefined, /^switchyard:backup\.target\.kmsKeyId: only applies to encryption: aws:kms \(encryption is AES256\).*\(got "alias\/backups"\)/],
-    ["kmsKeyId for an existing bucket", (r) => { (r.backup as Raw).target = { ...S3, kmsKeyId: "alias/backups" }; }, undefined, /^switchyard:backup\.target\.kmsKeyId: only applies when switchyard creates the bucket \(createBucket: true\)/],
-    ["a bad kmsKeyId", (r) => { (r.backup as Raw).target = { ...S3, createBucket: true, kmsKeyId: "my key" }; }, undefined, /^switchyard:backup\.target\.kmsKeyId: must be a KMS key id, alias\/NAME or a key\/alias ARN \(got "my key"\)/],
-    ["credentials in the target", (r) => { (r.backup as Raw).target = { ...S3, accessKeyId: "AKIA" }; }, undefined, /^switchyard:backup\.target\.accessKeyId: unknown key \(got "AKIA"\).*pulumi config rm --path 'backup\.target\.accessKeyId'/],
+    [
+        "a source without URL",
+        (r) => {
+            r.backupSecrets = {};
+        },
+        undefined,
+        /^switchyard:backupSecrets\.app: missing; backup\.postgres lists 'app'.*pulumi config set --secret --path 'backupSecrets\.app'/,
+    ],
+    [
+        "an unused secret",
+        (r) => {
+            r.backupSecrets = { app: URL, other: URL };
+        },
+        undefined,
+        /^switchyard:backupSecrets\.other: no backup\.postgres source is named 'other'/,
+    ],
+    [
+        "a secret that is not a URL",
+        (r) => {
+            r.backupSecrets = { app: "hunter2" };
+        },
+        undefined,
+        /^switchyard:backupSecrets\.app: must be a database URL .*got a secret value that is not/,
+    ],
+    [
+        "relative root",
+        (r) => {
+            (r.backup as Raw).target = { type: "local", root: "backups" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.root: must be an absolute directory path/,
+    ],
+    [
+        "unknown target type",
+        (r) => {
+            (r.backup as Raw).target = { type: "ftp" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.type: must be \{type: local, root: \/abs\/dir\} or \{type: s3/,
+    ],
+    [
+        "no source",
+        (r) => {
+            (r.backup as Raw).postgres = [];
+            r.backupSecrets = {};
+        },
+        [],
+        /^switchyard:backup\.postgres: must list at least one source/,
+    ],
+    [
+        "bad source name",
+        (r) => {
+            (r.backup as Raw).postgres = [{ name: "my db" }];
+        },
+        undefined,
+        /^switchyard:backup\.postgres\[0\]\.name: must be 1-63 letters/,
+    ],
+    [
+        "keepLast 0",
+        (r) => {
+            (r.backup as Raw).retention = { keepLast: 0 };
+        },
+        undefined,
+        /^switchyard:backup\.retention\.keepLast: must be at least 1 \(got 0\)/,
+    ],
+    [
+        "unknown backup key",
+        (r) => {
+            (r.backup as Raw).schedule = "daily";
+        },
+        undefined,
+        /^switchyard:backup\.schedule: unknown key \(got "daily"\); allowed keys here: target, postgres, mysql, volumes, volumeImage, retention/,
+    ],
+    [
+        "migration command not a list",
+        (r) => {
+            r.migration = { command: "npm run migrate" };
+        },
+        undefined,
+        /^switchyard:migration\.command: must be a list of strings \(argv\)/,
+    ],
+    [
+        "migration command empty",
+        (r) => {
+            r.migration = { command: [] };
+        },
+        undefined,
+        /^switchyard:migration\.command: must have at least the program to run/,
+    ],
+    [
+        "migration without backup",
+        (r) => {
+            delete r.backup;
+            r.backupSecrets = {};
+            r.migration = { command: ["x"] };
+        },
+        [],
+        /^switchyard:migration: needs switchyard:backup/,
+    ],
+    [
+        "createBucket not a boolean",
+        (r) => {
+            (r.backup as Raw).target = { ...S3, createBucket: "yes" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.createBucket: must be true or false \(got "yes"\)/,
+    ],
+    [
+        "unknown encryption",
+        (r) => {
+            (r.backup as Raw).target = { ...S3, createBucket: true, encryption: "none" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.encryption: must be aws:kms or AES256 \(got "none"\)/,
+    ],
+    [
+        "kmsKeyId with AES256",
+        (r) => {
+            (r.backup as Raw).target = { ...S3, createBucket: true, encryption: "AES256", kmsKeyId: "alias/backups" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.kmsKeyId: only applies to encryption: aws:kms \(encryption is AES256\).*\(got "alias\/backups"\)/,
+    ],
+    [
+        "kmsKeyId for an existing bucket",
+        (r) => {
+            (r.backup as Raw).target = { ...S3, kmsKeyId: "alias/backups" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.kmsKeyId: only applies when switchyard creates the bucket \(createBucket: true\)/,
+    ],
+    [
+        "a bad kmsKeyId",
+        (r) => {
+            (r.backup as Raw).target = { ...S3, createBucket: true, kmsKeyId: "my key" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.kmsKeyId: must be a KMS key id, alias\/NAME or a key\/alias ARN \(got "my key"\)/,
+    ],
+    [
+        "credentials in the target",
+        (r) => {
+            (r.backup as Raw).target = { ...S3, accessKeyId: "AKIA" };
+        },
+        undefined,
+        /^switchyard:backup\.target\.accessKeyId: unknown key \(got "AKIA"\).*pulumi config rm --path 'backup\.target\.accessKeyId'/,
+    ],
 ])("%s is refused with a message naming key and fix", (_what, patch, secret, message) => {
     const raw = valid();
     patch(raw);
@@ -82,11 +215,34 @@ test("s3 target: createBucket off by default; when on, aws:kms unless AES256 is 
     (raw.backup as Raw).target = { ...S3 };
     let r = parse(raw);
     if (!r.ok) throw new Error(r.errors.join("\n"));
-    expect(r.config.backup?.target).toEqual({ type: "s3", bucket: "sy-snapshots", prefix: "", region: "us-east-1", forcePathStyle: false, createBucket: false, encryption: "aws:kms" });
-    (raw.backup as Raw).target = { ...S3, createBucket: "true", encryption: "AES256", endpoint: "http://127.0.0.1:9000", forcePathStyle: "true" };
+    expect(r.config.backup?.target).toEqual({
+        type: "s3",
+        bucket: "sy-snapshots",
+        prefix: "",
+        region: "us-east-1",
+        forcePathStyle: false,
+        createBucket: false,
+        encryption: "aws:kms",
+    });
+    (raw.backup as Raw).target = {
+        ...S3,
+        createBucket: "true",
+        encryption: "AES256",
+        endpoint: "http://127.0.0.1:9000",
+        forcePathStyle: "true",
+    };
     r = parse(raw);
     if (!r.ok) throw new Error(r.errors.join("\n"));
-    expect(r.config.backup?.target).toEqual({ type: "s3", bucket: "sy-snapshots", prefix: "", region: "us-east-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, createBucket: true, encryption: "AES256" });
+    expect(r.config.backup?.target).toEqual({
+        type: "s3",
+        bucket: "sy-snapshots",
+        prefix: "",
+        region: "us-east-1",
+        endpoint: "http://127.0.0.1:9000",
+        forcePathStyle: true,
+        createBucket: true,
+        encryption: "AES256",
+    });
 });
 
 test("mysql sources: URL from backupSecrets, must be mysql://; names distinct from postgres", () => {
@@ -99,10 +255,18 @@ test("mysql sources: URL from backupSecrets, must be mysql://; names distinct fr
     expect(r.backupSecrets).toEqual({ app: URL, shop: "mysql://shop:pw@db:3306/shop" });
     raw.backupSecrets = { app: URL, shop: URL };
     r = parse(raw);
-    expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^switchyard:backupSecrets\.shop: backup\.mysql 'shop' needs a database URL mysql:\/\/user:password@host:port\/db \(got a secret value that is not\)$/)]);
+    expect(r.ok ? [] : r.errors).toEqual([
+        expect.stringMatching(
+            /^switchyard:backupSecrets\.shop: backup\.mysql 'shop' needs a database URL mysql:\/\/user:password@host:port\/db \(got a secret value that is not\)$/,
+        ),
+    ]);
     raw.backupSecrets = { app: URL };
     r = parse(raw);
-    expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^switchyard:backupSecrets\.shop: missing; backup\.mysql lists 'shop'.*mysql:\/\/user:password@host:3306\/db$/)]);
+    expect(r.ok ? [] : r.errors).toEqual([
+        expect.stringMatching(
+            /^switchyard:backupSecrets\.shop: missing; backup\.mysql lists 'shop'.*mysql:\/\/user:password@host:3306\/db$/,
+        ),
+    ]);
     (raw.backup as Raw).mysql = [{ name: "app" }];
     raw.backupSecrets = { app: URL };
     r = parse(raw);

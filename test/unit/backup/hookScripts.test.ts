@@ -13,8 +13,13 @@ import { migrationScript } from "../../../components/release/migration";
 
 function ledger(version: string, previous?: string): string {
     const r = spawnSync(process.execPath, ["-e", LEDGER_SCRIPT], {
-        env: { PATH: process.env.PATH, SWITCHYARD_LEDGER_VERSION: version, ...(previous !== undefined ? { PULUMI_COMMAND_STDOUT: previous } : {}) },
-        cwd: os.tmpdir(), encoding: "utf8",
+        env: {
+            PATH: process.env.PATH,
+            SWITCHYARD_LEDGER_VERSION: version,
+            ...(previous !== undefined ? { PULUMI_COMMAND_STDOUT: previous } : {}),
+        },
+        cwd: os.tmpdir(),
+        encoding: "utf8",
     });
     expect(r.status).toBe(0);
     return r.stdout;
@@ -37,7 +42,7 @@ describe("release ledger script", () => {
     });
     test("parseLedger rejects anything else", () => {
         expect(() => parseLedger("nope")).toThrow(/printed no JSON/);
-        expect(() => parseLedger("{\"before\":null}")).toThrow(/missing fields/);
+        expect(() => parseLedger('{"before":null}')).toThrow(/missing fields/);
     });
 });
 
@@ -47,25 +52,41 @@ describe("migration hook script", () => {
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "sy-mig-"));
         // Stub docker: records argv (one per line) and the secret it was given, prints, exits $STUB_RC.
-        fs.writeFileSync(path.join(dir, "docker"), [
-            "#!/bin/sh",
-            "[ \"$1\" = rm ] && exit 0",
-            `printf '%s\\n' "$@" > ${JSON.stringify(log())}`,
-            `printf 'DB_PASSWORD=%s\\n' "$DB_PASSWORD" >> ${JSON.stringify(log())}`,
-            "echo \"migration says hello\"; echo \"to stderr\" >&2",
-            "exit ${STUB_RC:-0}",
-        ].join("\n"), { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(dir, "docker"),
+            [
+                "#!/bin/sh",
+                '[ "$1" = rm ] && exit 0',
+                `printf '%s\\n' "$@" > ${JSON.stringify(log())}`,
+                `printf 'DB_PASSWORD=%s\\n' "$DB_PASSWORD" >> ${JSON.stringify(log())}`,
+                'echo "migration says hello"; echo "to stderr" >&2',
+                "exit ${STUB_RC:-0}",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     const script = migrationScript({
-        containerName: "s-app-migrate-green", image: "reg/app:1.1.0", command: ["npm", "run", "migrate", "it's"],
-        envNames: ["DB_PASSWORD", "SWITCHYARD_DEPLOYMENT_ID"], labels: { "switchyard.stack": "s" }, timeoutSeconds: 30, what: "'npm run migrate' for green 1.1.0",
+        containerName: "s-app-migrate-green",
+        image: "reg/app:1.1.0",
+        command: ["npm", "run", "migrate", "it's"],
+        envNames: ["DB_PASSWORD", "SWITCHYARD_DEPLOYMENT_ID"],
+        labels: { "switchyard.stack": "s" },
+        timeoutSeconds: 30,
+        what: "'npm run migrate' for green 1.1.0",
     });
-    const run = (extra: Record<string, string>) => spawnSync("/bin/sh", ["-c", script], {
-        env: { PATH: `${dir}:${process.env.PATH}`, DB_PASSWORD: "pw-secret", SWITCHYARD_DEPLOYMENT_ID: "s-1.1.0-20261124_101500", SWITCHYARD_MIGRATION_NETWORK: "s-app", ...extra },
-        encoding: "utf8",
-    });
+    const run = (extra: Record<string, string>) =>
+        spawnSync("/bin/sh", ["-c", script], {
+            env: {
+                PATH: `${dir}:${process.env.PATH}`,
+                DB_PASSWORD: "pw-secret",
+                SWITCHYARD_DEPLOYMENT_ID: "s-1.1.0-20261124_101500",
+                SWITCHYARD_MIGRATION_NETWORK: "s-app",
+                ...extra,
+            },
+            encoding: "utf8",
+        });
 
     test("runs docker with the new image on the network, env by name only, entrypoint replaced", () => {
         const r = run({});
@@ -73,8 +94,24 @@ describe("migration hook script", () => {
         expect(r.stdout).toBe("switchyard-migration s-1.1.0-20261124_101500\nmigration says hello\nto stderr\n");
         const argv = fs.readFileSync(log(), "utf8").trim().split("\n");
         expect(argv).toEqual([
-            "run", "--rm", "--name", "s-app-migrate-green", "--network", "s-app", "--label", "switchyard.stack=s",
-            "-e", "DB_PASSWORD", "-e", "SWITCHYARD_DEPLOYMENT_ID", "--entrypoint", "npm", "reg/app:1.1.0", "run", "migrate", "it's",
+            "run",
+            "--rm",
+            "--name",
+            "s-app-migrate-green",
+            "--network",
+            "s-app",
+            "--label",
+            "switchyard.stack=s",
+            "-e",
+            "DB_PASSWORD",
+            "-e",
+            "SWITCHYARD_DEPLOYMENT_ID",
+            "--entrypoint",
+            "npm",
+            "reg/app:1.1.0",
+            "run",
+            "migrate",
+            "it's",
             "DB_PASSWORD=pw-secret",
         ]);
         expect(script).not.toContain("pw-secret");
@@ -97,7 +134,9 @@ describe("migration hook script", () => {
     test("failure: exit 1 with a message naming the migration and its output", () => {
         const r = run({ STUB_RC: "3" });
         expect(r.status).toBe(1);
-        expect(r.stderr).toContain("switchyard: migration 'npm run migrate' for green 1.1.0 FAILED (exit code 3); the release is aborted before any container of this colour changed and before traffic moved.");
+        expect(r.stderr).toContain(
+            "switchyard: migration 'npm run migrate' for green 1.1.0 FAILED (exit code 3); the release is aborted before any container of this colour changed and before traffic moved.",
+        );
         expect(r.stderr).toContain("--- migration output ---\nmigration says hello\nto stderr\n--- end of migration output ---");
         expect(r.stdout).toBe("");
     });

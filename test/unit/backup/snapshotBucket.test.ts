@@ -47,11 +47,27 @@ describe("createBucket: true (AWS, kms default)", () => {
         for (const x of [...awsResources(r), ...r.byType(T.component)]) {
             counts[x.type] = (counts[x.type] ?? 0) + 1;
         }
-        expect(counts).toEqual({ [T.component]: 1, [T.provider]: 1, [T.bucket]: 1, [T.versioning]: 1, [T.sse]: 1, [T.pab]: 1, [T.lifecycle]: 1 });
+        expect(counts).toEqual({
+            [T.component]: 1,
+            [T.provider]: 1,
+            [T.bucket]: 1,
+            [T.versioning]: 1,
+            [T.sse]: 1,
+            [T.pab]: 1,
+            [T.lifecycle]: 1,
+        });
         const comp = r.one(T.component, "snapshots");
-        expect(awsResources(r).map((x) => [x.name, x.parent === comp.urn]).sort()).toEqual([
-            ["snapshots-aws", true], ["snapshots-bucket", true], ["snapshots-lifecycle", true],
-            ["snapshots-private", true], ["snapshots-sse", true], ["snapshots-versioning", true],
+        expect(
+            awsResources(r)
+                .map((x) => [x.name, x.parent === comp.urn])
+                .sort(),
+        ).toEqual([
+            ["snapshots-aws", true],
+            ["snapshots-bucket", true],
+            ["snapshots-lifecycle", true],
+            ["snapshots-private", true],
+            ["snapshots-sse", true],
+            ["snapshots-versioning", true],
         ]);
     });
 
@@ -78,21 +94,33 @@ describe("createBucket: true (AWS, kms default)", () => {
     test("security-relevant inputs, exactly", () => {
         const bucketId = "snapshots-bucket-id";
         expect(r.one(T.bucket, "snapshots-bucket").inputs).toEqual({ bucket: BUCKET, forceDestroy: false });
-        expect(r.one(T.versioning, "snapshots-versioning").inputs).toEqual({ bucket: bucketId, versioningConfiguration: { status: "Enabled" } });
+        expect(r.one(T.versioning, "snapshots-versioning").inputs).toEqual({
+            bucket: bucketId,
+            versioningConfiguration: { status: "Enabled" },
+        });
         expect(r.one(T.sse, "snapshots-sse").inputs).toEqual({
-            bucket: bucketId, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+            bucket: bucketId,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
         });
         expect(r.one(T.pab, "snapshots-private").inputs).toEqual({
-            bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+            bucket: bucketId,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
         });
         expect(r.one(T.lifecycle, "snapshots-lifecycle").inputs).toEqual({
             bucket: bucketId,
-            rules: [{
-                id: "switchyard-snapshot-retention", status: "Enabled", filter: { prefix: "snapshots/" },
-                expiration: { expiredObjectDeleteMarker: true },
-                noncurrentVersionExpiration: { noncurrentDays: 14 },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-            }],
+            rules: [
+                {
+                    id: "switchyard-snapshot-retention",
+                    status: "Enabled",
+                    filter: { prefix: "snapshots/" },
+                    expiration: { expiredObjectDeleteMarker: true },
+                    noncurrentVersionExpiration: { noncurrentDays: 14 },
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                },
+            ],
         });
         // No ACL, no bucket policy: nothing that could open the bucket.
         expect(r.resources.filter((x) => /bucketAcl|bucketPolicy/i.test(x.type))).toEqual([]);
@@ -102,15 +130,23 @@ describe("createBucket: true (AWS, kms default)", () => {
         for (const n of ["snapshots-versioning", "snapshots-sse", "snapshots-private"]) {
             expect(r.resources.find((x) => x.name === n)!.dependencies.map(short)).toEqual(["snapshots-bucket"]);
         }
-        expect(r.one(T.lifecycle, "snapshots-lifecycle").dependencies.map(short).sort()).toEqual(["snapshots-bucket", "snapshots-versioning"]);
+        expect(r.one(T.lifecycle, "snapshots-lifecycle").dependencies.map(short).sort()).toEqual([
+            "snapshots-bucket",
+            "snapshots-versioning",
+        ]);
     });
 
     test("each snapshot step uploads into that bucket and depends on the bucket and all its settings", () => {
         for (const c of ["blue", "green"]) {
             const s = r.one(T.command, `backup-${c}-snapshot`);
             expect(s.dependencies.map(short).sort()).toEqual([
-                `ledger-${c}-record`, `release-${c}-clock`,
-                "snapshots-bucket", "snapshots-lifecycle", "snapshots-private", "snapshots-sse", "snapshots-versioning",
+                `ledger-${c}-record`,
+                `release-${c}-clock`,
+                "snapshots-bucket",
+                "snapshots-lifecycle",
+                "snapshots-private",
+                "snapshots-sse",
+                "snapshots-versioning",
             ]);
             const cfg = JSON.parse((s.inputs.environment as Record<string, string>).SWITCHYARD_BACKUP_CONFIG);
             // The tool gets only what it understands: no createBucket/encryption keys.
@@ -124,13 +160,33 @@ describe("createBucket: true (AWS, kms default)", () => {
 
     test.each<[string, (g: Graph) => void, string]>([
         ["no versioning", (g) => g.delete("snapshots-versioning"), "bucket snapshots-bucket is not versioned"],
-        ["versioning suspended", (g) => { (g.get("snapshots-versioning")!.props.versioningConfiguration as Record<string, unknown>).status = "Suspended"; }, "is not versioned"],
+        [
+            "versioning suspended",
+            (g) => {
+                (g.get("snapshots-versioning")!.props.versioningConfiguration as Record<string, unknown>).status = "Suspended";
+            },
+            "is not versioned",
+        ],
         ["no default encryption", (g) => g.delete("snapshots-sse"), "bucket snapshots-bucket has no default encryption"],
         ["no public access block", (g) => g.delete("snapshots-private"), "bucket snapshots-bucket is not private"],
-        ...(["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const).map((k) =>
-            [`${k} false`, (g: Graph) => { g.get("snapshots-private")!.props[k] = false; }, "bucket snapshots-bucket is not private"] as [string, (g: Graph) => void, string]),
+        ...(["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const).map(
+            (k) =>
+                [
+                    `${k} false`,
+                    (g: Graph) => {
+                        g.get("snapshots-private")!.props[k] = false;
+                    },
+                    "bucket snapshots-bucket is not private",
+                ] as [string, (g: Graph) => void, string],
+        ),
         ["no lifecycle", (g) => g.delete("snapshots-lifecycle"), "bucket snapshots-bucket has no lifecycle rule"],
-        ["lifecycle rule disabled", (g) => { (g.get("snapshots-lifecycle")!.props.rules as Record<string, unknown>[])[0].status = "Disabled"; }, "has no lifecycle rule"],
+        [
+            "lifecycle rule disabled",
+            (g) => {
+                (g.get("snapshots-lifecycle")!.props.rules as Record<string, unknown>[])[0].status = "Disabled";
+            },
+            "has no lifecycle rule",
+        ],
     ])("snapshot-bucket-hardened flags the bucket with %s, and only that", async (_what, breakIt, message) => {
         const g = graphOf(r);
         breakIt(g);
@@ -142,7 +198,10 @@ describe("createBucket: true (AWS, kms default)", () => {
 });
 
 test("S3-compatible endpoint, path-style, AES256: provider skips AWS-only checks; SSE is AES256 without bucket key", async () => {
-    const r = await runProgram(s3Config({ endpoint: "http://127.0.0.1:5000", forcePathStyle: true, encryption: "AES256" }, { keepLast: 7 }), { secretKeys: SECRET_KEYS });
+    const r = await runProgram(
+        s3Config({ endpoint: "http://127.0.0.1:5000", forcePathStyle: true, encryption: "AES256" }, { keepLast: 7 }),
+        { secretKeys: SECRET_KEYS },
+    );
     const p = r.one(T.provider, "snapshots-aws").inputs;
     expect(String(p.s3UsePathStyle)).toBe("true");
     expect(JSON.parse(String(p.endpoints))).toEqual([{ s3: "http://127.0.0.1:5000" }]);
@@ -152,32 +211,65 @@ test("S3-compatible endpoint, path-style, AES256: provider skips AWS-only checks
     expect(p).not.toHaveProperty("secretKey");
     expect(r.one(T.sse, "snapshots-sse").inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
     // keepLast only: pruned versions stay the default 30 days.
-    expect((r.one(T.lifecycle, "snapshots-lifecycle").inputs.rules as Record<string, unknown>[])[0].noncurrentVersionExpiration).toEqual({ noncurrentDays: DEFAULT_NONCURRENT_DAYS });
-    const cfg = JSON.parse((r.one(T.command, "backup-blue-snapshot").inputs.environment as Record<string, string>).SWITCHYARD_BACKUP_CONFIG);
-    expect(cfg.target).toEqual({ type: "s3", bucket: BUCKET, prefix: "snapshots/", region: "eu-west-1", endpoint: "http://127.0.0.1:5000", forcePathStyle: true });
+    expect((r.one(T.lifecycle, "snapshots-lifecycle").inputs.rules as Record<string, unknown>[])[0].noncurrentVersionExpiration).toEqual({
+        noncurrentDays: DEFAULT_NONCURRENT_DAYS,
+    });
+    const cfg = JSON.parse(
+        (r.one(T.command, "backup-blue-snapshot").inputs.environment as Record<string, string>).SWITCHYARD_BACKUP_CONFIG,
+    );
+    expect(cfg.target).toEqual({
+        type: "s3",
+        bucket: BUCKET,
+        prefix: "snapshots/",
+        region: "eu-west-1",
+        endpoint: "http://127.0.0.1:5000",
+        forcePathStyle: true,
+    });
     expect(await runStack(snapshotBucketHardened, graphOf(r))).toEqual({ violations: [] });
 });
 
 test("a customer-managed KMS key is the bucket's default key", async () => {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const r = await runProgram(s3Config({ kmsKeyId: key }), { secretKeys: SECRET_KEYS });
-    expect(r.one(T.sse, "snapshots-sse").inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key }, bucketKeyEnabled: true }]);
+    expect(r.one(T.sse, "snapshots-sse").inputs.rules).toEqual([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key }, bucketKeyEnabled: true },
+    ]);
 });
 
 test.each<[string, Config]>([
-    ["createBucket unset (bucket exists already)", (() => { const c = s3Config(); delete ((c.backup as Config).target as Config).createBucket; return c; })()],
+    [
+        "createBucket unset (bucket exists already)",
+        (() => {
+            const c = s3Config();
+            delete ((c.backup as Config).target as Config).createBucket;
+            return c;
+        })(),
+    ],
     ["createBucket false", s3Config({ createBucket: false })],
-    ["a local target", (() => { const c = s3Config(); (c.backup as Config).target = { type: "local", root: "/var/backups/sy" }; return c; })()],
+    [
+        "a local target",
+        (() => {
+            const c = s3Config();
+            (c.backup as Config).target = { type: "local", root: "/var/backups/sy" };
+            return c;
+        })(),
+    ],
 ])("%s: no AWS resource, no AWS provider; the snapshot names the configured bucket", async (_what, config) => {
     const r = await runProgram(config, { secretKeys: SECRET_KEYS });
     expect(awsResources(r)).toEqual([]);
     expect(r.byType(T.component)).toEqual([]);
-    expect(r.one(T.command, "backup-green-snapshot").dependencies.map(short).sort()).toEqual(["ledger-green-record", "release-green-clock"]);
+    expect(r.one(T.command, "backup-green-snapshot").dependencies.map(short).sort()).toEqual([
+        "ledger-green-record",
+        "release-green-clock",
+    ]);
 });
 
 test("preview (dryRun) registers the same resources, bucket included", async () => {
     const names = (x: RunResult) => x.resources.map((y) => `${y.type}/${y.name}`).sort();
-    const [preview, update] = [await runProgram(s3Config(), { secretKeys: SECRET_KEYS, dryRun: true }), await runProgram(s3Config(), { secretKeys: SECRET_KEYS })];
+    const [preview, update] = [
+        await runProgram(s3Config(), { secretKeys: SECRET_KEYS, dryRun: true }),
+        await runProgram(s3Config(), { secretKeys: SECRET_KEYS }),
+    ];
     expect(names(preview)).toEqual(names(update));
     expect(awsResources(preview)).toHaveLength(6);
 });
@@ -211,7 +303,9 @@ function graphOf(r: RunResult): Graph {
         }
         const parent = byUrn.get(x.parent);
         g.set(x.name, {
-            type: x.type, name: x.name, props,
+            type: x.type,
+            name: x.name,
+            props,
             ...(parent && parent.type === T.component ? { parent: parent.name } : {}),
         });
     }

@@ -49,11 +49,19 @@ describe("backup configured", () => {
         expect(count(r, T.snapshot)).toBe(2);
         expect(count(r, T.migration)).toBe(0);
         expect(count(r, T.command)).toBe(5 + 4);
-        expect(r.byType(T.snapshot).map((x) => x.name).sort()).toEqual(["backup-blue", "backup-green"]);
+        expect(
+            r
+                .byType(T.snapshot)
+                .map((x) => x.name)
+                .sort(),
+        ).toEqual(["backup-blue", "backup-green"]);
     });
 
     test("each colour's containers wait for that colour's snapshot only", () => {
-        for (const [c, other] of [["blue", "green"], ["green", "blue"]]) {
+        for (const [c, other] of [
+            ["blue", "green"],
+            ["green", "blue"],
+        ]) {
             for (const i of [1, 2]) {
                 const d = deps(r, T.container, `app-${c}-${i}`);
                 expect(d).toContain(`backup-${c}-snapshot`);
@@ -73,7 +81,12 @@ describe("backup configured", () => {
             postgres: [{ name: "app", url: `postgres://app:${PASSWORD}@db:5432/app` }],
             volumes: [],
             volumeImage: "switchyard/base:bookworm",
-            release: { deploymentId: "local-1.1.0-20261124_101500", versionsBefore: { green: null }, versionsAfter: { green: "1.1.0" }, commit: null },
+            release: {
+                deploymentId: "local-1.1.0-20261124_101500",
+                versionsBefore: { green: null },
+                versionsAfter: { green: "1.1.0" },
+                commit: null,
+            },
             retention: { keepLast: 5 },
         });
         expect(String(s.inputs.create)).toMatch(/snapshot && \{ .* prune --json >&2 \|\| echo .*warning: prune/);
@@ -93,8 +106,18 @@ describe("backup configured", () => {
 
     test("outputs: the snapshot per colour", () => {
         expect(r.outputs.backups).toEqual({
-            blue: { snapshotId: "20261124T101500000Z-backup-blue-snapshot", location: "/var/backups/sy/20261124T101500000Z-backup-blue-snapshot", totalBytes: 4096, manifestSha256: "a".repeat(64) },
-            green: { snapshotId: "20261124T101500000Z-backup-green-snapshot", location: "/var/backups/sy/20261124T101500000Z-backup-green-snapshot", totalBytes: 4096, manifestSha256: "a".repeat(64) },
+            blue: {
+                snapshotId: "20261124T101500000Z-backup-blue-snapshot",
+                location: "/var/backups/sy/20261124T101500000Z-backup-blue-snapshot",
+                totalBytes: 4096,
+                manifestSha256: "a".repeat(64),
+            },
+            green: {
+                snapshotId: "20261124T101500000Z-backup-green-snapshot",
+                location: "/var/backups/sy/20261124T101500000Z-backup-green-snapshot",
+                totalBytes: 4096,
+                manifestSha256: "a".repeat(64),
+            },
         });
         expect(r.outputs.migrations).toEqual({});
     });
@@ -103,11 +126,14 @@ describe("backup configured", () => {
 describe("migration configured", () => {
     let r: RunResult;
     beforeAll(async () => {
-        r = await runProgram(withBackup((c) => {
-            c.migration = { command: ["npm", "run", "migrate"], down: ["npm", "run", "rollback"], timeoutSeconds: 120 };
-            c.app = { ...(c.app as object), env: { LOG_LEVEL: "info", FEATURE: "x" } };
-            c.colors = { blue: { version: "1.0.0" }, green: { version: "1.1.0", env: { FEATURE: "y" } } };
-        }), { secretKeys: SECRET_KEYS });
+        r = await runProgram(
+            withBackup((c) => {
+                c.migration = { command: ["npm", "run", "migrate"], down: ["npm", "run", "rollback"], timeoutSeconds: 120 };
+                c.app = { ...(c.app as object), env: { LOG_LEVEL: "info", FEATURE: "x" } };
+                c.colors = { blue: { version: "1.0.0" }, green: { version: "1.1.0", env: { FEATURE: "y" } } };
+            }),
+            { secretKeys: SECRET_KEYS },
+        );
     });
 
     test("after every snapshot, lower version first, before the colour's containers", () => {
@@ -122,31 +148,54 @@ describe("migration configured", () => {
     test("runs the new image on the app network; secret values only in the secret environment", () => {
         const m = r.one(T.command, "migration-green-run");
         const create = String(m.inputs.create);
-        expect(create).toContain("docker run --rm --name local-app-migrate-green --network \"$SWITCHYARD_MIGRATION_NETWORK\"");
-        expect(create).toContain("-e DB_PASSWORD -e FEATURE -e LOG_LEVEL -e SWITCHYARD_COLOR -e SWITCHYARD_DEPLOYMENT_ID -e SWITCHYARD_VERSION --entrypoint 'npm' 'switchyard/demo-app:1.1.0' 'run' 'migrate'");
+        expect(create).toContain('docker run --rm --name local-app-migrate-green --network "$SWITCHYARD_MIGRATION_NETWORK"');
+        expect(create).toContain(
+            "-e DB_PASSWORD -e FEATURE -e LOG_LEVEL -e SWITCHYARD_COLOR -e SWITCHYARD_DEPLOYMENT_ID -e SWITCHYARD_VERSION --entrypoint 'npm' 'switchyard/demo-app:1.1.0' 'run' 'migrate'",
+        );
         expect(create).toContain("timeout 120 ");
         expect(create).not.toContain("hunter2");
         expect(m.inputs.update).toBe(m.inputs.create);
         expect(m.inputs.triggers).toEqual(["local-1.1.0-20261124_101500"]);
         expect(isSecret(m.rawInputs.environment)).toBe(true);
         expect(m.inputs.environment).toEqual({
-            DB_PASSWORD: "hunter2-not-in-state", FEATURE: "y", LOG_LEVEL: "info", SWITCHYARD_COLOR: "green", SWITCHYARD_VERSION: "1.1.0",
-            SWITCHYARD_DEPLOYMENT_ID: "local-1.1.0-20261124_101500", SWITCHYARD_MIGRATION_NETWORK: "local-app", DOCKER_HOST: "unix:///var/run/docker.sock",
+            DB_PASSWORD: "hunter2-not-in-state",
+            FEATURE: "y",
+            LOG_LEVEL: "info",
+            SWITCHYARD_COLOR: "green",
+            SWITCHYARD_VERSION: "1.1.0",
+            SWITCHYARD_DEPLOYMENT_ID: "local-1.1.0-20261124_101500",
+            SWITCHYARD_MIGRATION_NETWORK: "local-app",
+            DOCKER_HOST: "unix:///var/run/docker.sock",
         });
     });
 
     test("the down-migration is recorded per colour", () => {
         expect(r.outputs.migrations).toEqual({
-            blue: { image: "switchyard/demo-app:1.0.0", version: "1.0.0", up: ["npm", "run", "migrate"], down: ["npm", "run", "rollback"], deploymentId: "local-1.0.0-20261124_101500" },
-            green: { image: "switchyard/demo-app:1.1.0", version: "1.1.0", up: ["npm", "run", "migrate"], down: ["npm", "run", "rollback"], deploymentId: "local-1.1.0-20261124_101500" },
+            blue: {
+                image: "switchyard/demo-app:1.0.0",
+                version: "1.0.0",
+                up: ["npm", "run", "migrate"],
+                down: ["npm", "run", "rollback"],
+                deploymentId: "local-1.0.0-20261124_101500",
+            },
+            green: {
+                image: "switchyard/demo-app:1.1.0",
+                version: "1.1.0",
+                up: ["npm", "run", "migrate"],
+                down: ["npm", "run", "rollback"],
+                deploymentId: "local-1.1.0-20261124_101500",
+            },
         });
     });
 
     test("green older than blue: green's migration runs first", async () => {
-        const r2 = await runProgram(withBackup((c) => {
-            c.migration = { command: ["migrate"] };
-            c.colors = { blue: { version: "2.0.0" }, green: { version: "1.9.9" } };
-        }), { secretKeys: SECRET_KEYS });
+        const r2 = await runProgram(
+            withBackup((c) => {
+                c.migration = { command: ["migrate"] };
+                c.colors = { blue: { version: "2.0.0" }, green: { version: "1.9.9" } };
+            }),
+            { secretKeys: SECRET_KEYS },
+        );
         expect(deps(r2, T.migration, "migration-blue")).toEqual(["backup-blue-snapshot", "backup-green-snapshot", "migration-green-run"]);
         expect(deps(r2, T.migration, "migration-green")).toEqual(["backup-blue-snapshot", "backup-green-snapshot"]);
     });
@@ -154,15 +203,36 @@ describe("migration configured", () => {
 
 test("preview (dryRun) registers the same resources as an update", async () => {
     const names = (x: RunResult) => x.resources.map((y) => `${y.type}/${y.name}`).sort();
-    const [preview, update] = [await runProgram(withBackup(), { secretKeys: SECRET_KEYS, dryRun: true }), await runProgram(withBackup(), { secretKeys: SECRET_KEYS })];
+    const [preview, update] = [
+        await runProgram(withBackup(), { secretKeys: SECRET_KEYS, dryRun: true }),
+        await runProgram(withBackup(), { secretKeys: SECRET_KEYS }),
+    ];
     expect(names(preview)).toEqual(names(update));
     expect(count(preview, T.snapshot)).toBe(2);
 });
 
 test.each([
     ["backupSecrets in plain text", (c: Config) => c, ["secretEnv"], /switchyard:backupSecrets: is stored in plain text/],
-    ["a source without its URL", (c: Config) => { c.backupSecrets = {}; return c; }, SECRET_KEYS, /switchyard:backupSecrets\.app: missing; backup\.postgres lists 'app'/],
-    ["migration without backup", (c: Config) => { delete c.backup; delete c.backupSecrets; c.migration = { command: ["x"] }; return c; }, ["secretEnv"], /switchyard:migration: needs switchyard:backup/],
+    [
+        "a source without its URL",
+        (c: Config) => {
+            c.backupSecrets = {};
+            return c;
+        },
+        SECRET_KEYS,
+        /switchyard:backupSecrets\.app: missing; backup\.postgres lists 'app'/,
+    ],
+    [
+        "migration without backup",
+        (c: Config) => {
+            delete c.backup;
+            delete c.backupSecrets;
+            c.migration = { command: ["x"] };
+            return c;
+        },
+        ["secretEnv"],
+        /switchyard:migration: needs switchyard:backup/,
+    ],
 ])("the program refuses %s before registering anything", async (_what, patch, keys, message) => {
     await expect(runProgram(patch(withBackup()), { secretKeys: keys })).rejects.toThrow(message);
 });

@@ -29,7 +29,15 @@ export interface Received {
     body: any;
 }
 
-interface StoredDashboard { id: number; uid: string; title: string; version: number; folderUid?: string; model: any; message?: string }
+interface StoredDashboard {
+    id: number;
+    uid: string;
+    title: string;
+    version: number;
+    folderUid?: string;
+    model: any;
+    message?: string;
+}
 
 export interface FakeGrafana {
     url: string;
@@ -67,7 +75,13 @@ export async function startFakeGrafana(opts: { token: string; subPath?: string }
             }
             const url = new URL(req.url ?? "/", "http://x");
             const method = req.method ?? "GET";
-            received.push({ method, path: url.pathname, authorization: req.headers.authorization, contentType: req.headers["content-type"], body });
+            received.push({
+                method,
+                path: url.pathname,
+                authorization: req.headers.authorization,
+                contentType: req.headers["content-type"],
+                body,
+            });
             if (!url.pathname.startsWith(`${sub}/api/`)) {
                 return send(404, { message: "Not found" });
             }
@@ -125,12 +139,18 @@ export async function startFakeGrafana(opts: { token: string; subPath?: string }
                 if (cur && body.overwrite !== true && (typeof d.version === "number" ? d.version : 0) !== cur.version) {
                     return send(412, { message: "The dashboard has been changed by someone else", status: "version-mismatch" });
                 }
-                if (body.overwrite !== true && [...dashboards.values()].some((x) => x.uid !== uid && x.title === d.title && x.folderUid === body.folderUid)) {
+                if (
+                    body.overwrite !== true &&
+                    [...dashboards.values()].some((x) => x.uid !== uid && x.title === d.title && x.folderUid === body.folderUid)
+                ) {
                     return send(412, { message: "A dashboard with the same name in the folder already exists", status: "name-exists" });
                 }
                 const version = cur ? cur.version + 1 : 1;
                 const id = cur ? cur.id : nextId++;
-                const slug = d.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+                const slug = d.title
+                    .toLowerCase()
+                    .replace(/[^a-z0-9]+/g, "-")
+                    .replace(/^-|-$/g, "");
                 dashboards.set(uid, { id, uid, title: d.title, version, folderUid: body.folderUid, model: d, message: body.message });
                 return send(200, { id, uid, url: `${sub}/d/${uid}/${slug}`, status: "success", version, slug });
             }

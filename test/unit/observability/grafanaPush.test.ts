@@ -21,7 +21,11 @@ const TOKEN = "glsa_Switchyard-Test-Token-0123456789abcdef";
 const SCRIPT = path.join(__dirname, "../../../scripts/runtime/grafana-push.js");
 const DASHBOARD = renderDashboardJson({ stack: "prod" });
 const SHA = createHash("sha256").update(DASHBOARD).digest("hex");
-const DATASOURCE = datasourceApiBody({ prometheusUrl: "http://prometheus.internal:9090", name: "Switchyard Prometheus (prod)", scrapeInterval: "15s" });
+const DATASOURCE = datasourceApiBody({
+    prometheusUrl: "http://prometheus.internal:9090",
+    name: "Switchyard Prometheus (prod)",
+    scrapeInterval: "15s",
+});
 
 function pushEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
     return {
@@ -58,19 +62,32 @@ function runPush(env: Record<string, string>): Promise<{ status: number | null; 
 function dashboardTypeErrors(dashboardJson: string): string[] {
     const dir = tempDir("push-types");
     const file = path.join(dir, "check.ts");
-    fs.writeFileSync(file, [
-        `import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";`,
-        `import type * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";`,
-        `type Json<T> = 0 extends 1 & T ? any : T extends string ? \`\${T}\` : T extends number | boolean | null | undefined ? T :`,
-        `  T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T as K extends "_implementsDataqueryVariant" ? never : K]: Json<T[K]> } : T;`,
-        `type Panel = Json<Omit<dashboard.Panel, "targets">> & { targets?: Json<prometheus.dataquery>[] };`,
-        `type Dashboard = Json<Omit<dashboard.Dashboard, "panels" | "id">> & { panels?: Panel[]; id?: number | null };`,
-        `export const d: Dashboard = ${dashboardJson};`,
-    ].join("\n"));
+    fs.writeFileSync(
+        file,
+        [
+            `import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";`,
+            `import type * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";`,
+            `type Json<T> = 0 extends 1 & T ? any : T extends string ? \`\${T}\` : T extends number | boolean | null | undefined ? T :`,
+            `  T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T as K extends "_implementsDataqueryVariant" ? never : K]: Json<T[K]> } : T;`,
+            `type Panel = Json<Omit<dashboard.Panel, "targets">> & { targets?: Json<prometheus.dataquery>[] };`,
+            `type Dashboard = Json<Omit<dashboard.Dashboard, "panels" | "id">> & { panels?: Panel[]; id?: number | null };`,
+            `export const d: Dashboard = ${dashboardJson};`,
+        ].join("\n"),
+    );
     const program = ts.createProgram([file], {
-        strict: true, noEmit: true, skipLibCheck: true, module: ts.ModuleKind.CommonJS,
-        moduleResolution: ts.ModuleResolutionKind.Node10, target: ts.ScriptTarget.ES2022, types: [], baseUrl: process.cwd(),
-        paths: { "@grafana/grafana-foundation-sdk/*": [path.join(path.dirname(require.resolve("@grafana/grafana-foundation-sdk/dashboard")), "..", "*")] },
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        module: ts.ModuleKind.CommonJS,
+        moduleResolution: ts.ModuleResolutionKind.Node10,
+        target: ts.ScriptTarget.ES2022,
+        types: [],
+        baseUrl: process.cwd(),
+        paths: {
+            "@grafana/grafana-foundation-sdk/*": [
+                path.join(path.dirname(require.resolve("@grafana/grafana-foundation-sdk/dashboard")), "..", "*"),
+            ],
+        },
     });
     const errors = ts.getPreEmitDiagnostics(program).map((x) => ts.flattenDiagnosticMessageText(x.messageText, "\n"));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -107,7 +124,12 @@ describe("grafana-push.js against the documented Grafana HTTP API contract", () 
         const lines = r.stdout.trim().split("\n");
         expect(lines).toHaveLength(1);
         expect(JSON.parse(lines[0])).toEqual({
-            dashboard: { uid: "switchyard-release-prod", version: 1, url: `${new URL(g.url).origin}/grafana/d/switchyard-release-prod/switchyard-release-prod`, status: "success" },
+            dashboard: {
+                uid: "switchyard-release-prod",
+                version: 1,
+                url: `${new URL(g.url).origin}/grafana/d/switchyard-release-prod/switchyard-release-prod`,
+                status: "success",
+            },
             datasource: { uid: DATASOURCE_UID, action: "created" },
             sha256: SHA,
         });
@@ -145,7 +167,11 @@ describe("grafana-push.js against the documented Grafana HTTP API contract", () 
         const r = await runPush(pushEnv(g.url, { SY_GRAFANA_ATTEMPTS: "3" }));
         expect(r.status).toBe(1);
         expect(g.received).toHaveLength(3);
-        expect(r.stderr).toMatch(new RegExp(`switchyard grafana push FAILED: GET /grafana/api/datasources/uid/${DATASOURCE_UID} answered HTTP 502 "Service Unavailable" on all 3 attempts`));
+        expect(r.stderr).toMatch(
+            new RegExp(
+                `switchyard grafana push FAILED: GET /grafana/api/datasources/uid/${DATASOURCE_UID} answered HTTP 502 "Service Unavailable" on all 3 attempts`,
+            ),
+        );
         expect(r.stdout).toBe("");
     }, 60_000);
 
@@ -153,7 +179,9 @@ describe("grafana-push.js against the documented Grafana HTTP API contract", () 
         const r = await runPush({ ...pushEnv(g.url), SY_GRAFANA_TOKEN: `${TOKEN}-revoked` });
         expect(r.status).toBe(1);
         expect(g.received).toHaveLength(1);
-        expect(r.stderr).toContain(`switchyard grafana push FAILED: GET /grafana/api/datasources/uid/${DATASOURCE_UID} answered HTTP 401 "Unauthorized": Grafana refused the token: check switchyard:grafanaToken`);
+        expect(r.stderr).toContain(
+            `switchyard grafana push FAILED: GET /grafana/api/datasources/uid/${DATASOURCE_UID} answered HTTP 401 "Unauthorized": Grafana refused the token: check switchyard:grafanaToken`,
+        );
         expect(r.stdout + r.stderr).not.toContain(TOKEN);
         expect(g.dashboards.size).toBe(0);
     }, 60_000);
@@ -164,7 +192,9 @@ describe("grafana-push.js against the documented Grafana HTTP API contract", () 
         const r = await runPush(pushEnv(g.url, { SY_OVERWRITE: "false" }));
         expect(r.status).toBe(1);
         expect(g.received.at(-1)?.body.overwrite).toBe(false);
-        expect(r.stderr).toContain('POST /grafana/api/dashboards/db answered HTTP 412 [version-mismatch] "The dashboard has been changed by someone else": a dashboard with this uid already exists');
+        expect(r.stderr).toContain(
+            'POST /grafana/api/dashboards/db answered HTTP 412 [version-mismatch] "The dashboard has been changed by someone else": a dashboard with this uid already exists',
+        );
         expect(r.stderr).toContain("set overwrite: true to replace it");
         expect(g.dashboards.get("switchyard-release-prod")).toBe(before); // unchanged
     }, 60_000);
@@ -220,25 +250,49 @@ describe("config: monitoring.grafana.push and the secret switchyard:grafanaToken
         expect(r.config.monitoring.grafana.push).toEqual({ url: "https://grafana.example.com/sub", overwrite: true, token: TOKEN });
     });
 
-    test("no push: Pulumi.yaml's default \"\" is no token and no push", () => {
+    test('no push: Pulumi.yaml\'s default "" is no token and no push', () => {
         const r = parse({ monitoring: monitoring(), grafanaToken: "" }, ["secretEnv"]);
         if (!r.ok) throw new Error(r.errors.join("\n"));
         expect(r.config.monitoring.grafana.push).toBeUndefined();
     });
 
     test.each([
-        ["a plain-text token (value never echoed)", { monitoring: monitoring({ url: "https://g.example.com" }), grafanaToken: "plain-secret-value" }, ["secretEnv"],
-            /switchyard:grafanaToken: is stored in plain text; the Grafana API token must be a Pulumi secret\. Fix: pulumi config rm grafanaToken, then pulumi config set --secret grafanaToken/],
-        ["push without a token", { monitoring: monitoring({ url: "https://g.example.com" }) }, undefined,
-            /switchyard:grafanaToken: missing; monitoring.grafana.push sends the dashboard to https:\/\/g.example.com and needs an API token/],
-        ["a token without push", { monitoring: monitoring(), grafanaToken: TOKEN }, undefined,
-            /switchyard:grafanaToken: set, but monitoring.grafana.push is not configured/],
-        ["push without prometheusUrl", { monitoring: monitoring({ url: "https://g.example.com" }, null), grafanaToken: TOKEN }, undefined,
-            /switchyard:monitoring.grafana.prometheusUrl: is required with grafana.push: the URL the existing Grafana uses to reach Prometheus/],
-        ["credentials in the URL", { monitoring: monitoring({ url: "https://admin:admin@g.example.com" }), grafanaToken: TOKEN }, undefined,
-            /switchyard:monitoring.grafana.push.url: must be Grafana's base URL/],
-        ["a bad folder uid", { monitoring: monitoring({ url: "https://g.example.com", folderUid: "a b" }), grafanaToken: TOKEN }, undefined,
-            /switchyard:monitoring.grafana.push.folderUid: must be a Grafana folder uid/],
+        [
+            "a plain-text token (value never echoed)",
+            { monitoring: monitoring({ url: "https://g.example.com" }), grafanaToken: "plain-secret-value" },
+            ["secretEnv"],
+            /switchyard:grafanaToken: is stored in plain text; the Grafana API token must be a Pulumi secret\. Fix: pulumi config rm grafanaToken, then pulumi config set --secret grafanaToken/,
+        ],
+        [
+            "push without a token",
+            { monitoring: monitoring({ url: "https://g.example.com" }) },
+            undefined,
+            /switchyard:grafanaToken: missing; monitoring.grafana.push sends the dashboard to https:\/\/g.example.com and needs an API token/,
+        ],
+        [
+            "a token without push",
+            { monitoring: monitoring(), grafanaToken: TOKEN },
+            undefined,
+            /switchyard:grafanaToken: set, but monitoring.grafana.push is not configured/,
+        ],
+        [
+            "push without prometheusUrl",
+            { monitoring: monitoring({ url: "https://g.example.com" }, null), grafanaToken: TOKEN },
+            undefined,
+            /switchyard:monitoring.grafana.prometheusUrl: is required with grafana.push: the URL the existing Grafana uses to reach Prometheus/,
+        ],
+        [
+            "credentials in the URL",
+            { monitoring: monitoring({ url: "https://admin:admin@g.example.com" }), grafanaToken: TOKEN },
+            undefined,
+            /switchyard:monitoring.grafana.push.url: must be Grafana's base URL/,
+        ],
+        [
+            "a bad folder uid",
+            { monitoring: monitoring({ url: "https://g.example.com", folderUid: "a b" }), grafanaToken: TOKEN },
+            undefined,
+            /switchyard:monitoring.grafana.push.folderUid: must be a Grafana folder uid/,
+        ],
     ])("refuses %s, saying what to fix", (_what, extra, secret, message) => {
         const r = parse(extra, secret);
         expect(r.ok).toBe(false);
@@ -256,7 +310,11 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
         monitoring: {
             enabled: true,
             prometheus: { image: "switchyard/prometheus:local", port: 18090 },
-            grafana: { provisioningDir: `/tmp/sy-grafana-${stack}`, prometheusUrl: "http://prometheus.internal:9090", push: { url: "https://grafana.example.com", folderUid: "ops", ...extra } },
+            grafana: {
+                provisioningDir: `/tmp/sy-grafana-${stack}`,
+                prometheusUrl: "http://prometheus.internal:9090",
+                push: { url: "https://grafana.example.com", folderUid: "ops", ...extra },
+            },
         },
         grafanaToken: TOKEN,
     });
@@ -264,7 +322,10 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
 
     test("exactly one more Command (monitoring-grafana-push, parented to the MonitoringStack); the token only in its environment, as a Pulumi secret", async () => {
         const { grafanaToken: _t, ...noPushCfg } = config();
-        const noPush = await runProgram({ ...noPushCfg, monitoring: { ...noPushCfg.monitoring, grafana: { ...noPushCfg.monitoring.grafana, push: undefined } } });
+        const noPush = await runProgram({
+            ...noPushCfg,
+            monitoring: { ...noPushCfg.monitoring, grafana: { ...noPushCfg.monitoring.grafana, push: undefined } },
+        });
         const r = await runProgram(config(), { secretKeys });
         const names = (x: typeof r) => x.resources.map((y) => `${y.type} ${y.name}`).sort();
         expect(names(r)).toEqual([...names(noPush), `${CMD} monitoring-grafana-push`].sort());
@@ -277,16 +338,35 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
         expect((rawEnv.SY_GRAFANA_TOKEN as Record<string, unknown>)[SECRET_SIG]).toBe("1b47061264138c4ac30d75fd1eb44270");
         expect((rawEnv.SY_GRAFANA_TOKEN as Record<string, unknown>).value).toBe(TOKEN);
         const env = push.inputs.environment as Record<string, string>;
-        expect(Object.keys(env).sort()).toEqual(["SY_DASHBOARD_B64", "SY_DASHBOARD_SHA256", "SY_DATASOURCE_B64", "SY_FOLDER_UID", "SY_GRAFANA_TOKEN", "SY_GRAFANA_URL", "SY_MESSAGE", "SY_OVERWRITE"]);
+        expect(Object.keys(env).sort()).toEqual([
+            "SY_DASHBOARD_B64",
+            "SY_DASHBOARD_SHA256",
+            "SY_DATASOURCE_B64",
+            "SY_FOLDER_UID",
+            "SY_GRAFANA_TOKEN",
+            "SY_GRAFANA_URL",
+            "SY_MESSAGE",
+            "SY_OVERWRITE",
+        ]);
         expect(env).toMatchObject({ SY_GRAFANA_URL: "https://grafana.example.com", SY_FOLDER_UID: "ops", SY_OVERWRITE: "true" });
         const dashboard = Buffer.from(env.SY_DASHBOARD_B64, "base64").toString("utf8");
         expect(dashboard).toBe(renderDashboardJson({ stack: "local" }));
         expect(env.SY_DASHBOARD_SHA256).toBe(createHash("sha256").update(dashboard).digest("hex"));
         expect(env.SY_MESSAGE).toBe(`switchyard local: release dashboard ${env.SY_DASHBOARD_SHA256.slice(0, 12)}`);
         expect(JSON.parse(Buffer.from(env.SY_DATASOURCE_B64, "base64").toString("utf8"))).toEqual(
-            datasourceApiBody({ prometheusUrl: "http://prometheus.internal:9090", name: "Switchyard Prometheus (local)", scrapeInterval: "15s" }));
+            datasourceApiBody({
+                prometheusUrl: "http://prometheus.internal:9090",
+                name: "Switchyard Prometheus (local)",
+                scrapeInterval: "15s",
+            }),
+        );
         // the same dashboard file is provisioned
-        const files = JSON.parse(Buffer.from(String((r.one(CMD, "monitoring-grafana-files").inputs.environment as Record<string, string>).SY_FILES_B64), "base64").toString("utf8"));
+        const files = JSON.parse(
+            Buffer.from(
+                String((r.one(CMD, "monitoring-grafana-files").inputs.environment as Record<string, string>).SY_FILES_B64),
+                "base64",
+            ).toString("utf8"),
+        );
         expect(files["dashboards/switchyard-release-local.json"]).toBe(dashboard);
         // nowhere else: no other input, no output
         for (const x of r.resources.filter((y) => y !== push)) {
@@ -297,7 +377,10 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
 
     test("inputs are deterministic (no re-push without a change); a different dashboard changes the sha256; preview plans the same step", async () => {
         const env = async (opts: Parameters<typeof runProgram>[1]) =>
-            (await runProgram(config(), { secretKeys, ...opts })).one(CMD, "monitoring-grafana-push").inputs.environment as Record<string, string>;
+            (await runProgram(config(), { secretKeys, ...opts })).one(CMD, "monitoring-grafana-push").inputs.environment as Record<
+                string,
+                string
+            >;
         const a = await env({});
         const b = await env({});
         expect(b).toEqual(a);
@@ -312,13 +395,20 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
         const g = await startFakeGrafana({ token: TOKEN });
         try {
             const r = await runProgram(config("e2e", { folderUid: undefined }), { secretKeys });
-            const env: Record<string, string> = { ...(r.one(CMD, "monitoring-grafana-push").inputs.environment as Record<string, string>), SY_GRAFANA_URL: g.url };
+            const env: Record<string, string> = {
+                ...(r.one(CMD, "monitoring-grafana-push").inputs.environment as Record<string, string>),
+                SY_GRAFANA_URL: g.url,
+            };
             const out = await runPush(env);
             expect(out.stderr).toBe("");
             expect(out.status).toBe(0);
             expect(JSON.parse(out.stdout).dashboard).toMatchObject({ uid: "switchyard-release-local", version: 1 });
             expect(g.dashboards.get("switchyard-release-local")?.message).toBe(env.SY_MESSAGE);
-            expect(g.datasources.get(DATASOURCE_UID)).toMatchObject({ url: "http://prometheus.internal:9090", type: "prometheus", isDefault: false });
+            expect(g.datasources.get(DATASOURCE_UID)).toMatchObject({
+                url: "http://prometheus.internal:9090",
+                type: "prometheus",
+                isDefault: false,
+            });
         } finally {
             await g.close();
         }

@@ -13,19 +13,37 @@ import type { MonitoringStackArgs } from "../../../components/observability/moni
 import { baseConfig, runProgram } from "../stack/harness";
 import { run, tempDir } from "./tools";
 
-interface Res { type: string; name: string; inputs: Record<string, any>; parent?: string }
+interface Res {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    parent?: string;
+}
 
 const ARGS: MonitoringStackArgs = {
     stack: "mon",
     apps: {
-        blue: { version: "1.0.0", containers: [{ name: "mon-app-blue-1", address: "172.30.0.2", port: 8080 }, { name: "mon-app-blue-2", address: "172.30.0.3", port: 8080 }] },
+        blue: {
+            version: "1.0.0",
+            containers: [
+                { name: "mon-app-blue-1", address: "172.30.0.2", port: 8080 },
+                { name: "mon-app-blue-2", address: "172.30.0.3", port: 8080 },
+            ],
+        },
         green: { version: "1.1.0", containers: [{ name: "mon-app-green-1", address: "172.30.0.4", port: 8080 }] },
     },
     routerContainerName: "mon-router",
     routerVersion: "local",
     networkName: "mon-app",
     dockerHost: "unix:///var/run/docker.sock",
-    prometheus: { mode: "container", image: "switchyard/prometheus:local", port: 18090, bindAddress: "127.0.0.1", scrapeInterval: "15s", retention: "15d" },
+    prometheus: {
+        mode: "container",
+        image: "switchyard/prometheus:local",
+        port: 18090,
+        bindAddress: "127.0.0.1",
+        scrapeInterval: "15s",
+        retention: "15d",
+    },
     grafana: { provisioningDir: "/srv/grafana/mon", dashboardsPath: "/var/lib/grafana/dashboards/switchyard" },
     thresholds: { steady: { errorRatio: 0.001, p95Seconds: 0.05 }, release: { errorRatio: 0.005, p95Seconds: 2 } },
     trafficShareTolerance: 0.05,
@@ -38,13 +56,20 @@ async function build(args: MonitoringStackArgs, dryRun = false): Promise<{ res: 
     let mod!: typeof import("../../../components/observability/monitoringStack");
     jest.isolateModules(() => {
         pulumi = require("@pulumi/pulumi");
-        void pulumi.runtime.setMocks({
-            newResource: (a) => {
-                res.push({ type: a.type, name: a.name, inputs: a.inputs });
-                return { id: dryRun ? undefined : `${a.name}-id`, state: a.inputs };
+        void pulumi.runtime.setMocks(
+            {
+                newResource: (a) => {
+                    res.push({ type: a.type, name: a.name, inputs: a.inputs });
+                    return { id: dryRun ? undefined : `${a.name}-id`, state: a.inputs };
+                },
+                call: (a) => {
+                    throw new Error(`unmocked call ${a.token}`);
+                },
             },
-            call: (a) => { throw new Error(`unmocked call ${a.token}`); },
-        }, "switchyard", "mon", dryRun);
+            "switchyard",
+            "mon",
+            dryRun,
+        );
         mod = require("../../../components/observability/monitoringStack");
     });
     const comp = new mod.MonitoringStack("monitoring", args);
@@ -54,7 +79,12 @@ async function build(args: MonitoringStackArgs, dryRun = false): Promise<{ res: 
     return { res, comp, pulumi };
 }
 function unwrap<T>(o: pulumiType.Output<T>): Promise<T> {
-    return new Promise((resolve) => (o as any).apply((v: T) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        (o as any).apply((v: T) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 const counts = (res: Res[]) => res.reduce<Record<string, number>>((m, r) => ((m[r.type] = (m[r.type] ?? 0) + 1), m), {});
 const one = (res: Res[], name: string) => {
@@ -78,8 +108,13 @@ describe("container mode", () => {
             "command:local:Command": 2,
         });
         expect(res.map((r) => r.name).sort()).toEqual([
-            "monitoring", "monitoring-grafana-files", "monitoring-prometheus", "monitoring-prometheus-apply",
-            "monitoring-prometheus-config", "monitoring-prometheus-data", "monitoring-prometheus-image",
+            "monitoring",
+            "monitoring-grafana-files",
+            "monitoring-prometheus",
+            "monitoring-prometheus-apply",
+            "monitoring-prometheus-config",
+            "monitoring-prometheus-data",
+            "monitoring-prometheus-image",
         ]);
     });
 
@@ -87,8 +122,11 @@ describe("container mode", () => {
         const c = one(res, "monitoring-prometheus").inputs;
         expect(c.name).toBe("mon-prometheus");
         expect(c.command).toEqual([
-            "--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", "--storage.tsdb.retention.time=15d",
-            "--web.listen-address=0.0.0.0:9090", "--web.enable-lifecycle",
+            "--config.file=/etc/prometheus/prometheus.yml",
+            "--storage.tsdb.path=/prometheus",
+            "--storage.tsdb.retention.time=15d",
+            "--web.listen-address=0.0.0.0:9090",
+            "--web.enable-lifecycle",
         ]);
         expect(c.ports).toEqual([{ internal: 9090, external: 18090, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(c.networksAdvanced).toEqual([{ name: "mon-app", aliases: ["mon-prometheus"] }]);
@@ -115,7 +153,9 @@ describe("container mode", () => {
             { targets: ["mon-app-blue-2:8080"], labels: { stack: "mon", color: "blue", version: "1.0.0", container: "mon-app-blue-2" } },
             { targets: ["mon-app-green-1:8080"], labels: { stack: "mon", color: "green", version: "1.1.0", container: "mon-app-green-1" } },
         ]);
-        expect(router.static_configs).toEqual([{ targets: ["mon-router:3903"], labels: { stack: "mon", component: "router", version: "local" } }]);
+        expect(router.static_configs).toEqual([
+            { targets: ["mon-router:3903"], labels: { stack: "mon", component: "router", version: "local" } },
+        ]);
     });
 
     test("the installed config and rules pass the real promtool (check config, check rules)", () => {
@@ -123,7 +163,10 @@ describe("container mode", () => {
         const dir = tempDir("mon-promtool");
         try {
             fs.writeFileSync(path.join(dir, "rules.yml"), decode(env.SY_RULES_B64));
-            fs.writeFileSync(path.join(dir, "prometheus.yml"), decode(env.SY_PROM_B64).replace("/etc/prometheus/switchyard-rules.yml", path.join(dir, "rules.yml")));
+            fs.writeFileSync(
+                path.join(dir, "prometheus.yml"),
+                decode(env.SY_PROM_B64).replace("/etc/prometheus/switchyard-rules.yml", path.join(dir, "rules.yml")),
+            );
             const rules = run("promtool", ["check", "rules", path.join(dir, "rules.yml")]);
             expect(rules.output).toContain("SUCCESS: 7 rules found");
             expect(rules.status).toBe(0);
@@ -146,8 +189,10 @@ describe("container mode", () => {
         try {
             const env = { ...process.env, ...cmd.environment, SY_DIR: dir };
             expect(spawnSync("bash", ["-c", cmd.create], { env, encoding: "utf8" }).status).toBe(0);
-            const list = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-                e.isDirectory() ? list(path.join(d, e.name)) : [path.relative(dir, path.join(d, e.name))]);
+            const list = (d: string): string[] =>
+                fs
+                    .readdirSync(d, { withFileTypes: true })
+                    .flatMap((e) => (e.isDirectory() ? list(path.join(d, e.name)) : [path.relative(dir, path.join(d, e.name))]));
             expect(list(dir).sort()).toEqual([
                 "dashboards/switchyard-release-mon.json",
                 "provisioning/dashboards/switchyard-mon.yaml",
@@ -183,7 +228,10 @@ describe("external mode", () => {
         // the real script, into a temp dir
         const dir = tempDir("mon-ext");
         try {
-            expect(spawnSync("bash", ["-c", files.create], { env: { ...process.env, ...files.environment, SY_DIR: dir }, encoding: "utf8" }).status).toBe(0);
+            expect(
+                spawnSync("bash", ["-c", files.create], { env: { ...process.env, ...files.environment, SY_DIR: dir }, encoding: "utf8" })
+                    .status,
+            ).toBe(0);
             expect(fs.readdirSync(dir).sort()).toEqual(["prometheus.yml", "switchyard-rules.yml"]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -191,12 +239,38 @@ describe("external mode", () => {
     });
 
     test.each([
-        ["external without configDir", { prometheus: { ...ARGS.prometheus, mode: "external" as const }, grafana: { ...ARGS.grafana, prometheusUrl: "http://p:9090" } }, /configDir is undefined/],
-        ["external without a Prometheus URL for Grafana", { prometheus: { ...ARGS.prometheus, mode: "external" as const, configDir: "/etc/p" } }, /grafana.prometheusUrl is unset/],
-        ["a relative provisioning dir", { grafana: { ...ARGS.grafana, provisioningDir: "grafana" } }, /provisioningDir must be absolute \(got "grafana"\)/],
+        [
+            "external without configDir",
+            { prometheus: { ...ARGS.prometheus, mode: "external" as const }, grafana: { ...ARGS.grafana, prometheusUrl: "http://p:9090" } },
+            /configDir is undefined/,
+        ],
+        [
+            "external without a Prometheus URL for Grafana",
+            { prometheus: { ...ARGS.prometheus, mode: "external" as const, configDir: "/etc/p" } },
+            /grafana.prometheusUrl is unset/,
+        ],
+        [
+            "a relative provisioning dir",
+            { grafana: { ...ARGS.grafana, provisioningDir: "grafana" } },
+            /provisioningDir must be absolute \(got "grafana"\)/,
+        ],
         ["a port out of range", { prometheus: { ...ARGS.prometheus, port: 70000 } }, /prometheus.port must be 1..65535 \(got 70000\)/],
-        ["a Grafana push without a Prometheus URL for that Grafana", { grafana: { ...ARGS.grafana, push: { url: "https://g.example.com", overwrite: true, token: "t" } } }, /grafana.push is set but grafana.prometheusUrl is unset/],
-        ["a Grafana push URL with credentials", { grafana: { ...ARGS.grafana, prometheusUrl: "http://p:9090", push: { url: "https://a:b@g.example.com", overwrite: true, token: "t" } } }, /grafana.push.url must be Grafana's base URL/],
+        [
+            "a Grafana push without a Prometheus URL for that Grafana",
+            { grafana: { ...ARGS.grafana, push: { url: "https://g.example.com", overwrite: true, token: "t" } } },
+            /grafana.push is set but grafana.prometheusUrl is unset/,
+        ],
+        [
+            "a Grafana push URL with credentials",
+            {
+                grafana: {
+                    ...ARGS.grafana,
+                    prometheusUrl: "http://p:9090",
+                    push: { url: "https://a:b@g.example.com", overwrite: true, token: "t" },
+                },
+            },
+            /grafana.push.url must be Grafana's base URL/,
+        ],
     ])("rejects %s with a message that says what to fix", async (_what, patch, message) => {
         await expect(build({ ...ARGS, ...patch } as MonitoringStackArgs)).rejects.toThrow(message);
     });
@@ -211,12 +285,24 @@ describe("preview", () => {
 });
 
 describe("the program with switchyard:monitoring", () => {
-    const T = { container: "docker:index/container:Container", command: "command:local:Command", volume: "docker:index/volume:Volume", image: "docker:index/remoteImage:RemoteImage" };
+    const T = {
+        container: "docker:index/container:Container",
+        command: "command:local:Command",
+        volume: "docker:index/volume:Volume",
+        image: "docker:index/remoteImage:RemoteImage",
+    };
     const count = (r: { resources: { type: string }[] }, t: string) => r.resources.filter((x) => x.type === t).length;
 
     test("enabled: a MonitoringStack over both colours' containers and the router; outputs the URL and the dir", async () => {
         const off = await runProgram(baseConfig());
-        const on = await runProgram({ ...baseConfig(), monitoring: { enabled: true, prometheus: { image: "switchyard/prometheus:local", port: 18090 }, grafana: { provisioningDir: "/tmp/sy-grafana" } } });
+        const on = await runProgram({
+            ...baseConfig(),
+            monitoring: {
+                enabled: true,
+                prometheus: { image: "switchyard/prometheus:local", port: 18090 },
+                grafana: { provisioningDir: "/tmp/sy-grafana" },
+            },
+        });
         expect(count(on, "switchyard:observability:MonitoringStack")).toBe(1);
         expect(count(on, T.container) - count(off, T.container)).toBe(1);
         expect(count(on, T.command) - count(off, T.command)).toBe(2);
@@ -226,9 +312,17 @@ describe("the program with switchyard:monitoring", () => {
         expect(on.outputs.grafanaProvisioningDir).toBe("/tmp/sy-grafana");
         const apply = on.one(T.command, "monitoring-prometheus-apply");
         const cfg = parseYaml(decode(String((apply.inputs.environment as Record<string, string>).SY_PROM_B64)));
-        expect(cfg.scrape_configs[0].static_configs.map((s: { targets: string[]; labels: Record<string, string> }) => [s.targets[0], s.labels.color, s.labels.version])).toEqual([
-            ["local-app-blue-1:8080", "blue", "1.0.0"], ["local-app-blue-2:8080", "blue", "1.0.0"],
-            ["local-app-green-1:8080", "green", "1.1.0"], ["local-app-green-2:8080", "green", "1.1.0"],
+        expect(
+            cfg.scrape_configs[0].static_configs.map((s: { targets: string[]; labels: Record<string, string> }) => [
+                s.targets[0],
+                s.labels.color,
+                s.labels.version,
+            ]),
+        ).toEqual([
+            ["local-app-blue-1:8080", "blue", "1.0.0"],
+            ["local-app-blue-2:8080", "blue", "1.0.0"],
+            ["local-app-green-1:8080", "green", "1.1.0"],
+            ["local-app-green-2:8080", "green", "1.1.0"],
         ]);
         expect(cfg.scrape_configs[1].static_configs[0].targets).toEqual(["local-router:3903"]);
     });
@@ -240,7 +334,8 @@ describe("the program with switchyard:monitoring", () => {
     });
 
     test("a bad monitoring config fails before any resource, naming the key", async () => {
-        await expect(runProgram({ ...baseConfig(), monitoring: { enabled: true, prometheus: { mode: "external" } } }))
-            .rejects.toThrow(/switchyard:monitoring.prometheus.configDir: is required with prometheus.mode external/);
+        await expect(runProgram({ ...baseConfig(), monitoring: { enabled: true, prometheus: { mode: "external" } } })).rejects.toThrow(
+            /switchyard:monitoring.prometheus.configDir: is required with prometheus.mode external/,
+        );
     });
 });

@@ -76,9 +76,22 @@ beforeAll(async () => {
     fs.writeFileSync(stateLog, "");
     fs.writeFileSync(path.join(dir, "router.mtail"), renderRouterMtailProgram());
     const mtailPort = await freePort();
-    const mtail = start("mtail", ["--progs", path.join(dir, "router.mtail"), "--logs", `${log},${stateLog}`, "--address", "127.0.0.1", "--port", String(mtailPort), "--emit_prog_label=false", "--logtostderr"]);
+    const mtail = start("mtail", [
+        "--progs",
+        path.join(dir, "router.mtail"),
+        "--logs",
+        `${log},${stateLog}`,
+        "--address",
+        "127.0.0.1",
+        "--port",
+        String(mtailPort),
+        "--emit_prog_label=false",
+        "--logtostderr",
+    ]);
     stops.push(mtail.stop);
-    await waitFor(`mtail on ${mtailPort} (${mtail.log()})`, async () => ((await fetch(`http://127.0.0.1:${mtailPort}/metrics`)).ok ? true : undefined));
+    await waitFor(`mtail on ${mtailPort} (${mtail.log()})`, async () =>
+        (await fetch(`http://127.0.0.1:${mtailPort}/metrics`)).ok ? true : undefined,
+    );
     // every 100 ms: 9 blue requests (4 ms), 1 green (30 ms); every 10th green one is a 503
     let tick = 0;
     ticker = setInterval(() => {
@@ -117,10 +130,16 @@ beforeAll(async () => {
     promUrl = `http://127.0.0.1:${promPort}`;
     await waitFor(`prometheus ready (${prom.log().slice(-2000)})`, async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined));
     // enough samples for a 6 s rate window on every target
-    await waitFor("8 s of router samples", async () => {
-        const r = await query(`count_over_time(switchyard_router_requests_total{stack="${STACK}",color="green",status_class="5xx"}[20s]) >= 6`);
-        return r.length > 0 ? true : undefined;
-    }, 40_000);
+    await waitFor(
+        "8 s of router samples",
+        async () => {
+            const r = await query(
+                `count_over_time(switchyard_router_requests_total{stack="${STACK}",color="green",status_class="5xx"}[20s]) >= 6`,
+            );
+            return r.length > 0 ? true : undefined;
+        },
+        40_000,
+    );
 });
 
 afterAll(async () => {
@@ -201,7 +220,9 @@ test("active colour, versions and release events", async () => {
 });
 
 test("every series of the app job carries stack, color and version labels", async () => {
-    const missing = await query(`{job="switchyard-app", stack!="${STACK}"} or {job="switchyard-app", color=""} or {job="switchyard-app", version=""}`);
+    const missing = await query(
+        `{job="switchyard-app", stack!="${STACK}"} or {job="switchyard-app", color=""} or {job="switchyard-app", version=""}`,
+    );
     expect(missing).toEqual([]);
     const router = await query(`count by (stack, component, version) ({job="switchyard-router"})`);
     expect(router.map((r) => r.metric)).toEqual([{ component: "router", stack: STACK, version: "r1" }]);

@@ -30,7 +30,12 @@ describe("promtool check", () => {
         write("rules.yml", renderAlertRules({ stack: "dev" }));
         const cfg = write(
             "prometheus.yml",
-            renderPrometheusConfig({ stack: "dev", appTargets: targets, router: { address: "switchyard-dev-router:3903" }, ruleFiles: ["rules.yml"] }),
+            renderPrometheusConfig({
+                stack: "dev",
+                appTargets: targets,
+                router: { address: "switchyard-dev-router:3903" },
+                ruleFiles: ["rules.yml"],
+            }),
         );
         const r = run("promtool", ["check", "config", cfg]);
         expect(r.output).toContain("SUCCESS: 1 rule files found");
@@ -39,7 +44,15 @@ describe("promtool check", () => {
 
     test.each([
         ["defaults", { stack: "dev" }],
-        ["custom thresholds", { stack: "prod", thresholds: { steady: { errorRatio: 0.002, p95Seconds: 0.1 }, release: { errorRatio: 0.01, p95Seconds: 2.5 } }, rateWindow: "2m", trafficShareTolerance: 0.02 }],
+        [
+            "custom thresholds",
+            {
+                stack: "prod",
+                thresholds: { steady: { errorRatio: 0.002, p95Seconds: 0.1 }, release: { errorRatio: 0.01, p95Seconds: 2.5 } },
+                rateWindow: "2m",
+                trafficShareTolerance: 0.02,
+            },
+        ],
     ])("check rules passes (%s): 1 recording rule + 6 alerts", (_n, input) => {
         const r = run("promtool", ["check", "rules", write(`rules-${_n.replace(/ /g, "-")}.yml`, renderAlertRules(input))]);
         expect(r.output).toContain("SUCCESS: 7 rules found");
@@ -47,7 +60,10 @@ describe("promtool check", () => {
     });
 
     test("check config fails on a config promtool must reject (the check is real)", () => {
-        const bad = renderPrometheusConfig({ stack: "dev", appTargets: targets, router: { address: "r:3903" } }).replace("scrape_interval: 15s", "scrape_interval: fifteen");
+        const bad = renderPrometheusConfig({ stack: "dev", appTargets: targets, router: { address: "r:3903" } }).replace(
+            "scrape_interval: 15s",
+            "scrape_interval: fifteen",
+        );
         const r = run("promtool", ["check", "config", write("bad.yml", bad)]);
         expect(r.status).not.toBe(0);
     });
@@ -68,7 +84,12 @@ describe("promtool check", () => {
                     const text = renderPrometheusConfig({
                         stack,
                         scrapeInterval: interval,
-                        appTargets: ts.map((t) => ({ address: `${t.host}:${t.port}`, color: t.color, version: t.version, container: t.host })),
+                        appTargets: ts.map((t) => ({
+                            address: `${t.host}:${t.port}`,
+                            color: t.color,
+                            version: t.version,
+                            container: t.host,
+                        })),
                         router: { address: "router:3903" },
                     });
                     const r = run("promtool", ["check", "config", write("prop.yml", text)]);
@@ -85,10 +106,12 @@ describe("promtool test rules", () => {
         const rules = renderAlertRules({ stack: "t" });
         write("rules-t.yml", rules);
         const testFile = write("tests.json", buildRuleTests(rules, "rules-t.yml", "t"));
-        const covered = new Set((JSON.parse(fs.readFileSync(testFile, "utf8")).tests as { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[])
-            .flatMap((t) => t.alert_rule_test ?? [])
-            .filter((a) => a.exp_alerts.length > 0)
-            .map((a) => a.alertname));
+        const covered = new Set(
+            (JSON.parse(fs.readFileSync(testFile, "utf8")).tests as { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[])
+                .flatMap((t) => t.alert_rule_test ?? [])
+                .filter((a) => a.exp_alerts.length > 0)
+                .map((a) => a.alertname),
+        );
         expect([...covered].sort()).toEqual(Object.values(ALERTS).sort());
         const r = run("promtool", ["test", "rules", testFile], dir);
         expect(r.output).toContain("SUCCESS");
@@ -96,9 +119,21 @@ describe("promtool test rules", () => {
     });
 
     test.each([
-        ["steady error threshold raised to 0.5%", { thresholds: { steady: { errorRatio: 0.005, p95Seconds: 0.05 }, release: { errorRatio: 0.005, p95Seconds: 2 } } }, ["error rate, steady"]],
-        ["release p95 threshold raised to 2.5 s", { thresholds: { steady: { errorRatio: 0.001, p95Seconds: 0.05 }, release: { errorRatio: 0.005, p95Seconds: 2.5 } } }, ["p95, release"]],
-        ["traffic tolerance widened to 20 points", { trafficShareTolerance: 0.2 }, ["traffic share: green (weight 10%)", "traffic share: a weighted colour"]],
+        [
+            "steady error threshold raised to 0.5%",
+            { thresholds: { steady: { errorRatio: 0.005, p95Seconds: 0.05 }, release: { errorRatio: 0.005, p95Seconds: 2 } } },
+            ["error rate, steady"],
+        ],
+        [
+            "release p95 threshold raised to 2.5 s",
+            { thresholds: { steady: { errorRatio: 0.001, p95Seconds: 0.05 }, release: { errorRatio: 0.005, p95Seconds: 2.5 } } },
+            ["p95, release"],
+        ],
+        [
+            "traffic tolerance widened to 20 points",
+            { trafficShareTolerance: 0.2 },
+            ["traffic share: green (weight 10%)", "traffic share: a weighted colour"],
+        ],
     ])("the same scenarios fail when a threshold changes (%s): the alert no longer fires", (_n, change, failingTests) => {
         // expected annotations come from the changed rules, so only the firing can differ
         const changed = renderAlertRules({ stack: "t", ...change });

@@ -4,7 +4,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { parse as parseYaml } from "yaml";
-import { buildReleaseDashboard, DATASOURCE_UID, PANEL_QUERIES, PANEL_TITLES, renderDashboardJson } from "../../../components/observability/dashboard";
+import {
+    buildReleaseDashboard,
+    DATASOURCE_UID,
+    PANEL_QUERIES,
+    PANEL_TITLES,
+    renderDashboardJson,
+} from "../../../components/observability/dashboard";
 import { renderDashboardProvider, renderDatasourceProvisioning } from "../../../components/observability/grafanaProvisioning";
 import { AppTarget, renderPrometheusConfig } from "../../../components/observability/prometheusConfig";
 import { queries } from "../../../components/observability/queries";
@@ -12,12 +18,23 @@ import { renderRouterMtailProgram } from "../../../components/observability/rout
 import { accessLine, statusLine } from "./routerLog";
 import { parseExposition, run, tempDir } from "./tools";
 
-const t = (container: string, color: "blue" | "green", version: string): AppTarget => ({ address: `${container}:8080`, color, version, container });
+const t = (container: string, color: "blue" | "green", version: string): AppTarget => ({
+    address: `${container}:8080`,
+    color,
+    version,
+    container,
+});
 const base = { stack: "dev", router: { address: "switchyard-dev-router:3903" } };
 
 describe("renderPrometheusConfig", () => {
     test("one static group per container with exactly stack/color/version/container labels, sorted by colour", () => {
-        const doc = parseYaml(renderPrometheusConfig({ ...base, appTargets: [t("g0", "green", "2.0.0"), t("b1", "blue", "1.0.0"), t("b0", "blue", "1.0.0")], ruleFiles: ["/etc/prometheus/rules.yml"] }));
+        const doc = parseYaml(
+            renderPrometheusConfig({
+                ...base,
+                appTargets: [t("g0", "green", "2.0.0"), t("b1", "blue", "1.0.0"), t("b0", "blue", "1.0.0")],
+                ruleFiles: ["/etc/prometheus/rules.yml"],
+            }),
+        );
         expect(doc.rule_files).toEqual(["/etc/prometheus/rules.yml"]);
         expect(doc.global).toEqual({ scrape_interval: "15s", evaluation_interval: "15s" });
         expect(doc.scrape_configs.map((s: { job_name: string }) => s.job_name)).toEqual(["switchyard-app", "switchyard-router"]);
@@ -33,21 +50,39 @@ describe("renderPrometheusConfig", () => {
     });
 
     test.each([
-        ["bad address", { ...base, appTargets: [{ ...t("b0", "blue", "1"), address: "b0" }] }, /appTargets\.0\.address: host:port.*\(got "b0"\)/],
+        [
+            "bad address",
+            { ...base, appTargets: [{ ...t("b0", "blue", "1"), address: "b0" }] },
+            /appTargets\.0\.address: host:port.*\(got "b0"\)/,
+        ],
         ["unknown colour", { ...base, appTargets: [{ ...t("b0", "blue", "1"), color: "red" }] }, /appTargets\.0\.color/],
-        ["duplicate container", { ...base, appTargets: [t("b0", "blue", "1"), { ...t("b0", "green", "1"), address: "x:1" }] }, /duplicate container b0/],
-        ["bad interval", { ...base, appTargets: [], scrapeInterval: "15 seconds" }, /scrapeInterval: a Prometheus duration.*\(got "15 seconds"\)/],
+        [
+            "duplicate container",
+            { ...base, appTargets: [t("b0", "blue", "1"), { ...t("b0", "green", "1"), address: "x:1" }] },
+            /duplicate container b0/,
+        ],
+        [
+            "bad interval",
+            { ...base, appTargets: [], scrapeInterval: "15 seconds" },
+            /scrapeInterval: a Prometheus duration.*\(got "15 seconds"\)/,
+        ],
         ["bad stack", { ...base, stack: "a b", appTargets: [] }, /stack: letters/],
     ])("rejects %s with a message naming field and value", (_n, input, msg) => {
         expect(() => renderPrometheusConfig(input as never)).toThrow(msg);
     });
 
     test("property: deterministic and independent of target order", () => {
-        const arbTarget = fc.record({ host: fc.stringMatching(/^[a-z][a-z0-9-]{0,12}[a-z0-9]$/), color: fc.constantFrom("blue" as const, "green" as const), version: fc.stringMatching(/^\d\.\d\.\d$/) });
+        const arbTarget = fc.record({
+            host: fc.stringMatching(/^[a-z][a-z0-9-]{0,12}[a-z0-9]$/),
+            color: fc.constantFrom("blue" as const, "green" as const),
+            version: fc.stringMatching(/^\d\.\d\.\d$/),
+        });
         fc.assert(
             fc.property(fc.uniqueArray(arbTarget, { selector: (x) => x.host, maxLength: 8 }), fc.integer(), (ts0, seed) => {
                 const targets = ts0.map((x) => t(x.host, x.color, x.version));
-                const shuffled = [...targets].sort((a, b) => ((a.container.length * 31 + seed) % 7) - ((b.container.length * 31 + seed) % 7));
+                const shuffled = [...targets].sort(
+                    (a, b) => ((a.container.length * 31 + seed) % 7) - ((b.container.length * 31 + seed) % 7),
+                );
                 const a = renderPrometheusConfig({ ...base, appTargets: targets });
                 expect(renderPrometheusConfig({ ...base, appTargets: targets })).toBe(a);
                 expect(renderPrometheusConfig({ ...base, appTargets: shuffled })).toBe(a);
@@ -65,11 +100,22 @@ describe("release dashboard (grafana-foundation-sdk)", () => {
         const d = JSON.parse(json);
         expect(d.panels.map((p: { title: string }) => p.title)).toEqual([...PANEL_TITLES]);
         expect(d.panels).toHaveLength(8);
-        expect(d.panels.map((p: { type: string }) => p.type)).toEqual(["timeseries", "timeseries", "timeseries", "timeseries", "stat", "stat", "table", "state-timeline"]);
+        expect(d.panels.map((p: { type: string }) => p.type)).toEqual([
+            "timeseries",
+            "timeseries",
+            "timeseries",
+            "timeseries",
+            "stat",
+            "stat",
+            "table",
+            "state-timeline",
+        ]);
         for (const p of d.panels) expect(p.datasource).toEqual({ type: "prometheus", uid: DATASOURCE_UID });
         expect(d.uid).toBe("switchyard-release-dev");
         expect(d.templating.list.map((v: { name: string }) => v.name)).toEqual(["stack"]);
-        expect(d.annotations.list.map((a: { name: string; expr: string }) => [a.name, a.expr])).toEqual([["Release events", queries.releaseEvents]]);
+        expect(d.annotations.list.map((a: { name: string; expr: string }) => [a.name, a.expr])).toEqual([
+            ["Release events", queries.releaseEvents],
+        ]);
     });
 
     test("every panel target is a named exported query, and every query is used", () => {
@@ -115,7 +161,11 @@ describe("release dashboard (grafana-foundation-sdk)", () => {
             target: ts.ScriptTarget.ES2022,
             types: [],
             baseUrl: process.cwd(),
-            paths: { "@grafana/grafana-foundation-sdk/*": [path.join(path.dirname(require.resolve("@grafana/grafana-foundation-sdk/dashboard")), "..", "*")] },
+            paths: {
+                "@grafana/grafana-foundation-sdk/*": [
+                    path.join(path.dirname(require.resolve("@grafana/grafana-foundation-sdk/dashboard")), "..", "*"),
+                ],
+            },
         });
         const errors = ts.getPreEmitDiagnostics(program).map((x) => ts.flattenDiagnosticMessageText(x.messageText, "\n"));
         fs.rmSync(dir, { recursive: true, force: true });
@@ -138,14 +188,32 @@ describe("Grafana provisioning files", () => {
         expect(parseYaml(renderDatasourceProvisioning({ prometheusUrl: "http://switchyard-dev-prometheus:9090" }))).toEqual({
             apiVersion: 1,
             datasources: [
-                { name: "Switchyard Prometheus", type: "prometheus", uid: DATASOURCE_UID, access: "proxy", url: "http://switchyard-dev-prometheus:9090", isDefault: true, editable: false, jsonData: { timeInterval: "15s", httpMethod: "POST" } },
+                {
+                    name: "Switchyard Prometheus",
+                    type: "prometheus",
+                    uid: DATASOURCE_UID,
+                    access: "proxy",
+                    url: "http://switchyard-dev-prometheus:9090",
+                    isDefault: true,
+                    editable: false,
+                    jsonData: { timeInterval: "15s", httpMethod: "POST" },
+                },
             ],
         });
         expect(() => renderDatasourceProvisioning({ prometheusUrl: "prometheus:9090" })).toThrow(/prometheusUrl/);
     });
     test("dashboard provider: file provider on the given path, UI edits not kept", () => {
         const p = parseYaml(renderDashboardProvider({ dashboardsPath: "/var/lib/grafana/dashboards/switchyard" })).providers[0];
-        expect(p).toEqual({ name: "switchyard", orgId: 1, folder: "Switchyard", type: "file", disableDeletion: true, allowUiUpdates: false, updateIntervalSeconds: 30, options: { path: "/var/lib/grafana/dashboards/switchyard", foldersFromFilesStructure: false } });
+        expect(p).toEqual({
+            name: "switchyard",
+            orgId: 1,
+            folder: "Switchyard",
+            type: "file",
+            disableDeletion: true,
+            allowUiUpdates: false,
+            updateIntervalSeconds: 30,
+            options: { path: "/var/lib/grafana/dashboards/switchyard", foldersFromFilesStructure: false },
+        });
     });
 });
 
@@ -168,7 +236,16 @@ describe("router exporter (mtail program on the router's access log and status d
         fs.writeFileSync(path.join(dir, "access.log"), lines.join("\n") + "\n");
         fs.writeFileSync(path.join(dir, "router.mtail"), renderRouterMtailProgram());
         const before = Date.now() / 1000;
-        const r = run("mtail", ["--progs", path.join(dir, "router.mtail"), "--logs", path.join(dir, "access.log"), "--one_shot", "--one_shot_format", "prometheus", "--emit_prog_label=false"]);
+        const r = run("mtail", [
+            "--progs",
+            path.join(dir, "router.mtail"),
+            "--logs",
+            path.join(dir, "access.log"),
+            "--one_shot",
+            "--one_shot_format",
+            "prometheus",
+            "--emit_prog_label=false",
+        ]);
         fs.rmSync(dir, { recursive: true, force: true });
         expect(r.status).toBe(0);
         const m = parseExposition(r.output);
@@ -185,7 +262,9 @@ describe("router exporter (mtail program on the router's access log and status d
             'switchyard_router_color_weight_ratio{color="green"}': 0.75,
         });
         const seen = pick("switchyard_router_config_last_seen_timestamp_seconds");
-        expect(Object.keys(seen)).toEqual([`switchyard_router_config_last_seen_timestamp_seconds{active_color="green",config_sha256="${state.sha}"}`]);
+        expect(Object.keys(seen)).toEqual([
+            `switchyard_router_config_last_seen_timestamp_seconds{active_color="green",config_sha256="${state.sha}"}`,
+        ]);
         expect(Object.values(seen)[0]).toBeGreaterThanOrEqual(Math.floor(before) - 1);
         expect(m.get('switchyard_router_request_duration_seconds_bucket{color="green",le="0.01"}')).toBe(1);
         expect(m.get('switchyard_router_request_duration_seconds_bucket{color="green",le="0.025"}')).toBe(2);

@@ -46,9 +46,7 @@ export function buildRuleTests(rulesYaml: string, ruleFile: string, stack: strin
     const expected = (alertname: string, color: Color, phase?: "steady" | "release"): ExpectedAlert => {
         const rule = rules.find((r) => r.alert === alertname && (phase === undefined || r.labels?.phase === phase));
         if (!rule || !rule.labels || !rule.annotations) throw new Error(`rendered rules lack ${alertname} ${phase ?? ""}`);
-        const ann = Object.fromEntries(
-            Object.entries(rule.annotations).map(([k, v]) => [k, v.split("{{ $labels.color }}").join(color)]),
-        );
+        const ann = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, v.split("{{ $labels.color }}").join(color)]));
         return { exp_labels: { color, ...rule.labels }, exp_annotations: ann };
     };
     const weights = (blue: number, green: number): InputSeries[] => [
@@ -93,7 +91,13 @@ export function buildRuleTests(rulesYaml: string, ruleFile: string, stack: strin
                 [10, [expected(ALERTS.errorRate, "blue", "steady")]],
                 [20, []],
             ]),
-            promql_expr_test: [{ expr: `${RELEASE_IN_PROGRESS}{stack="${stack}"}`, eval_time: "10m", exp_samples: [{ labels: `${RELEASE_IN_PROGRESS}${sel({})}`, value: 0 }] }],
+            promql_expr_test: [
+                {
+                    expr: `${RELEASE_IN_PROGRESS}{stack="${stack}"}`,
+                    eval_time: "10m",
+                    exp_samples: [{ labels: `${RELEASE_IN_PROGRESS}${sel({})}`, value: 0 }],
+                },
+            ],
         },
         {
             name: "error rate, release (traffic split): 0.3% is tolerated, 1% on green fires the release alert",
@@ -109,7 +113,13 @@ export function buildRuleTests(rulesYaml: string, ruleFile: string, stack: strin
                 [17, [expected(ALERTS.errorRate, "green", "release")]],
                 [28, []],
             ]),
-            promql_expr_test: [{ expr: `${RELEASE_IN_PROGRESS}{stack="${stack}"}`, eval_time: "8m", exp_samples: [{ labels: `${RELEASE_IN_PROGRESS}${sel({})}`, value: 1 }] }],
+            promql_expr_test: [
+                {
+                    expr: `${RELEASE_IN_PROGRESS}{stack="${stack}"}`,
+                    eval_time: "8m",
+                    exp_samples: [{ labels: `${RELEASE_IN_PROGRESS}${sel({})}`, value: 1 }],
+                },
+            ],
         },
         {
             name: "release window: a router config change at 5m counts as a release for 10m",
@@ -138,9 +148,7 @@ export function buildRuleTests(rulesYaml: string, ruleFile: string, stack: strin
             input_series: [
                 ...weights(0.9, 0.1),
                 oneConfig,
-                ...latency("green", 100, (s) =>
-                    during(s, 0, 10) ? { le: 0.1, n: 10 } : during(s, 10, 20) ? { le: 2.5, n: 10 } : none,
-                ),
+                ...latency("green", 100, (s) => (during(s, 0, 10) ? { le: 0.1, n: 10 } : during(s, 10, 20) ? { le: 2.5, n: 10 } : none)),
             ],
             alert_rule_test: alertTests(ALERTS.latencyP95, [
                 [8, []],

@@ -71,7 +71,9 @@ export function parseExposition(text: string): Map<string, number> {
         if (!line || line.startsWith("#")) continue;
         const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
         if (!m) continue;
-        const labels = m[3] ? [...m[3].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((x) => `${x[1]}="${x[2]}"`).sort() : [];
+        const labels = m[3]
+            ? [...m[3].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((x) => `${x[1]}="${x[2]}"`).sort()
+            : [];
         out.set(`${m[1]}{${labels.join(",")}}`, Number(m[4]));
     }
     return out;

@@ -14,7 +14,7 @@ describe("backup-before-release (stack policy)", () => {
         const o = await run(g);
         expect(messages(o)).toEqual([
             "release of green 1.0.0 -> 1.1.0: container app-green-2 does not depend on a BackupSnapshot, so it could change before the data is saved; " +
-            "create BackupSnapshot backup-green for 1.1.0 and make the green containers dependsOn it (ColorStack args.after)",
+                "create BackupSnapshot backup-green for 1.1.0 and make the green containers dependsOn it (ColorStack args.after)",
         ]);
         expect(o.violations[0].urn).toMatch(/switchyard:app:ColorStack\$docker:index\/container:Container::app-green-2$/);
     });
@@ -23,13 +23,15 @@ describe("backup-before-release (stack policy)", () => {
         g.get("app-green-1")!.dependsOn = ["backup-blue-snapshot"];
         expect(messages(await run(g))).toEqual([
             "release of green 1.0.0 -> 1.1.0: container app-green-1 depends on no BackupSnapshot taken for this release: " +
-            "BackupSnapshot 'backup-blue' was taken for blue 1.0.0, not for this release (green 1.1.0). Make it dependsOn BackupSnapshot backup-green for green 1.1.0",
+                "BackupSnapshot 'backup-blue' was taken for blue 1.0.0, not for this release (green 1.1.0). Make it dependsOn BackupSnapshot backup-green for green 1.1.0",
         ]);
     });
     test("a snapshot taken for an older release does not count", async () => {
         const g = set(goodStack(), "backup-green", "version", "1.0.0");
         expect(messages(await run(g))).toHaveLength(2);
-        expect(messages(await run(g))[0]).toContain("BackupSnapshot 'backup-green' was taken for green 1.0.0, not for this release (green 1.1.0)");
+        expect(messages(await run(g))[0]).toContain(
+            "BackupSnapshot 'backup-green' was taken for green 1.0.0, not for this release (green 1.1.0)",
+        );
     });
     test("a BackupSnapshot without facts is named", async () => {
         const g = set(goodStack(), "backup-green", "version", undefined);
@@ -52,7 +54,9 @@ describe("backup-before-release (stack policy)", () => {
         set(g, "release-blue", "previousVersion", null);
         expect(messages(await run(g))).toEqual([]);
         g.get("app-blue-1")!.dependsOn = [];
-        expect(messages(await run(g))[0]).toContain("release of blue (new) -> 1.0.0: container app-blue-1 does not depend on a BackupSnapshot");
+        expect(messages(await run(g))[0]).toContain(
+            "release of blue (new) -> 1.0.0: container app-blue-1 does not depend on a BackupSnapshot",
+        );
     });
     test("no ReleaseStamp in the stack: not applicable", async () => {
         const g = goodStack();

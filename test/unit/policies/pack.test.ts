@@ -3,8 +3,16 @@ import * as os from "os";
 import * as path from "path";
 import { allPolicies, CONFIG_DIR, currentStack, stackPolicyConfig } from "../../../policies/index";
 
-const NAMES = ["pinned-image-versions", "app-healthcheck-required", "app-resource-limits", "canary-weight-bounds",
-    "backup-before-release", "snapshot-bucket-hardened", "deployment-window", "no-plaintext-secrets"];
+const NAMES = [
+    "pinned-image-versions",
+    "app-healthcheck-required",
+    "app-resource-limits",
+    "canary-weight-bounds",
+    "backup-before-release",
+    "snapshot-bucket-hardened",
+    "deployment-window",
+    "no-plaintext-secrets",
+];
 const STACK_POLICIES = ["backup-before-release", "snapshot-bucket-hardened", "deployment-window"];
 
 describe("the pack", () => {
@@ -30,7 +38,11 @@ describe("the pack", () => {
 });
 
 describe("enforcement per stack", () => {
-    test.each([["local", "advisory"], ["staging", "advisory"], ["production", "mandatory"]])("%s: every policy %s", (stack, level) => {
+    test.each([
+        ["local", "advisory"],
+        ["staging", "advisory"],
+        ["production", "mandatory"],
+    ])("%s: every policy %s", (stack, level) => {
         const cfg = stackPolicyConfig(stack) as Record<string, { enforcementLevel: string }>;
         expect(Object.keys(cfg).sort()).toEqual([...NAMES].sort());
         for (const name of NAMES) {
@@ -58,7 +70,9 @@ describe("enforcement per stack", () => {
     test("a bad level in a config file fails loudly", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sy-policy-"));
         fs.writeFileSync(path.join(dir, "x.json"), JSON.stringify({ "deployment-window": { enforcementLevel: "strict" } }));
-        expect(() => stackPolicyConfig("x", dir)).toThrow("policy 'deployment-window' has enforcement level \"strict\"; use one of advisory, mandatory, remediate, disabled");
+        expect(() => stackPolicyConfig("x", dir)).toThrow(
+            "policy 'deployment-window' has enforcement level \"strict\"; use one of advisory, mandatory, remediate, disabled",
+        );
     });
     test("currentStack reads the engine's stack name", () => {
         expect(currentStack({ PULUMI_NODEJS_STACK: "production" })).toBe("production");

@@ -2,12 +2,20 @@ import { pinnedImageVersions, splitVersionTag } from "../../../policies/pinnedIm
 import { TYPES } from "../../../policies/lib";
 import { goodStack, messages, runResource, runStack, set, UNKNOWN_VALUE } from "./harness";
 
-const appImage = (name: unknown) => runResource(pinnedImageVersions, {
-    type: TYPES.remoteImage, name: "app-green-image", parents: [TYPES.stack, TYPES.colorStack], props: { name, keepLocally: true },
-});
-const routerImage = (name: unknown) => runResource(pinnedImageVersions, {
-    type: TYPES.remoteImage, name: "router-image", parents: [TYPES.stack, "switchyard:routing:RouterContainer"], props: { name },
-});
+const appImage = (name: unknown) =>
+    runResource(pinnedImageVersions, {
+        type: TYPES.remoteImage,
+        name: "app-green-image",
+        parents: [TYPES.stack, TYPES.colorStack],
+        props: { name, keepLocally: true },
+    });
+const routerImage = (name: unknown) =>
+    runResource(pinnedImageVersions, {
+        type: TYPES.remoteImage,
+        name: "router-image",
+        parents: [TYPES.stack, "switchyard:routing:RouterContainer"],
+        props: { name },
+    });
 
 describe("pinned-image-versions: resources", () => {
     test("known-good app image and router image pass", async () => {
@@ -39,9 +47,13 @@ describe("pinned-image-versions: resources", () => {
         expect(o.cannotRunInPreview).toBeUndefined();
     });
     test("containers: image id passes, a floating reference does not", async () => {
-        const run = (image: string) => runResource(pinnedImageVersions, {
-            type: TYPES.container, name: "app-green-1", parents: [TYPES.stack, TYPES.colorStack], props: { image },
-        });
+        const run = (image: string) =>
+            runResource(pinnedImageVersions, {
+                type: TYPES.container,
+                name: "app-green-1",
+                parents: [TYPES.stack, TYPES.colorStack],
+                props: { image },
+            });
         expect(messages(await run(`sha256:${"c".repeat(64)}`))).toEqual([]);
         expect(messages(await run("registry.example.com/team/app:latest"))[0]).toContain("floating tag");
     });
@@ -66,7 +78,7 @@ describe("pinned-image-versions: stack (tag matches the colour's version)", () =
         const o = await runStack(pinnedImageVersions, set(goodStack(), "app-green-image", "name", "registry.example.com/team/app:v1.0.0"));
         expect(messages(o)).toEqual([
             "app image 'registry.example.com/team/app:v1.0.0' of colour green does not match the colour's version 1.1.0: " +
-            "its tag must be [app.tagPrefix]1.1.0. Fix colors.green.version or the image the program builds for it",
+                "its tag must be [app.tagPrefix]1.1.0. Fix colors.green.version or the image the program builds for it",
         ]);
         expect(o.violations[0].urn).toContain("::app-green-image");
     });

@@ -17,11 +17,31 @@ describe("snapshot-bucket-hardened (stack policy)", () => {
         expect(await run(g)).toEqual({ violations: [] });
     });
     test.each([
-        ["snapshots-versioning", "versioningConfiguration.status", "Suspended", "bucket snapshots is not versioned: add aws.s3.BucketVersioning"],
+        [
+            "snapshots-versioning",
+            "versioningConfiguration.status",
+            "Suspended",
+            "bucket snapshots is not versioned: add aws.s3.BucketVersioning",
+        ],
         ["snapshots-sse", "rules", [], "bucket snapshots has no default encryption"],
-        ["snapshots-private", "restrictPublicBuckets", false, "bucket snapshots is not private: add aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true"],
-        ["snapshots-lifecycle", "rules", [{ id: "x", status: "Disabled", expiration: { days: 90 } }], "bucket snapshots has no lifecycle rule"],
-        ["snapshots-lifecycle", "rules", [{ id: "x", status: "Enabled", abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }], "bucket snapshots has no lifecycle rule"],
+        [
+            "snapshots-private",
+            "restrictPublicBuckets",
+            false,
+            "bucket snapshots is not private: add aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true",
+        ],
+        [
+            "snapshots-lifecycle",
+            "rules",
+            [{ id: "x", status: "Disabled", expiration: { days: 90 } }],
+            "bucket snapshots has no lifecycle rule",
+        ],
+        [
+            "snapshots-lifecycle",
+            "rules",
+            [{ id: "x", status: "Enabled", abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
+            "bucket snapshots has no lifecycle rule",
+        ],
         ["snapshots", "acl", "public-read", "bucket snapshots has a public ACL"],
     ])("breaking %s.%s = %p", async (name, path, value, msg) => {
         const o = await run(set(goodStack(), name, path, value));
@@ -42,7 +62,9 @@ describe("snapshot-bucket-hardened (stack policy)", () => {
             g.delete(n);
         }
         set(g, "snapshots", "versioning", { enabled: true });
-        set(g, "snapshots", "serverSideEncryptionConfiguration", { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } });
+        set(g, "snapshots", "serverSideEncryptionConfiguration", {
+            rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+        });
         set(g, "snapshots", "lifecycleRules", [{ enabled: true, noncurrentVersionExpiration: { days: 30 } }]);
         expect(messages(await run(g))).toEqual([]);
     });

@@ -3,9 +3,12 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const gate = require("../../../scripts/runtime/gate.js") as {
-    runGate(spec: object, probe: (url: string) => Promise<object>, sleep: (ms: number) => Promise<void>): Promise<{ ok: boolean; failures: string[]; checks: object[] }>;
+    runGate(
+        spec: object,
+        probe: (url: string) => Promise<object>,
+        sleep: (ms: number) => Promise<void>,
+    ): Promise<{ ok: boolean; failures: string[]; checks: object[] }>;
     probeDirect(url: string, timeoutMs: number): Promise<object>;
 };
 
@@ -23,13 +26,22 @@ function app(sickFor: number): Promise<{ server: http.Server; port: number; hits
         }
         res.end("x");
     });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () =>
-        resolve({ server, port: (server.address() as net.AddressInfo).port, hits: () => healthHits })));
+    return new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as net.AddressInfo).port, hits: () => healthHits })),
+    );
 }
 
 const spec = (targets: object[], patch: object = {}) => ({
-    color: "green", version: "2.0.0", targets, healthPaths: ["/health"], smokePaths: ["/", "/missing"],
-    retries: 4, intervalSeconds: 0.01, timeoutSeconds: 1, probe: { kind: "direct" }, ...patch,
+    color: "green",
+    version: "2.0.0",
+    targets,
+    healthPaths: ["/health"],
+    smokePaths: ["/", "/missing"],
+    retries: 4,
+    intervalSeconds: 0.01,
+    timeoutSeconds: 1,
+    probe: { kind: "direct" },
+    ...patch,
 });
 const probe = (url: string) => gate.probeDirect(url, 1000);
 const noSleep = () => Promise.resolve();
@@ -51,10 +63,14 @@ describe("health gate", () => {
         const good = await app(0);
         const bad = await app(100);
         servers.push(good.server, bad.server);
-        const r = await gate.runGate(spec([
-            { name: "green-1", address: "127.0.0.1", port: good.port },
-            { name: "green-2", address: "127.0.0.1", port: bad.port },
-        ]), probe, noSleep);
+        const r = await gate.runGate(
+            spec([
+                { name: "green-1", address: "127.0.0.1", port: good.port },
+                { name: "green-2", address: "127.0.0.1", port: bad.port },
+            ]),
+            probe,
+            noSleep,
+        );
         expect(r.ok).toBe(false);
         expect(r.failures).toEqual([
             `container green-2 (127.0.0.1:${bad.port}): health check GET /health answered 503 on all 4 attempts (every 0.01s, timeout 1s)`,
@@ -71,13 +87,24 @@ describe("health gate", () => {
                 s.close(() => resolve(p));
             });
         });
-        const r = await gate.runGate(spec([
-            { name: "green-1", address: "127.0.0.1", port: a.port },
-            { name: "green-2", address: "127.0.0.1", port: closed },
-        ], { smokePaths: ["/boom"], retries: 2 }), probe, noSleep);
+        const r = await gate.runGate(
+            spec(
+                [
+                    { name: "green-1", address: "127.0.0.1", port: a.port },
+                    { name: "green-2", address: "127.0.0.1", port: closed },
+                ],
+                { smokePaths: ["/boom"], retries: 2 },
+            ),
+            probe,
+            noSleep,
+        );
         expect(r.failures).toEqual([
             `container green-1 (127.0.0.1:${a.port}): smoke test GET /boom answered 500 (must not be 5xx)`,
-            expect.stringMatching(new RegExp(`^container green-2 \\(127\\.0\\.0\\.1:${closed}\\): health check GET /health failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}\\) on all 2 attempts`)),
+            expect.stringMatching(
+                new RegExp(
+                    `^container green-2 \\(127\\.0\\.0\\.1:${closed}\\): health check GET /health failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}\\) on all 2 attempts`,
+                ),
+            ),
         ]);
     });
 
@@ -86,21 +113,27 @@ describe("health gate", () => {
         const bad = await app(100);
         servers.push(good.server, bad.server);
         const script = path.join(__dirname, "../../../scripts/runtime/gate.js");
-        const run = (s: object) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-            // spawn (not spawnSync) so this process's servers keep answering
-            const child = require("child_process").spawn(process.execPath, [script], { env: { ...process.env, SY_GATE: JSON.stringify(s) } });
-            let stdout = "", stderr = "";
-            child.stdout.on("data", (d: Buffer) => (stdout += d));
-            child.stderr.on("data", (d: Buffer) => (stderr += d));
-            child.on("close", (status: number) => resolve({ status, stdout, stderr }));
-        });
+        const run = (s: object) =>
+            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+                // spawn (not spawnSync) so this process's servers keep answering
+                const child = require("child_process").spawn(process.execPath, [script], {
+                    env: { ...process.env, SY_GATE: JSON.stringify(s) },
+                });
+                let stdout = "",
+                    stderr = "";
+                child.stdout.on("data", (d: Buffer) => (stdout += d));
+                child.stderr.on("data", (d: Buffer) => (stderr += d));
+                child.on("close", (status: number) => resolve({ status, stdout, stderr }));
+            });
         const ok = await run(spec([{ name: "green-1", address: "127.0.0.1", port: good.port }]));
         expect(ok.status).toBe(0);
         expect(JSON.parse(ok.stdout)).toEqual({ color: "green", version: "2.0.0", ok: true, checks: 3 });
         const failed = await run(spec([{ name: "green-9", address: "127.0.0.1", port: bad.port }], { retries: 2 }));
         expect(failed.status).toBe(1);
         expect(failed.stderr).toContain("switchyard health gate FAILED for green 2.0.0: the router keeps its previous config.");
-        expect(failed.stderr).toContain(`container green-9 (127.0.0.1:${bad.port}): health check GET /health answered 503 on all 2 attempts`);
+        expect(failed.stderr).toContain(
+            `container green-9 (127.0.0.1:${bad.port}): health check GET /health answered 503 on all 2 attempts`,
+        );
         const invalid = spawnSync(process.execPath, [script], { env: { ...process.env, SY_GATE: "{" }, encoding: "utf8" });
         expect(invalid.status).toBe(2);
         expect(invalid.stderr).toMatch(/SY_GATE is not valid JSON/);

@@ -23,11 +23,13 @@ describe("release versions", () => {
     });
 
     test.each(["latest", "LATEST", "stable", "main", "", "1.4", "1", "^1.2.3", "~1.2.3", "1.2.3.4", "01.2.3", "v", "1.2.x", ">=1.0.0"])(
-        "%j is refused with a reason", (raw) => {
+        "%j is refused with a reason",
+        (raw) => {
             const r = parseReleaseVersion(raw);
             expect(r.ok).toBe(false);
             if (!r.ok) expect(r.reason.length).toBeGreaterThan(10);
-        });
+        },
+    );
 
     test("newest version follows semver precedence (prereleases sort before the release)", () => {
         expect(newestVersion(v("2.0.0-rc1"), v("1.9.9")).semver).toBe("2.0.0-rc1");
@@ -36,10 +38,12 @@ describe("release versions", () => {
     });
 
     test("every valid semver triple is accepted with or without v, and keeps its numbers", () => {
-        fc.assert(fc.property(fc.nat(999), fc.nat(999), fc.nat(999), fc.boolean(), (a, b, c, withV) => {
-            const r = parseReleaseVersion(`${withV ? "v" : ""}${a}.${b}.${c}`);
-            return r.ok && r.version.semver === `${a}.${b}.${c}`;
-        }));
+        fc.assert(
+            fc.property(fc.nat(999), fc.nat(999), fc.nat(999), fc.boolean(), (a, b, c, withV) => {
+                const r = parseReleaseVersion(`${withV ? "v" : ""}${a}.${b}.${c}`);
+                return r.ok && r.version.semver === `${a}.${b}.${c}`;
+            }),
+        );
     });
 });
 
@@ -54,10 +58,12 @@ describe("deployment ids", () => {
     });
 
     test("stamps round-trip for any second in 2000..2100", () => {
-        fc.assert(fc.property(fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2100, 0, 1) / 1000 }), (s) => {
-            const at = new Date(s * 1000);
-            return parseStamp(formatStamp(at)).getTime() === at.getTime();
-        }));
+        fc.assert(
+            fc.property(fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2100, 0, 1) / 1000 }), (s) => {
+                const at = new Date(s * 1000);
+                return parseStamp(formatStamp(at)).getTime() === at.getTime();
+            }),
+        );
     });
 
     test("the current release is the colour whose version changed last; on a tie, the higher version", () => {

@@ -1,7 +1,15 @@
 import * as fc from "fast-check";
 import {
-    decideRelease, DEFAULT_WINDOW, DeploymentWindow, describeWindow, isInWindow, localTime, nextOpening, parseWindow,
-    Weekday, WEEKDAYS,
+    decideRelease,
+    DEFAULT_WINDOW,
+    DeploymentWindow,
+    describeWindow,
+    isInWindow,
+    localTime,
+    nextOpening,
+    parseWindow,
+    Weekday,
+    WEEKDAYS,
 } from "../../../components/release/window";
 
 const at = (iso: string) => new Date(iso);
@@ -100,9 +108,11 @@ describe("nextOpening and decideRelease", () => {
     test("outside without override: refused, says when the window opens", () => {
         const d = decideRelease(at("2026-11-27T15:00:00Z"), DEFAULT_WINDOW);
         expect(d.allowed).toBe(false);
-        expect(d.message).toBe("Fri 2026-11-27 15:00 UTC is outside the deployment window (Tue, Wed, Thu 10:00-14:00 UTC) and no emergency " +
-            "override was given. Release when the window next opens, Tue 2026-12-01 10:00 UTC (2026-12-01T10:00:00.000Z), or declare an " +
-            "emergency override with a non-empty reason");
+        expect(d.message).toBe(
+            "Fri 2026-11-27 15:00 UTC is outside the deployment window (Tue, Wed, Thu 10:00-14:00 UTC) and no emergency " +
+                "override was given. Release when the window next opens, Tue 2026-12-01 10:00 UTC (2026-12-01T10:00:00.000Z), or declare an " +
+                "emergency override with a non-empty reason",
+        );
     });
     test.each([[""], ["   "], [undefined], [42]])("override with reason %p is not enough", (reason) => {
         const d = decideRelease(at("2026-11-27T15:00:00Z"), DEFAULT_WINDOW, { reason });
@@ -114,14 +124,19 @@ describe("nextOpening and decideRelease", () => {
         expect(d).toEqual(expect.objectContaining({ allowed: true, inWindow: false, overrideReason: "INC-42 hotfix, approved by ops" }));
     });
     test("inside: allowed without override", () => {
-        expect(decideRelease(at("2026-11-25T11:00:00Z"), DEFAULT_WINDOW)).toEqual(expect.objectContaining({ allowed: true, inWindow: true }));
+        expect(decideRelease(at("2026-11-25T11:00:00Z"), DEFAULT_WINDOW)).toEqual(
+            expect.objectContaining({ allowed: true, inWindow: true }),
+        );
     });
 });
 
 describe("parseWindow", () => {
     test("defaults", () => {
         expect(parseWindow(undefined)).toEqual({ ok: true, window: DEFAULT_WINDOW });
-        expect(parseWindow({})).toEqual({ ok: true, window: { days: ["tue", "wed", "thu"], start: "10:00", end: "14:00", timeZone: "UTC" } });
+        expect(parseWindow({})).toEqual({
+            ok: true,
+            window: { days: ["tue", "wed", "thu"], start: "10:00", end: "14:00", timeZone: "UTC" },
+        });
     });
     test("day names are normalised, de-duplicated and sorted", () => {
         const r = parseWindow({ days: ["Friday", "mon", "MON"], timeZone: "Europe/Paris" });
@@ -148,60 +163,78 @@ describe("parseWindow", () => {
 });
 
 describe("properties", () => {
-    const hhmm = fc.integer({ min: 0, max: 23 * 60 + 59 }).map((m) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
+    const hhmm = fc
+        .integer({ min: 0, max: 23 * 60 + 59 })
+        .map((m) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
     const days = fc.uniqueArray(fc.constantFrom(...WEEKDAYS), { minLength: 1, maxLength: 7 });
-    const window = fc.record({ days, start: hhmm, end: hhmm, timeZone: fc.constant("UTC") })
+    const window = fc
+        .record({ days, start: hhmm, end: hhmm, timeZone: fc.constant("UTC") })
         .filter((x) => x.start !== x.end) as fc.Arbitrary<DeploymentWindow>;
     const instant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) }).map((t) => new Date(t));
     const minutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3));
 
     test("UTC windows agree with plain UTC arithmetic", () => {
-        fc.assert(fc.property(window, instant, (win, t) => {
-            const day = WEEKDAYS[t.getUTCDay()] as Weekday;
-            const prev = WEEKDAYS[(t.getUTCDay() + 6) % 7] as Weekday;
-            const m = t.getUTCHours() * 60 + t.getUTCMinutes();
-            const s = minutes(win.start);
-            const e = minutes(win.end);
-            const expected = s < e
-                ? win.days.includes(day) && m >= s && m < e
-                : (win.days.includes(day) && m >= s) || (win.days.includes(prev) && m < e);
-            return isInWindow(t, win) === expected;
-        }));
+        fc.assert(
+            fc.property(window, instant, (win, t) => {
+                const day = WEEKDAYS[t.getUTCDay()] as Weekday;
+                const prev = WEEKDAYS[(t.getUTCDay() + 6) % 7] as Weekday;
+                const m = t.getUTCHours() * 60 + t.getUTCMinutes();
+                const s = minutes(win.start);
+                const e = minutes(win.end);
+                const expected =
+                    s < e
+                        ? win.days.includes(day) && m >= s && m < e
+                        : (win.days.includes(day) && m >= s) || (win.days.includes(prev) && m < e);
+                return isInWindow(t, win) === expected;
+            }),
+        );
     });
 
     test("a fixed-offset zone is the UTC window shifted by its offset", () => {
-        fc.assert(fc.property(window, instant, fc.integer({ min: -12, max: 14 }), (win, t, offset) => {
-            // IANA Etc/GMT signs are inverted: Etc/GMT-5 is UTC+5.
-            const tz = offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
-            const shifted = new Date(t.getTime() + offset * 3600_000);
-            return isInWindow(t, { ...win, timeZone: tz }) === isInWindow(shifted, win);
-        }));
+        fc.assert(
+            fc.property(window, instant, fc.integer({ min: -12, max: 14 }), (win, t, offset) => {
+                // IANA Etc/GMT signs are inverted: Etc/GMT-5 is UTC+5.
+                const tz = offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
+                const shifted = new Date(t.getTime() + offset * 3600_000);
+                return isInWindow(t, { ...win, timeZone: tz }) === isInWindow(shifted, win);
+            }),
+        );
     });
 
     test("nextOpening is inside, not before now, and the minute before it is outside (or before now)", () => {
-        fc.assert(fc.property(window, instant, fc.constantFrom("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"), (win, t, tz) => {
-            const zoned = { ...win, timeZone: tz };
-            const next = nextOpening(t, zoned);
-            if (!next) {
-                return false;
-            }
-            const before = new Date(next.getTime() - 60_000);
-            return isInWindow(next, zoned) && next.getTime() >= t.getTime() &&
-                (before.getTime() < t.getTime() - 60_000 || !isInWindow(before, zoned) || next.getTime() - t.getTime() < 60_000);
-        }), { numRuns: 60 });
+        fc.assert(
+            fc.property(window, instant, fc.constantFrom("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"), (win, t, tz) => {
+                const zoned = { ...win, timeZone: tz };
+                const next = nextOpening(t, zoned);
+                if (!next) {
+                    return false;
+                }
+                const before = new Date(next.getTime() - 60_000);
+                return (
+                    isInWindow(next, zoned) &&
+                    next.getTime() >= t.getTime() &&
+                    (before.getTime() < t.getTime() - 60_000 || !isInWindow(before, zoned) || next.getTime() - t.getTime() < 60_000)
+                );
+            }),
+            { numRuns: 60 },
+        );
     });
 
     test("a release is allowed exactly when inside the window or the override has a non-blank reason", () => {
-        fc.assert(fc.property(window, instant, fc.option(fc.string(), { nil: undefined }), (win, t, reason) => {
-            const d = decideRelease(t, win, reason === undefined ? null : { reason });
-            return d.allowed === (isInWindow(t, win) || (reason !== undefined && reason.trim() !== ""));
-        }));
+        fc.assert(
+            fc.property(window, instant, fc.option(fc.string(), { nil: undefined }), (win, t, reason) => {
+                const d = decideRelease(t, win, reason === undefined ? null : { reason });
+                return d.allowed === (isInWindow(t, win) || (reason !== undefined && reason.trim() !== ""));
+            }),
+        );
     });
 
     test("every generated window parses back to itself", () => {
-        fc.assert(fc.property(window, (win) => {
-            const r = parseWindow(win);
-            return r.ok && JSON.stringify(r.window) === JSON.stringify({ ...win, days: WEEKDAYS.filter((d) => win.days.includes(d)) });
-        }));
+        fc.assert(
+            fc.property(window, (win) => {
+                const r = parseWindow(win);
+                return r.ok && JSON.stringify(r.window) === JSON.stringify({ ...win, days: WEEKDAYS.filter((d) => win.days.includes(d)) });
+            }),
+        );
     });
 });

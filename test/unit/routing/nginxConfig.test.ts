@@ -41,10 +41,26 @@ describe("rendering", () => {
     });
 
     test.each([
-        [0, ["server 172.30.0.10:8080 weight=1; # blue local-app-blue-1", "server 172.30.0.11:8080 weight=1; # blue local-app-blue-2"], "default stable;"],
-        [1000, ["server 172.30.0.20:8080 weight=1; # green local-app-green-1", "server 172.30.0.21:8080 weight=1; # green local-app-green-2"], "default canary;"],
-        [100, ["server 172.30.0.10:8080 weight=9; # blue local-app-blue-1", "server 172.30.0.20:8080 weight=1; # green local-app-green-1"], "default split;"],
-        [1, ["server 172.30.0.10:8080 weight=999; # blue local-app-blue-1", "server 172.30.0.20:8080 weight=1; # green local-app-green-1"], "default split;"],
+        [
+            0,
+            ["server 172.30.0.10:8080 weight=1; # blue local-app-blue-1", "server 172.30.0.11:8080 weight=1; # blue local-app-blue-2"],
+            "default stable;",
+        ],
+        [
+            1000,
+            ["server 172.30.0.20:8080 weight=1; # green local-app-green-1", "server 172.30.0.21:8080 weight=1; # green local-app-green-2"],
+            "default canary;",
+        ],
+        [
+            100,
+            ["server 172.30.0.10:8080 weight=9; # blue local-app-blue-1", "server 172.30.0.20:8080 weight=1; # green local-app-green-1"],
+            "default split;",
+        ],
+        [
+            1,
+            ["server 172.30.0.10:8080 weight=999; # blue local-app-blue-1", "server 172.30.0.20:8080 weight=1; # green local-app-green-1"],
+            "default split;",
+        ],
     ])("canary %i permille: split pool and base role", (permille, lines, base) => {
         const text = renderRouterConfig(spec({ canaryPermille: permille })).text;
         const pool = text.slice(text.indexOf("upstream sy_split {"), text.indexOf("}", text.indexOf("upstream sy_split {")));
@@ -55,8 +71,16 @@ describe("rendering", () => {
     });
 
     test.each([
-        ["a quote in the maintenance message", spec({ maintenanceMessage: "it's down" }), /maintenance message .* contains a character nginx cannot hold/],
-        ["a hostname upstream", spec({ upstreams: { blue: [{ name: "a", address: "app-blue-1", port: 8080 }], green: targets("green", 1) } }), /expected an IPv4 address/],
+        [
+            "a quote in the maintenance message",
+            spec({ maintenanceMessage: "it's down" }),
+            /maintenance message .* contains a character nginx cannot hold/,
+        ],
+        [
+            "a hostname upstream",
+            spec({ upstreams: { blue: [{ name: "a", address: "app-blue-1", port: 8080 }], green: targets("green", 1) } }),
+            /expected an IPv4 address/,
+        ],
         ["no green container", spec({ upstreams: { blue: targets("blue", 1), green: [] } }), /colour green has no upstream container/],
         ["a bad cookie name", spec({ cookie: { name: "my-cookie" } }), /must be letters, digits and '_'/],
         ["permille over 1000", spec({ canaryPermille: 1001 }), /outside 0..1000/],
@@ -69,7 +93,10 @@ describe("nginx -t accepts every config the schema accepts", () => {
     const raw = fc.record({
         activeColor: fc.constantFrom("blue", "green"),
         weight: fc.integer({ min: 0, max: 1000 }).map((p) => p / 10),
-        header: fc.option(fc.record({ name: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/), value: fc.stringMatching(/^[A-Za-z0-9_.:@+=-]{1,20}$/) }), { nil: undefined }),
+        header: fc.option(
+            fc.record({ name: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/), value: fc.stringMatching(/^[A-Za-z0-9_.:@+=-]{1,20}$/) }),
+            { nil: undefined },
+        ),
         cookie: fc.option(fc.record({ name: fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/) }), { nil: undefined }),
         sticky: fc.option(fc.record({ enabled: fc.boolean(), cookieName: fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/) }), { nil: undefined }),
         maintenance: fc.record({ enabled: fc.boolean(), message: fc.stringMatching(/^[A-Za-z0-9 .,!?()-]{0,60}$/) }),
@@ -77,36 +104,43 @@ describe("nginx -t accepts every config the schema accepts", () => {
         blueVersion: fc.constantFrom("1.0.0", "v2.3.4-rc.1", "10.20.30+build.7"),
     });
     test("for 40 generated stack configs", () => {
-        fc.assert(fc.property(raw, (r) => {
-            const parsed = parseStackConfig("prop", {
-                activeColor: r.activeColor,
-                colors: { blue: { version: r.blueVersion }, green: { version: "1.1.0" } },
-                canary: { weight: r.weight, header: r.header, cookie: r.cookie, sticky: r.sticky },
-                app: { image: "switchyard/demo-app", replicas: r.replicas },
-                router: { maintenance: r.maintenance },
-            }, new Set());
-            if (!parsed.ok) {
-                throw new Error(parsed.errors.join("\n"));
-            }
-            const c = parsed.config;
-            const rendered = renderRouterConfig({
-                stack: c.stack,
-                activeColor: c.activeColor,
-                canaryPermille: c.canary.permille,
-                versions: { blue: c.colors.blue.version.semver, green: c.colors.green.version.semver },
-                upstreams: { blue: targets("blue", c.app.replicas), green: targets("green", c.app.replicas) },
-                header: c.canary.header,
-                cookie: c.canary.cookie,
-                sticky: c.canary.sticky,
-                maintenanceMessage: c.router.maintenance.enabled ? c.router.maintenance.message : undefined,
-                statusPath: c.router.statusPath,
-                runtime,
-            });
-            const verdict = nginxTest(dir, rendered.text);
-            if (!verdict.ok) {
-                throw new Error(`nginx -t refused:\n${verdict.output}`);
-            }
-        }), { numRuns: 40, seed: 7 });
+        fc.assert(
+            fc.property(raw, (r) => {
+                const parsed = parseStackConfig(
+                    "prop",
+                    {
+                        activeColor: r.activeColor,
+                        colors: { blue: { version: r.blueVersion }, green: { version: "1.1.0" } },
+                        canary: { weight: r.weight, header: r.header, cookie: r.cookie, sticky: r.sticky },
+                        app: { image: "switchyard/demo-app", replicas: r.replicas },
+                        router: { maintenance: r.maintenance },
+                    },
+                    new Set(),
+                );
+                if (!parsed.ok) {
+                    throw new Error(parsed.errors.join("\n"));
+                }
+                const c = parsed.config;
+                const rendered = renderRouterConfig({
+                    stack: c.stack,
+                    activeColor: c.activeColor,
+                    canaryPermille: c.canary.permille,
+                    versions: { blue: c.colors.blue.version.semver, green: c.colors.green.version.semver },
+                    upstreams: { blue: targets("blue", c.app.replicas), green: targets("green", c.app.replicas) },
+                    header: c.canary.header,
+                    cookie: c.canary.cookie,
+                    sticky: c.canary.sticky,
+                    maintenanceMessage: c.router.maintenance.enabled ? c.router.maintenance.message : undefined,
+                    statusPath: c.router.statusPath,
+                    runtime,
+                });
+                const verdict = nginxTest(dir, rendered.text);
+                if (!verdict.ok) {
+                    throw new Error(`nginx -t refused:\n${verdict.output}`);
+                }
+            }),
+            { numRuns: 40, seed: 7 },
+        );
     });
 });
 
@@ -150,7 +184,9 @@ describe("a live nginx routes as rendered", () => {
     }
 
     test("weights give exact shares; header and cookie force; status reports the sha; maintenance answers 503", async () => {
-        const first = renderRouterConfig(liveSpec({ canaryPermille: 100, header: { name: "X-Canary", value: "yes" }, cookie: { name: "sy_canary" } }));
+        const first = renderRouterConfig(
+            liveSpec({ canaryPermille: 100, header: { name: "X-Canary", value: "yes" }, cookie: { name: "sy_canary" } }),
+        );
         nginx = new LiveNginx(live.dir, first.text);
         await new Promise((r) => setTimeout(r, 200));
 
@@ -161,8 +197,13 @@ describe("a live nginx routes as rendered", () => {
         expect(await shares(30, { Cookie: "sy_canary=never" })).toEqual({ blue: 30, green: 0 });
         const status = JSON.parse((await get(`${url}/_switchyard/status`)).body);
         expect(status).toEqual({
-            stack: "local", activeColor: "blue", weights: { blue: 90, green: 10 }, versions: { blue: "1.0.0", green: "1.1.0" },
-            upstreams: { blue: ["blue-1", "blue-2"], green: ["green-1", "green-2"] }, maintenance: false, configSha256: first.sha256,
+            stack: "local",
+            activeColor: "blue",
+            weights: { blue: 90, green: 10 },
+            versions: { blue: "1.0.0", green: "1.1.0" },
+            upstreams: { blue: ["blue-1", "blue-2"], green: ["green-1", "green-2"] },
+            maintenance: false,
+            configSha256: first.sha256,
         });
 
         // A flip: green takes everything, by graceful reload.
@@ -180,13 +221,18 @@ describe("a live nginx routes as rendered", () => {
         expect(r.headers["x-switchyard-maintenance"]).toBe("on");
 
         // Every request is logged as a JSON line with the colour that served it.
-        const lines = fs.readFileSync(live.runtime.accessLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+        const lines = fs
+            .readFileSync(live.runtime.accessLog, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l));
         expect(lines.filter((l) => l.color === "green").length).toBeGreaterThanOrEqual(100 + 50 + 5 + 30 + 200);
         expect(lines.every((l) => typeof l.status === "number" && typeof l.request_time === "number")).toBe(true);
     }, 60000);
 
     test("sticky: a client keeps its bucket; as the weight grows clients only move towards the canary", async () => {
-        const at = (permille: number) => renderRouterConfig(liveSpec({ canaryPermille: permille, sticky: { cookieName: "sy_bucket", maxAgeSeconds: 3600 } }));
+        const at = (permille: number) =>
+            renderRouterConfig(liveSpec({ canaryPermille: permille, sticky: { cookieName: "sy_bucket", maxAgeSeconds: 3600 } }));
         const c10 = at(100);
         await nginx!.reload(c10.text);
         await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === c10.sha256);

@@ -40,7 +40,9 @@ export function tempRuntime(listen: string): { dir: string; runtime: RouterRunti
 export function nginxTest(dir: string, text: string): { ok: boolean; output: string } {
     const file = path.join(dir, `test-${process.hrtime.bigint()}.conf`);
     fs.writeFileSync(file, text);
-    const r = spawnSync(requireNginx(), ["-t", "-q", "-p", dir, "-e", path.join(dir, "startup-error.log"), "-c", file], { encoding: "utf8" });
+    const r = spawnSync(requireNginx(), ["-t", "-q", "-p", dir, "-e", path.join(dir, "startup-error.log"), "-c", file], {
+        encoding: "utf8",
+    });
     fs.rmSync(file);
     return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
@@ -59,7 +61,10 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
 /** A live nginx running one rendered config; `reload(text)` swaps the config gracefully. */
 export class LiveNginx {
     private readonly file: string;
-    constructor(private readonly dir: string, text: string) {
+    constructor(
+        private readonly dir: string,
+        text: string,
+    ) {
         this.file = path.join(dir, "router.conf");
         fs.writeFileSync(this.file, text);
         execFileSync(requireNginx(), ["-p", dir, "-e", path.join(dir, "startup-error.log"), "-c", this.file]);
@@ -82,7 +87,10 @@ export class LiveNginx {
     private workers(): string[] {
         const master = fs.readFileSync(path.join(this.dir, "nginx.pid"), "utf8").trim();
         const r = spawnSync("ps", ["-o", "pid=", "--ppid", master], { encoding: "utf8" });
-        return r.stdout.split("\n").map((x) => x.trim()).filter(Boolean);
+        return r.stdout
+            .split("\n")
+            .map((x) => x.trim())
+            .filter(Boolean);
     }
     stop(): void {
         spawnSync(requireNginx(), ["-p", this.dir, "-e", path.join(this.dir, "startup-error.log"), "-c", this.file, "-s", "stop"]);

@@ -63,17 +63,30 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
             const create = String(inputs.create);
             const env = (inputs.environment ?? {}) as Record<string, string>;
             if (name.startsWith("ledger-")) {
-                return { ...inputs, stdout: JSON.stringify({ before: null, after: env.SWITCHYARD_LEDGER_VERSION, commit: null }), stderr: "" };
+                return {
+                    ...inputs,
+                    stdout: JSON.stringify({ before: null, after: env.SWITCHYARD_LEDGER_VERSION, commit: null }),
+                    stderr: "",
+                };
             }
             if (create.includes("switchyard-backup.js") && create.includes(" snapshot")) {
                 const id = `20261124T101500000Z-${name}`;
-                return { ...inputs, stdout: JSON.stringify({ snapshotId: id, location: `/var/backups/sy/${id}`, totalBytes: 4096, manifestSha256: "a".repeat(64) }), stderr: "" };
+                return {
+                    ...inputs,
+                    stdout: JSON.stringify({
+                        snapshotId: id,
+                        location: `/var/backups/sy/${id}`,
+                        totalBytes: 4096,
+                        manifestSha256: "a".repeat(64),
+                    }),
+                    stderr: "",
+                };
             }
             if (create.includes("switchyard-migration")) {
                 return { ...inputs, stdout: `switchyard-migration ${env.SWITCHYARD_DEPLOYMENT_ID}\nmigrated`, stderr: "" };
             }
             // The release clock prints a stamp; other commands print a JSON summary.
-            return { ...inputs, stdout: create.startsWith("date ") ? "20261124_101500" : "{\"ok\":true}", stderr: "" };
+            return { ...inputs, stdout: create.startsWith("date ") ? "20261124_101500" : '{"ok":true}', stderr: "" };
         }
         default:
             return { ...inputs };
@@ -81,13 +94,16 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
 }
 
 /** Runs the program with `config` (switchyard namespace) and returns what was registered. */
-export async function runProgram(config: Config, opts: {
-    dryRun?: boolean;
-    stack?: string;
-    secretKeys?: string[];
-    /** The stack's outputs from its last update, as the self StackReference reads them. @default none (first deployment) */
-    previousOutputs?: Record<string, unknown>;
-} = {}): Promise<RunResult> {
+export async function runProgram(
+    config: Config,
+    opts: {
+        dryRun?: boolean;
+        stack?: string;
+        secretKeys?: string[];
+        /** The stack's outputs from its last update, as the self StackReference reads them. @default none (first deployment) */
+        previousOutputs?: Record<string, unknown>;
+    } = {},
+): Promise<RunResult> {
     const resources: Registered[] = [];
     let pulumi!: typeof pulumiType;
     let program!: Record<string, unknown>;
@@ -102,17 +118,24 @@ export async function runProgram(config: Config, opts: {
     jest.isolateModules(() => {
         pulumi = require("@pulumi/pulumi");
         pulumi.runtime.setAllConfig(allConfig, secretKeys);
-        void pulumi.runtime.setMocks({
-            newResource: (args: pulumiType.runtime.MockResourceArgs) => ({
-                id: args.custom ? `${args.name}-id` : undefined,
-                state: args.type === "pulumi:pulumi:StackReference"
-                    ? { name: args.inputs.name, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] }
-                    : mockState(args.type, args.name, args.inputs),
-            }),
-            call: (args: pulumiType.runtime.MockCallArgs) => {
-                throw new Error(`unexpected invoke ${args.token}`);
+        void pulumi.runtime.setMocks(
+            {
+                newResource: (args: pulumiType.runtime.MockResourceArgs) => ({
+                    id: args.custom ? `${args.name}-id` : undefined,
+                    state:
+                        args.type === "pulumi:pulumi:StackReference"
+                            ? { name: args.inputs.name, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] }
+                            : mockState(args.type, args.name, args.inputs),
+                }),
+                call: (args: pulumiType.runtime.MockCallArgs) => {
+                    throw new Error(`unexpected invoke ${args.token}`);
+                },
             },
-        }, "switchyard", stack, opts.dryRun ?? false, "organization");
+            "switchyard",
+            stack,
+            opts.dryRun ?? false,
+            "organization",
+        );
 
         // Record what the SDK sends: dependencies, options and raw (secret-marked) inputs.
         const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -214,10 +237,12 @@ async function resolveValue(pulumi: typeof pulumiType, v: unknown): Promise<unkn
 
 /** The value of an Output (undefined when unknown during preview). */
 export function promiseOf<T>(o: pulumiType.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((x) => {
-        resolve(x);
-        return x;
-    }));
+    return new Promise((resolve) =>
+        o.apply((x) => {
+            resolve(x);
+            return x;
+        }),
+    );
 }
 
 /** Whether an Output is secret. */

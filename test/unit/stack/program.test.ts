@@ -53,7 +53,10 @@ describe("the program under mocks", () => {
     });
 
     test("both colours run, with their own version, image tag and labels", () => {
-        for (const [color, version] of [["blue", "1.0.0"], ["green", "1.1.0"]] as const) {
+        for (const [color, version] of [
+            ["blue", "1.0.0"],
+            ["green", "1.1.0"],
+        ] as const) {
             for (const replica of [1, 2]) {
                 const c = r.one(T.container, `app-${color}-${replica}`);
                 expect(c.inputs.name).toBe(`local-app-${color}-${replica}`);
@@ -71,8 +74,14 @@ describe("the program under mocks", () => {
                 expect(c.inputs.wait).toBe(false);
                 expect(c.deleteBeforeReplace).toBe(true);
                 expect(c.inputs.healthcheck).toEqual({
-                    tests: ["CMD-SHELL", "curl -fsS -o /dev/null 'http://127.0.0.1:8080/health' || wget -q -O /dev/null 'http://127.0.0.1:8080/health' || exit 1"],
-                    interval: "5s", timeout: "3s", retries: 5, startPeriod: "5s",
+                    tests: [
+                        "CMD-SHELL",
+                        "curl -fsS -o /dev/null 'http://127.0.0.1:8080/health' || wget -q -O /dev/null 'http://127.0.0.1:8080/health' || exit 1",
+                    ],
+                    interval: "5s",
+                    timeout: "3s",
+                    retries: 5,
+                    startPeriod: "5s",
                 });
             }
             expect(r.one(T.image, `app-${color}-image`).inputs).toEqual({ name: `switchyard/demo-app:${version}`, keepLocally: true });
@@ -100,7 +109,11 @@ describe("the program under mocks", () => {
         expect(apply.dependencies).toEqual(expect.arrayContaining([gateBlue.urn, gateGreen.urn]));
         const routerContainer = r.one(T.container, "router-container");
         // It reads the previous outputs (the router image it ran), nothing of this release.
-        expect(routerContainer.dependencies.filter((d) => !d.includes("pulumi:pulumi:StackReference")).some((d) => d.includes("gate") || d.includes("release"))).toBe(false);
+        expect(
+            routerContainer.dependencies
+                .filter((d) => !d.includes("pulumi:pulumi:StackReference"))
+                .some((d) => d.includes("gate") || d.includes("release")),
+        ).toBe(false);
         expect(routerContainer.inputs.ports).toEqual([{ internal: 80, external: 18080, ip: "127.0.0.1", protocol: "tcp" }]);
     });
 
@@ -125,15 +138,37 @@ describe("the program under mocks", () => {
 });
 
 describe("routing changes never touch containers", () => {
-    const containerView = (r: RunResult) => r.byType("docker:index/container:Container")
-        .map((c) => ({ name: c.name, inputs: c.inputs }))
-        .sort((a, b) => a.name.localeCompare(b.name));
+    const containerView = (r: RunResult) =>
+        r
+            .byType("docker:index/container:Container")
+            .map((c) => ({ name: c.name, inputs: c.inputs }))
+            .sort((a, b) => a.name.localeCompare(b.name));
 
     test.each([
-        ["a flip", (c: Config) => { c.activeColor = "green"; }],
-        ["a canary weight", (c: Config) => { c.canary = { ...(c.canary as object), weight: 25.5 }; }],
-        ["maintenance mode", (c: Config) => { c.router = { ...(c.router as object), maintenance: { enabled: true, message: "back soon" } }; }],
-        ["sticky users", (c: Config) => { c.canary = { ...(c.canary as object), weight: 10, sticky: { enabled: true } }; }],
+        [
+            "a flip",
+            (c: Config) => {
+                c.activeColor = "green";
+            },
+        ],
+        [
+            "a canary weight",
+            (c: Config) => {
+                c.canary = { ...(c.canary as object), weight: 25.5 };
+            },
+        ],
+        [
+            "maintenance mode",
+            (c: Config) => {
+                c.router = { ...(c.router as object), maintenance: { enabled: true, message: "back soon" } };
+            },
+        ],
+        [
+            "sticky users",
+            (c: Config) => {
+                c.canary = { ...(c.canary as object), weight: 10, sticky: { enabled: true } };
+            },
+        ],
     ])("%s leaves every container's name and inputs as they were; only the routing apply changes", async (_what, patch) => {
         const before = await runProgram(baseConfig());
         const after = await runProgram(withConfig(patch));
@@ -147,7 +182,11 @@ describe("routing changes never touch containers", () => {
 
     test("a flip re-runs the gate of the colour that gains traffic", async () => {
         const before = await runProgram(baseConfig());
-        const after = await runProgram(withConfig((c) => { c.activeColor = "green"; }));
+        const after = await runProgram(
+            withConfig((c) => {
+                c.activeColor = "green";
+            }),
+        );
         const env = (r: RunResult, color: string) =>
             JSON.parse((r.one("command:local:Command", `gate-${color}-check`).inputs.environment as Record<string, string>).SY_GATE);
         expect(env(before, "green").trafficPermille).toBe(0);
@@ -157,9 +196,16 @@ describe("routing changes never touch containers", () => {
 
     test("a new version of one colour changes only that colour's containers and release clock", async () => {
         const before = await runProgram(baseConfig());
-        const after = await runProgram(withConfig((c) => { c.colors = { blue: { version: "1.0.0" }, green: { version: "1.2.0" } }; }));
-        const view = (r: RunResult, color: string) => r.byType("docker:index/container:Container")
-            .filter((x) => x.name.startsWith(`app-${color}`)).map((x) => x.inputs);
+        const after = await runProgram(
+            withConfig((c) => {
+                c.colors = { blue: { version: "1.0.0" }, green: { version: "1.2.0" } };
+            }),
+        );
+        const view = (r: RunResult, color: string) =>
+            r
+                .byType("docker:index/container:Container")
+                .filter((x) => x.name.startsWith(`app-${color}`))
+                .map((x) => x.inputs);
         expect(view(after, "blue")).toEqual(view(before, "blue"));
         expect(view(after, "green")).not.toEqual(view(before, "green"));
         expect(after.one("command:local:Command", "release-green-clock").inputs.triggers).toEqual(["1.2.0"]);
@@ -176,7 +222,9 @@ describe("preview (dry run)", () => {
         expect(preview.outputs.versions).toEqual({ blue: "1.0.0", green: "1.1.0" });
         expect(preview.outputs.routerUrl).toBe("http://127.0.0.1:18080");
         // The mocks answer with state even in preview, so the sha is computed from mocked IPs.
-        expect(preview.outputs.routerConfigSha256 === UNKNOWN || /^[0-9a-f]{64}$/.test(String(preview.outputs.routerConfigSha256))).toBe(true);
+        expect(preview.outputs.routerConfigSha256 === UNKNOWN || /^[0-9a-f]{64}$/.test(String(preview.outputs.routerConfigSha256))).toBe(
+            true,
+        );
     });
 });
 
@@ -188,14 +236,20 @@ describe("invalid config", () => {
             c.colors = { blue: { version: "latest" }, green: { version: "1.1.0" } };
         });
         let registered = -1;
-        await expect(runProgram(bad).then((r) => { registered = r.resources.length; })).rejects.toThrow(
-            /switchyard:activeColor: must be 'blue' or 'green' \(got "purple"\)[\s\S]*switchyard:colors\.blue\.version: 'latest' is a floating tag[\s\S]*switchyard:canary\.weight: must be from 0 to 100/);
+        await expect(
+            runProgram(bad).then((r) => {
+                registered = r.resources.length;
+            }),
+        ).rejects.toThrow(
+            /switchyard:activeColor: must be 'blue' or 'green' \(got "purple"\)[\s\S]*switchyard:colors\.blue\.version: 'latest' is a floating tag[\s\S]*switchyard:canary\.weight: must be from 0 to 100/,
+        );
         expect(registered).toBe(-1);
     });
 
     test("a secret env set in plain text is refused, without echoing its value", async () => {
         await expect(runProgram(baseConfig(), { secretKeys: [] })).rejects.toThrow(
-            /switchyard:secretEnv: is stored in plain text; secret env values must be Pulumi secrets/);
+            /switchyard:secretEnv: is stored in plain text; secret env values must be Pulumi secrets/,
+        );
         await expect(runProgram(baseConfig(), { secretKeys: [] })).rejects.not.toThrow(/hunter2/);
     });
 });
@@ -213,16 +267,21 @@ describe("policy facts (policies/facts.ts), known at preview", () => {
         expect(router.inputs).toEqual({ activeColor: "blue", canaryPermille: 0, weights: { blue: 100, green: 0 } });
         const app = r.one("switchyard:app:ColorStack", "app-green");
         expect(app.inputs).toEqual({
-            color: "green", version: "1.2.0",
+            color: "green",
+            version: "1.2.0",
             plainEnvNames: ["LOG_LEVEL", "SWITCHYARD_COLOR", "SWITCHYARD_DEPLOYMENT_ID", "SWITCHYARD_VERSION"],
             secretEnvNames: ["DB_PASSWORD"],
         });
     });
 
     test("an emergency override of the deployment window is a stack output with its reason", async () => {
-        const r = await runProgram({ ...baseConfig(), deploymentWindow: { override: { reason: "INC-42 payment outage, approved by dana" } } });
+        const r = await runProgram({
+            ...baseConfig(),
+            deploymentWindow: { override: { reason: "INC-42 payment outage, approved by dana" } },
+        });
         expect(r.outputs.deploymentWindowOverride).toEqual({ reason: "INC-42 payment outage, approved by dana" });
-        await expect(runProgram({ ...baseConfig(), deploymentWindow: { override: { reason: "  " } } }))
-            .rejects.toThrow(/switchyard:deploymentWindow\.override\.reason: must say why in at least 8 characters/);
+        await expect(runProgram({ ...baseConfig(), deploymentWindow: { override: { reason: "  " } } })).rejects.toThrow(
+            /switchyard:deploymentWindow\.override\.reason: must say why in at least 8 characters/,
+        );
     });
 });

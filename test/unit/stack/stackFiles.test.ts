@@ -36,7 +36,8 @@ test.each([
     const c = counts(r.resources.map((x) => x.type));
     const containers = r.byType("docker:index/container:Container").map((x) => x.name);
     expect(containers.filter((n) => n.startsWith("app-")).sort()).toEqual(
-        ["blue", "green"].flatMap((col) => Array.from({ length: replicas }, (_, i) => `app-${col}-${i + 1}`)));
+        ["blue", "green"].flatMap((col) => Array.from({ length: replicas }, (_, i) => `app-${col}-${i + 1}`)),
+    );
     expect(containers.filter((n) => n === "router-container")).toHaveLength(1);
     expect(c["switchyard:app:ColorStack"]).toBe(2);
     expect(c["switchyard:release:HealthGate"]).toBe(2);
