@@ -1,124 +1,51 @@
 // switchyard: blue/green and canary releases of a containerised web app on a Docker host.
-// Read config once -> build components -> export outputs. See README.md for the flow.
+// config -> host -> router -> release (both colours, each gated) -> routing -> monitoring -> outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./config";
-import { appEnv, ColorStack } from "./components/app";
 import { DockerHost } from "./components/host";
-import { currentRelease, deploymentId as makeDeploymentId, HealthGate, ReleaseStamp } from "./components/release";
+import { MonitoringStack } from "./components/observability";
+import { Release } from "./components/release";
 import { CanaryRouter, Color, COLORS, RouterContainer, sharesFor } from "./components/routing";
-import { preDeploy as preDeploySteps } from "./components/backup/preDeploy"; // backup & migration wiring
-import * as path from "path"; // monitoring wiring
-import { MonitoringStack } from "./components/observability"; // monitoring wiring
+import { loadConfig } from "./config";
 
 const { config: cfg, secretEnv, backupSecrets, registryAuth } = loadConfig();
+const perColor = <T>(make: (c: Color) => T): Record<Color, T> => ({ blue: make("blue"), green: make("green") });
 
-const host = new DockerHost("host", {
-    host: cfg.docker.host,
-    networkName: cfg.docker.network,
-    labels: { "switchyard.stack": cfg.stack },
-    registryAuth,
-});
+const labels = { "switchyard.stack": cfg.stack };
+const host = new DockerHost("host", { host: cfg.docker.host, networkName: cfg.docker.network, labels, registryAuth });
 const onHost: pulumi.ComponentResourceOptions = { providers: [host.provider] };
 
 // The stack's last outputs: each colour's version and the router image before this update.
 const previous = new pulumi.StackReference("previous-release", {
     name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
 });
-const previousVersions = previous.getOutput("versions");
-
+const { maintenance, allowRestart, ...routerSettings } = cfg.router;
 const router = new RouterContainer(
     "router",
-    {
-        stack: cfg.stack,
-        image: cfg.router.image,
-        port: cfg.router.port,
-        bindAddress: cfg.router.bindAddress,
-        networkName: host.networkName,
-        statusPath: cfg.router.statusPath,
-        previous: previous.getOutput("routerImage"),
-        allowRestart: cfg.router.allowRestart,
-    },
+    { stack: cfg.stack, ...routerSettings, networkName: host.networkName, previous: previous.getOutput("routerImage"), allowRestart },
     onHost,
 );
 
 const shares = sharesFor(cfg.activeColor, cfg.canary.permille);
-const perColor = <T>(make: (c: Color) => T): Record<Color, T> => ({ blue: make("blue"), green: make("green") });
-
-const releases = perColor(
-    (c) =>
-        new ReleaseStamp(`release-${c}`, {
-            stack: cfg.stack,
-            color: c,
-            version: cfg.colors[c].version,
-            previousVersion: previousVersions.apply((v: Record<string, string> | undefined) => v?.[c] ?? null),
-        }),
-);
-
-// ---- backup & migration wiring (issue 4; owner: backup). Only when switchyard:backup is set:
-// per colour a ledger, a verified snapshot and the optional migration, all before that colour's
-// containers change (ColorStack `after`). See components/backup/preDeploy.ts.
-const preDeploy = cfg.backup
-    ? preDeploySteps({
-          stack: cfg.stack,
-          app: cfg.app.name,
-          colors: perColor((c) => ({
-              version: cfg.colors[c].version.semver,
-              image: cfg.colors[c].image,
-              deploymentId: releases[c].deploymentId,
-              env: appEnv({ ...cfg.app.env, ...cfg.colors[c].env }, { color: c, version: cfg.colors[c].version.semver }),
-          })),
-          backup: cfg.backup,
-          backupSecrets,
-          migration: cfg.migration,
-          secretEnv,
-          secretEnvNames: cfg.secretEnvNames,
-          networkName: host.networkName,
-          dockerHost: cfg.docker.host,
-      })
-    : undefined;
-/** Latest pre-deploy snapshot per colour (when switchyard:backup is set). */
-export const backups = preDeploy?.backupsOutput ?? {};
-/** Per colour: the image and migration that ran, and the down-migration recorded for a rollback. */
-export const migrations = preDeploy?.migrationsOutput ?? {};
-// ---- end of backup & migration wiring ----
-
-const colors = perColor(
-    (c) =>
-        new ColorStack(
-            `app-${c}`,
-            {
-                color: c,
-                stack: cfg.stack,
-                version: cfg.colors[c].version,
-                image: cfg.colors[c].image,
-                deploymentId: releases[c].deploymentId,
-                app: cfg.app,
-                colorEnv: cfg.colors[c].env,
-                secretEnv,
-                secretEnvNames: cfg.secretEnvNames,
-                networkName: host.networkName,
-                after: preDeploy?.after[c], // backup & migration wiring (issue 4)
-            },
-            onHost,
-        ),
-);
-
-const gates = perColor(
-    (c) =>
-        new HealthGate(`gate-${c}`, {
-            color: c,
-            version: cfg.colors[c].version.semver,
-            targets: colors[c].targets,
-            containerIds: colors[c].containers.map((k) => k.id),
+const previousVersions = previous.getOutput("versions") as pulumi.Output<Record<string, string> | undefined>;
+const release = new Release(
+    "release",
+    {
+        stack: cfg.stack,
+        colors: perColor((c) => ({
+            ...cfg.colors[c],
+            previousVersion: previousVersions.apply((v) => v?.[c] ?? null),
             trafficPermille: shares[c],
-            healthPaths: cfg.gates.healthPaths,
-            smokePaths: cfg.gates.smokePaths,
-            retries: cfg.gates.retries,
-            intervalSeconds: cfg.gates.intervalSeconds,
-            timeoutSeconds: cfg.gates.timeoutSeconds,
-            probeContainer: router.containerName,
-            dockerHost: cfg.docker.host,
-        }),
+        })),
+        app: cfg.app,
+        secretEnv,
+        secretEnvNames: cfg.secretEnvNames,
+        networkName: host.networkName,
+        dockerHost: cfg.docker.host,
+        gates: cfg.gates,
+        probeContainer: router.containerName,
+        backup: cfg.backup ? { settings: cfg.backup, secrets: backupSecrets, migration: cfg.migration } : undefined,
+    },
+    onHost,
 );
 
 const routing = new CanaryRouter("routing", {
@@ -126,63 +53,50 @@ const routing = new CanaryRouter("routing", {
     activeColor: cfg.activeColor,
     canaryPermille: cfg.canary.permille,
     versions: perColor((c) => cfg.colors[c].version.semver),
-    upstreams: perColor((c) => colors[c].targets),
-    header: cfg.canary.header,
-    cookie: cfg.canary.cookie,
-    sticky: cfg.canary.sticky,
-    maintenanceMessage: cfg.router.maintenance.enabled ? cfg.router.maintenance.message : undefined,
+    upstreams: release.targets,
+    ...cfg.canary,
+    maintenanceMessage: maintenance.enabled ? maintenance.message : undefined,
     statusPath: cfg.router.statusPath,
     container: { name: router.containerName, id: router.containerId },
     dockerHost: cfg.docker.host,
-    gates: COLORS.map((c) => gates[c]),
+    gates: COLORS.map((c) => release.gates[c]),
 });
 
-const release = pulumi
-    .all([releases.blue.stamp, releases.green.stamp])
-    .apply(([blue, green]) =>
-        currentRelease({ version: cfg.colors.blue.version, stamp: blue }, { version: cfg.colors.green.version, stamp: green }),
-    );
-
-// ---- monitoring wiring (issue 6; owner: observability). Only when switchyard:monitoring.enabled:
-// Prometheus scrape config + alert rules (+ a Prometheus container on the app network) and the
-// Grafana provisioning files. See components/observability/monitoringStack.ts and README "Monitoring".
-const mon = cfg.monitoring;
-const monitoring = mon.enabled
+const monitoring = cfg.monitoring.enabled
     ? new MonitoringStack(
           "monitoring",
           {
               stack: cfg.stack,
-              apps: perColor((c) => ({ version: cfg.colors[c].version.semver, containers: colors[c].targets })),
+              apps: perColor((c) => ({ version: cfg.colors[c].version.semver, containers: release.targets[c] })),
               routerContainerName: router.containerName,
-              routerVersion: cfg.router.image.slice(cfg.router.image.lastIndexOf(":") + 1),
+              routerVersion: cfg.router.tag,
               networkName: host.networkName,
               dockerHost: cfg.docker.host,
-              prometheus: mon.prometheus,
-              grafana: { ...mon.grafana, provisioningDir: path.resolve(mon.grafana.provisioningDir ?? `.switchyard/grafana/${cfg.stack}`) },
-              thresholds: mon.thresholds,
-              trafficShareTolerance: mon.trafficShareTolerance,
+              ...cfg.monitoring,
           },
           onHost,
       )
     : undefined;
-/** Prometheus API/UI URL (when monitoring is enabled). */
-export const prometheusUrl = monitoring?.prometheusUrl ?? null;
-/** Host directory with the Grafana provisioning files (when monitoring is enabled). */
-export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir ?? null;
-// ---- end of monitoring wiring ----
 
 export const activeColor = cfg.activeColor;
-/** An emergency release outside the deployment window, with its reason (audit; policies/deploymentWindow). */
-export const deploymentWindowOverride = cfg.deploymentWindow.override ?? null;
 export const weights = routing.weights;
 export const versions = perColor((c) => cfg.colors[c].version.semver);
-export const images = perColor((c) => colors[c].image);
+export const images = perColor((c) => release.colorStacks[c].image);
+export const deploymentIds = release.deploymentIds;
+/** The stack's current release: the colour whose version changed last. */
+export const deploymentId = release.currentDeploymentId;
+/** An emergency release outside the deployment window, with its reason (audit; policies/deploymentWindow). */
+export const deploymentWindowOverride = cfg.deploymentWindow.override ?? null;
 export const routerUrl = router.url;
 export const routerStatusUrl = router.statusUrl;
 export const routerContainer = router.containerName;
 /** The router image (reference and id): the next update refuses to replace the router unless asked. */
 export const routerImage = router.imageFacts;
 export const routerConfigSha256 = routing.configSha256;
-export const deploymentIds = perColor((c) => releases[c].deploymentId);
-/** The stack's current release: the colour whose version changed last. */
-export const deploymentId = release.apply((r) => makeDeploymentId(cfg.stack, r.version, r.stamp));
+/** Latest pre-deploy snapshot per colour (when switchyard:backup is set). */
+export const backups = release.preDeploy?.backupsOutput ?? {};
+/** Per colour: the image and migration that ran, and the down-migration recorded for a rollback. */
+export const migrations = release.preDeploy?.migrationsOutput ?? {};
+export const prometheusUrl = monitoring?.prometheusUrl ?? null;
+/** Host directory with the Grafana provisioning files (when monitoring is enabled). */
+export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir ?? null;

@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, parseStackConfig, StackConfig } from "./parse";
 import { RegistryCredentials } from "./registryAuth";
@@ -7,7 +8,7 @@ export type { StackConfig } from "./parse";
 
 /** What the program gets: the validated config, and the secret env as a Pulumi secret. */
 export interface LoadedConfig {
-    readonly config: StackConfig;
+    readonly config: StackConfig & { readonly monitoring: { readonly grafana: { readonly provisioningDir: string } } };
     readonly secretEnv: pulumi.Output<Record<string, string>>;
     /** Database URLs of the backup sources (`switchyard:backupSecrets`), as a Pulumi secret. */
     readonly backupSecrets: pulumi.Output<Record<string, string>>;
@@ -44,8 +45,11 @@ export function loadConfig(): LoadedConfig {
     if (!result.ok) {
         throw new pulumi.RunError(`switchyard: the stack config is invalid; nothing was changed.\n  - ${result.errors.join("\n  - ")}`);
     }
+    // Relative paths in config are the project's: the program runs in the project directory.
+    const m = result.config.monitoring;
+    const provisioningDir = path.resolve(m.grafana.provisioningDir ?? `.switchyard/grafana/${result.config.stack}`);
     return {
-        config: result.config,
+        config: { ...result.config, monitoring: { ...m, grafana: { ...m.grafana, provisioningDir } } },
         secretEnv: pulumi.secret(result.secretEnv),
         backupSecrets: pulumi.secret(result.backupSecrets),
         // None: the provider's inputs stay as they were, so stacks without a registry see no change.

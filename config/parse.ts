@@ -38,7 +38,8 @@ export interface StackConfig {
     /** Names of the secret env vars (values travel separately, as a Pulumi secret). */
     readonly secretEnvNames: readonly string[];
     readonly docker: ParsedStackConfig["docker"] & { readonly network: string };
-    readonly router: ParsedStackConfig["router"];
+    /** `tag`: the router image's tag (its version label in metrics). */
+    readonly router: ParsedStackConfig["router"] & { readonly tag: string };
     readonly gates: ParsedStackConfig["gates"];
     /** Emergency override of the deployment window, with its reason. @default - none */
     readonly deploymentWindow: ParsedStackConfig["deploymentWindow"];
@@ -278,7 +279,7 @@ export function parseStackConfig(
             app: c.app,
             secretEnvNames: Object.keys(secretEnv).sort(),
             docker: { ...c.docker, network: c.docker.network ?? `${stack}-${c.app.name}` },
-            router: c.router,
+            router: { ...c.router, tag: c.router.image.slice(c.router.image.lastIndexOf(":") + 1) },
             gates: c.gates,
             deploymentWindow: c.deploymentWindow,
             ...(c.backup ? { backup: c.backup } : {}),

@@ -12,8 +12,8 @@
  * (`backup-blue`, `migration-green`...) whatever groups them later.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as semver from "semver";
 import { MigrationHook } from "../release/migration";
+import { planRelease } from "../release/plan";
 import { BackupMysqlSource, BackupPostgresSource, BackupSnapshot, BackupVolumeSource } from "./backupSnapshot";
 import { ReleaseLedger } from "./releaseLedger";
 
@@ -191,8 +191,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
     }
     const m = args.migration;
     const allSnapshots = COLORS.map((c) => snapshots[c]);
-    // Lower version first; on equal versions blue first. Decided from plain values.
-    const order = [...COLORS].sort((x, y) => semver.compare(args.colors[x].version, args.colors[y].version) || (x === "blue" ? -1 : 1));
+    const order = planRelease({ blue: args.colors.blue.version, green: args.colors.green.version }).migrationOrder;
     const migrations = {} as Record<Color, MigrationHook>;
     for (const c of order) {
         const earlier = order.slice(0, order.indexOf(c)).map((x) => migrations[x]);

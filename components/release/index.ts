@@ -3,3 +3,5 @@ export * from "./healthGate";
 export * from "./releaseStamp";
 export * from "./version";
 export * from "./migration";
+export * from "./plan";
+export * from "./release";

@@ -12,6 +12,7 @@ const T = {
     routing: "switchyard:routing:CanaryRouter",
     gate: "switchyard:release:HealthGate",
     stamp: "switchyard:release:ReleaseStamp",
+    release: "switchyard:release:Release",
     host: "switchyard:host:DockerHost",
 };
 
@@ -44,6 +45,7 @@ describe("the program under mocks", () => {
             [T.image]: 3, // router + one per colour
             [T.volume]: 1,
             [T.container]: 5, // router + 2 replicas x 2 colours
+            [T.release]: 1,
             [T.stamp]: 2,
             [T.colorStack]: 2,
             [T.gate]: 2,

@@ -1,0 +1,19 @@
+import * as semver from "semver";
+
+type Color = "blue" | "green";
+
+/** What a release decides across both colours, from plain values known at preview. */
+export interface ReleasePlan {
+    /**
+     * The order the colours' migrations run in when both change in one update: the lower version
+     * first (its schema is the older one), blue first on equal versions.
+     */
+    migrationOrder: Color[];
+}
+
+export function planRelease(versions: Record<Color, string>): ReleasePlan {
+    const colors: Color[] = ["blue", "green"];
+    return {
+        migrationOrder: [...colors].sort((x, y) => semver.compare(versions[x], versions[y]) || (x === "blue" ? -1 : 1)),
+    };
+}

@@ -1,0 +1,154 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AppSettings, appEnv, ColorStack } from "../app";
+import { BackupSettings, MigrationSettings, preDeploy, PreDeploy } from "../backup/preDeploy";
+import { UpstreamTarget } from "../routing/nginxConfig";
+import { Color, COLORS } from "../routing/weights";
+import { currentRelease, deploymentId } from "./deploymentId";
+import { HealthGate } from "./healthGate";
+import { ReleaseStamp } from "./releaseStamp";
+import { ReleaseVersion } from "./version";
+
+export interface ReleaseColorArgs {
+    /** The colour's release version. */
+    version: ReleaseVersion;
+    /** Image `repository:tag` of that version. */
+    image: string;
+    /** Env for this colour only, over `app.env`. */
+    env: Record<string, string>;
+    /** The colour's version before this update (the stack's last outputs), null on the first one. */
+    previousVersion: pulumi.Input<string | null>;
+    /** Share of traffic (permille) the colour is about to get: the gate checks it at that share. */
+    trafficPermille: number;
+}
+
+export interface ReleaseArgs {
+    /** Stack name (prefixes Docker names and deployment ids). */
+    stack: string;
+    colors: Record<Color, ReleaseColorArgs>;
+    /** App settings shared by both colours. */
+    app: AppSettings;
+    /** Secret env vars of the app (a Pulumi secret). */
+    secretEnv: pulumi.Input<Record<string, string>>;
+    /** Their names (known at preview; policy facts). */
+    secretEnvNames: readonly string[];
+    /** App network both colours and the router join. */
+    networkName: pulumi.Input<string>;
+    /** Docker endpoint for the host-side steps (snapshot, migration, gate). */
+    dockerHost: string;
+    /** The health gate's checks. */
+    gates: { healthPaths: string[]; smokePaths: string[]; retries: number; intervalSeconds: number; timeoutSeconds: number };
+    /** A container on the app network with curl that runs the gate's probes (the router). */
+    probeContainer: pulumi.Input<string>;
+    /** Pre-deploy snapshot (and migration) settings. @default - none: no backup or migration steps */
+    backup?: { settings: BackupSettings; secrets: pulumi.Input<Record<string, string>>; migration?: MigrationSettings };
+}
+
+/**
+ * One release of both colours, each as a chain: release stamp -> ledger -> snapshot -> migration ->
+ * containers -> health gate. Which colour is live is not its concern: both always run, and the
+ * router (after every gate) decides. Children keep the names they had at the top level, with
+ * aliases, so that moving them under this component recreates nothing.
+ */
+export class Release extends pulumi.ComponentResource {
+    public readonly stamps: Record<Color, ReleaseStamp>;
+    public readonly colorStacks: Record<Color, ColorStack>;
+    public readonly gates: Record<Color, HealthGate>;
+    public readonly preDeploy?: PreDeploy;
+    /** Per colour: where the router reaches each container. */
+    public readonly targets: Record<Color, pulumi.Output<UpstreamTarget[]>>;
+    public readonly deploymentIds: Record<Color, pulumi.Output<string>>;
+    /** The stack's current release: the colour whose version changed last. */
+    public readonly currentDeploymentId: pulumi.Output<string>;
+
+    constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("switchyard:release:Release", name, {}, opts);
+        // Each child lived at the stack's top level before; the alias keeps its identity.
+        const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
+        const perColor = <T>(make: (c: Color) => T) => Object.fromEntries(COLORS.map((c) => [c, make(c)])) as Record<Color, T>;
+        const plainEnv = perColor((c) =>
+            appEnv({ ...args.app.env, ...args.colors[c].env }, { color: c, version: args.colors[c].version.semver }),
+        );
+
+        this.stamps = perColor(
+            (c) =>
+                new ReleaseStamp(
+                    `release-${c}`,
+                    { stack: args.stack, color: c, version: args.colors[c].version, previousVersion: args.colors[c].previousVersion },
+                    child,
+                ),
+        );
+        this.deploymentIds = perColor((c) => this.stamps[c].deploymentId);
+        this.currentDeploymentId = pulumi.all([this.stamps.blue.stamp, this.stamps.green.stamp]).apply(([blue, green]) => {
+            const r = currentRelease(
+                { version: args.colors.blue.version, stamp: blue },
+                { version: args.colors.green.version, stamp: green },
+            );
+            return deploymentId(args.stack, r.version, r.stamp);
+        });
+
+        this.preDeploy = args.backup
+            ? preDeploy(
+                  {
+                      stack: args.stack,
+                      app: args.app.name,
+                      colors: perColor((c) => ({
+                          version: args.colors[c].version.semver,
+                          image: args.colors[c].image,
+                          deploymentId: this.deploymentIds[c],
+                          env: plainEnv[c],
+                      })),
+                      backup: args.backup.settings,
+                      backupSecrets: args.backup.secrets,
+                      migration: args.backup.migration,
+                      secretEnv: args.secretEnv,
+                      secretEnvNames: args.secretEnvNames,
+                      networkName: args.networkName,
+                      dockerHost: args.dockerHost,
+                  },
+                  child,
+              )
+            : undefined;
+
+        this.colorStacks = perColor(
+            (c) =>
+                new ColorStack(
+                    `app-${c}`,
+                    {
+                        color: c,
+                        stack: args.stack,
+                        version: args.colors[c].version,
+                        image: args.colors[c].image,
+                        deploymentId: this.deploymentIds[c],
+                        app: args.app,
+                        colorEnv: args.colors[c].env,
+                        secretEnv: args.secretEnv,
+                        secretEnvNames: args.secretEnvNames,
+                        networkName: args.networkName,
+                        after: this.preDeploy?.after[c],
+                    },
+                    child,
+                ),
+        );
+        this.targets = perColor((c) => this.colorStacks[c].targets);
+
+        this.gates = perColor(
+            (c) =>
+                new HealthGate(
+                    `gate-${c}`,
+                    {
+                        color: c,
+                        version: args.colors[c].version.semver,
+                        targets: this.targets[c],
+                        containerIds: this.colorStacks[c].containers.map((k) => k.id),
+                        trafficPermille: args.colors[c].trafficPermille,
+                        ...args.gates,
+                        probeContainer: args.probeContainer,
+                        dockerHost: args.dockerHost,
+                    },
+                    child,
+                ),
+        );
+
+        this.registerOutputs({ deploymentIds: this.deploymentIds, currentDeploymentId: this.currentDeploymentId });
+    }
+}
