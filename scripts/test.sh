@@ -6,7 +6,7 @@
 # Ends with one line "tests: N passed, N failed[, N skipped]" over all tiers; exits non-zero on any
 # failure. SWITCHYARD_TEST_TIERS="unit" (any of unit, engine) runs those tiers.
 # Afterwards the machine runs nothing the tests started: each engine test file removes its stack,
-# a last sweep removes any e2e container left by a crash, and a Docker engine that set-up had to
+# a last sweep removes containers its own e2e stacks left after a crash, and a Docker engine that set-up had to
 # start is stopped again.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,9 +17,14 @@ export SWITCHYARD_APP_VERSIONS=${SWITCHYARD_APP_VERSIONS:-1.0.0 1.1.0 1.2.0 1.2.
 docker_was_up=0
 docker info >/dev/null 2>&1 && docker_was_up=1
 cleanup() {
-    local left
-    left=$(docker ps -aq --filter label=switchyard.stack 2>/dev/null | xargs -r docker inspect -f '{{index .Config.Labels "switchyard.stack"}} {{.Id}}' 2>/dev/null | awk '$1 ~ /^e2e/ {print $2}')
-    [ -z "$left" ] || { sy_log "tests: removing e2e containers left behind"; echo "$left" | xargs -r docker rm -f >/dev/null; }
+    # Only the stacks this run's engine tests use (another run's stacks are not ours to remove).
+    if [[ " ${TIERS:-} " == *" engine "* ]]; then
+        local stack ids
+        for stack in "${SWITCHYARD_E2E_STACK:-e2e}" "${SWITCHYARD_E2E_MON_STACK:-e2e-mon}" e2e-policy; do
+            ids=$(docker ps -aq --filter "label=switchyard.stack=$stack" 2>/dev/null)
+            [ -z "$ids" ] || { sy_log "tests: removing containers stack $stack left behind"; echo "$ids" | xargs -r docker rm -f >/dev/null; }
+        done
+    fi
     if [ "$docker_was_up" = 0 ] && [ -f /tmp/switchyard-dockerd.pid ]; then
         sy_log "tests: stopping the Docker engine set-up started"
         kill "$(cat /tmp/switchyard-dockerd.pid)" 2>/dev/null && rm -f /tmp/switchyard-dockerd.pid
