@@ -1,21 +1,25 @@
 // switchyard: blue/green and canary releases of a containerised web app on a Docker host.
 // Read config once -> build components -> export outputs. See README.md for the flow.
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { loadConfig } from "./config";
 import { appEnv, ColorStack } from "./components/app";
+import { preDeploy as preDeploySteps } from "./components/backup";
 import { DockerHost } from "./components/host";
-import { currentRelease, deploymentId as makeDeploymentId, HealthGate, ReleaseStamp } from "./components/release";
-import { CanaryRouter, Color, COLORS, RouterContainer, sharesFor } from "./components/routing";
-import { preDeploy as preDeploySteps } from "./components/backup/preDeploy"; // backup & migration wiring
-import * as path from "path"; // monitoring wiring
-import { MonitoringStack } from "./components/observability"; // monitoring wiring
+import { MonitoringStack } from "./components/observability";
+import { HealthGate, ReleaseStamp } from "./components/release";
+import { CanaryRouter, RouterContainer } from "./components/routing";
+import { COLORS, perColor } from "./domain/color";
+import { currentRelease, deploymentId as makeDeploymentId } from "./domain/deploymentId";
+import { LABELS } from "./domain/labels";
+import { sharesFor } from "./domain/weights";
 
 const { config: cfg, secretEnv, backupSecrets, registryAuth } = loadConfig();
 
 const host = new DockerHost("host", {
     host: cfg.docker.host,
     networkName: cfg.docker.network,
-    labels: { "switchyard.stack": cfg.stack },
+    labels: { [LABELS.stack]: cfg.stack },
     registryAuth,
 });
 const onHost: pulumi.ComponentResourceOptions = { providers: [host.provider] };
@@ -42,7 +46,6 @@ const router = new RouterContainer(
 );
 
 const shares = sharesFor(cfg.activeColor, cfg.canary.permille);
-const perColor = <T>(make: (c: Color) => T): Record<Color, T> => ({ blue: make("blue"), green: make("green") });
 
 const releases = perColor(
     (c) =>
@@ -54,7 +57,7 @@ const releases = perColor(
         }),
 );
 
-// ---- backup & migration wiring (issue 4; owner: backup). Only when switchyard:backup is set:
+// ---- backup & migration wiring. Only when switchyard:backup is set:
 // per colour a ledger, a verified snapshot and the optional migration, all before that colour's
 // containers change (ColorStack `after`). See components/backup/preDeploy.ts.
 const preDeploy = cfg.backup
@@ -97,7 +100,7 @@ const colors = perColor(
                 secretEnv,
                 secretEnvNames: cfg.secretEnvNames,
                 networkName: host.networkName,
-                after: preDeploy?.after[c], // backup & migration wiring (issue 4)
+                after: preDeploy?.after[c], // backup & migration wiring
             },
             onHost,
         ),
@@ -143,7 +146,7 @@ const release = pulumi
         currentRelease({ version: cfg.colors.blue.version, stamp: blue }, { version: cfg.colors.green.version, stamp: green }),
     );
 
-// ---- monitoring wiring (issue 6; owner: observability). Only when switchyard:monitoring.enabled:
+// ---- monitoring wiring. Only when switchyard:monitoring.enabled:
 // Prometheus scrape config + alert rules (+ a Prometheus container on the app network) and the
 // Grafana provisioning files. See components/observability/monitoringStack.ts and README "Monitoring".
 const mon = cfg.monitoring;

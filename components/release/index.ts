@@ -1,5 +1,3 @@
-export * from "./deploymentId";
 export * from "./healthGate";
 export * from "./releaseStamp";
-export * from "./version";
 export * from "./migration";
