@@ -3,10 +3,11 @@
 import tseslint from "typescript-eslint";
 
 const pulumiImports = { group: ["@pulumi/*"], message: "domain/ is pure TypeScript: no Pulumi imports." };
-const localOutsideDomain = {
-    group: ["../*", "!./*"],
-    message: "domain/ imports only domain/ (it is the shared vocabulary everything else imports).",
-};
+const domainOnly = "domain/ imports only domain/ (it is the shared vocabulary everything else imports).";
+// From domain/x.ts nothing above domain/; from domain/<folder>/x.ts only ../ (still domain/).
+const localOutsideDomain = { group: ["../*", "!./*"], message: domainOnly };
+const localOutsideDomainSub = { group: ["../../*"], message: domainOnly };
+const layerImport = (layers, message) => ({ group: layers.flatMap((l) => [`**/${l}`, `**/${l}/*`]), message });
 
 export default tseslint.config(
     { ignores: ["node_modules/", "bin/", ".switchyard/", "coverage/", "app/node_modules/", "policies/node_modules/"] },
@@ -19,20 +20,44 @@ export default tseslint.config(
         },
     },
     {
-        files: ["domain/**/*.ts"],
+        files: ["domain/*.ts"],
         rules: { "no-restricted-imports": ["error", { patterns: [pulumiImports, localOutsideDomain] }] },
+    },
+    {
+        files: ["domain/*/**/*.ts"],
+        rules: { "no-restricted-imports": ["error", { patterns: [pulumiImports, localOutsideDomainSub] }] },
     },
     {
         files: ["components/**/*.ts"],
         rules: {
             "no-restricted-imports": [
                 "error",
+                { patterns: [layerImport(["config"], "components/ get typed values passed in; they never import config/.")] },
+            ],
+        },
+    },
+    {
+        // config/ parses values into domain/ words; it builds no component.
+        files: ["config/**/*.ts"],
+        rules: {
+            "no-restricted-imports": [
+                "error",
+                { patterns: [layerImport(["components"], "config/ imports domain/, never components/ (that would make a cycle).")] },
+            ],
+        },
+    },
+    {
+        // The policy pack runs apart from the program: it shares only domain/ with it.
+        files: ["policies/**/*.ts"],
+        rules: {
+            "no-restricted-imports": [
+                "error",
                 {
                     patterns: [
-                        {
-                            group: ["**/config", "**/config/*"],
-                            message: "components/ get typed values passed in; they never import config/.",
-                        },
+                        layerImport(
+                            ["components", "config", "scripts"],
+                            "policies/ import domain/ only (the shared words), never the program.",
+                        ),
                     ],
                 },
             ],

@@ -4,13 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerHost } from "./components/host";
 import { MonitoringStack } from "./components/observability";
 import { Release } from "./components/release";
-import { CanaryRouter, Color, COLORS, RouterContainer, sharesFor } from "./components/routing";
+import { CanaryRouter, RouterContainer } from "./components/routing";
 import { loadConfig } from "./config";
+import { COLORS, perColor } from "./domain/color";
+import { LABELS } from "./domain/labels";
+import { sharesFor } from "./domain/weights";
 
 const { config: cfg, secretEnv, backupSecrets, registryAuth } = loadConfig();
-const perColor = <T>(make: (c: Color) => T): Record<Color, T> => ({ blue: make("blue"), green: make("green") });
 
-const labels = { "switchyard.stack": cfg.stack };
+const labels = { [LABELS.stack]: cfg.stack };
 const host = new DockerHost("host", { host: cfg.docker.host, networkName: cfg.docker.network, labels, registryAuth });
 const onHost: pulumi.ComponentResourceOptions = { providers: [host.provider] };
 

@@ -1,24 +1,17 @@
 import { z } from "zod";
+import { SOURCE_NAME_PATTERN } from "../domain/backup/manifest";
+import { bool, DOCKER_NAME, IMAGE_REF, num } from "./fields";
 
 /**
- * Config keys `switchyard:backup`, `switchyard:migration` and `switchyard:backupSecrets` (issue 4).
+ * Config keys `switchyard:backup`, `switchyard:migration` and `switchyard:backupSecrets`.
  * Same style as schema.ts: strict objects, defaults, messages that name what is allowed.
  * Database URLs never appear here: `backup.postgres[].name` names an entry of the secret map
  * `switchyard:backupSecrets` ({NAME: postgres://...}), which parse.ts requires to be a Pulumi secret.
  */
 
-const num = (schema: z.ZodNumber) =>
-    z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
-const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
-
-/** Same rule as the backup tool's source names (components/backup/manifest SOURCE_NAME_PATTERN). */
-export const BACKUP_SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const sourceName = z.string({ error: "must be a source name" }).regex(BACKUP_SOURCE_NAME, {
+const sourceName = z.string({ error: "must be a source name" }).regex(SOURCE_NAME_PATTERN, {
     error: "must be 1-63 letters, digits, '_' or '-', starting with a letter or digit (it names the dump file and the backupSecrets entry)",
 });
-const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-const imageRef =
-    /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 const localTarget = z.strictObject({
     type: z.literal("local"),
@@ -95,7 +88,7 @@ export const backupSchema = z
                 z.strictObject({
                     name: sourceName,
                     /** Run pg_dump/pg_restore inside this container (docker exec). @default - on the deploying host */
-                    container: z.string().regex(dockerName, { error: "must be a Docker container name" }).optional(),
+                    container: z.string().regex(DOCKER_NAME, { error: "must be a Docker container name" }).optional(),
                     /** pg_dump -Z 0-9. @default - pg_dump's default */
                     compressLevel: num(z.number().int().min(0, { error: "must be 0..9" }).max(9, { error: "must be 0..9" })).optional(),
                 }),
@@ -107,7 +100,7 @@ export const backupSchema = z
                 z.strictObject({
                     name: sourceName,
                     /** Run mysqldump/mysql inside this container (docker exec). @default - on the deploying host */
-                    container: z.string().regex(dockerName, { error: "must be a Docker container name" }).optional(),
+                    container: z.string().regex(DOCKER_NAME, { error: "must be a Docker container name" }).optional(),
                 }),
             )
             .default([]),
@@ -116,18 +109,18 @@ export const backupSchema = z
             .array(
                 z.strictObject({
                     name: sourceName,
-                    volume: z.string().regex(dockerName, { error: "must be a Docker volume name" }),
+                    volume: z.string().regex(DOCKER_NAME, { error: "must be a Docker volume name" }),
                 }),
             )
             .default([]),
         /** Image with sh, tar, find and du for volume archives. */
         volumeImage: z
             .string()
-            .regex(imageRef, { error: "must be an image reference with an explicit tag, e.g. switchyard/base:bookworm" })
+            .regex(IMAGE_REF, { error: "must be an image reference with an explicit tag, e.g. switchyard/base:bookworm" })
             .default("switchyard/base:bookworm"),
         /**
          * Keep the newest N and/or those younger than D days; the current and previous release of each
-         * colour are always kept. Neither set: keep the newest 30 (components/backup/retention).
+         * colour are always kept. Neither set: keep the newest 30 (domain/backup/retention).
          */
         retention: retention.prefault({}),
     })
@@ -217,7 +210,7 @@ export function checkBackupSecrets(
         } else {
             const mysqlNames = new Set((backup?.mysql ?? []).map((m) => m.name));
             for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-                if (!BACKUP_SOURCE_NAME.test(k)) {
+                if (!SOURCE_NAME_PATTERN.test(k)) {
                     errors.push(
                         `${prefix}:backupSecrets.${k}: names are 1-63 letters, digits, '_' or '-' (got the name ${JSON.stringify(k)})`,
                     );

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { bool, IMAGE_REF, IPV4, num, port } from "./fields";
 
 /**
- * Config key `switchyard:monitoring` (issue 6): Prometheus scrape config and alert rules for the
+ * Config key `switchyard:monitoring`: Prometheus scrape config and alert rules for the
  * stack, Prometheus itself as a container on the app network (or an existing Prometheus: then only
  * the files are written), and Grafana provisioning files. Same style as schema.ts.
  *
@@ -26,12 +27,6 @@ import { z } from "zod";
  *     trafficShareTolerance: 0.05
  */
 
-const num = (schema: z.ZodNumber) =>
-    z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
-const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
-
-const imageRef =
-    /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const duration = z
     .string({ error: "must be a Prometheus duration such as 15s, 1m or 15d" })
     .regex(/^(\d+(ms|s|m|h|d|w|y))+$/, { error: "must be a Prometheus duration such as 15s, 1m or 15d" });
@@ -68,13 +63,10 @@ export const monitoringSchema = z
                     .default("container"),
                 image: z
                     .string()
-                    .regex(imageRef, { error: "must be an image reference with an explicit tag, e.g. switchyard/prometheus:1" })
+                    .regex(IMAGE_REF, { error: "must be an image reference with an explicit tag, e.g. switchyard/prometheus:1" })
                     .default("switchyard/prometheus:1"),
-                port: num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(9090),
-                bindAddress: z
-                    .string()
-                    .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { error: "must be an IPv4 address such as 127.0.0.1" })
-                    .default("127.0.0.1"),
+                port: port().default(9090),
+                bindAddress: z.string().regex(IPV4, { error: "must be an IPv4 address such as 127.0.0.1" }).default("127.0.0.1"),
                 scrapeInterval: duration.default("15s"),
                 retention: duration.default("15d"),
                 /** External mode: the directory the existing Prometheus reads (prometheus.yml's scrape config and rules). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { imageTag, parseReleaseVersion, ReleaseVersion } from "../components/release/version";
-import { Color, toPermille } from "../components/routing/weights";
+import { Color, COLORS } from "../domain/color";
+import { imageTag, parseReleaseVersion, ReleaseVersion } from "../domain/version";
+import { toPermille } from "../domain/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings } from "./backup";
 import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
 import { checkEnvironment } from "./environment";
@@ -259,7 +260,7 @@ export function parseStackConfig(
         blue: { version: version("blue"), image: "", env: c.colors.blue.env },
         green: { version: version("green"), image: "", env: c.colors.green.env },
     };
-    for (const col of ["blue", "green"] as const) {
+    for (const col of COLORS) {
         colors[col].image = `${c.app.image}:${imageTag(colors[col].version, c.app.tagPrefix)}`;
     }
     const sticky =

@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { parseReleaseVersion } from "../components/release/version";
+import { COLORS } from "../domain/color";
 import { dockerCpus } from "../domain/dockerForms";
+import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
+import { bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, IPV4, num, port } from "./fields";
 import { monitoringSchema } from "./monitoring";
 
 /**
@@ -9,11 +11,6 @@ import { monitoringSchema } from "./monitoring";
  * `parseStackConfig` turns raw values into a typed, validated `StackConfig` or one message per
  * problem naming the key, the value received and what is allowed.
  */
-
-/** Pulumi stores `config set --path a.b 10` as the string "10": accept numeric strings. */
-const num = (schema: z.ZodNumber) =>
-    z.preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema);
-const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
 
 /**
  * Optional sections are declared in Pulumi.yaml with `default: {}` (a declared key without a default
@@ -23,7 +20,7 @@ function emptyAsUnset(v: unknown): unknown {
     return v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0 ? undefined : v;
 }
 
-const color = z.enum(["blue", "green"], { error: "must be 'blue' or 'green'" });
+const color = z.enum(COLORS, { error: "must be 'blue' or 'green'" });
 
 const version = z.string({ error: "must be a semver release version such as 1.4.2 or v1.4.2" }).superRefine((v, ctx) => {
     const r = parseReleaseVersion(v);
@@ -45,11 +42,6 @@ const urlPath = z
     .regex(/^\/[A-Za-z0-9_\-./~%?=&]*$/, { error: "must be an absolute URL path (starting with /, no spaces or quotes), e.g. /health" });
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-/** Image repository: registry host/port, path components, no tag or digest (the tag comes from the version). */
-const imageRepo = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
-const imageRef =
-    /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Characters the router puts in nginx strings (see components/routing/nginxConfig). */
 const nginxSafe = /^[^'"\\$;{}\u0000-\u001f\u007f]*$/;
 
@@ -73,7 +65,7 @@ const healthcheck = z
     });
 
 const volume = z.strictObject({
-    name: z.string().regex(dockerName, { error: "must be a Docker volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)" }),
+    name: z.string().regex(DOCKER_NAME, { error: "must be a Docker volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)" }),
     containerPath: z.string().regex(/^\/[^\s:]*$/, { error: "must be an absolute path inside the container" }),
     readOnly: bool().default(false),
 });
@@ -98,7 +90,7 @@ export const appSchema = z.strictObject({
             error: "must be lowercase letters, digits and '-', starting with a letter, at most 31 characters",
         })
         .default("app"),
-    image: z.string({ error: "must be an image repository such as registry.example.com/team/app" }).regex(imageRepo, {
+    image: z.string({ error: "must be an image repository such as registry.example.com/team/app" }).regex(IMAGE_REPO, {
         error: "must be an image repository without tag or digest (the tag comes from colors.<colour>.version), e.g. registry.example.com/team/app",
     }),
     tagPrefix: z
@@ -206,20 +198,17 @@ export const schema = z.strictObject({
                     error: "must be unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port",
                 })
                 .default("unix:///var/run/docker.sock"),
-            network: z.string().regex(dockerName, { error: "must be a Docker network name" }).optional(),
+            network: z.string().regex(DOCKER_NAME, { error: "must be a Docker network name" }).optional(),
         })
         .prefault({}),
     router: z
         .strictObject({
             image: z
                 .string()
-                .regex(imageRef, { error: "must be an image reference with an explicit tag, e.g. switchyard/router:1" })
+                .regex(IMAGE_REF, { error: "must be an image reference with an explicit tag, e.g. switchyard/router:1" })
                 .default("switchyard/router:1"),
-            port: num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" })).default(8080),
-            bindAddress: z
-                .string()
-                .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" })
-                .default("0.0.0.0"),
+            port: port().default(8080),
+            bindAddress: z.string().regex(IPV4, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" }).default("0.0.0.0"),
             statusPath: urlPath.default("/_switchyard/status"),
             /** A new router image replaces the router (a short outage): allowed only when asked for. */
             allowRestart: bool().default(false),

@@ -1,6 +1,7 @@
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { backupFacts, releaseFacts } from "./facts";
-import { ancestors, Color, colorOf, ofType, TYPES } from "./lib";
+import { Color } from "../domain/color";
+import { ancestors, colorOf, ofType, TYPES } from "./lib";
 
 /** BackupSnapshot components a resource depends on (directly, or on one of their children). */
 export function snapshotsDependedOn(r: PolicyResource): PolicyResource[] {

@@ -1,6 +1,8 @@
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { PERMILLE, RouterFacts, routerFacts } from "./facts";
-import { childrenOf, COLORS, colorOf, known, ofType, peek, show, TYPES, UNKNOWN } from "./lib";
+import { COLORS } from "../domain/color";
+import { PERMILLE } from "../domain/weights";
+import { RouterFacts, routerFacts } from "./facts";
+import { childrenOf, colorOf, known, ofType, peek, show, TYPES, UNKNOWN } from "./lib";
 
 /** Problems with the weights a router is about to apply (bounds and consistency). */
 export function weightProblems(f: RouterFacts): string[] {

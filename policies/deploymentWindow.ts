@@ -1,5 +1,5 @@
 import { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { decideRelease, parseWindow } from "../components/release/window";
+import { decideRelease, parseWindow } from "../domain/window";
 import { OVERRIDE_OUTPUT, releaseFacts, ReleaseFacts, stackOverride } from "./facts";
 import { ofType, TYPES, UNKNOWN } from "./lib";
 

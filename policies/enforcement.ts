@@ -21,11 +21,13 @@ export function currentStack(env: NodeJS.ProcessEnv = process.env): string | und
 
 /** Reads and checks `config/<stack>.json`; undefined when the stack has no file. Throws on a bad file. */
 export function stackPolicyConfig(stack: string | undefined, dir = CONFIG_DIR): PolicyPackConfig | undefined {
-    if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
+    // The engine passes the bare stack name; should it pass a fully qualified one (org/project/stack),
+    // the stack is its last part. Each part must be a plain name, so no path leaves `dir`.
+    const parts = stack?.split("/") ?? [];
+    if (parts.length < 1 || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p) || p === "." || p === "..")) {
         return undefined;
     }
-    // A fully qualified name (org/project/stack) never reaches here; take the last part to be safe.
-    const file = path.join(dir, `${stack}.json`);
+    const file = path.join(dir, `${parts[parts.length - 1]}.json`);
     if (!fs.existsSync(file)) {
         return undefined;
     }

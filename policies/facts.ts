@@ -1,15 +1,16 @@
 /**
- * The policy-facts contract: plain values (known at preview) that the program puts on its components
- * so that policies can judge a release before anything changes. Each component passes the same facts
- * object as its inputs (`super(type, name, facts, opts)`, seen by resource policies) and in
- * `registerOutputs(...)` (seen by stack policies, which get outputs). See README.md#contract.
+ * Reads the policy facts (domain/policyFacts.ts) back from resource props and stack outputs, each
+ * unknown-aware, with a message naming the missing fact. See README.md#contract.
  */
-import { Color, isColor, known, Maybe, show, UNKNOWN } from "./lib";
+import { Color, isColor, otherColor } from "../domain/color";
+import { BackupFacts, CanaryRouterFacts, ColorStackFacts, OVERRIDE_OUTPUT, ReleaseFacts } from "../domain/policyFacts";
+import { known, Maybe, show, UNKNOWN } from "./lib";
+
+export type { BackupFacts, ColorStackFacts, ReleaseFacts } from "../domain/policyFacts";
+export { OVERRIDE_OUTPUT } from "../domain/policyFacts";
 
 type Props = Record<string, unknown>;
 export type FactsResult<T> = { ok: true; facts: T } | { ok: false; problem: string };
-
-const PERMILLE = 1000;
 
 function plain<T>(props: Props, key: string): Maybe<T> | undefined {
     if (!(key in props)) {
@@ -22,13 +23,9 @@ function missing(what: string, key: string, expected: string, got: unknown): str
     return `${what} must expose the policy fact '${key}' (${expected}) as a plain value known at preview; got ${show(got)}`;
 }
 
-/** `switchyard:routing:CanaryRouter` "routing". */
-export interface RouterFacts {
-    readonly activeColor: Color;
+/** CanaryRouterFacts as read back: with the canary colour, and weights as found (undefined if not exposed). */
+export interface RouterFacts extends Omit<CanaryRouterFacts, "weights"> {
     readonly canaryColor: Color;
-    /** Share of the canary (non-active) colour in permille, 0..1000. */
-    readonly canaryPermille: number;
-    /** Percent of traffic per colour, as the router applies it; undefined if not exposed. */
     readonly weights?: Record<Color, unknown>;
 }
 
@@ -48,20 +45,8 @@ export function routerFacts(props: Props, what = "CanaryRouter"): FactsResult<Ro
             : undefined;
     return {
         ok: true,
-        facts: { activeColor: active, canaryColor: active === "blue" ? "green" : "blue", canaryPermille: permille, weights: w },
+        facts: { activeColor: active, canaryColor: otherColor(active), canaryPermille: permille, weights: w },
     };
-}
-
-export { PERMILLE };
-
-/** `switchyard:release:ReleaseStamp` "release-<colour>". */
-export interface ReleaseFacts {
-    readonly color: Color;
-    readonly version: string;
-    /** Version before this update; null on the first deployment. */
-    readonly previousVersion: string | null;
-    /** True when this update changes the colour's version (a release of that colour). */
-    readonly versionChanged: boolean;
 }
 
 export function releaseFacts(props: Props, what = "ReleaseStamp"): FactsResult<ReleaseFacts> {
@@ -87,16 +72,6 @@ export function releaseFacts(props: Props, what = "ReleaseStamp"): FactsResult<R
     return { ok: true, facts: { color, version, previousVersion: previous, versionChanged: changed } };
 }
 
-/** `switchyard:app:ColorStack` "app-<colour>". */
-export interface ColorStackFacts {
-    readonly color: Color;
-    readonly version: string;
-    /** Names of env vars passed to the containers as plain text. */
-    readonly plainEnvNames: readonly string[];
-    /** Names of env vars passed to the containers as Pulumi secrets. */
-    readonly secretEnvNames: readonly string[];
-}
-
 const stringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 export function colorStackFacts(props: Props, what = "ColorStack"): FactsResult<ColorStackFacts> {
@@ -119,13 +94,6 @@ export function colorStackFacts(props: Props, what = "ColorStack"): FactsResult<
     return { ok: true, facts: { color, version, plainEnvNames: plainNames, secretEnvNames: secretNames } };
 }
 
-/** `switchyard:backup:BackupSnapshot` "backup-<colour>". */
-export interface BackupFacts {
-    readonly color: Color;
-    /** The release version this snapshot was taken for (the colour's version after the update). */
-    readonly version: string;
-}
-
 export function backupFacts(props: Props, what = "BackupSnapshot"): FactsResult<BackupFacts> {
     const color = plain<unknown>(props, "color");
     if (!isColor(color)) {
@@ -137,9 +105,6 @@ export function backupFacts(props: Props, what = "BackupSnapshot"): FactsResult<
     }
     return { ok: true, facts: { color, version } };
 }
-
-/** Stack output holding the emergency override of the deployment window, for audit. */
-export const OVERRIDE_OUTPUT = "deploymentWindowOverride";
 
 /** The override as exported by the stack: `{ reason }`, or undefined when there is none. */
 export function stackOverride(stackOutputs: Props): Maybe<{ reason?: unknown } | undefined> {

@@ -1,10 +1,10 @@
 /**
  * Shared helpers of the switchyard policy pack: resource types, reading props that may be unknown at
- * preview, finding resources by their place in the component tree, and the "policy facts" contract
- * (plain values the program puts on its components so policies can see them at preview; see
- * README.md#contract).
+ * preview, finding resources by their place in the component tree. Colours, versions and the policy
+ * facts contract come from domain/, shared with the program.
  */
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+import { Color, isColor } from "../domain/color";
 
 export const TYPES = {
     stack: "pulumi:pulumi:Stack",
@@ -29,11 +29,6 @@ export const TYPES = {
     ],
     bucketAcl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
 } as const;
-
-export const COLORS = ["blue", "green"] as const;
-export type Color = (typeof COLORS)[number];
-export const isColor = (v: unknown): v is Color => v === "blue" || v === "green";
-export const otherColor = (c: Color): Color => (c === "blue" ? "green" : "blue");
 
 /** Marks a value the engine does not know yet (preview of a resource that changes). */
 export const UNKNOWN: unique symbol = Symbol("unknown");
@@ -210,14 +205,6 @@ export function parseImageRef(ref: string): ImageRef {
         return { repository: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
     }
     return { repository: rest, digest };
-}
-
-/** Tags that name no fixed release (same list as components/release/version.ts). */
-export const FLOATING_TAGS = new Set(["latest", "stable", "edge", "main", "master", "dev", "develop", "nightly", "current", "head"]);
-
-/** The image tag of a semver version (`+` written as `_`, as components/release/version.ts does). */
-export function semverTag(version: string): string {
-    return version.replace(/^v/i, "").replace("+", "_");
 }
 
 // ---- misc --------------------------------------------------------------------------------------

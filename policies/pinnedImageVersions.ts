@@ -1,7 +1,8 @@
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as semver from "semver";
+import { FLOATING_TAGS, semverTag } from "../domain/version";
 import { colorStackFacts } from "./facts";
-import { childrenOf, FLOATING_TAGS, isUnder, ofType, parseImageRef, peek, semverTag, TYPES, UNKNOWN } from "./lib";
+import { childrenOf, isUnder, ofType, parseImageRef, peek, TYPES, UNKNOWN } from "./lib";
 
 /** Splits an app image tag into its prefix and semver part (`v1.4.2_sha.1` -> `v`, `1.4.2+sha.1`). */
 export function splitVersionTag(tag: string): { prefix: string; version: string } | undefined {

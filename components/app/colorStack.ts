@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ReleaseVersion } from "../release/version";
+import { Color } from "../../domain/color";
+import { ColorStackFacts } from "../../domain/policyFacts";
+import { ReleaseVersion } from "../../domain/version";
 import { UpstreamTarget } from "../routing/nginxConfig";
-import { Color } from "../routing/weights";
 import { AppSettings, appEnv, containerEnv, containerLabels, dockerHealthcheck, resourceLimits } from "./containerSpec";
 
 export interface ColorStackArgs {
@@ -49,9 +50,9 @@ export class ColorStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: ColorStackArgs, opts?: pulumi.ComponentResourceOptions) {
         const plainEnvNames = [...plainEnvNamesOf(args), "SWITCHYARD_DEPLOYMENT_ID"].sort();
-        // Policy facts (policies/facts.ts), known at preview: inputs for resource policies,
+        // Policy facts (domain/policyFacts.ts), known at preview: inputs for resource policies,
         // outputs for stack policies.
-        const facts = {
+        const facts: ColorStackFacts = {
             color: args.color,
             version: args.version.semver,
             plainEnvNames,

@@ -1,5 +1,6 @@
+import { Color } from "../../domain/color";
 import { dockerCpus, goDuration } from "../../domain/dockerForms";
-import { Color } from "../routing/weights";
+import { LABELS } from "../../domain/labels";
 
 /** The app settings a colour's containers are built from (validated config, passed in). */
 export interface AppSettings {
@@ -23,16 +24,6 @@ export interface AppSettings {
     resources: { cpus: number; memoryMb: number };
     volumes: { name: string; containerPath: string; readOnly: boolean }[];
 }
-
-/** Label keys switchyard puts on every app container (the drift check reads them back). */
-export const LABELS = {
-    stack: "switchyard.stack",
-    app: "switchyard.app",
-    color: "switchyard.color",
-    version: "switchyard.version",
-    deploymentId: "switchyard.deployment-id",
-    replica: "switchyard.replica",
-} as const;
 
 export interface LabelValues {
     stack: string;

@@ -1,26 +1,15 @@
 /**
- * BackupSnapshot: runs the backup tool (scripts/backup/switchyard-backup.js) once per
- * release through a command:local:Command, and exposes the snapshot's id, location, total
- * size and manifest sha256.
- *
- * When it runs: the Command's inputs are the release (deployment id, versions before and
- * after per colour) plus the sources and target. Nothing else goes in, so a flip, a weight
- * change or a re-run with the same release leaves the Command unchanged (no new snapshot);
- * a new version of a colour changes the inputs and `create` runs again (no `update`
- * command: an input change re-runs `create`). Rotating a database password or changing the
- * target also takes a fresh snapshot, which is harmless.
- *
- * Ordering: new containers must `dependsOn` this component (the caller wires it).
- * A failing snapshot fails the Command, so the update stops before those containers change.
- *
- * Secrets: the tool's config JSON (with the database URLs) travels as ONE secret
- * environment variable; the tool prints no secret, so stdout is a plain output.
+ * BackupSnapshot: runs the backup tool (scripts/backup/switchyard-backup.js) once per release through
+ * a command:local:Command and exposes the snapshot's id, location, size and manifest sha256. When it
+ * runs, how it orders before new containers and how secrets travel: docs/decisions.md "Backup snapshots".
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as path from "path";
-import { SOURCE_NAME_PATTERN } from "./manifest";
-import { normalizePolicy, RetentionPolicy } from "./retention";
+import { SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
+import { normalizePolicy, RetentionPolicy } from "../../domain/backup/retention";
+import { BackupFacts } from "../../domain/policyFacts";
+import { shellQuote } from "../../domain/shell";
 
 export interface BackupPostgresSource {
     /** Short name (letters, digits, `_`, `-`): file `postgres-<name>.dump`, shown in errors. */
@@ -56,8 +45,8 @@ export type BackupTarget =
 export interface BackupSnapshotArgs {
     /** Stack name recorded in the manifest. */
     stack: string;
-    /** Policy facts (policies/facts.ts): the colour and the release version this snapshot is for. */
-    facts?: { color: string; version: string };
+    /** Policy facts (domain/policyFacts.ts): the colour and the release version this snapshot is for. */
+    facts?: BackupFacts;
     /** The release's deployment id (stable across re-runs of the same release). */
     deploymentId: pulumi.Input<string>;
     /** Version per colour before this release (null = not deployed). */
@@ -117,8 +106,6 @@ export function parseSnapshotOutput(stdout: string): SnapshotResult {
     }
     return v as SnapshotResult;
 }
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export class BackupSnapshot extends pulumi.ComponentResource {
     public readonly snapshotId: pulumi.Output<string>;

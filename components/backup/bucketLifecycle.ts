@@ -1,17 +1,8 @@
 /**
- * The lifecycle rule of a switchyard-created snapshot bucket, derived from the retention policy.
- * Pure: no I/O, no Pulumi.
- *
- * Why current snapshots get no age-based `expiration.days`: retention (retention.ts) never deletes
- * the snapshot of the current or previous release of a colour, however old it is, and keeps the
- * newest `keepLast` whatever their age. S3 cannot express either rule, so a bucket-side
- * `expiration: {days: keepWithinDays}` would silently delete exactly what a rollback needs after a
- * quiet period. The tool's `prune` (run after every snapshot) deletes current objects with those
- * rules; on the versioned bucket a deleted object becomes a noncurrent version, and THIS rule
- * removes those after `keepWithinDays` days (recoverable until then), cleans up the delete markers
- * left behind, and aborts stale multipart uploads.
+ * The lifecycle rule of a switchyard-created snapshot bucket, derived from the retention policy (pure).
+ * It expires only noncurrent versions, never current snapshots: docs/decisions.md "Snapshot bucket lifecycle".
  */
-import { normalizePolicy, RetentionPolicy } from "./retention";
+import { normalizePolicy, RetentionPolicy } from "../../domain/backup/retention";
 
 /** Days a pruned snapshot stays recoverable when retention has no `keepWithinDays`. */
 export const DEFAULT_NONCURRENT_DAYS = 30;

@@ -1,3 +1,2 @@
 export * from "./backupSnapshot";
-export * from "./manifest";
-export * from "./retention";
+export * from "./preDeploy";

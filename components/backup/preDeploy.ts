@@ -1,24 +1,14 @@
 /**
- * Pre-deploy wiring (issue 4): for each colour, a ReleaseLedger, a BackupSnapshot and, when
- * configured, a MigrationHook, ordered so that
- *
- *   ledger-<c> -> backup-<c> -> migration-<c> (after EVERY backup of this update) -> containers of <c>
- *
- * The caller passes `after[c]` to that colour's ColorStack. Everything keys on the colour's
- * deployment id / version, so a flip, a weight change or a re-run changes nothing here.
- * When both colours change in one update, the lower version's migration runs first.
- *
- * A plain function (no component of its own): the resources keep flat, permanent names
- * (`backup-blue`, `migration-green`...) whatever groups them later.
+ * Pre-deploy wiring: per colour ledger-<c> -> backup-<c> -> migration-<c> (after every backup of the
+ * update; lower version first) -> that colour's containers (ColorStack `after`). Why this order, and
+ * why a plain function: docs/decisions.md "Pre-deploy order".
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Color, COLORS } from "../../domain/color";
 import { MigrationHook } from "../release/migration";
 import { planRelease } from "../release/plan";
 import { BackupMysqlSource, BackupPostgresSource, BackupSnapshot, BackupVolumeSource } from "./backupSnapshot";
 import { ReleaseLedger } from "./releaseLedger";
-
-type Color = "blue" | "green";
-const COLORS: readonly Color[] = ["blue", "green"];
 
 export interface PreDeployColor {
     /** Semver of the colour's version in this update. */

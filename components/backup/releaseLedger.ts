@@ -1,19 +1,7 @@
 /**
- * ReleaseLedger: remembers, in state, one colour's version before and after its latest release,
- * and the project commit at that moment. It is what a BackupSnapshot records as
- * `versionsBefore`/`versionsAfter`/`commit`, and what retention reads to protect the current and
- * previous release of each colour.
- *
- * Why not read the previous stack outputs (a self StackReference)? Those change after every
- * release, so a snapshot whose inputs came from them would re-run on the next `pulumi up` even
- * with nothing changed. The ledger changes only when this colour's version changes:
- *  - one command:local:Command whose only input is the version; create and update run the same
- *    small node script, which gets its previous stdout in PULUMI_COMMAND_STDOUT (command >= 1.0);
- *  - same version -> no diff -> nothing runs; new version -> update prints
- *    {before: previous after, after: new version, commit}.
- * Known limit: "before" is the version the previous `pulumi up` reached this ledger with; if that
- * update failed later (e.g. its backup failed) and the config is changed again, "before" names a
- * version that never took traffic. Retention then keeps one snapshot more; no data is lost.
+ * ReleaseLedger: remembers in state one colour's version before and after its latest release, and
+ * the project commit then; BackupSnapshot records it and retention protects by it. Why a ledger and
+ * not the previous stack outputs, and its known limit: docs/decisions.md "Release ledger".
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";

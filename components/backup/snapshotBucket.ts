@@ -17,7 +17,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { snapshotLifecycleRule } from "./bucketLifecycle";
-import { RetentionPolicy } from "./retention";
+import { RetentionPolicy } from "../../domain/backup/retention";
 
 export interface SnapshotBucketArgs {
     /** Bucket name (3-63 lowercase letters, digits, '.', '-'). */

@@ -2,11 +2,8 @@
  * Metric and label names shared by the scrape config, the alert rules, the dashboard queries and
  * the router exporter. One source of truth: the app (app/src/server.js, prom-client) and the
  * router exporter program (rendered by `renderRouterMtailProgram`) must emit exactly these.
+ * The colours (label values) are domain/color.ts COLORS.
  */
-
-/** The two colours, as label values. */
-export const COLORS = ["blue", "green"] as const;
-export type Color = (typeof COLORS)[number];
 
 /** Metrics of the demo app (app/src/server.js). Labels: `method`, `route`, `status` (e.g. "503"). */
 export const APP_METRICS = {
@@ -54,6 +51,3 @@ export const JOBS = {
     app: "switchyard-app",
     router: "switchyard-router",
 } as const;
-
-/** Port of the router exporter (mtail's default). */
-export const ROUTER_EXPORTER_PORT = 3903;

@@ -2,10 +2,12 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { Color, COLORS } from "../../domain/color";
+import { LABELS as DOCKER_LABELS, ROLES } from "../../domain/labels";
+import { ROUTER_EXPORTER_PORT } from "../../domain/routerImage";
 import { renderAlertRules } from "./alertRules";
 import { renderDashboardJson } from "./dashboard";
 import { datasourceApiBody, renderDashboardProvider, renderDatasourceProvisioning } from "./grafanaProvisioning";
-import { Color, COLORS, ROUTER_EXPORTER_PORT } from "./metricNames";
 import { AppTarget, renderPrometheusConfig } from "./prometheusConfig";
 
 /** One app container as ColorStack reports it (name, address on the app network, port). */
@@ -68,7 +70,7 @@ export interface MonitoringStackArgs {
          */
         push?: GrafanaPushArgs;
     };
-    /** Alert thresholds (seed 000/001: 0.1% / 50 ms steady, 0.5% / 2 s during a release). */
+    /** Alert thresholds (defaults: 0.1% / 50 ms steady, 0.5% / 2 s during a release). */
     thresholds: MonitoringThresholds;
     /** Largest tolerated |measured share - configured weight| per colour. */
     trafficShareTolerance: number;
@@ -160,8 +162,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
         if (container) {
             const image = new docker.RemoteImage(`${name}-prometheus-image`, { name: p.image, keepLocally: true }, { parent: this });
             const labels = [
-                { label: "switchyard.stack", value: args.stack },
-                { label: "switchyard.role", value: "prometheus" },
+                { label: DOCKER_LABELS.stack, value: args.stack },
+                { label: DOCKER_LABELS.role, value: ROLES.prometheus },
             ];
             const configVolume = new docker.Volume(
                 `${name}-prometheus-config`,

@@ -11,7 +11,8 @@
  */
 import { stringify } from "yaml";
 import { z } from "zod";
-import { COLORS, JOBS, LABELS } from "./metricNames";
+import { COLORS } from "../../domain/color";
+import { JOBS, LABELS } from "./metricNames";
 import { parse } from "./validate";
 
 /** Prometheus duration, e.g. "15s", "1m", "1h30m". */

@@ -1,38 +1,12 @@
 /**
- * The router's metrics: mtail (Debian package `mtail`), supervised inside the router container
- * (images/router), tails two files there and serves Prometheus metrics on ROUTER_EXPORTER_PORT:
- *
- *  - ROUTER_ACCESS_LOG_PATH: nginx's access log in the `switchyard` JSON format that
- *    components/routing/nginxConfig.ts renders (fields time, color, role, status, method,
- *    request_time, upstream_response_time, upstream_addr, bytes). Per request: the colour it was
- *    sent to (from the upstream address nginx used), its status class and its latency.
- *  - ROUTER_STATE_LOG_PATH: the router's own status document (one JSON line, the one served at the
- *    status path: activeColor, weights in percent, configSha256), appended by `switchyard-apply`
- *    right after a config is in force and re-appended every 15 s by the entrypoint. It gives the
- *    configured weights and the config in force.
- *
- * Why mtail: it is built for exactly this job (tail a log, follow rotation and truncation, keep
- * counters and histograms, serve /metrics), adds no runtime to the router image (a static Go
- * binary; no node/python) and the program is declarative. Measuring at the router (not only in
- * the apps) means the traffic split and the per-colour error rate include what the apps cannot see
- * (502/504 when a container is down, time spent in nginx).
- *
- * Why the status document for weights/config (and not the log format, nor Prometheus scraping the
- * status endpoint): the status endpoint serves JSON, which Prometheus cannot scrape, and no JSON
- * exporter is packaged here; putting constants into the log format would make every access line
- * carry the config and couple the routing renderer to monitoring. The status document is read back
- * from the running inner nginx over a fresh connection, so the metric says what nginx serves, not
- * what the program meant to apply; re-appending it every 15 s means a restarted mtail (or router)
- * recovers without waiting for the next release, and gives "last seen" its meaning.
+ * The router's metrics: the mtail program that the router image runs on its access log and state log
+ * (domain/routerImage.ts), serving Prometheus metrics on ROUTER_EXPORTER_PORT. Why mtail and the
+ * state log: docs/decisions.md "Router metrics".
  */
-import { COLORS, ROUTER_LATENCY_BUCKETS, ROUTER_METRICS } from "./metricNames";
+import { COLORS } from "../../domain/color";
+import { ROUTER_ACCESS_LOG_PATH, ROUTER_STATE_LOG_PATH } from "../../domain/routerImage";
+import { ROUTER_LATENCY_BUCKETS, ROUTER_METRICS } from "./metricNames";
 
-/** nginx access log inside the router image (ROUTER_IMAGE_RUNTIME.accessLog). */
-export const ROUTER_ACCESS_LOG_PATH = "/var/log/switchyard/access.log";
-/** Status documents of the config in force, one per line (images/router: sy_emit_state). */
-export const ROUTER_STATE_LOG_PATH = "/var/log/switchyard/state.log";
-/** Where the router image keeps the mtail program (a copy of renderRouterMtailProgram()). */
-export const ROUTER_MTAIL_PROGRAM_PATH = "/etc/switchyard/mtail/router.mtail";
 /** How long a router config keeps its `config_last_seen` series after it was last confirmed. */
 export const CONFIG_SERIES_EXPIRY = "5m";
 

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { Color } from "../../domain/color";
 import { UpstreamTarget } from "../routing/nginxConfig";
-import { Color } from "../routing/weights";
 
 export interface HealthGateArgs {
     /** The colour being checked. */

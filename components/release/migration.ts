@@ -1,24 +1,12 @@
 /**
- * MigrationHook: runs the configured migration once per release of a colour, in a one-off
- * container of that colour's NEW image on the app network, with the app's env and secret env.
- * The caller orders it after the release's backup snapshot(s) and before the colour's
- * containers (ColorStack `after`), hence before the health gate and before traffic moves.
- *
- * Once per release: the Command has `triggers: [deploymentId]` and an `update` equal to `create`;
- * the script compares the deployment id with the one in its previous stdout
- * (PULUMI_COMMAND_STDOUT) and does nothing when they match. So a re-run, a flip, a weight change,
- * a rotated secret or an edited migration command do not run the migration again; a new version
- * (new deployment id) runs it once.
- *
- * Failure: a non-zero exit fails the Command, so the colour's containers, its gate and the router
- * are not touched; the error says "migration ... failed" with the container's output.
- *
- * Secrets: env values reach `docker run` through the CLI's own environment (`-e NAME` without a
- * value), never argv; the Command's environment is a secret input, its stdout/stderr (the
- * migration's output, which may echo anything) are secret outputs.
+ * MigrationHook: runs the configured migration once per release of a colour, in a one-off container
+ * of that colour's new image on the app network, before the colour's containers change. Once per
+ * release, failure and secrets: docs/decisions.md "Migration hook".
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { LABELS, ROLES } from "../../domain/labels";
+import { shellQuote } from "../../domain/shell";
 
 export interface MigrationHookArgs {
     /** Colour being released (names the one-off container). */
@@ -54,8 +42,6 @@ export interface MigrationHookArgs {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Env names switchyard itself uses in the hook's shell; the app may not override them. */
 const RESERVED = ["DOCKER_HOST", "PATH", "HOME", "PULUMI_COMMAND_STDOUT", "PULUMI_COMMAND_STDERR"];
-
-export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The hook's shell script (plain values only; secrets come through the environment).
@@ -143,10 +129,10 @@ export class MigrationHook extends pulumi.ComponentResource {
             command: args.command,
             envNames,
             labels: {
-                "switchyard.stack": args.stack,
-                "switchyard.color": args.color,
-                "switchyard.version": args.version,
-                "switchyard.role": "migration",
+                [LABELS.stack]: args.stack,
+                [LABELS.color]: args.color,
+                [LABELS.version]: args.version,
+                [LABELS.role]: ROLES.migration,
             },
             timeoutSeconds,
             what: `'${args.command.join(" ")}' for ${args.color} ${args.version} (image ${args.image})`,

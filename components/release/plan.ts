@@ -1,6 +1,5 @@
 import * as semver from "semver";
-
-type Color = "blue" | "green";
+import { Color, COLORS } from "../../domain/color";
 
 /** What a release decides across both colours, from plain values known at preview. */
 export interface ReleasePlan {
@@ -12,8 +11,7 @@ export interface ReleasePlan {
 }
 
 export function planRelease(versions: Record<Color, string>): ReleasePlan {
-    const colors: Color[] = ["blue", "green"];
     return {
-        migrationOrder: [...colors].sort((x, y) => semver.compare(versions[x], versions[y]) || (x === "blue" ? -1 : 1)),
+        migrationOrder: [...COLORS].sort((x, y) => semver.compare(versions[x], versions[y]) || (x === "blue" ? -1 : 1)),
     };
 }

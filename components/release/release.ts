@@ -2,11 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppSettings, appEnv, ColorStack } from "../app";
 import { BackupSettings, MigrationSettings, preDeploy, PreDeploy } from "../backup/preDeploy";
 import { UpstreamTarget } from "../routing/nginxConfig";
-import { Color, COLORS } from "../routing/weights";
-import { currentRelease, deploymentId } from "./deploymentId";
+import { Color, perColor } from "../../domain/color";
+import { currentRelease, deploymentId } from "../../domain/deploymentId";
+import { ReleaseVersion } from "../../domain/version";
 import { HealthGate } from "./healthGate";
 import { ReleaseStamp } from "./releaseStamp";
-import { ReleaseVersion } from "./version";
 
 export interface ReleaseColorArgs {
     /** The colour's release version. */
@@ -64,7 +64,6 @@ export class Release extends pulumi.ComponentResource {
         super("switchyard:release:Release", name, {}, opts);
         // Each child lived at the stack's top level before; the alias keeps its identity.
         const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
-        const perColor = <T>(make: (c: Color) => T) => Object.fromEntries(COLORS.map((c) => [c, make(c)])) as Record<Color, T>;
         const plainEnv = perColor((c) =>
             appEnv({ ...args.app.env, ...args.colors[c].env }, { color: c, version: args.colors[c].version.semver }),
         );

@@ -1,8 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { deploymentId } from "./deploymentId";
-import { Color } from "../routing/weights";
-import { ReleaseVersion } from "./version";
+import { Color } from "../../domain/color";
+import { deploymentId } from "../../domain/deploymentId";
+import { ReleaseFacts, StableReleaseFacts } from "../../domain/policyFacts";
+import { ReleaseVersion } from "../../domain/version";
 
 export interface ReleaseStampArgs {
     /** Stack name: the first part of the deployment id. */
@@ -34,8 +35,9 @@ export class ReleaseStamp extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReleaseStampArgs, opts?: pulumi.ComponentResourceOptions) {
         // Stable facts as inputs; update-relative facts (previous version) only as outputs, so a
-        // preview after a release shows no change (policies/facts.ts: the stack policies read outputs).
-        super("switchyard:release:ReleaseStamp", name, { color: args.color, version: args.version.semver }, opts);
+        // preview after a release shows no change (domain/policyFacts.ts: the stack policies read outputs).
+        const facts: StableReleaseFacts = { color: args.color, version: args.version.semver };
+        super("switchyard:release:ReleaseStamp", name, facts, opts);
         const clock = new command.local.Command(
             `${name}-clock`,
             {
@@ -48,13 +50,11 @@ export class ReleaseStamp extends pulumi.ComponentResource {
         this.deploymentId = this.stamp.apply((s) => deploymentId(args.stack, args.version, s));
         this.previousVersion = pulumi.output(args.previousVersion);
         this.versionChanged = this.previousVersion.apply((p) => p !== args.version.semver);
-        this.registerOutputs({
-            stamp: this.stamp,
-            deploymentId: this.deploymentId,
-            color: args.color,
-            version: args.version.semver,
+        const outputFacts: { [K in keyof ReleaseFacts]: pulumi.Input<ReleaseFacts[K]> } = {
+            ...facts,
             previousVersion: this.previousVersion,
             versionChanged: this.versionChanged,
-        });
+        };
+        this.registerOutputs({ stamp: this.stamp, deploymentId: this.deploymentId, ...outputFacts });
     }
 }

@@ -1,8 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { renderRouterConfig, RouterSpec, ROUTER_IMAGE_RUNTIME, UpstreamTarget } from "./nginxConfig";
-import { ROUTER_IMAGE } from "./routerImage";
-import { Color, percent, sharesFor } from "./weights";
+import { Color } from "../../domain/color";
+import { CanaryRouterFacts } from "../../domain/policyFacts";
+import { ROUTER_IMAGE, ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
+import { percent, sharesFor } from "../../domain/weights";
+import { renderRouterConfig, RouterSpec, UpstreamTarget } from "./nginxConfig";
 
 export interface CanaryRouterArgs {
     /** Stack name (prefixes Docker names, shown by the status endpoint). */
@@ -54,8 +56,8 @@ export class CanaryRouter extends pulumi.ComponentResource {
     constructor(name: string, args: CanaryRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         const shares = sharesFor(args.activeColor, args.canaryPermille);
         const weights = { blue: percent(shares.blue), green: percent(shares.green) };
-        // Policy facts (policies/facts.ts), known at preview.
-        const facts = { activeColor: args.activeColor, canaryPermille: args.canaryPermille, weights };
+        // Policy facts (domain/policyFacts.ts), known at preview.
+        const facts: CanaryRouterFacts = { activeColor: args.activeColor, canaryPermille: args.canaryPermille, weights };
         super("switchyard:routing:CanaryRouter", name, facts, opts);
 
         const container = args.container;

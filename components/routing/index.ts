@@ -1,5 +1,7 @@
 export * from "./canaryRouter";
 export * from "./nginxConfig";
 export * from "./routerContainer";
-export * from "./routerImage";
-export * from "./weights";
+// The shared words routing is built on (domain/), for callers of this barrel.
+export * from "../../domain/color";
+export * from "../../domain/routerImage";
+export * from "../../domain/weights";

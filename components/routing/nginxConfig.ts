@@ -1,5 +1,7 @@
 import { createHash } from "crypto";
-import { Color, COLORS, otherColor, percent, PERMILLE, sharesFor, splitPoolWeights } from "./weights";
+import { Color, COLORS, otherColor } from "../../domain/color";
+import { RouterRuntime } from "../../domain/routerImage";
+import { percent, PERMILLE, sharesFor, splitPoolWeights } from "../../domain/weights";
 
 /** One app container the router can send requests to. */
 export interface UpstreamTarget {
@@ -30,27 +32,6 @@ export interface RouterSpec {
     /** Where the rendered file lives and writes: differs between the router image and tests. */
     readonly runtime: RouterRuntime;
 }
-
-export interface RouterRuntime {
-    /** `host:port` the inner nginx listens on (the front nginx of the router image proxies here). */
-    readonly listen: string;
-    readonly pidFile: string;
-    readonly accessLog: string;
-    readonly errorLog: string;
-    /** Directory for nginx's temp paths (client bodies, proxy buffers). */
-    readonly tempDir: string;
-    readonly workerProcesses: number | "auto";
-}
-
-/** Paths inside the switchyard router image (images/router). */
-export const ROUTER_IMAGE_RUNTIME: RouterRuntime = {
-    listen: "127.0.0.1:8081",
-    pidFile: "/run/switchyard/inner.pid",
-    accessLog: "/var/log/switchyard/access.log",
-    errorLog: "/var/log/switchyard/inner-error.log",
-    tempDir: "/var/lib/switchyard/tmp",
-    workerProcesses: "auto",
-};
 
 export const SHA_PLACEHOLDER = "@@CONFIG_SHA256@@";
 const SHA_IN_STATUS = /"configSha256":"[0-9a-f]{64}"/;

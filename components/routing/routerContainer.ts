@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { LABELS, ROLES } from "../../domain/labels";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { RouterImageFacts, routerRestartRefusal } from "../../domain/routerRestart";
-import { ROUTER_IMAGE } from "./routerImage";
 
 export interface RouterContainerArgs {
     /** Stack name (prefixes Docker names). */
@@ -43,7 +44,7 @@ export class RouterContainer extends pulumi.ComponentResource {
             `${name}-config`,
             {
                 name: `${args.stack}-router-config`,
-                labels: [{ label: "switchyard.stack", value: args.stack }],
+                labels: [{ label: LABELS.stack, value: args.stack }],
             },
             { parent: this },
         );
@@ -64,8 +65,8 @@ export class RouterContainer extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: args.networkName }],
                 volumes: [{ volumeName: volume.name, containerPath: ROUTER_IMAGE.configDir }],
                 labels: [
-                    { label: "switchyard.role", value: "router" },
-                    { label: "switchyard.stack", value: args.stack },
+                    { label: LABELS.role, value: ROLES.router },
+                    { label: LABELS.stack, value: args.stack },
                 ],
                 healthcheck: {
                     tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${args.statusPath}`],

@@ -6,7 +6,7 @@
  * name of an environment variable (`urlEnv`); never through argv, never printed.
  */
 import { z } from "zod";
-import { SNAPSHOT_ID_PATTERN, SOURCE_NAME_PATTERN } from "../../components/backup/manifest";
+import { SNAPSHOT_ID_PATTERN, SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
 
 const sourceName = z.string().regex(SOURCE_NAME_PATTERN, "use letters, digits, '_' or '-' (max 63)");
 

@@ -20,7 +20,7 @@ import {
     isSafeRelativePath,
     parseManifest,
     sha256OfString,
-} from "../../components/backup/manifest";
+} from "../../domain/backup/manifest";
 import type { TargetConfig } from "./config";
 
 export interface ListedSnapshot {

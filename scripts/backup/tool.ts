@@ -20,8 +20,8 @@ import {
     serializeManifest,
     sha256OfString,
     verifySnapshot,
-} from "../../components/backup/manifest";
-import { protectedSnapshotIds, selectSnapshotsToPrune, sortNewestFirst } from "../../components/backup/retention";
+} from "../../domain/backup/manifest";
+import { protectedSnapshotIds, selectSnapshotsToPrune, sortNewestFirst } from "../../domain/backup/retention";
 import { BackupConfig, MysqlSource, PostgresSource, parseConfig } from "./config";
 import { MysqlConnection, countMysqlRows, dumpMysql, mysqlConnectionFromUrl, restoreMysql } from "./mysql";
 import { PgConnection, countRows, dumpPostgres, pgConnectionFromUrl, restorePostgres, restoreVolume, dumpVolume } from "./sources";

@@ -9,7 +9,7 @@
  */
 import { sh } from "./shell";
 import { configShaOf } from "../../components/routing/nginxConfig";
-import { ROUTER_IMAGE } from "../../components/routing/routerImage";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
 
 export interface StateResource {
     urn: string;
@@ -74,7 +74,7 @@ export function routerDrift(router: string, expectedSha: string, fileText: strin
     const out: string[] = [];
     const fileSha = fileText === undefined ? undefined : configShaOf(fileText);
     if (fileText === undefined) {
-        out.push(`router ${router}: no routing config file (${ROUTER_IMAGE.configDir}/inner.conf)`);
+        out.push(`router ${router}: no routing config file (${ROUTER_IMAGE.innerConfig})`);
     } else if (fileSha !== expectedSha) {
         const edited = fileSha === undefined || !fileText.includes(`"configSha256":"${fileSha}"`);
         out.push(
@@ -157,7 +157,7 @@ export async function main(args: string[]): Promise<number> {
     }
 
     if (router) {
-        const file = sh("docker", ["exec", router, "cat", `${ROUTER_IMAGE.configDir}/inner.conf`], env);
+        const file = sh("docker", ["exec", router, "cat", ROUTER_IMAGE.innerConfig], env);
         const status = sh(
             "docker",
             ["exec", router, "curl", "-fsS", "--max-time", "5", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}/_switchyard/status`],

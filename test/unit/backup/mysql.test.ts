@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { verifySnapshot } from "../../../components/backup/manifest";
+import { verifySnapshot } from "../../../domain/backup/manifest";
 import { mysqlConnectionFromUrl } from "../../../scripts/backup/mysql";
 import { MariaDb, runCli, startMariaDb } from "./helpers";
 

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { verifySnapshot, MANIFEST_FILE } from "../../../components/backup/manifest";
+import { verifySnapshot, MANIFEST_FILE } from "../../../domain/backup/manifest";
 import { main, Io } from "../../../scripts/backup/tool";
 import { PgCluster, ensureBusyboxImage, runCli, startPostgres } from "./helpers";
 

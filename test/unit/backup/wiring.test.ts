@@ -1,5 +1,5 @@
 /**
- * Backup and migration wiring of the program (issue 4), under Pulumi mocks (test/unit/stack/harness).
+ * Backup and migration wiring of the program, under Pulumi mocks (test/unit/stack/harness).
  * No backup configured -> no backup resource; configured -> per colour a ledger, a snapshot and
  * the optional migration, ordered before that colour's containers, with secrets kept secret.
  */

@@ -3,7 +3,8 @@
  * (components/routing/nginxConfig.ts): the access-log `log_format switchyard` and the status
  * document. If the renderer's format changes, these change with it and the mtail tests notice.
  */
-import { configShaOf, renderRouterConfig, ROUTER_IMAGE_RUNTIME } from "../../../components/routing/nginxConfig";
+import { ROUTER_IMAGE_RUNTIME } from "../../../domain/routerImage";
+import { configShaOf, renderRouterConfig } from "../../../components/routing/nginxConfig";
 
 export function renderedRouterConfig(activeColor: "blue" | "green", canaryPermille: number): string {
     return renderRouterConfig({

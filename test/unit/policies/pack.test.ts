@@ -67,6 +67,10 @@ describe("enforcement per stack", () => {
         expect(stackPolicyConfig(undefined)).toBeUndefined();
         expect(stackPolicyConfig("../etc/passwd")).toBeUndefined();
     });
+    test("a fully qualified stack name (org/project/stack) uses its last part", () => {
+        expect(stackPolicyConfig("acme/switchyard/production")).toEqual(stackPolicyConfig("production"));
+        expect(stackPolicyConfig("acme/switchyard/..")).toBeUndefined();
+    });
     test("a bad level in a config file fails loudly", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sy-policy-"));
         fs.writeFileSync(path.join(dir, "x.json"), JSON.stringify({ "deployment-window": { enforcementLevel: "strict" } }));

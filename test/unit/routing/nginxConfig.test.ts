@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as http from "http";
 import { parseStackConfig } from "../../../config/parse";
 import { configShaOf, renderRouterConfig, RouterSpec, UpstreamTarget } from "../../../components/routing/nginxConfig";
-import { Color, COLORS } from "../../../components/routing/weights";
+import { Color, COLORS } from "../../../domain/color";
 import { backend, freePort, get, LiveNginx, nginxTest, requireNginx, tempRuntime } from "./nginxHarness";
 
 const { dir, runtime } = tempRuntime("127.0.0.1:18999");

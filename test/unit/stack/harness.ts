@@ -58,7 +58,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
         case "docker:index/remoteImage:RemoteImage":
             return { ...inputs, imageId: `sha256:${Buffer.from(String(inputs.name)).toString("hex").padEnd(64, "0").slice(0, 64)}` };
         case "command:local:Command": {
-            // Backup wiring (issue 4): the release ledger, the backup tool and the migration hook
+            // Backup wiring: the release ledger, the backup tool and the migration hook
             // print what their real scripts print.
             const create = String(inputs.create);
             const env = (inputs.environment ?? {}) as Record<string, string>;

@@ -51,19 +51,25 @@ export function parseReleaseVersion(input: string): VersionCheck {
     return { ok: true, version: { raw, semver: `${parsed.version}${build}` } };
 }
 
-/** Docker image tags allow `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`: `+` (semver build metadata) is not allowed. */
-const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** What Docker allows as an image tag (regex source, unanchored): `+` (semver build metadata) is not allowed. */
+export const DOCKER_TAG_PATTERN = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+const DOCKER_TAG = new RegExp(`^${DOCKER_TAG_PATTERN}$`);
 
 /**
  * The image tag of a release: `<prefix><semver>`, with semver build metadata (`+sha.1`) written as
  * `_sha.1` because Docker tags cannot hold `+` (the convention Helm and others use).
  */
 export function imageTag(version: ReleaseVersion, prefix = ""): string {
-    const tag = `${prefix}${version.semver.replace("+", "_")}`;
+    const tag = `${prefix}${semverTag(version.semver)}`;
     if (!DOCKER_TAG.test(tag)) {
         throw new Error(`image tag '${tag}' derived from version '${version.raw}' is not a valid Docker tag`);
     }
     return tag;
+}
+
+/** The image tag of a semver version string, without prefix: leading `v` dropped, `+` written as `_`. */
+export function semverTag(version: string): string {
+    return version.replace(/^v/i, "").replace("+", "_");
 }
 
 /** The newer of two release versions (semver precedence); the release a deployment id names. */

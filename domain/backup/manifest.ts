@@ -31,28 +31,20 @@ const versions = z.record(z.string(), z.string().nullable());
 
 export const fileEntrySchema = z.strictObject({ path: relPath, size: z.number().int().nonnegative(), sha256: sha256Hex });
 
+/** What a database source records (postgres and mysql alike). */
+const databaseSource = {
+    name: z.string().regex(SOURCE_NAME_PATTERN),
+    file: relPath,
+    /** Database name only (never the URL or credentials). */
+    database: z.string().optional(),
+    /** How the dump ran: on the host, or `docker exec` in the named container. */
+    via: z.enum(["host", "docker"]),
+    container: z.string().optional(),
+};
+
 export const sourceSchema = z.discriminatedUnion("kind", [
-    z.strictObject({
-        kind: z.literal("postgres"),
-        name: z.string().regex(SOURCE_NAME_PATTERN),
-        file: relPath,
-        /** Database name only (never the URL or credentials). */
-        database: z.string().optional(),
-        /** How pg_dump ran: on the host, or `docker exec` in the named container. */
-        via: z.enum(["host", "docker"]),
-        container: z.string().optional(),
-        serverVersion: z.string().optional(),
-    }),
-    z.strictObject({
-        kind: z.literal("mysql"),
-        name: z.string().regex(SOURCE_NAME_PATTERN),
-        file: relPath,
-        /** Database name only (never the URL or credentials). */
-        database: z.string().optional(),
-        /** How mysqldump ran: on the host, or `docker exec` in the named container. */
-        via: z.enum(["host", "docker"]),
-        container: z.string().optional(),
-    }),
+    z.strictObject({ kind: z.literal("postgres"), ...databaseSource, serverVersion: z.string().optional() }),
+    z.strictObject({ kind: z.literal("mysql"), ...databaseSource }),
     z.strictObject({
         kind: z.literal("volume"),
         name: z.string().regex(SOURCE_NAME_PATTERN),

@@ -35,7 +35,7 @@ export interface RetentionPolicy {
     readonly keepWithinDays?: number;
 }
 
-/** Seed 003's default: keep the newest 30 snapshots. */
+/** The default: keep the newest 30 snapshots. */
 export const DEFAULT_KEEP_LAST = 30;
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -28,8 +28,8 @@ export function parseStamp(stamp: string): Date {
 }
 
 /**
- * The deployment id of a release: `<stack>-<version>-<YYYYMMDD_HHMMSS>` (seed 004). The stamp is
- * the time the version was first deployed, kept in state, so re-running the same release keeps the id.
+ * The deployment id of a release: `<stack>-<version>-<YYYYMMDD_HHMMSS>`. The stamp is the
+ * time the version was first deployed, kept in state, so re-running the same release keeps the id.
  */
 export function deploymentId(stack: string, version: ReleaseVersion, stamp: string): string {
     parseStamp(stamp);

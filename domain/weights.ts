@@ -1,10 +1,4 @@
-/** The two colours. Which one is live is a value, never part of a resource name. */
-export const COLORS = ["blue", "green"] as const;
-export type Color = (typeof COLORS)[number];
-
-export function otherColor(c: Color): Color {
-    return c === "blue" ? "green" : "blue";
-}
+import { Color, COLORS, otherColor } from "./color";
 
 /** Routing resolution: 0.1 percentage point, so weights are held as integer permille (0..1000). */
 export const PERMILLE = 1000;

@@ -12,7 +12,7 @@ import {
     parseManifest,
     serializeManifest,
     verifySnapshot,
-} from "../../../components/backup/manifest";
+} from "./manifest";
 
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
 

@@ -23,7 +23,7 @@ export interface DeploymentWindow {
     readonly timeZone: string;
 }
 
-/** Seed 001: Tuesday to Thursday, 10:00 to 14:00 UTC. */
+/** The default window: Tuesday to Thursday, 10:00 to 14:00 UTC. */
 export const DEFAULT_WINDOW: DeploymentWindow = Object.freeze({
     days: Object.freeze(["tue", "wed", "thu"] as Weekday[]),
     start: "10:00",

@@ -10,12 +10,12 @@ import {
     parseWindow,
     Weekday,
     WEEKDAYS,
-} from "../../../components/release/window";
+} from "./window";
 
 const at = (iso: string) => new Date(iso);
 const w = (patch: Partial<DeploymentWindow>): DeploymentWindow => ({ ...DEFAULT_WINDOW, ...patch });
 
-describe("default window (seed 001): Tue-Thu 10:00-14:00 UTC, across the week's edges", () => {
+describe("default window: Tue-Thu 10:00-14:00 UTC, across the week's edges", () => {
     test.each([
         ["2026-11-23T23:59:59Z", "mon", false], // Monday night, just before Tuesday
         ["2026-11-24T00:00:00Z", "tue", false], // Tuesday, but before 10:00

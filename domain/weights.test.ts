@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { COLORS, otherColor, sharesFor, splitPoolWeights, toPermille } from "../../../components/routing/weights";
+import { COLORS, otherColor } from "./color";
+import { sharesFor, splitPoolWeights, toPermille } from "./weights";
 
 describe("weight arithmetic", () => {
     test.each([

@@ -1,6 +1,5 @@
 import fc from "fast-check";
-import { currentRelease, deploymentId, formatStamp, parseStamp } from "../../../components/release/deploymentId";
-import { imageTag, newestVersion, parseReleaseVersion, ReleaseVersion } from "../../../components/release/version";
+import { imageTag, newestVersion, parseReleaseVersion, ReleaseVersion } from "./version";
 
 function v(raw: string): ReleaseVersion {
     const r = parseReleaseVersion(raw);
@@ -44,33 +43,5 @@ describe("release versions", () => {
                 return r.ok && r.version.semver === `${a}.${b}.${c}`;
             }),
         );
-    });
-});
-
-describe("deployment ids", () => {
-    test("format: <stack>-<version>-<YYYYMMDD_HHMMSS> (seed 004)", () => {
-        expect(deploymentId("production", v("v1.4.2"), "20261124_101500")).toBe("production-1.4.2-20261124_101500");
-        expect(formatStamp(new Date(Date.UTC(2026, 0, 2, 3, 4, 5)))).toBe("20260102_030405");
-    });
-
-    test.each(["2026-11-24", "20261324_101500", "20260230_000000", "20261124_246000", "20261124101500"])("stamp %s is refused", (s) => {
-        expect(() => deploymentId("local", v("1.0.0"), s)).toThrow(/release stamp/);
-    });
-
-    test("stamps round-trip for any second in 2000..2100", () => {
-        fc.assert(
-            fc.property(fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2100, 0, 1) / 1000 }), (s) => {
-                const at = new Date(s * 1000);
-                return parseStamp(formatStamp(at)).getTime() === at.getTime();
-            }),
-        );
-    });
-
-    test("the current release is the colour whose version changed last; on a tie, the higher version", () => {
-        const blue = { version: v("1.0.0"), stamp: "20261124_090000" };
-        const green = { version: v("1.1.0"), stamp: "20261124_100000" };
-        expect(currentRelease(blue, green)).toBe(green);
-        expect(currentRelease({ ...blue, stamp: "20261125_000000" }, green).version.semver).toBe("1.0.0");
-        expect(currentRelease({ ...blue, stamp: green.stamp }, green)).toBe(green);
     });
 });

@@ -6,7 +6,7 @@ import {
     protectedSnapshotIds,
     selectSnapshotsToPrune,
     sortNewestFirst,
-} from "../../../components/backup/retention";
+} from "./retention";
 
 const DAY = 24 * 3600 * 1000;
 const NOW = new Date("2025-06-30T12:00:00.000Z");
