@@ -62,6 +62,7 @@ describe("valid configs", () => {
             statusPath: "/_switchyard/status",
             allowRestart: false,
             maintenance: { enabled: false, message: "Down for maintenance, back soon." },
+            tag: "1",
         });
         expect(c.gates).toEqual({
             healthPaths: ["/health", "/health/ready"],
