@@ -86,7 +86,7 @@ export const monitoringSchema = z
                 dashboardsPath: absDir.default("/var/lib/grafana/dashboards/switchyard"),
                 /**
                  * Also push the release dashboard and the Prometheus datasource to an existing Grafana through
-                 * its HTTP API (scripts/runtime/grafana-push.js). The API token is the secret
+                 * its HTTP API (runtime/grafana-push.js). The API token is the secret
                  * `switchyard:grafanaToken`, never a key here. @default - no push (files only)
                  */
                 push: z

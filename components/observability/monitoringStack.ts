@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Color, COLORS } from "../../domain/color";
 import { LABELS as DOCKER_LABELS, ROLES } from "../../domain/labels";
 import { ROUTER_EXPORTER_PORT } from "../../domain/routerImage";
+import { runtimeCommand } from "../runtimeCommand";
 import { renderAlertRules } from "./alertRules";
 import { renderDashboardJson } from "./dashboard";
 import { datasourceApiBody, renderDashboardProvider, renderDatasourceProvisioning } from "./grafanaProvisioning";
@@ -65,7 +66,7 @@ export interface MonitoringStackArgs {
         dashboardsPath: string;
         /**
          * Also push the dashboard and the data source to an existing Grafana through its HTTP API
-         * (scripts/runtime/grafana-push.js), again whenever the dashboard changes. Needs prometheusUrl.
+         * (runtime/grafana-push.js), again whenever the dashboard changes. Needs prometheusUrl.
          * @default - no push (provisioning files only)
          */
         push?: GrafanaPushArgs;
@@ -88,7 +89,7 @@ export interface GrafanaPushArgs {
 }
 
 /** The push step: relative to the program directory (the Command's working directory), as the health gate's. */
-export const GRAFANA_PUSH_COMMAND = "node scripts/runtime/grafana-push.js";
+export const GRAFANA_PUSH_COMMAND = runtimeCommand("grafana-push.js");
 
 /** Paths inside the Prometheus container (the config volume is mounted at CONFIG_DIR). */
 export const PROMETHEUS_CONTAINER = {
@@ -214,8 +215,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
             new command.local.Command(
                 `${name}-prometheus-apply`,
                 {
-                    create: PROMETHEUS_APPLY_SCRIPT,
-                    update: PROMETHEUS_APPLY_SCRIPT,
+                    create: PROMETHEUS_APPLY_COMMAND,
+                    update: PROMETHEUS_APPLY_COMMAND,
                     environment: {
                         DOCKER_HOST: args.dockerHost,
                         SY_CONTAINER: prom.name,
@@ -234,9 +235,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
             new command.local.Command(
                 `${name}-prometheus-files`,
                 {
-                    create: PROMETHEUS_FILES_SCRIPT,
-                    update: PROMETHEUS_FILES_SCRIPT,
-                    delete: `set -eu; rm -f "$SY_DIR/prometheus.yml" "$SY_DIR/switchyard-rules.yml"`,
+                    create: runtimeCommand("prometheus-files.sh"),
+                    update: runtimeCommand("prometheus-files.sh"),
+                    delete: runtimeCommand("prometheus-files.sh", "delete"),
                     environment: { SY_DIR: p.configDir!, ...files },
                 },
                 { parent: this },
@@ -265,9 +266,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
         new command.local.Command(
             `${name}-grafana-files`,
             {
-                create: GRAFANA_FILES_SCRIPT,
-                update: GRAFANA_FILES_SCRIPT,
-                delete: GRAFANA_FILES_DELETE,
+                create: runtimeCommand("grafana-files.js"),
+                update: runtimeCommand("grafana-files.js"),
+                delete: runtimeCommand("grafana-files.js", "delete"),
                 environment: {
                     SY_DIR: dir,
                     SY_FILES_B64: b64(JSON.stringify(grafanaFiles)),
@@ -363,52 +364,6 @@ function validate(args: MonitoringStackArgs): void {
     }
 }
 
-/**
- * Installs prometheus.yml and the rule file into the running Prometheus container and reloads it:
- * waits for readiness, stages both files, `promtool check rules` + `check config` on the staged
- * pair (inside the container: the same Prometheus version), atomic rename, POST /-/reload (200
- * only when Prometheus accepted the new config; on a refusal the old files are put back).
- */
-export const PROMETHEUS_APPLY_SCRIPT = `set -eu
-ex() { docker exec -u root -i "$SY_CONTAINER" "$@"; }
-ready=
-for i in $(seq 1 120); do
-  if ex curl -fsS -o /dev/null http://127.0.0.1:${PROMETHEUS_CONTAINER.port}/-/ready 2>/dev/null; then ready=1; break; fi
-  sleep 0.5
-done
-[ -n "$ready" ] || { echo "prometheus in $SY_CONTAINER is not ready after 60s:" >&2; docker logs --tail 30 "$SY_CONTAINER" >&2; exit 1; }
-printf '%s' "$SY_RULES_B64" | base64 -d | ex sh -c 'cat > "$0.new"' "$SY_RULES_FILE"
-printf '%s' "$SY_PROM_B64" | base64 -d | ex sh -c 'cat > "$0.new"' "$SY_CONFIG_FILE"
-ex promtool check rules "$SY_RULES_FILE.new" >/dev/null
-ex sh -c 'sed "s#$1#$1.new#" "$0.new" > /tmp/switchyard-check.yml && promtool check config /tmp/switchyard-check.yml >/dev/null' "$SY_CONFIG_FILE" "$SY_RULES_FILE"
-ex sh -c 'cp -p "$0" "$0.prev" 2>/dev/null || true; cp -p "$1" "$1.prev" 2>/dev/null || true
-  chmod 0644 "$0.new" "$1.new" && mv -f "$0.new" "$0" && mv -f "$1.new" "$1"' "$SY_CONFIG_FILE" "$SY_RULES_FILE"
-if ! out=$(ex curl -sS -X POST -w '\\n%{http_code}' http://127.0.0.1:${PROMETHEUS_CONTAINER.port}/-/reload) || [ "$(printf '%s' "$out" | tail -n1)" != 200 ]; then
-  ex sh -c 'mv -f "$0.prev" "$0"; mv -f "$1.prev" "$1"' "$SY_CONFIG_FILE" "$SY_RULES_FILE" || true
-  echo "prometheus refused the new config (previous files restored): $out" >&2
-  exit 1
-fi
-echo "prometheus config $(printf '%s' "$SY_PROM_B64" | base64 -d | sha256sum | cut -c1-12) in force"
-`;
-
-/** External mode: writes prometheus.yml and the rule file to SY_DIR (atomic rename; promtool check when installed). */
-export const PROMETHEUS_FILES_SCRIPT = `set -eu
-mkdir -p "$SY_DIR"
-printf '%s' "$SY_RULES_B64" | base64 -d > "$SY_DIR/.switchyard-rules.yml.new"
-printf '%s' "$SY_PROM_B64" | base64 -d > "$SY_DIR/.prometheus.yml.new"
-if command -v promtool >/dev/null 2>&1; then promtool check rules "$SY_DIR/.switchyard-rules.yml.new" >/dev/null; fi
-mv -f "$SY_DIR/.switchyard-rules.yml.new" "$SY_DIR/switchyard-rules.yml"
-mv -f "$SY_DIR/.prometheus.yml.new" "$SY_DIR/prometheus.yml"
-`;
-
-/** Writes the Grafana provisioning files (a JSON map path -> content) under SY_DIR. */
-export const GRAFANA_FILES_SCRIPT = `set -eu
-node -e '
-const fs = require("fs"), path = require("path");
-const dir = process.env.SY_DIR, files = JSON.parse(Buffer.from(process.env.SY_FILES_B64, "base64").toString("utf8"));
-for (const [rel, text] of Object.entries(files)) {
-  const f = path.join(dir, rel); fs.mkdirSync(path.dirname(f), { recursive: true });
-  fs.writeFileSync(f + ".new", text); fs.renameSync(f + ".new", f);
-}'
-`;
-export const GRAFANA_FILES_DELETE = `set -eu; for f in $SY_FILE_NAMES; do rm -f "$SY_DIR/$f"; done`;
+/** Installs the config and rules in the running Prometheus container: the image's own apply step. */
+export const PROMETHEUS_APPLY_COMMAND =
+    'docker exec -u root -e SY_PROM_B64 -e SY_RULES_B64 -e SY_CONFIG_FILE -e SY_RULES_FILE "$SY_CONTAINER" switchyard-apply';

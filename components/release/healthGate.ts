@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Color } from "../../domain/color";
 import { UpstreamTarget } from "../routing/nginxConfig";
+import { runtimeCommand } from "../runtimeCommand";
 
 export interface HealthGateArgs {
     /** The colour being checked. */
@@ -28,8 +29,6 @@ export interface HealthGateArgs {
     probeContainer: pulumi.Input<string>;
     /** Docker endpoint (DOCKER_HOST) of the probe container. */
     dockerHost: string;
-    /** Path of the gate script, relative to the program directory. @default scripts/runtime/gate.js */
-    scriptPath?: string;
 }
 
 /**
@@ -58,7 +57,7 @@ export class HealthGate extends pulumi.ComponentResource {
                 probe: { kind: "docker-exec", container: probe },
             }),
         );
-        const run = `node ${args.scriptPath ?? "scripts/runtime/gate.js"}`;
+        const run = runtimeCommand("gate.js");
         const check = new command.local.Command(
             `${name}-check`,
             {

@@ -1,5 +1,5 @@
 /**
- * A real HTTP server implementing the part of Grafana's HTTP API that scripts/runtime/grafana-push.js
+ * A real HTTP server implementing the part of Grafana's HTTP API that runtime/grafana-push.js
  * uses, as Grafana's documentation describes it (docs/sources/developers/http_api/dashboard.md and
  * data_source.md in grafana/grafana). It is NOT Grafana: it checks the documented request shapes
  * and answers with the documented bodies and status codes.

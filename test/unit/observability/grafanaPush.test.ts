@@ -1,5 +1,5 @@
 /**
- * monitoring.grafana.push: the real script (scripts/runtime/grafana-push.js, as a child process)
+ * monitoring.grafana.push: the real script (runtime/grafana-push.js, as a child process)
  * against a real local HTTP server implementing Grafana's documented dashboard and data source API
  * contract (./fakeGrafana.ts; not a real Grafana, which cannot run here); the config rules for the
  * secret switchyard:grafanaToken; and the program under Pulumi mocks: the push Command, its inputs,
@@ -18,7 +18,7 @@ import { FakeGrafana, startFakeGrafana } from "./fakeGrafana";
 import { freePort, tempDir } from "./tools";
 
 const TOKEN = "glsa_Switchyard-Test-Token-0123456789abcdef";
-const SCRIPT = path.join(__dirname, "../../../scripts/runtime/grafana-push.js");
+const SCRIPT = path.join(__dirname, "../../../runtime/grafana-push.js");
 const DASHBOARD = renderDashboardJson({ stack: "prod" });
 const SHA = createHash("sha256").update(DASHBOARD).digest("hex");
 const DATASOURCE = datasourceApiBody({
@@ -331,8 +331,8 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
         expect(names(r)).toEqual([...names(noPush), `${CMD} monitoring-grafana-push`].sort());
         const push = r.one(CMD, "monitoring-grafana-push");
         expect(push.parent).toBe(r.one("switchyard:observability:MonitoringStack", "monitoring").urn);
-        expect(push.inputs.create).toBe("node scripts/runtime/grafana-push.js");
-        expect(push.inputs.update).toBe("node scripts/runtime/grafana-push.js");
+        expect(push.inputs.create).toBe("node runtime/grafana-push.js");
+        expect(push.inputs.update).toBe("node runtime/grafana-push.js");
         expect(push.inputs.delete).toBeUndefined();
         const rawEnv = push.rawInputs.environment as Record<string, unknown>;
         expect((rawEnv.SY_GRAFANA_TOKEN as Record<string, unknown>)[SECRET_SIG]).toBe("1b47061264138c4ac30d75fd1eb44270");

@@ -261,7 +261,7 @@ export function goodStack(): Graph {
             parent: `gate-${c}`,
             dependsOn: [`app-${c}-1`, `app-${c}-2`],
             props: {
-                create: "node scripts/runtime/gate.js",
+                create: "node runtime/gate.js",
                 environment: { SY_GATE: JSON.stringify({ color: c, version: v, trafficPermille: c === "green" ? 100 : 900, targets: [] }) },
                 stdout: JSON.stringify({ color: c, version: v, ok: true, checks: 4 }) + "\n",
             },

@@ -1,0 +1,15 @@
+import { runtimeCommand } from "./runtimeCommand";
+
+describe("runtimeCommand", () => {
+    test.each([
+        [["gate.js"], "node runtime/gate.js"],
+        [["grafana-files.js", "delete"], "node runtime/grafana-files.js delete"],
+        [["prometheus-files.sh"], "sh runtime/prometheus-files.sh"],
+    ])("%j -> %s", (args, command) => {
+        expect(runtimeCommand(...(args as [string, ...string[]]))).toBe(command);
+    });
+
+    test.each(["missing.js", "../scripts/setup.sh", "gate.py"])("%s is refused", (file) => {
+        expect(() => runtimeCommand(file)).toThrow(`runtime/${file} is not a file of the project`);
+    });
+});
