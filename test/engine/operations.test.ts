@@ -28,7 +28,7 @@ jest.setTimeout(30 * 60_000);
 // Nothing of the stack stays up after the file, whatever the outcome.
 afterAll(() => destroyStack());
 
-const sy = (cmd: string) => run(process.execPath, [path.join(ROOT, "scripts/sy.js"), cmd, "--stack", STACK]);
+const sy = (cmd: string) => run(process.execPath, [path.join(ROOT, "tools/bin/switchyard.js"), cmd, "--stack", STACK]);
 
 /** `address:port` of every upstream in the router's routing config, sorted. */
 async function routerUpstreams(): Promise<string[]> {
