@@ -129,7 +129,8 @@ describe("drift report", () => {
             routerFile: () => config.text.replace("keepalive_timeout 65s", "keepalive_timeout 5s"),
             inspect: () => undefined,
         });
-        const report = await checkDrift("e2e", [{ op: "create", urn: `${prefix}$docker:index/container:Container::app-blue-1` }], "", d);
+        const step = { op: "create", urn: `${prefix}$docker:index/container:Container::app-blue-1` };
+        const report = await checkDrift("e2e", [step, step], "", d);
         const text = renderDrift(report);
         expect(text.split("\n")).toEqual([
             "switchyard drift check, stack e2e: DRIFT",

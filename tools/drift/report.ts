@@ -58,10 +58,12 @@ export async function checkDrift(stack: string, steps: PreviewStep[], fallbackDo
             }
         }
     }
+    // A replacement is several engine steps (create-replacement, replace) with the same line: once is enough.
+    const items = [...new Set(drift)];
     return {
         stack,
-        drift: drift.length > 0,
-        items: drift,
+        drift: items.length > 0,
+        items,
         resources: resources.length,
         containers: containers.length,
         routerConfigSha256: expectedSha,

@@ -36,11 +36,11 @@ describe("progress lines from engine events", () => {
             p.onEvent(
                 ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 6, resourceChanges: { same: 3, create: 1 }, policyPacks: {} } }),
             ),
-        ).toEqual(["engine: changes applied: 1 created, 3 unchanged (6s)"]);
+        ).toEqual(["engine summary: 1 created, 3 unchanged (6s)"]);
         expect(written).toEqual([
             "[switchyard    4.5s] create app-green-1 [docker:index/container:Container]: done in 3.5s\n",
             "[switchyard    6.0s] replace app-green-1 [docker:index/container:Container]: FAILED after 1.0s\n",
-            "[switchyard    6.0s] engine: changes applied: 1 created, 3 unchanged (6s)\n",
+            "[switchyard    6.0s] engine summary: 1 created, 3 unchanged (6s)\n",
         ]);
     });
 

@@ -3,7 +3,7 @@
  * the command started and the step's own duration. `same` steps (nothing to do) are not shown.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { formatChanges, formatPolicy, policyViolation } from "./summary";
+import { changeCounts, formatPolicy, policyViolation } from "./summary";
 import { resourceName, resourceType } from "./urn";
 
 /** "[switchyard   12.3s]", as scripts/lib.sh's sy_log stamps its lines. */
@@ -65,7 +65,9 @@ export class Progress {
                 .map((l, i) => (i === 0 ? `${diag.severity}${on}: ${l.trim()}` : `    ${l.trimEnd()}`));
         }
         if (e.summaryEvent) {
-            return [`engine: ${formatChanges(e.summaryEvent.resourceChanges)} (${e.summaryEvent.durationSeconds}s)`];
+            // A preview's summary counts what the update would do; an update's what it did.
+            const counts = changeCounts(e.summaryEvent.resourceChanges) ?? "nothing to change";
+            return [`engine summary: ${counts} (${e.summaryEvent.durationSeconds}s)`];
         }
         return [];
     }

@@ -14,13 +14,21 @@ const ORDER = ["create", "update", "replace", "delete", "import"];
 
 /** `summary.resourceChanges` as one line: "up to date: nothing changed" when only `same`. */
 export function formatChanges(changes: OpMap): string {
+    const counts = changeCounts(changes);
+    return counts === undefined ? "up to date: nothing changed" : `changes applied: ${counts}`;
+}
+
+/** "3 created, 38 unchanged"; undefined when there is nothing but `same`. */
+export function changeCounts(changes: OpMap): string | undefined {
     const counts = Object.entries(changes).filter(([, n]) => (n ?? 0) > 0) as [string, number][];
     if (counts.every(([op]) => op === "same")) {
-        return "up to date: nothing changed";
+        return undefined;
     }
     const rank = (op: string) => (op === "same" ? ORDER.length + 1 : ORDER.includes(op) ? ORDER.indexOf(op) : ORDER.length);
-    const parts = counts.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)).map(([op, n]) => `${n} ${PAST[op] ?? op}`);
-    return `changes applied: ${parts.join(", ")}`;
+    return counts
+        .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+        .map(([op, n]) => `${n} ${PAST[op] ?? op}`)
+        .join(", ");
 }
 
 /** A typed policy violation, as the command reports it. */
