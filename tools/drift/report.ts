@@ -70,7 +70,7 @@ export async function checkDrift(stack: string, steps: PreviewStep[], fallbackDo
     };
 }
 
-/** The lines `switchyard drift` prints (as scripts/cli/drift.ts printed them). */
+/** The lines `switchyard drift` prints (the wording of the former `node scripts/sy.js drift`: CI and tests read it). */
 export function renderDrift(r: DriftReport): string {
     if (!r.drift) {
         return (
