@@ -11,7 +11,7 @@ module.exports = {
             displayName: "unit",
             testEnvironment: "node",
             transform: { "^.+\\.ts$": tsJest },
-            testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/{domain,config,components,policies}/**/*.test.ts"],
+            testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/{domain,config,components,policies,tools}/**/*.test.ts"],
         },
         {
             displayName: "engine",

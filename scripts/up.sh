@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: bring the local stack up on the local Docker engine, from a fresh clone.
-#   scripts/up.sh            set up what is missing, select/create stack `local`, `pulumi up`
+#   scripts/up.sh            set up what is missing, select/create stack `local`, `switchyard up`
 #   scripts/up.sh --stack S  another stack (same backend)
 # Runs the policy pack (`--policy-pack policies`) with the stack's enforcement levels.
 # A second run finds nothing to change and says so.
@@ -18,25 +18,11 @@ command -v pulumi >/dev/null || sy_die "pulumi is not on PATH after setup"
 sy_log "stack $STACK: select (or create)"
 pulumi stack select "$STACK" --create --non-interactive >/dev/null
 
-# The policy pack (policies/, README "Policies") runs on the preview and on the final state. Its
-# levels come from policies/config/<stack>.json: advisory on local and staging (reported, never
-# blocking), mandatory on production (a violation stops the update before anything changes).
-# --refresh: read the host first, so a container that died or was removed is healed too.
-sy_log "stack $STACK: pulumi up --refresh --policy-pack policies"
-log=$(mktemp)
-if ! pulumi up --stack "$STACK" --refresh --yes --non-interactive --suppress-progress --policy-pack policies 2>&1 | tee "$log"; then
-    sy_die "pulumi up failed (output above)"
-fi
-if grep -q '^    ⚠️ switchyard@' "$log"; then
-    sy_log "stack $STACK: policy warnings above (advisory on this stack: they did not block the update)"
-fi
-# The update's summary (the last "Resources:" block) lists only "N unchanged" when there was nothing to do.
-if awk '/^Resources:/{block=""; f=1; next} f&&!NF{f=0} f{block=block $0 "\n"} END{printf "%s", block}' "$log" |
-    grep -qvE '^[[:space:]]*[0-9]+ unchanged$'; then
-    sy_log "stack $STACK: changes applied"
-else
-    sy_log "stack $STACK is up to date: nothing changed."
-fi
-rm -f "$log"
-sy_log "router: $(pulumi stack output routerUrl --stack "$STACK")   status: $(pulumi stack output routerStatusUrl --stack "$STACK")"
-sy_log "active colour: $(pulumi stack output activeColor --stack "$STACK"), deployment: $(pulumi stack output deploymentId --stack "$STACK")"
+# The update itself is `switchyard up` (tools/commands/up.ts, on the Automation API): it reads
+# the host first (--refresh is its default, so a container that died or was removed is healed too),
+# runs the policy pack (policies/, README "Policies") with the levels of policies/config/<stack>.json
+# (advisory on local and staging: reported, never blocking; mandatory on production: a violation
+# stops the update before anything changes), prints each violation and the engine's summary
+# ("up to date: nothing changed" on a second run), then the router's addresses.
+sy_log "stack $STACK: switchyard up --policy-pack policies"
+node tools/bin/switchyard.js up --stack "$STACK" --policy-pack policies || sy_die "switchyard up failed (output above)"

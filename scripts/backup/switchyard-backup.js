@@ -4,10 +4,10 @@
  *   node scripts/backup/switchyard-backup.js snapshot|restore|verify|list|prune ...
  * The tool is written in TypeScript (scripts/backup/*.ts) so that it shares
  * components/backup/{manifest,retention}.ts with the Pulumi program and is type-checked
- * by `npm run build`. scripts/runtime/ts-hook.js compiles each .ts file in memory at start-up.
+ * by `npm run build`. tools/ts-hook.js compiles each .ts file in memory at start-up.
  */
 "use strict";
-require("../runtime/ts-hook");
+require("../../tools/ts-hook");
 
 const { main, processIo } = require("./tool.ts");
 main(process.argv.slice(2), processIo()).then(

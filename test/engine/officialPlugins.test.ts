@@ -282,7 +282,7 @@ describe("DOCKER_CONTEXT", () => {
         await destroyStack();
     });
 
-    test("a stray DOCKER_CONTEXT is refused by the program, scripts/up.sh and the drift command before any provider runs", async () => {
+    test("a stray DOCKER_CONTEXT is refused by the program, scripts/up.sh and the switchyard commands before any provider runs", async () => {
         await freshStack();
         await up();
         const before = await containerIds();
@@ -300,7 +300,8 @@ describe("DOCKER_CONTEXT", () => {
         }
         for (const cmd of [
             ["bash", "scripts/up.sh", "--stack", STACK],
-            [process.execPath, "scripts/sy.js", "drift", "--stack", STACK],
+            [process.execPath, "tools/bin/switchyard.js", "drift", "--stack", STACK],
+            [process.execPath, "tools/bin/switchyard.js", "up", "--stack", STACK],
         ]) {
             const r = await run(cmd[0], cmd.slice(1), { env: { DOCKER_CONTEXT: CONTEXT } });
             expect(r.code).not.toBe(0);

@@ -28,7 +28,7 @@ jest.setTimeout(30 * 60_000);
 // Nothing of the stack stays up after the file, whatever the outcome.
 afterAll(() => destroyStack());
 
-const sy = (cmd: string) => run(process.execPath, [path.join(ROOT, "scripts/sy.js"), cmd, "--stack", STACK]);
+const sy = (cmd: string) => run(process.execPath, [path.join(ROOT, "tools/bin/switchyard.js"), cmd, "--stack", STACK]);
 
 /** `address:port` of every upstream in the router's routing config, sorted. */
 async function routerUpstreams(): Promise<string[]> {
@@ -66,13 +66,17 @@ describe("6. drift: detected, named, healed by pulumi up", () => {
     test.each([
         [
             "a stopped app container",
-            ["stop", "e2e-app-green-2"],
-            /refresh: app-green-2 \[docker:index\/container:Container\]: stopped on the host: would be replaced by a new container[\s\S]*container e2e-app-green-2: not running \(exited\)/,
+            ["stop", `${STACK}-app-green-2`],
+            new RegExp(
+                `refresh: app-green-2 \\[docker:index/container:Container\\]: stopped on the host: would be replaced by a new container[\\s\\S]*container ${STACK}-app-green-2: not running \\(exited\\)`,
+            ),
         ],
         [
             "a removed app container",
-            ["rm", "-f", "e2e-app-blue-1"],
-            /refresh: app-blue-1 \[docker:index\/container:Container\]: missing on the host: would be created[\s\S]*container e2e-app-blue-1: not found on the host/,
+            ["rm", "-f", `${STACK}-app-blue-1`],
+            new RegExp(
+                `refresh: app-blue-1 \\[docker:index/container:Container\\]: missing on the host: would be created[\\s\\S]*container ${STACK}-app-blue-1: not found on the host`,
+            ),
         ],
     ])("%s: the drift command exits 1 naming it; pulumi up heals; the drift command is clean again", async (what, dockerArgs, message) => {
         expect((await run("docker", dockerArgs)).code).toBe(0);
@@ -109,7 +113,7 @@ describe("6. drift: detected, named, healed by pulumi up", () => {
         expect(edit.code).toBe(0);
         const found = await sy("drift");
         expect(found.code).toBe(1);
-        expect(found.stdout).toMatch(/router e2e-router: routing config file was edited by hand/);
+        expect(found.stdout).toContain(`router ${STACK}-router: routing config file was edited by hand`);
         expect(found.stdout).toContain("marked the routing apply step for re-apply");
         await up(["--refresh"]);
         const clean = await sy("drift");
@@ -194,10 +198,10 @@ describe("9. the audit record", () => {
             versions: { blue: "1.0.0", green: "1.1.0" },
             weights: { blue: 87.5, green: 12.5 },
         });
-        expect(stackOutputs.deploymentId).toMatch(/^e2e-1\.1\.0-\d{8}_\d{6}$/);
+        expect(stackOutputs.deploymentId).toMatch(new RegExp(`^${STACK}-1\\.1\\.0-\\d{8}_\\d{6}$`));
         expect(exported.stdout).not.toContain(secret);
         // The secret is in the containers, encrypted in state, and really reaches the app.
-        const inspect = await run("docker", ["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", "e2e-app-blue-1"]);
+        const inspect = await run("docker", ["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", `${STACK}-app-blue-1`]);
         expect(inspect.stdout).toContain(`DB_PASSWORD=${secret}`);
         for (const res of state.deployment.resources.filter((x: { type: string }) => x.type === "command:local:Command")) {
             expect(JSON.stringify(res)).not.toContain(secret);

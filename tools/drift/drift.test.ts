@@ -1,6 +1,5 @@
-import { containerDrift, expectedContainers, plannedChanges, routerDrift } from "../../../scripts/cli/drift";
-import { orphans } from "../../../scripts/cli/recover";
-import { renderRouterConfig } from "../../../components/routing/nginxConfig";
+import { containerDrift, expectedContainers, plannedChanges, routerDrift } from "./drift";
+import { renderRouterConfig } from "../../components/routing/nginxConfig";
 
 const urn = (type: string, name: string) => `urn:pulumi:e2e::switchyard::switchyard:app:ColorStack$${type}::${name}`;
 
@@ -101,20 +100,5 @@ describe("drift check: pure parts", () => {
             "router r: no routing config file (/etc/switchyard/router/inner.conf)",
             `router r: serves config sha (no answer), state has ${a.sha256}`,
         ]);
-    });
-
-    test("recover: only containers state does not know are orphans", () => {
-        expect(
-            orphans(
-                [
-                    { id: "1", name: "a" },
-                    { id: "2", name: "b" },
-                ],
-                [
-                    { urn: "u", type: "docker:index/container:Container", id: "1" },
-                    { urn: "v", type: "docker:index/network:Network", id: "2" },
-                ],
-            ),
-        ).toEqual([{ id: "2", name: "b" }]);
     });
 });

@@ -1,13 +1,8 @@
 /**
- * `node scripts/sy.js drift [--stack S]`: is the host what Pulumi state says it is?
- *  1. `pulumi preview --refresh` (JSON): the providers read every resource back
- *     (a removed or stopped app container, a missing network or volume) and nothing may change;
- *  2. live checks of what refresh cannot see: the routing config the router holds and serves
- *     (its sha against `routerConfigSha256` in state), and each app container's labels and image.
- * Exit 0: no drift. Exit 1: drift, each item named; router drift also marks the routing apply
- * step for re-apply (`pulumi state taint`), so the next `pulumi up` heals everything.
+ * Pure parts of `switchyard drift`: what a refresh preview plans, and what differs between the
+ * containers and router config in state and what runs on the host. The command
+ * (tools/commands/drift.ts) gathers the inputs; tools/drift/report.ts puts them together.
  */
-import { sh } from "./shell";
 import { configShaOf } from "../../components/routing/nginxConfig";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
 
@@ -94,7 +89,7 @@ export interface PreviewStep {
     diffReasons?: string[];
 }
 
-/** What a refresh preview plans to change, one line per step (`pulumi preview --json` steps). */
+/** What a refresh preview plans to change, one line per step (the engine's resourcePreEvent steps). */
 export function plannedChanges(steps: PreviewStep[]): string[] {
     const verbs: Record<string, string> = {
         create: "missing on the host: would be created",
@@ -115,84 +110,4 @@ export function plannedChanges(steps: PreviewStep[]): string[] {
             const why = st.diffReasons && st.diffReasons.length > 0 ? ` (${st.diffReasons.join(", ")})` : "";
             return `${parts[3] ?? st.urn} [${type}]: ${verbs[st.op]}${why}`;
         });
-}
-
-export function stackFromArgs(args: string[]): string | undefined {
-    const i = args.indexOf("--stack");
-    return i >= 0 ? args[i + 1] : undefined;
-}
-
-export async function main(args: string[]): Promise<number> {
-    const stack = stackFromArgs(args);
-    const sArgs = stack ? ["--stack", stack] : [];
-    const name = stack ?? sh("pulumi", ["stack", "--show-name"]).out.trim();
-    const drift: string[] = [];
-
-    const preview = sh("pulumi", ["preview", "--refresh", "--json", "--non-interactive", ...sArgs]);
-    let steps: PreviewStep[];
-    try {
-        steps = JSON.parse(preview.out).steps ?? [];
-    } catch {
-        process.stderr.write(preview.out + preview.err);
-        throw new Error("pulumi preview --refresh failed (output above)");
-    }
-    drift.push(...plannedChanges(steps).map((c) => `refresh: ${c}`));
-
-    const exported = sh("pulumi", ["stack", "export", ...sArgs]);
-    if (exported.code !== 0) {
-        throw new Error(`pulumi stack export failed: ${exported.err}`);
-    }
-    const resources: StateResource[] = JSON.parse(exported.out).deployment?.resources ?? [];
-    const provider = resources.find((r) => r.type === "pulumi:providers:docker");
-    const env = { ...process.env, DOCKER_HOST: String(provider?.inputs?.host ?? process.env.DOCKER_HOST ?? "") };
-    const stackOut = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
-    const expectedSha = String(stackOut.routerConfigSha256 ?? "");
-    const router = String(stackOut.routerContainer ?? "");
-
-    const containers = expectedContainers(resources);
-    for (const c of containers) {
-        const ins = sh("docker", ["inspect", c.name], env);
-        const live = ins.code === 0 ? (JSON.parse(ins.out)[0] as InspectedContainer) : undefined;
-        drift.push(...containerDrift(c, live));
-    }
-
-    if (router) {
-        const file = sh("docker", ["exec", router, "cat", ROUTER_IMAGE.innerConfig], env);
-        const status = sh(
-            "docker",
-            ["exec", router, "curl", "-fsS", "--max-time", "5", `http://127.0.0.1:${ROUTER_IMAGE.frontPort}/_switchyard/status`],
-            env,
-        );
-        let served: string | undefined;
-        try {
-            served = JSON.parse(status.out).configSha256;
-        } catch {
-            served = undefined;
-        }
-        const routing = routerDrift(router, expectedSha, file.code === 0 ? file.out : undefined, served);
-        drift.push(...routing);
-        if (routing.length > 0) {
-            const apply = resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith("::routing-apply"));
-            if (apply) {
-                const t = sh("pulumi", ["state", "taint", apply.urn, "--yes", ...sArgs]);
-                drift.push(
-                    t.code === 0
-                        ? "router: marked the routing apply step for re-apply; `pulumi up` restores the config in state"
-                        : `router: could not mark the routing apply step (${t.err.trim()}); heal with pulumi up --replace '${apply.urn}'`,
-                );
-            }
-        }
-    }
-
-    if (drift.length === 0) {
-        process.stdout.write(
-            `switchyard drift check, stack ${name}: no drift ` +
-                `(${resources.length} resources refreshed, ${containers.length} containers and the router config ${expectedSha.slice(0, 12)} checked live)\n`,
-        );
-        return 0;
-    }
-    process.stdout.write(
-        `switchyard drift check, stack ${name}: DRIFT\n  - ${drift.join("\n  - ")}\n` + `Heal with: pulumi up --refresh --stack ${name}\n`,
-    );
-    return 1;
 }

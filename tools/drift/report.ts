@@ -1,0 +1,85 @@
+/**
+ * `switchyard drift` put together: the refresh preview's planned steps, state (stripped of its
+ * secrets right after reading), the live container and router checks, and the lines printed.
+ * Everything outside (engine, docker, the state edit) comes in through `DriftDeps`, so the whole
+ * path from an export to the printed report is unit-tested.
+ */
+import { containerDrift, expectedContainers, InspectedContainer, plannedChanges, PreviewStep, routerDrift, StateResource } from "./drift";
+import { stripSecrets } from "../lib/secrets";
+
+export interface DriftDeps {
+    /** `stack.exportStack()`: holds secrets in plain text; only ever passed through stripSecrets. */
+    exportState(): Promise<unknown>;
+    /** The running container of that name (`docker inspect`), under the stack's Docker host. */
+    inspect(dockerHost: string, name: string): InspectedContainer | undefined;
+    /** The routing config file the router holds, and the config sha it serves. */
+    routerFile(dockerHost: string, router: string): string | undefined;
+    routerServedSha(dockerHost: string, router: string): string | undefined;
+    /** Marks the routing apply step for re-apply; an error text when that failed. */
+    markForReapply(urn: string): Promise<string | undefined>;
+}
+
+export interface DriftReport {
+    stack: string;
+    drift: boolean;
+    /** One line per drift found (empty without drift). */
+    items: string[];
+    resources: number;
+    containers: number;
+    routerConfigSha256: string;
+}
+
+export async function checkDrift(stack: string, steps: PreviewStep[], fallbackDockerHost: string, deps: DriftDeps): Promise<DriftReport> {
+    const drift = plannedChanges(steps).map((c) => `refresh: ${c}`);
+    const state = stripSecrets(await deps.exportState()) as { deployment?: { resources?: StateResource[] } };
+    const resources = state.deployment?.resources ?? [];
+    const provider = resources.find((r) => r.type === "pulumi:providers:docker");
+    const dockerHost = String(provider?.inputs?.host ?? fallbackDockerHost);
+    const stackOut = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
+    const expectedSha = String(stackOut.routerConfigSha256 ?? "");
+    const router = String(stackOut.routerContainer ?? "");
+
+    const containers = expectedContainers(resources);
+    for (const c of containers) {
+        drift.push(...containerDrift(c, deps.inspect(dockerHost, c.name)));
+    }
+    if (router) {
+        const routing = routerDrift(router, expectedSha, deps.routerFile(dockerHost, router), deps.routerServedSha(dockerHost, router));
+        drift.push(...routing);
+        if (routing.length > 0) {
+            const apply = resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith("::routing-apply"));
+            if (apply) {
+                const err = await deps.markForReapply(apply.urn);
+                drift.push(
+                    err === undefined
+                        ? "router: marked the routing apply step for re-apply; `pulumi up` restores the config in state"
+                        : `router: could not mark the routing apply step (${err}); heal with pulumi up --replace '${apply.urn}'`,
+                );
+            }
+        }
+    }
+    // A replacement is several engine steps (create-replacement, replace) with the same line: once is enough.
+    const items = [...new Set(drift)];
+    return {
+        stack,
+        drift: items.length > 0,
+        items,
+        resources: resources.length,
+        containers: containers.length,
+        routerConfigSha256: expectedSha,
+    };
+}
+
+/** The lines `switchyard drift` prints (the wording of the former `node scripts/sy.js drift`: CI and tests read it). */
+export function renderDrift(r: DriftReport): string {
+    if (!r.drift) {
+        return (
+            `switchyard drift check, stack ${r.stack}: no drift ` +
+            `(${r.resources} resources refreshed, ${r.containers} containers and the router config ${r.routerConfigSha256.slice(0, 12)} checked live)\n`
+        );
+    }
+    return (
+        `switchyard drift check, stack ${r.stack}: DRIFT\n  - ${r.items.join("\n  - ")}\n` +
+        `Heal with: pulumi up --refresh --stack ${r.stack}\n`
+    );
+}

@@ -1,0 +1,27 @@
+/**
+ * `stack.exportStack()` runs `pulumi stack export --show-secrets`: every secret comes back in plain
+ * text. Commands pass the export through `stripSecrets` as soon as they read it and never keep,
+ * print or write the raw export.
+ */
+
+/** The key that marks a special value (secret, asset, archive, resource reference) in Pulumi state. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_PLACEHOLDER = "[secret]";
+
+/** A deep copy of `value` with every object carrying SIG_KEY replaced by SECRET_PLACEHOLDER. */
+export function stripSecrets<T>(value: T): T {
+    return strip(value) as T;
+}
+
+function strip(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(strip);
+    }
+    if (value !== null && typeof value === "object") {
+        if (Object.prototype.hasOwnProperty.call(value, SIG_KEY)) {
+            return SECRET_PLACEHOLDER;
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
+    }
+    return value;
+}

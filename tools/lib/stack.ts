@@ -1,0 +1,60 @@
+/**
+ * Opens a stack of this project through the Automation API (the `pulumi` on PATH, the environment's
+ * backend and passphrase). The Automation API selects a stack to work on it; the stack the user had
+ * selected before is selected again afterwards, so `--stack S` leaves their selection alone.
+ */
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { CliError, ExitCode, firstLine } from "./cli";
+
+/** The project directory (Pulumi.yaml), wherever the command is run from. */
+export const PROJECT_DIR = path.resolve(__dirname, "../..");
+
+export interface OpenStack {
+    stack: Stack;
+    workspace: LocalWorkspace;
+    name: string;
+    /** Selects again the stack that was selected before (when there was one). */
+    close(): Promise<void>;
+}
+
+export async function openStack(requested: string | undefined): Promise<OpenStack> {
+    let workspace: LocalWorkspace;
+    let previous: string | undefined;
+    try {
+        workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });
+        previous = (await workspace.stack())?.name;
+    } catch (e) {
+        throw new CliError(`could not open the Pulumi project in ${PROJECT_DIR}: ${firstLine(e)}`, ExitCode.Usage);
+    }
+    const name = requested ?? previous;
+    if (!name) {
+        throw new CliError("no stack selected: pass --stack NAME (or select one with `pulumi stack select`)", ExitCode.Usage);
+    }
+    let stack: Stack;
+    try {
+        stack = await Stack.select(name, workspace);
+    } catch (e) {
+        throw new CliError(`stack ${name}: ${firstLine(e)}`, ExitCode.Usage);
+    }
+    return {
+        stack,
+        workspace,
+        name,
+        close: async () => {
+            if (previous && previous !== name) {
+                await workspace.selectStack(previous).catch(() => undefined);
+            }
+        },
+    };
+}
+
+/** Runs `fn` on the stack, then restores the selection, whatever the outcome. */
+export async function withStack<T>(requested: string | undefined, fn: (s: OpenStack) => Promise<T>): Promise<T> {
+    const s = await openStack(requested);
+    try {
+        return await fn(s);
+    } finally {
+        await s.close();
+    }
+}

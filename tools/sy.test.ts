@@ -1,0 +1,101 @@
+import { main, Commands } from "./sy";
+import { CliError, ExitCode, Io } from "./lib/cli";
+
+function fakeIo(env: Record<string, string> = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = { out: (t) => void out.push(t), err: (t) => void err.push(t), env, now: () => 0 };
+    return { io, out: () => out.join(""), err: () => err.join("") };
+}
+
+function fakeCommands(code: ExitCode = ExitCode.Ok) {
+    const calls: [string, unknown][] = [];
+    const commands: Commands = {
+        up: async (o) => (calls.push(["up", o]), code),
+        drift: async (o) => (calls.push(["drift", o]), code),
+        recover: async (o) => (calls.push(["recover", o]), code),
+    };
+    return { commands, calls };
+}
+
+describe("switchyard: arguments", () => {
+    test.each([
+        [["up"], ["up", { stack: undefined, json: false, policyPack: [], refresh: true }]],
+        [
+            ["up", "--stack", "production", "--policy-pack", "policies", "--policy-pack", "extra", "--no-refresh", "--json"],
+            ["up", { stack: "production", json: true, policyPack: ["policies", "extra"], refresh: false }],
+        ],
+        [["drift"], ["drift", { stack: undefined, json: false }]],
+        [
+            ["drift", "--stack", "e2e", "--json"],
+            ["drift", { stack: "e2e", json: true }],
+        ],
+        [
+            ["recover", "--stack=e2e"],
+            ["recover", { stack: "e2e", json: false }],
+        ],
+    ])("%j runs %j", async (argv, call) => {
+        const { io } = fakeIo();
+        const { commands, calls } = fakeCommands();
+        expect(await main(argv, io, commands)).toBe(ExitCode.Ok);
+        expect(calls).toEqual([call]);
+    });
+
+    test.each([
+        ["no command", []],
+        ["an unknown command", ["deploy"]],
+        ["an unknown option", ["drift", "--bogus"]],
+        ["an option without its value", ["drift", "--stack"]],
+        ["a policy pack on drift", ["drift", "--policy-pack", "policies"]],
+        ["an extra argument", ["recover", "now"]],
+    ])("%s is a usage error (exit 2) and runs nothing", async (_what, argv) => {
+        const f = fakeIo();
+        const { commands, calls } = fakeCommands();
+        expect(await main(argv, f.io, commands)).toBe(ExitCode.Usage);
+        expect(calls).toEqual([]);
+        expect(f.err()).toContain("Usage: switchyard");
+    });
+
+    test("--help exits 0 and documents the exit codes", async () => {
+        const f = fakeIo();
+        expect(await main(["drift", "--help"], f.io, fakeCommands().commands)).toBe(ExitCode.Ok);
+        expect(f.out()).toContain("--stack <name>");
+        expect(f.out()).toContain("1  drift found, or the update or the recovery failed");
+    });
+});
+
+describe("switchyard: exit codes", () => {
+    test.each([ExitCode.Ok, ExitCode.Failed, ExitCode.Usage])("a command's exit code %i is the process's", async (code) => {
+        expect(await main(["drift"], fakeIo().io, fakeCommands(code).commands)).toBe(code);
+    });
+
+    test.each(["up", "drift", "recover"])("DOCKER_CONTEXT is refused before %s runs (exit 2)", async (cmd) => {
+        const f = fakeIo({ DOCKER_CONTEXT: "elsewhere" });
+        const { commands, calls } = fakeCommands();
+        expect(await main([cmd, "--stack", "e2e"], f.io, commands)).toBe(ExitCode.Usage);
+        expect(calls).toEqual([]);
+        expect(f.err()).toContain(`switchyard ${cmd}: DOCKER_CONTEXT="elsewhere" is set in the environment`);
+        expect(f.out()).toBe("");
+    });
+
+    test("with --json an environment error is one JSON document on stdout", async () => {
+        const f = fakeIo({ DOCKER_CONTEXT: "elsewhere" });
+        expect(await main(["drift", "--json"], f.io, fakeCommands().commands)).toBe(ExitCode.Usage);
+        const doc = JSON.parse(f.out());
+        expect(doc).toEqual({ ok: false, exitCode: 2, error: expect.stringMatching(/^DOCKER_CONTEXT="elsewhere" is set/) });
+    });
+
+    test("a CliError keeps its exit code; any other error is exit 2", async () => {
+        const failing = (e: Error): Commands => ({
+            up: () => Promise.reject(e),
+            drift: () => Promise.reject(e),
+            recover: () => Promise.reject(e),
+        });
+        const a = fakeIo();
+        expect(await main(["up"], a.io, failing(new CliError("the update failed", ExitCode.Failed)))).toBe(ExitCode.Failed);
+        expect(a.err()).toBe("switchyard up: the update failed\n");
+        const b = fakeIo();
+        expect(await main(["recover"], b.io, failing(new Error("boom")))).toBe(ExitCode.Usage);
+        expect(b.err()).toBe("switchyard recover: boom\n");
+    });
+});

@@ -1,0 +1,108 @@
+/**
+ * `switchyard`: the operator commands, on the Pulumi Automation API (typed results and engine
+ * events; the `pulumi` CLI is never parsed). Run through tools/bin/switchyard.js (`npx switchyard`).
+ *
+ *   switchyard up      [--stack S] [--policy-pack DIR]... [--no-refresh] [--json]
+ *   switchyard drift   [--stack S] [--json]
+ *   switchyard recover [--stack S] [--json]
+ *
+ * Exit codes: 0 done / no drift; 1 drift found, or the update or recovery failed; 2 usage or
+ * environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run).
+ */
+import { Command, CommanderError, Option } from "commander";
+import { checkEnvironment } from "../config/environment";
+import { CliError, CommonOptions, ExitCode, Io, processIo } from "./lib/cli";
+import type { DriftOptions } from "./commands/drift";
+import type { RecoverOptions } from "./commands/recover";
+import type { UpOptions } from "./commands/up";
+
+/** What each command runs (the real ones by default; tests pass their own). */
+export interface Commands {
+    up(opts: UpOptions, io: Io): Promise<ExitCode>;
+    drift(opts: DriftOptions, io: Io): Promise<ExitCode>;
+    recover(opts: RecoverOptions, io: Io): Promise<ExitCode>;
+}
+
+const realCommands: Commands = {
+    up: (o, io) => require("./commands/up").up(o, io),
+    drift: (o, io) => require("./commands/drift").drift(o, io),
+    recover: (o, io) => require("./commands/recover").recover(o, io),
+};
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  done; for drift: no drift
+  1  drift found, or the update or the recovery failed
+  2  usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run)`;
+
+function collect(value: string, previous: string[]): string[] {
+    return [...previous, value];
+}
+
+/** The commander program; `run` receives the command's name and its parsed options. */
+export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<string, unknown>) => Promise<void>): Command {
+    const program = new Command("switchyard")
+        .description("switchyard's operator commands (Pulumi Automation API)")
+        .exitOverride()
+        .configureOutput({ writeOut: io.out, writeErr: io.err })
+        .addHelpText("after", EXIT_CODES_HELP)
+        .showHelpAfterError();
+    const common = (c: Command) =>
+        c
+            .addOption(new Option("--stack <name>", "stack to work on (default: the selected stack)"))
+            .option("--json", "machine output: one JSON document on stdout")
+            .addHelpText("after", EXIT_CODES_HELP);
+    common(program.command("up").description("update the stack: refresh, policy packs, then a summary of what changed"))
+        .option("--policy-pack <dir>", "run this policy pack (repeatable)", collect, [])
+        .option("--no-refresh", "skip reading the host back before the update (default: refresh)")
+        .action((opts) => run("up", opts));
+    common(
+        program.command("drift").description("is the host what state says? refresh preview plus live router and container checks"),
+    ).action((opts) => run("drift", opts));
+    common(
+        program.command("recover").description("after an interrupted update: release the lock, refresh, remove stray containers"),
+    ).action((opts) => run("recover", opts));
+    return program;
+}
+
+/** Parses `argv` (without node and the script), refuses a stray DOCKER_CONTEXT, runs the command. */
+export async function main(argv: string[], io: Io = processIo, commands: Commands = realCommands): Promise<ExitCode> {
+    let code: ExitCode = ExitCode.Ok;
+    let name = argv.find((a) => !a.startsWith("-")) ?? "";
+    let json = argv.includes("--json");
+    const program = buildProgram(io, async (command, opts) => {
+        name = command;
+        json = Boolean(opts.json);
+        // Every command runs the engine with a refresh, which would follow a stray DOCKER_CONTEXT.
+        const problems = checkEnvironment({ DOCKER_CONTEXT: io.env.DOCKER_CONTEXT });
+        if (problems.length > 0) {
+            throw new CliError(problems.join("\n"), ExitCode.Usage);
+        }
+        const common: CommonOptions = { stack: opts.stack as string | undefined, json };
+        if (command === "up") {
+            code = await commands.up({ ...common, policyPack: opts.policyPack as string[], refresh: opts.refresh as boolean }, io);
+        } else {
+            code = await commands[command](common, io);
+        }
+    });
+    if (argv.length === 0) {
+        program.outputHelp({ error: true });
+        return ExitCode.Usage;
+    }
+    try {
+        await program.parseAsync(argv, { from: "user" });
+        return code;
+    } catch (e) {
+        if (e instanceof CommanderError) {
+            // --help and --version end with 0; every other parse error is a usage error.
+            return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+        }
+        const exitCode = e instanceof CliError ? e.exitCode : ExitCode.Usage;
+        const message = e instanceof Error ? e.message : String(e);
+        io.err(`switchyard ${name}: ${message}\n`);
+        if (json) {
+            io.out(`${JSON.stringify({ ok: false, exitCode, error: message }, null, 2)}\n`);
+        }
+        return exitCode;
+    }
+}
