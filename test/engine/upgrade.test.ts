@@ -29,7 +29,7 @@ interface Step {
 }
 
 describe("upgrading a deployed stack to the Release component", () => {
-    test("the preview replaces nothing and changes no container; the update keeps every container", async () => {
+    test("the preview replaces nothing and changes no Docker resource; the update keeps every container", async () => {
         const checkout = await run("git", ["-C", ROOT, "worktree", "add", "--detach", previous, BEFORE_RELEASE_COMPONENT]);
         expect(checkout.stderr).not.toMatch(/fatal/);
         expect(checkout.code).toBe(0);
@@ -65,8 +65,14 @@ describe("upgrading a deployed stack to the Release component", () => {
         const changed = steps.filter((s) => s.op !== "same" && s.op !== "read" && s.op !== "refresh");
         const summary = changed.map((s) => `${s.op} ${s.urn.split("::").slice(2).join("::")}`);
         report("upgrade-to-release-component", { steps: steps.length, changed: summary });
-        // Only the new component itself is created; nothing is replaced, deleted or updated.
-        expect(summary).toEqual(["create switchyard:release:Release::release"]);
+        // The new component itself is created; the gates' command moved to runtime/gate.js, so
+        // each gate runs once more. Nothing is replaced or deleted, and no Docker resource changes.
+        expect(summary.sort()).toEqual([
+            "create switchyard:release:Release::release",
+            "update switchyard:release:Release$switchyard:release:HealthGate$command:local:Command::gate-blue-check",
+            "update switchyard:release:Release$switchyard:release:HealthGate$command:local:Command::gate-green-check",
+        ]);
+        expect(changed.filter((s) => s.urn.includes("docker:"))).toEqual([]);
 
         await up();
         expect(await ids()).toEqual(before);
