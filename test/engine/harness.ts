@@ -316,11 +316,22 @@ export async function eventually(check: () => Promise<boolean>, ms = 30_000, wha
 
 /** Spawns `pulumi up` in the background, for interruption scenarios. */
 export function spawnUp(): ReturnType<typeof spawn> {
+    // A process group of its own, so that the plugins a killed CLI leaves behind can be reaped.
     return spawn("pulumi", ["up", "--yes", "--skip-preview", "--suppress-progress", "--stack", STACK, "--non-interactive"], {
         cwd: ROOT,
         env: process.env,
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
     });
+}
+
+/** Kills whatever is left of a spawned process's group (plugins orphaned by a killed CLI). */
+export function reapGroup(child: ReturnType<typeof spawn>): void {
+    try {
+        process.kill(-child.pid!, "SIGKILL");
+    } catch {
+        // Nothing left.
+    }
 }
 
 /** A line of figures for the report (collected into .switchyard/results/engine-figures.jsonl). */
