@@ -19,6 +19,8 @@ docker info >/dev/null 2>&1 && docker_was_up=1
 cleanup() {
     # Only the stacks this run's engine tests use (another run's stacks are not ours to remove).
     if [[ " ${TIERS:-} " == *" engine "* ]]; then
+        # Plugins orphaned by a CLI a test killed (pulumi starts each in a process group of its own).
+        ps -eo pid=,ppid=,args= | awk '$2 == 1 && $3 ~ /\/pulumi-(resource|language|analyzer)-/ {print $1}' | xargs -r kill -9 2>/dev/null
         local stack ids
         for stack in "${SWITCHYARD_E2E_STACK:-e2e}" "${SWITCHYARD_E2E_MON_STACK:-e2e-mon}" e2e-policy; do
             ids=$(docker ps -aq --filter "label=switchyard.stack=$stack" 2>/dev/null)

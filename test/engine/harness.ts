@@ -316,22 +316,32 @@ export async function eventually(check: () => Promise<boolean>, ms = 30_000, wha
 
 /** Spawns `pulumi up` in the background, for interruption scenarios. */
 export function spawnUp(): ReturnType<typeof spawn> {
-    // A process group of its own, so that the plugins a killed CLI leaves behind can be reaped.
     return spawn("pulumi", ["up", "--yes", "--skip-preview", "--suppress-progress", "--stack", STACK, "--non-interactive"], {
         cwd: ROOT,
         env: process.env,
         stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
     });
 }
 
-/** Kills whatever is left of a spawned process's group (plugins orphaned by a killed CLI). */
-export function reapGroup(child: ReturnType<typeof spawn>): void {
-    try {
-        process.kill(-child.pid!, "SIGKILL");
-    } catch {
-        // Nothing left.
+/**
+ * Kills the plugin processes a killed CLI left behind. Pulumi starts each plugin in a process group
+ * of its own, so they outlive a SIGKILLed CLI as orphans (parent pid 1); no live CLI uses those.
+ */
+export async function reapOrphanedPlugins(): Promise<number> {
+    const ps = await run("ps", ["-eo", "pid=,ppid=,args="]);
+    let reaped = 0;
+    for (const line of ps.stdout.split("\n")) {
+        const m = /^\s*(\d+)\s+(\d+)\s+(\S+)/.exec(line);
+        if (m && m[2] === "1" && /\/pulumi-(resource|language|analyzer)-[\w-]+$/.test(m[3])) {
+            try {
+                process.kill(Number(m[1]), "SIGKILL");
+                reaped++;
+            } catch {
+                // Gone already.
+            }
+        }
     }
+    return reaped;
 }
 
 /** A line of figures for the report (collected into .switchyard/results/engine-figures.jsonl). */

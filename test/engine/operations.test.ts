@@ -18,7 +18,7 @@ import {
     ROOT,
     routerStatus,
     run,
-    reapGroup,
+    reapOrphanedPlugins,
     spawnUp,
     STACK,
     up,
@@ -143,7 +143,7 @@ describe("7. an interrupted pulumi up", () => {
                 );
                 child.kill(signal);
                 await new Promise((r) => child.once("exit", r));
-                reapGroup(child);
+                await reapOrphanedPlugins();
             })();
             const during = await load({ rate: 300, connections: 8, minRequests: 3_000, until: interrupted });
             expect(during.errors).toBe(0);
