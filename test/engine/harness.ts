@@ -7,6 +7,7 @@ import autocannon from "autocannon";
 import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -342,6 +343,21 @@ export async function reapOrphanedPlugins(): Promise<number> {
         }
     }
     return reaped;
+}
+
+/** Builds `ref` as a child of `from` with a label, so that it gets a new image id; returns that id. */
+export async function buildChildImage(ref: string, from: string, rev: string): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-image-"));
+    try {
+        fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${from}\nLABEL io.switchyard.e2e-rev=${rev}\n`);
+        const b = await run("docker", ["build", "-q", "-t", ref, dir]);
+        if (b.code !== 0) {
+            throw new Error(`docker build of ${ref} failed: ${b.stderr}`);
+        }
+        return b.stdout.trim();
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /** A line of figures for the report (collected into .switchyard/results/engine-figures.jsonl). */

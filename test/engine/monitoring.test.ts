@@ -13,6 +13,7 @@ import { PANEL_TITLES } from "../../components/observability/dashboard";
 import { expandGrafanaVariables, queries, QueryName } from "../../components/observability/queries";
 import {
     baseConfig,
+    buildChildImage,
     colorCounts,
     configSet,
     destroyStack,
@@ -256,18 +257,14 @@ describe("monitoring on the real engine", () => {
         const next = "switchyard/prometheus:e2e-next";
         try {
             for (const rev of ["1", "2"]) {
-                const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-prom-"));
-                fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM switchyard/prometheus:local\nLABEL io.switchyard.e2e-rev=${rev}\n`);
-                const b = await run("docker", ["build", "-q", "-t", next, dir]);
-                fs.rmSync(dir, { recursive: true, force: true });
-                expect(b.code).toBe(0);
+                const imageId = await buildChildImage(next, "switchyard/prometheus:local", rev);
                 if (rev === "1") {
                     await configSet("monitoring.prometheus.image", next, { path: true });
                 }
                 const before = await promContainer();
                 await up(["--refresh"]);
                 expect(await promContainer()).not.toBe(before);
-                expect((await run("docker", ["inspect", "-f", "{{.Image}}", `${STACK}-prometheus`])).stdout.trim()).toBe(b.stdout.trim());
+                expect((await run("docker", ["inspect", "-f", "{{.Image}}", `${STACK}-prometheus`])).stdout.trim()).toBe(imageId);
                 await eventually(
                     async () => {
                         const r = await query(`up{stack="${STACK}"}`);

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import {
     baseConfig,
+    buildChildImage,
     configSet,
     destroyStack,
     eventually,
@@ -130,19 +131,6 @@ async function probe(until: Promise<unknown>): Promise<{ sent: number; failed: n
     return { sent, failed, longestGapMs };
 }
 
-/** Builds `ref` as a child of `from` with a label, so it gets a new image id. */
-async function rebuild(ref: string, from: string, rev: string): Promise<string> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-image-"));
-    try {
-        fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${from}\nLABEL io.switchyard.e2e-rev=${rev}\n`);
-        const b = await run("docker", ["build", "-q", "-t", ref, dir]);
-        expect(b.code).toBe(0);
-        return b.stdout.trim();
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
-
 describe("router image changes", () => {
     const NEXT = "switchyard/router:e2e-next";
     afterAll(async () => {
@@ -157,10 +145,10 @@ describe("router image changes", () => {
         if (rev === "1") {
             await freshStack();
             await up();
-            await rebuild(NEXT, "switchyard/router:local", rev);
+            await buildChildImage(NEXT, "switchyard/router:local", rev);
             await configSet("router.image", NEXT, { path: true });
         } else {
-            await rebuild(NEXT, "switchyard/router:local", rev);
+            await buildChildImage(NEXT, "switchyard/router:local", rev);
         }
         // Not asked for: refused in preview and in up, and the router is left as it was.
         const routerBefore = (await run("docker", ["inspect", "-f", "{{.Id}}", `${STACK}-router`])).stdout.trim();
