@@ -11,7 +11,12 @@ module.exports = {
             displayName: "unit",
             testEnvironment: "node",
             transform: { "^.+\\.ts$": tsJest },
-            testMatch: ["<rootDir>/test/unit/**/*.test.ts", "<rootDir>/{domain,config,components,policies,tools}/**/*.test.ts"],
+            testMatch: [
+                "<rootDir>/test/unit/**/*.test.ts",
+                "<rootDir>/*.test.ts",
+                "<rootDir>/{domain,config,components,policies,runtime,tools,app}/**/*.test.ts",
+            ],
+            testPathIgnorePatterns: ["/node_modules/"],
         },
         {
             displayName: "engine",

@@ -7,8 +7,8 @@
  */
 import { snapshotBucketHardened } from "../../../policies/snapshotBucketHardened";
 import { DEFAULT_NONCURRENT_DAYS, snapshotLifecycleRule } from "../../../components/backup/bucketLifecycle";
-import { Graph, messages, runStack } from "../policies/harness";
-import { baseConfig, Config, Registered, runProgram, RunResult } from "../stack/harness";
+import { Graph, messages, runStack } from "../../support/policies";
+import { baseConfig, Config, Registered, runProgram, RunResult } from "../../support/program";
 
 const T = {
     component: "switchyard:backup:SnapshotBucket",

@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 import { DATASOURCE_UID, PANEL_TITLES, renderDashboardJson } from "../../../components/observability/dashboard";
 import { datasourceApiBody } from "../../../components/observability/grafanaProvisioning";
 import { parseStackConfig } from "../../../config/parse";
-import { baseConfig, runProgram, SECRET_SIG } from "../stack/harness";
+import { baseConfig, runProgram, SECRET_SIG } from "../../support/program";
 import { FakeGrafana, startFakeGrafana } from "./fakeGrafana";
 import { freePort, tempDir } from "./tools";
 

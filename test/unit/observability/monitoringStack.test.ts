@@ -10,7 +10,7 @@ import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import type { MonitoringStackArgs } from "../../../components/observability/monitoringStack";
-import { baseConfig, runProgram } from "../stack/harness";
+import { baseConfig, runProgram } from "../../support/program";
 import { run, tempDir } from "./tools";
 
 interface Res {

@@ -1,6 +1,6 @@
 import { canaryWeightBounds } from "../../../policies/canaryWeightBounds";
 import { TYPES } from "../../../policies/lib";
-import { goodStack, Graph, messages, runResource, runStack, set, UNKNOWN_VALUE } from "./harness";
+import { goodStack, Graph, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../../support/policies";
 
 const router = (props: Record<string, unknown>) =>
     runResource(canaryWeightBounds, {

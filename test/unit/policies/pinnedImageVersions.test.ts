@@ -1,6 +1,6 @@
 import { pinnedImageVersions, splitVersionTag } from "../../../policies/pinnedImageVersions";
 import { TYPES } from "../../../policies/lib";
-import { goodStack, messages, runResource, runStack, set, UNKNOWN_VALUE } from "./harness";
+import { goodStack, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../../support/policies";
 
 const appImage = (name: unknown) =>
     runResource(pinnedImageVersions, {

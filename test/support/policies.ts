@@ -14,7 +14,7 @@ import {
     unknownCheckingProxy,
     UnknownValueError,
 } from "@pulumi/policy";
-import { TYPES } from "../../../policies/lib";
+import { TYPES } from "../../policies/lib";
 
 /** The engine's marker for a value that is unknown at preview. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { runProgram, SECRET_SIG } from "./harness";
+import { runProgram, SECRET_SIG } from "../test/support/program";
 
-const ROOT = path.resolve(__dirname, "../../..");
+const ROOT = path.resolve(__dirname, "..");
 
 function stackConfig(stack: string): Record<string, unknown> {
     const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };

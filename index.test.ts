@@ -1,4 +1,4 @@
-import { baseConfig, Config, runProgram, RunResult, SECRET_SIG, UNKNOWN } from "./harness";
+import { baseConfig, Config, runProgram, RunResult, SECRET_SIG, UNKNOWN } from "./test/support/program";
 
 const T = {
     provider: "pulumi:providers:docker",

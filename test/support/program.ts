@@ -164,7 +164,7 @@ export async function runProgram(
                 cb(err, resp);
             });
         };
-        program = require("../../../index");
+        program = require("../../index");
     });
 
     const outputs: Record<string, unknown> = {};
