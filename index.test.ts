@@ -215,6 +215,42 @@ describe("routing changes never touch containers", () => {
     });
 });
 
+describe("the canary header", () => {
+    const applied = (r: RunResult) => {
+        const env = r.one(T.command, "routing-apply").inputs.environment as Record<string, string>;
+        return Buffer.from(env.SY_CONFIG_B64, "base64").toString("utf8");
+    };
+
+    test("without a value: a random 32-character secret, in the router config and the canaryHeader output only", async () => {
+        const r = await runProgram(withConfig((c) => ((c.canary as Config).header = { name: "X-Switchyard-Canary" })));
+        const passwords = r.byType("random:index/randomPassword:RandomPassword");
+        expect(passwords.map((p) => [p.name, p.inputs.length, p.inputs.special])).toEqual([["routing-header-value", 32, false]]);
+        expect(passwords[0].parent).toBe(r.one(T.routing, "routing").urn);
+        const { value } = r.outputs.canaryHeader as { name: string; value: string };
+        expect(value).toMatch(/^[A-Za-z0-9]{32}$/);
+        expect(r.outputs.canaryHeader).toEqual({ name: "X-Switchyard-Canary", value });
+        expect(applied(r)).toContain(value);
+        expect(applied(r)).not.toContain('"always"');
+        // The config carries the key, so it travels as a secret; its hash stays a plain output.
+        const raw = r.one(T.command, "routing-apply").rawInputs.environment as Record<string, unknown>;
+        expect(Object.keys(raw.SY_CONFIG_B64 as object)).toEqual([SECRET_SIG, "value"]);
+        expect(r.outputs.routerConfigSha256).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    test("a configured value is used as it is, and nothing random is made", async () => {
+        const r = await runProgram(baseConfig());
+        expect(r.byType("random:index/randomPassword:RandomPassword")).toHaveLength(0);
+        expect(r.outputs.canaryHeader).toEqual({ name: "X-Switchyard-Canary", value: "always" });
+        expect(applied(r)).toContain("always");
+    });
+
+    test("no header: no header routing and a null output", async () => {
+        const r = await runProgram(withConfig((c) => delete (c.canary as Config).header));
+        expect(r.outputs.canaryHeader).toBeNull();
+        expect(r.byType("random:index/randomPassword:RandomPassword")).toHaveLength(0);
+    });
+});
+
 describe("preview (dry run)", () => {
     test("registers the same graph; values only known after apply are unknown, config values are known", async () => {
         const up = await runProgram(baseConfig());

@@ -1,49 +1,36 @@
 // switchyard: blue/green and canary releases of a containerised web app on a Docker host.
 // config -> host -> router -> release (both colours, each gated) -> routing -> monitoring -> outputs.
-import * as pulumi from "@pulumi/pulumi";
+// The outputs are described in README "Stack outputs".
 import { DockerHost } from "./components/host";
 import { MonitoringStack } from "./components/observability";
-import { Release } from "./components/release";
+import { previousRelease, Release } from "./components/release";
 import { CanaryRouter, RouterContainer } from "./components/routing";
 import { loadConfig } from "./config";
 import { COLORS, perColor } from "./domain/color";
-import { LABELS } from "./domain/labels";
-import { sharesFor } from "./domain/weights";
 
 const { config: cfg, secretEnv, backupSecrets, registryAuth } = loadConfig();
+const { stack, docker } = cfg;
+const previous = previousRelease();
+const versionOf = perColor((c) => cfg.colors[c].version.semver);
+const traffic = { activeColor: cfg.activeColor, canaryPermille: cfg.canary.permille };
 
-const labels = { [LABELS.stack]: cfg.stack };
-const host = new DockerHost("host", { host: cfg.docker.host, networkName: cfg.docker.network, labels, registryAuth });
-const onHost: pulumi.ComponentResourceOptions = { providers: [host.provider] };
+const host = new DockerHost("host", { stack, host: docker.host, networkName: docker.network, registryAuth });
+const onHost = { providers: [host.provider] };
+const onNetwork = { stack, networkName: host.networkName, dockerHost: docker.host };
 
-// The stack's last outputs: each colour's version and the router image before this update.
-const previous = new pulumi.StackReference("previous-release", {
-    name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-});
-const { maintenance, allowRestart, ...routerSettings } = cfg.router;
-const router = new RouterContainer(
-    "router",
-    { stack: cfg.stack, ...routerSettings, networkName: host.networkName, previous: previous.getOutput("routerImage"), allowRestart },
-    onHost,
-);
+const router = new RouterContainer("router", { ...onNetwork, ...cfg.router, previous: previous.routerImage }, onHost);
 
-const shares = sharesFor(cfg.activeColor, cfg.canary.permille);
-const previousVersions = previous.getOutput("versions") as pulumi.Output<Record<string, string> | undefined>;
 const release = new Release(
     "release",
     {
-        stack: cfg.stack,
-        colors: perColor((c) => ({
-            ...cfg.colors[c],
-            previousVersion: previousVersions.apply((v) => v?.[c] ?? null),
-            trafficPermille: shares[c],
-        })),
+        ...onNetwork,
+        ...traffic,
         app: cfg.app,
         secretEnv,
         secretEnvNames: cfg.secretEnvNames,
-        networkName: host.networkName,
-        dockerHost: cfg.docker.host,
         gates: cfg.gates,
+        colors: cfg.colors,
+        previousVersions: previous.versions,
         probeContainer: router.containerName,
         backup: cfg.backup ? { settings: cfg.backup, secrets: backupSecrets, migration: cfg.migration } : undefined,
     },
@@ -51,30 +38,26 @@ const release = new Release(
 );
 
 const routing = new CanaryRouter("routing", {
-    stack: cfg.stack,
-    activeColor: cfg.activeColor,
-    canaryPermille: cfg.canary.permille,
-    versions: perColor((c) => cfg.colors[c].version.semver),
-    upstreams: release.targets,
+    ...onNetwork,
     ...cfg.canary,
-    maintenanceMessage: maintenance.enabled ? maintenance.message : undefined,
-    statusPath: cfg.router.statusPath,
-    container: { name: router.containerName, id: router.containerId },
-    dockerHost: cfg.docker.host,
+    ...traffic,
+    versions: versionOf,
+    upstreams: release.targets,
     gates: COLORS.map((c) => release.gates[c]),
+    statusPath: cfg.router.statusPath,
+    maintenanceMessage: cfg.router.maintenance.enabled ? cfg.router.maintenance.message : undefined,
+    container: { name: router.containerName, id: router.containerId },
 });
 
 const monitoring = cfg.monitoring.enabled
     ? new MonitoringStack(
           "monitoring",
           {
-              stack: cfg.stack,
-              apps: perColor((c) => ({ version: cfg.colors[c].version.semver, containers: release.targets[c] })),
+              ...onNetwork,
+              ...cfg.monitoring,
+              apps: perColor((c) => ({ version: versionOf[c], containers: release.targets[c] })),
               routerContainerName: router.containerName,
               routerVersion: cfg.router.tag,
-              networkName: host.networkName,
-              dockerHost: cfg.docker.host,
-              ...cfg.monitoring,
           },
           onHost,
       )
@@ -82,23 +65,18 @@ const monitoring = cfg.monitoring.enabled
 
 export const activeColor = cfg.activeColor;
 export const weights = routing.weights;
-export const versions = perColor((c) => cfg.colors[c].version.semver);
+export const versions = versionOf;
 export const images = perColor((c) => release.colorStacks[c].image);
 export const deploymentIds = release.deploymentIds;
-/** The stack's current release: the colour whose version changed last. */
 export const deploymentId = release.currentDeploymentId;
-/** An emergency release outside the deployment window, with its reason (audit; policies/deploymentWindow). */
 export const deploymentWindowOverride = cfg.deploymentWindow.override ?? null;
 export const routerUrl = router.url;
 export const routerStatusUrl = router.statusUrl;
 export const routerContainer = router.containerName;
-/** The router image (reference and id): the next update refuses to replace the router unless asked. */
 export const routerImage = router.imageFacts;
 export const routerConfigSha256 = routing.configSha256;
-/** Latest pre-deploy snapshot per colour (when switchyard:backup is set). */
+export const canaryHeader = routing.header ?? null;
 export const backups = release.preDeploy?.backupsOutput ?? {};
-/** Per colour: the image and migration that ran, and the down-migration recorded for a rollback. */
 export const migrations = release.preDeploy?.migrationsOutput ?? {};
 export const prometheusUrl = monitoring?.prometheusUrl ?? null;
-/** Host directory with the Grafana provisioning files (when monitoring is enabled). */
 export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir ?? null;

@@ -31,7 +31,7 @@ export interface StackConfig {
     readonly canary: {
         /** Canary share in permille (weight 10.5% -> 105). */
         readonly permille: number;
-        readonly header?: { readonly name: string; readonly value: string };
+        readonly header?: { readonly name: string; readonly value?: string };
         readonly cookie?: { readonly name: string };
         readonly sticky?: { readonly cookieName: string; readonly maxAgeSeconds: number };
     };

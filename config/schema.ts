@@ -166,7 +166,7 @@ export const schema = z.strictObject({
                         .min(1)
                         .max(128)
                         .regex(/^[A-Za-z0-9_.:@+=-]+$/, { error: "must be 1-128 of [A-Za-z0-9_.:@+=-]" })
-                        .default("always"),
+                        .optional(),
                 })
                 .optional(),
             cookie: z

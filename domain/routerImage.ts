@@ -14,6 +14,8 @@ export const ROUTER_IMAGE = {
     innerConfig: `${CONFIG_DIR}/inner.conf`,
     /** `switchyard-apply <file|-> <sha256>`: validate, install, reload, wait for the sha. */
     applyBin: "/usr/local/bin/switchyard-apply",
+    /** Where the front nginx serves the status document unless router.statusPath says otherwise. */
+    defaultStatusPath: "/_switchyard/status",
 } as const;
 
 /** Where a rendered inner config lives and writes: the router image's paths, or a test's. */

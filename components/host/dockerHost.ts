@@ -1,13 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { LABELS } from "../../domain/labels";
 
 export interface DockerHostArgs {
     /** Docker endpoint: `unix:///var/run/docker.sock`, `ssh://user@host` or `tcp://host:port`. */
     host: string;
     /** Name of the app network both colours and the router join. */
     networkName: string;
-    /** Labels put on every Docker object this host component creates. */
-    labels: Record<string, string>;
+    /** Stack name: labels every Docker object this component creates. */
+    stack: string;
     /**
      * Credentials of private registries: the provider pulls with these only, never with the
      * local `docker login`. @default - none: public or local images only
@@ -39,7 +40,7 @@ export class DockerHost extends pulumi.ComponentResource {
             {
                 name: args.networkName,
                 driver: "bridge",
-                labels: Object.entries(args.labels).map(([label, value]) => ({ label, value })),
+                labels: [{ label: LABELS.stack, value: args.stack }],
             },
             { parent: this, provider: this.provider },
         );

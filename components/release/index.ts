@@ -3,3 +3,4 @@ export * from "./releaseStamp";
 export * from "./migration";
 export * from "./plan";
 export * from "./release";
+export * from "./previous";

@@ -5,6 +5,7 @@ import { UpstreamTarget } from "../routing/nginxConfig";
 import { Color, perColor } from "../../domain/color";
 import { currentRelease, deploymentId } from "../../domain/deploymentId";
 import { ReleaseVersion } from "../../domain/version";
+import { sharesFor } from "../../domain/weights";
 import { HealthGate } from "./healthGate";
 import { ReleaseStamp } from "./releaseStamp";
 
@@ -15,16 +16,17 @@ export interface ReleaseColorArgs {
     image: string;
     /** Env for this colour only, over `app.env`. */
     env: Record<string, string>;
-    /** The colour's version before this update (the stack's last outputs), null on the first one. */
-    previousVersion: pulumi.Input<string | null>;
-    /** Share of traffic (permille) the colour is about to get: the gate checks it at that share. */
-    trafficPermille: number;
 }
 
 export interface ReleaseArgs {
     /** Stack name (prefixes Docker names and deployment ids). */
     stack: string;
     colors: Record<Color, ReleaseColorArgs>;
+    /** Each colour's version before this update (the stack's last outputs); unset on the first one. */
+    previousVersions: pulumi.Input<Partial<Record<Color, string>> | undefined>;
+    /** The colour that gets the traffic, and the canary's share (permille): each gate checks its colour at the share it is about to get. */
+    activeColor: Color;
+    canaryPermille: number;
     /** App settings shared by both colours. */
     app: AppSettings;
     /** Secret env vars of the app (a Pulumi secret). */
@@ -62,6 +64,7 @@ export class Release extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:release:Release", name, {}, opts);
+        const shares = sharesFor(args.activeColor, args.canaryPermille);
         // Each child lived at the stack's top level before; the alias keeps its identity.
         const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
         const plainEnv = perColor((c) =>
@@ -72,7 +75,12 @@ export class Release extends pulumi.ComponentResource {
             (c) =>
                 new ReleaseStamp(
                     `release-${c}`,
-                    { stack: args.stack, color: c, version: args.colors[c].version, previousVersion: args.colors[c].previousVersion },
+                    {
+                        stack: args.stack,
+                        color: c,
+                        version: args.colors[c].version,
+                        previousVersion: pulumi.output(args.previousVersions).apply((v) => v?.[c] ?? null),
+                    },
                     child,
                 ),
         );
@@ -139,7 +147,7 @@ export class Release extends pulumi.ComponentResource {
                         version: args.colors[c].version.semver,
                         targets: this.targets[c],
                         containerIds: this.colorStacks[c].containers.map((k) => k.id),
-                        trafficPermille: args.colors[c].trafficPermille,
+                        trafficPermille: shares[c],
                         ...args.gates,
                         probeContainer: args.probeContainer,
                         dockerHost: args.dockerHost,

@@ -1,9 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { Color } from "../../domain/color";
 import { CanaryRouterFacts } from "../../domain/policyFacts";
 import { ROUTER_IMAGE, ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
 import { percent, sharesFor } from "../../domain/weights";
+import { runtimeCommand } from "../runtimeCommand";
 import { renderRouterConfig, RouterSpec, UpstreamTarget } from "./nginxConfig";
 
 export interface CanaryRouterArgs {
@@ -20,9 +22,10 @@ export interface CanaryRouterArgs {
     /**
      * Header name/value that forces the canary. Note: after a failed gate the router keeps its
      * previous config, whose canary pool still reaches the idle colour's (new, failing) containers
-     * for requests that force the canary; weighted traffic never does. @default - no header routing
+     * for requests that force the canary; weighted traffic never does. Without a value, a random
+     * one (32 letters and digits, a Pulumi secret) that nobody can guess. @default - no header routing
      */
-    header?: { name: string; value: string };
+    header?: { name: string; value?: string };
     /** Cookie whose value `always`/`never` forces or avoids the canary. @default - no cookie routing */
     cookie?: { name: string };
     /** Sticky users by bucket cookie. @default - each request is split on its own */
@@ -52,6 +55,8 @@ export interface CanaryRouterArgs {
 export class CanaryRouter extends pulumi.ComponentResource {
     public readonly configSha256: pulumi.Output<string>;
     public readonly weights: Record<Color, number>;
+    /** The header that forces the canary (a secret: its value is the key to the canary). */
+    public readonly header?: pulumi.Output<{ name: string; value: string }>;
 
     constructor(name: string, args: CanaryRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         const shares = sharesFor(args.activeColor, args.canaryPermille);
@@ -61,15 +66,22 @@ export class CanaryRouter extends pulumi.ComponentResource {
         super("switchyard:routing:CanaryRouter", name, facts, opts);
 
         const container = args.container;
+        const header = args.header && {
+            name: args.header.name,
+            value:
+                args.header.value ??
+                pulumi.secret(new random.RandomPassword(`${name}-header-value`, { length: 32, special: false }, { parent: this }).result),
+        };
+        this.header = header ? pulumi.secret(pulumi.output(header)) : undefined;
         const spec = pulumi
-            .all([pulumi.output(args.upstreams.blue), pulumi.output(args.upstreams.green)])
-            .apply(([blue, green]): RouterSpec => ({
+            .all([pulumi.output(args.upstreams.blue), pulumi.output(args.upstreams.green), header?.value])
+            .apply(([blue, green, headerValue]): RouterSpec => ({
                 stack: args.stack,
                 activeColor: args.activeColor,
                 canaryPermille: args.canaryPermille,
                 versions: args.versions,
                 upstreams: { blue, green },
-                header: args.header,
+                header: header && headerValue !== undefined ? { name: header.name, value: headerValue } : undefined,
                 cookie: args.cookie,
                 sticky: args.sticky,
                 maintenanceMessage: args.maintenanceMessage,
@@ -77,14 +89,16 @@ export class CanaryRouter extends pulumi.ComponentResource {
                 runtime: ROUTER_IMAGE_RUNTIME,
             }));
         const rendered = spec.apply(renderRouterConfig);
-        this.configSha256 = rendered.sha256;
+        // A hash of the config cannot give the header value back: it stays a plain output.
+        this.configSha256 = pulumi.unsecret(rendered.sha256);
 
         new command.local.Command(
             `${name}-apply`,
             {
-                create: APPLY_SCRIPT,
-                update: APPLY_SCRIPT,
+                create: APPLY,
+                update: APPLY,
                 environment: {
+                    SY_APPLY_BIN: ROUTER_IMAGE.applyBin,
                     DOCKER_HOST: args.dockerHost,
                     SY_CONTAINER: container.name,
                     SY_CONFIG_B64: rendered.text.apply((t) => Buffer.from(t, "utf8").toString("base64")),
@@ -101,9 +115,5 @@ export class CanaryRouter extends pulumi.ComponentResource {
     }
 }
 
-/**
- * Validates and applies a routing config inside the running router (`switchyard-apply` in the
- * router image: nginx -t, atomic install, graceful reload, wait for the new sha; on failure the old
- * config stays and the message of nginx is printed).
- */
-export const APPLY_SCRIPT = `set -eu; printf '%s' "$SY_CONFIG_B64" | base64 -d | docker exec -i "$SY_CONTAINER" ${ROUTER_IMAGE.applyBin} - "$SY_CONFIG_SHA256"`;
+/** Validates and applies a routing config inside the running router. */
+const APPLY = runtimeCommand("router-apply.sh");

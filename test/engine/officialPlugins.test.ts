@@ -131,6 +131,26 @@ async function probe(until: Promise<unknown>): Promise<{ sent: number; failed: n
     return { sent, failed, longestGapMs };
 }
 
+describe("random provider: the canary header's value when none is configured", () => {
+    test("a random secret value reaches the router; a second run keeps it and changes nothing", async () => {
+        const c = baseConfig() as Config;
+        c["switchyard:canary"] = { ...c["switchyard:canary"], header: { name: "X-Switchyard-Canary" } };
+        await freshStack(c);
+        await up();
+        const first = (await outputs()).canaryHeader as { name: string; value: string };
+        expect(first.value).toMatch(/^[A-Za-z0-9]{32}$/);
+        const plain = await pulumi(["stack", "output", "canaryHeader"]);
+        expect(plain.stdout).not.toContain(first.value);
+        const forced = await get(`${ROUTER_URL}/`, { "X-Switchyard-Canary": first.value });
+        const guessed = await get(`${ROUTER_URL}/`, { "X-Switchyard-Canary": "always" });
+        expect([forced.headers["x-switchyard-color"], guessed.headers["x-switchyard-color"]]).toEqual(["green", "blue"]);
+        const preview = await previewNoChanges();
+        expect({ code: preview.code, out: preview.code === 0 ? "" : preview.stdout }).toEqual({ code: 0, out: "" });
+        await up(["--refresh", "--expect-no-changes"]);
+        expect(((await outputs()).canaryHeader as { value: string }).value).toBe(first.value);
+    });
+});
+
 describe("router image changes", () => {
     const NEXT = "switchyard/router:e2e-next";
     afterAll(async () => {

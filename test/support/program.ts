@@ -55,6 +55,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
             const nets = (inputs.networksAdvanced as { name: string }[] | undefined) ?? [];
             return { ...inputs, networkDatas: nets.map((n) => ({ networkName: n.name, ipAddress: CONTAINER_IPS.get(name) })) };
         }
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: `random-${name}`.replace(/[^A-Za-z0-9]/g, "").padEnd(Number(inputs.length), "x") };
         case "docker:index/remoteImage:RemoteImage":
             return { ...inputs, imageId: `sha256:${Buffer.from(String(inputs.name)).toString("hex").padEnd(64, "0").slice(0, 64)}` };
         case "command:local:Command": {

@@ -60,8 +60,8 @@ function liveDeps(s: OpenStack): DriftDeps {
             const r = docker(host, ["exec", router, "cat", `${ROUTER_IMAGE.configDir}/inner.conf`]);
             return r.code === 0 ? r.out : undefined;
         },
-        routerServedSha: (host, router) => {
-            const url = `http://127.0.0.1:${ROUTER_IMAGE.frontPort}/_switchyard/status`;
+        routerServedSha: (host, router, statusPath) => {
+            const url = `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${statusPath}`;
             const r = docker(host, ["exec", router, "curl", "-fsS", "--max-time", "5", url]);
             try {
                 return JSON.parse(r.out).configSha256;

@@ -124,6 +124,22 @@ describe("drift report", () => {
         );
     });
 
+    test.each([
+        ["the stack's configured status path", { routerStatusUrl: "http://127.0.0.1:18080/ops/status" }, "/ops/status"],
+        ["the router image's default when the stack names none", {}, "/_switchyard/status"],
+    ])("the served sha is read at %s", async (_what, outputs, expected) => {
+        const paths: string[] = [];
+        await checkDrift("e2e", [], "", {
+            ...deps({ routerServedSha: (_h, _r, statusPath) => (paths.push(statusPath), config.sha256) }),
+            exportState: async () => {
+                const e = exported();
+                Object.assign(e.deployment.resources[0].outputs as object, outputs);
+                return e;
+            },
+        });
+        expect(paths).toEqual([expected]);
+    });
+
     test("planned steps and router drift: named, the routing apply step marked, and how to heal", async () => {
         const d = deps({
             routerFile: () => config.text.replace("keepalive_timeout 65s", "keepalive_timeout 5s"),

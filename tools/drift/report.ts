@@ -5,6 +5,7 @@
  * path from an export to the printed report is unit-tested.
  */
 import { containerDrift, expectedContainers, InspectedContainer, plannedChanges, PreviewStep, routerDrift, StateResource } from "./drift";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { stripSecrets } from "../lib/secrets";
 
 export interface DriftDeps {
@@ -12,9 +13,9 @@ export interface DriftDeps {
     exportState(): Promise<unknown>;
     /** The running container of that name (`docker inspect`), under the stack's Docker host. */
     inspect(dockerHost: string, name: string): InspectedContainer | undefined;
-    /** The routing config file the router holds, and the config sha it serves. */
+    /** The routing config file the router holds, and the config sha it serves at the status path. */
     routerFile(dockerHost: string, router: string): string | undefined;
-    routerServedSha(dockerHost: string, router: string): string | undefined;
+    routerServedSha(dockerHost: string, router: string, statusPath: string): string | undefined;
     /** Marks the routing apply step for re-apply; an error text when that failed. */
     markForReapply(urn: string): Promise<string | undefined>;
 }
@@ -38,13 +39,20 @@ export async function checkDrift(stack: string, steps: PreviewStep[], fallbackDo
     const stackOut = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
     const expectedSha = String(stackOut.routerConfigSha256 ?? "");
     const router = String(stackOut.routerContainer ?? "");
+    // The configured status path (router.statusPath), as the stack published it.
+    const statusPath = stackOut.routerStatusUrl ? new URL(String(stackOut.routerStatusUrl)).pathname : ROUTER_IMAGE.defaultStatusPath;
 
     const containers = expectedContainers(resources);
     for (const c of containers) {
         drift.push(...containerDrift(c, deps.inspect(dockerHost, c.name)));
     }
     if (router) {
-        const routing = routerDrift(router, expectedSha, deps.routerFile(dockerHost, router), deps.routerServedSha(dockerHost, router));
+        const routing = routerDrift(
+            router,
+            expectedSha,
+            deps.routerFile(dockerHost, router),
+            deps.routerServedSha(dockerHost, router, statusPath),
+        );
         drift.push(...routing);
         if (routing.length > 0) {
             const apply = resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith("::routing-apply"));

@@ -102,7 +102,13 @@ describe("valid configs", () => {
             { cookieName: "switchyard_bucket", maxAgeSeconds: 2592000 },
         ],
         ["sticky off", ["canary", "sticky"], { enabled: "false" }, (c: any) => c.canary.sticky, undefined],
-        ["header defaults", ["canary", "header"], {}, (c: any) => c.canary.header, { name: "X-Switchyard-Canary", value: "always" }],
+        [
+            "header defaults (no value: the program makes a random one)",
+            ["canary", "header"],
+            {},
+            (c: any) => c.canary.header,
+            { name: "X-Switchyard-Canary" },
+        ],
         ["replicas as text", ["app", "replicas"], "3", (c: any) => c.app.replicas, 3],
         ["network override", ["docker", "network"], "web", (c: any) => c.docker.network, "web"],
     ])("%s", (_name, path, value, get, expected) => {

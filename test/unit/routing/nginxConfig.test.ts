@@ -127,7 +127,7 @@ describe("nginx -t accepts every config the schema accepts", () => {
                     canaryPermille: c.canary.permille,
                     versions: { blue: c.colors.blue.version.semver, green: c.colors.green.version.semver },
                     upstreams: { blue: targets("blue", c.app.replicas), green: targets("green", c.app.replicas) },
-                    header: c.canary.header,
+                    header: c.canary.header && { ...c.canary.header, value: c.canary.header.value ?? "RandomValueMadeByTheProgram" },
                     cookie: c.canary.cookie,
                     sticky: c.canary.sticky,
                     maintenanceMessage: c.router.maintenance.enabled ? c.router.maintenance.message : undefined,
