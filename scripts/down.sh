@@ -4,8 +4,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SY_ROOT"
-STACK=local
-[ "${1:-}" = "--stack" ] && STACK=${2:?--stack needs a name}
+sy_stack_arg "$@"
 sy_local_env
 pulumi destroy --stack "$STACK" --yes --non-interactive --suppress-progress
 sy_log "stack $STACK destroyed"

@@ -9,6 +9,16 @@ sy_elapsed() { awk -v a="$SY_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%6.1fs",
 sy_log() { echo "[switchyard $(sy_elapsed)] $*"; }
 sy_die() { echo "[switchyard $(sy_elapsed)] ERROR: $*" >&2; exit 1; }
 
+# `[--stack NAME]` of up.sh and down.sh: sets STACK (default: the local stack).
+sy_stack_arg() {
+    STACK=local
+    case "${1:-}" in
+        "") ;;
+        --stack) STACK=${2:?--stack needs a name} ;;
+        *) sy_die "unknown argument '$1' (usage: $(basename "$0") [--stack NAME])" ;;
+    esac
+}
+
 # The local stack: a file backend inside the working tree (git-ignored), a local-only passphrase,
 # no update checks, no plugin downloads. Users with their own backend set PULUMI_BACKEND_URL.
 # The docker provider prefers DOCKER_CONTEXT over the stack's docker.host, and a refresh runs before

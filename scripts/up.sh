@@ -7,8 +7,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SY_ROOT"
-STACK=local
-[ "${1:-}" = "--stack" ] && STACK=${2:?--stack needs a name}
+sy_stack_arg "$@"
 
 sy_check_env
 bash scripts/setup.sh
