@@ -41,7 +41,10 @@ export function loadConfig(): LoadedConfig {
             secretKeys.add(key);
         }
     }
-    const result = parseStackConfig(pulumi.getStack(), raw, secretKeys, { DOCKER_CONTEXT: process.env.DOCKER_CONTEXT });
+    const result = parseStackConfig(pulumi.getStack(), raw, secretKeys, {
+        DOCKER_CONTEXT: process.env.DOCKER_CONTEXT,
+        PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE,
+    });
     if (!result.ok) {
         throw new pulumi.RunError(`switchyard: the stack config is invalid; nothing was changed.\n  - ${result.errors.join("\n  - ")}`);
     }

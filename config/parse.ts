@@ -4,7 +4,7 @@ import { imageTag, parseReleaseVersion, ReleaseVersion } from "../domain/version
 import { toPermille } from "../domain/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings } from "./backup";
 import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
-import { checkEnvironment } from "./environment";
+import { checkEnvironment, StackEnvironment } from "./environment";
 import { checkRegistryAuth, RegistryCredentials } from "./registryAuth";
 import { ParsedStackConfig, schema } from "./schema";
 
@@ -146,7 +146,7 @@ export function parseStackConfig(
     stack: string,
     raw: Record<string, unknown>,
     secretKeys: ReadonlySet<string>,
-    env: { DOCKER_CONTEXT?: string } = {},
+    env: StackEnvironment = {},
 ): ConfigResult {
     const errors: string[] = [];
     const {
@@ -158,7 +158,7 @@ export function parseStackConfig(
     } = raw;
 
     const parsed = schema.safeParse(rest);
-    errors.push(...checkEnvironment(env, parsed.success ? parsed.data.docker.host : undefined));
+    errors.push(...checkEnvironment(env, parsed.success ? parsed.data.docker.host : undefined, stack));
     const registryAuth = checkRegistryAuth(rawRegistryAuth, secretKeys.has("registryAuth"), NAMESPACE);
     errors.push(...registryAuth.errors);
     if (!parsed.success) {

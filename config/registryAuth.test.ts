@@ -1,4 +1,3 @@
-import { checkEnvironment } from "./environment";
 import { checkRegistryAuth } from "./registryAuth";
 import { parseStackConfig } from "./parse";
 
@@ -73,21 +72,5 @@ describe("registryAuth", () => {
         );
         expect(r.ok && r.registryAuth).toEqual([{ address: "r.example.com", username: "u", password: "p" }]);
         expect(JSON.stringify(r.ok && r.config)).not.toContain('"p"');
-    });
-});
-
-describe("DOCKER_CONTEXT", () => {
-    test("unset or empty: nothing to say", () => {
-        expect(checkEnvironment({}, "unix:///var/run/docker.sock")).toEqual([]);
-        expect(checkEnvironment({ DOCKER_CONTEXT: "" }, "unix:///var/run/docker.sock")).toEqual([]);
-    });
-
-    test.each(["default", "prod-remote"])("DOCKER_CONTEXT=%s is refused before anything changes, naming the configured host", (ctx) => {
-        const r = parseStackConfig("s", { ...minimal, docker: { host: "ssh://deploy@h1" } }, new Set(), { DOCKER_CONTEXT: ctx });
-        expect(r.ok).toBe(false);
-        expect(r.ok ? "" : r.errors.join("\n")).toBe(
-            `DOCKER_CONTEXT="${ctx}" is set in the environment: the docker provider would use that context's daemon instead of ` +
-                "switchyard:docker.host (ssh://deploy@h1). Nothing was changed. Fix: unset DOCKER_CONTEXT (switchyard takes the daemon from switchyard:docker.host only)",
-        );
     });
 });

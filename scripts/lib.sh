@@ -35,7 +35,8 @@ sy_local_env() {
     # checkpoint in place, and the program's self StackReference (previous versions) can read it
     # half-written ("failed to load checkpoint: EOF").
     export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$SY_ROOT/.switchyard/state?metadata=skip}
-    # Documented local-only passphrase: it protects nothing but the local stack's test secrets.
+    # Documented local-only passphrase (config/environment.ts LOCAL_PASSPHRASE): it protects nothing
+    # but the local stack's test secrets; the program and the CLI refuse it for any other stack.
     export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-switchyard-local-only}
     export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
     export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true

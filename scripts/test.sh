@@ -39,6 +39,9 @@ if ! command -v moto_server >/dev/null 2>&1; then
     sy_log "tests: installing moto (S3-compatible test server) from PyPI"
     python3 -m pip install --quiet 'moto[server]==5.2.1' || sy_die "could not install moto[server] from PyPI"
 fi
+# The engine tests' throwaway stacks (e2e*) have a passphrase of their own: the local one is for
+# the stack `local` only (test/engine/harness.ts sets the same).
+export PULUMI_CONFIG_PASSPHRASE=switchyard-e2e-only
 sy_local_env
 mkdir -p .switchyard/results
 rm -f .switchyard/results/*.json .switchyard/results/*.jsonl

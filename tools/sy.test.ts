@@ -20,10 +20,14 @@ function fakeCommands(code: ExitCode = ExitCode.Ok) {
 
 describe("switchyard: arguments", () => {
     test.each([
-        [["up"], ["up", { stack: undefined, json: false, policyPack: [], refresh: true }]],
+        [["up"], ["up", { stack: undefined, json: false, policyPack: [], refresh: true, create: false }]],
+        [
+            ["up", "--stack", "local", "--create"],
+            ["up", { stack: "local", json: false, policyPack: [], refresh: true, create: true }],
+        ],
         [
             ["up", "--stack", "production", "--policy-pack", "policies", "--policy-pack", "extra", "--no-refresh", "--json"],
-            ["up", { stack: "production", json: true, policyPack: ["policies", "extra"], refresh: false }],
+            ["up", { stack: "production", json: true, policyPack: ["policies", "extra"], refresh: false, create: false }],
         ],
         [["drift"], ["drift", { stack: undefined, json: false }]],
         [

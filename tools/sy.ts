@@ -2,7 +2,7 @@
  * `switchyard`: the operator commands, on the Pulumi Automation API (typed results and engine
  * events; the `pulumi` CLI is never parsed). Run through tools/bin/switchyard.js (`npx switchyard`).
  *
- *   switchyard up      [--stack S] [--policy-pack DIR]... [--no-refresh] [--json]
+ *   switchyard up      [--stack S] [--create] [--policy-pack DIR]... [--no-refresh] [--json]
  *   switchyard drift   [--stack S] [--json]
  *   switchyard recover [--stack S] [--json]
  *
@@ -55,6 +55,7 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
     common(program.command("up").description("update the stack: refresh, policy packs, then a summary of what changed"))
         .option("--policy-pack <dir>", "run this policy pack (repeatable)", collect, [])
         .option("--no-refresh", "skip reading the host back before the update (default: refresh)")
+        .option("--create", "create the stack when it does not exist yet")
         .action((opts) => run("up", opts));
     common(
         program.command("drift").description("is the host what state says? refresh preview plus live router and container checks"),
@@ -80,7 +81,10 @@ export async function main(argv: string[], io: Io = processIo, commands: Command
         }
         const common: CommonOptions = { stack: opts.stack as string | undefined, json };
         if (command === "up") {
-            code = await commands.up({ ...common, policyPack: opts.policyPack as string[], refresh: opts.refresh as boolean }, io);
+            code = await commands.up(
+                { ...common, policyPack: opts.policyPack as string[], refresh: opts.refresh as boolean, create: Boolean(opts.create) },
+                io,
+            );
         } else {
             code = await commands[command](common, io);
         }

@@ -12,6 +12,9 @@ import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const STACK = process.env.SWITCHYARD_E2E_STACK ?? "e2e";
+// The throwaway e2e stacks' own passphrase (scripts/test.sh sets the same): the documented local
+// one is refused for any stack but `local`.
+process.env.PULUMI_CONFIG_PASSPHRASE = "switchyard-e2e-only";
 export const PORT = Number(process.env.SWITCHYARD_E2E_PORT ?? 18180);
 export const ROUTER_URL = `http://127.0.0.1:${PORT}`;
 const CONFIG_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);

@@ -22,6 +22,7 @@ import {
     previewNoChanges,
     pulumi,
     report,
+    ROOT,
     ROUTER_URL,
     routerStatus,
     run,
@@ -317,5 +318,51 @@ describe("DOCKER_CONTEXT", () => {
         }
         expect(await containerIds()).toEqual(before);
         expect((await routerStatus()).versions.green).toBe("1.1.0");
+    });
+});
+
+describe("the documented local passphrase is for the stack `local` only", () => {
+    const OTHER = `${STACK}-passphrase`;
+    const LOCAL = { PULUMI_CONFIG_PASSPHRASE: "switchyard-local-only" };
+    const stackFile = path.join(ROOT, `Pulumi.${OTHER}.yaml`);
+    const cleanUp = async () => {
+        for (const env of [LOCAL, { PULUMI_CONFIG_PASSPHRASE: "a-passphrase-of-our-own" }]) {
+            await run("pulumi", ["stack", "rm", OTHER, "--yes", "--force", "--non-interactive"], { env });
+        }
+        fs.rmSync(stackFile, { force: true });
+    };
+    beforeAll(cleanUp);
+    afterAll(cleanUp);
+
+    test("scripts/up.sh and switchyard up --create refuse another stack before it exists", async () => {
+        for (const cmd of [
+            ["bash", "scripts/up.sh", "--stack", OTHER],
+            [process.execPath, "tools/bin/switchyard.js", "up", "--create", "--stack", OTHER],
+        ]) {
+            const r = await run(cmd[0], cmd.slice(1), { env: LOCAL });
+            expect(r.code).not.toBe(0);
+            expect(r.stderr).toContain(`stack '${OTHER}' would keep its secrets under a passphrase anyone can read in the README`);
+        }
+        expect(fs.existsSync(stackFile)).toBe(false);
+        expect((await run("pulumi", ["stack", "ls", "--json"], { env: LOCAL })).stdout).not.toContain(`"${OTHER}"`);
+    });
+
+    test("a stack created with it by hand is refused by the program before any resource, with the way out", async () => {
+        fs.writeFileSync(stackFile, `${JSON.stringify({ config: baseConfig() }, null, 2)}\n`);
+        expect((await run("pulumi", ["stack", "init", OTHER, "--non-interactive"], { env: LOCAL })).code).toBe(0);
+        const r = await run("pulumi", ["preview", "--stack", OTHER, "--non-interactive", "--suppress-progress"], { env: LOCAL });
+        expect(r.code).not.toBe(0);
+        expect(r.stdout + r.stderr).toContain(`pulumi stack change-secrets-provider passphrase --stack ${OTHER}`);
+        expect(r.stdout).not.toMatch(/\+ +(docker|command):/);
+
+        // The way out the message names: the secrets move to a passphrase of the user's own.
+        const secret = ["config", "set", "--secret", "--stack", OTHER, "registryAuth", "{}"];
+        expect((await run("pulumi", secret, { env: LOCAL })).code).toBe(0);
+        const change = ["stack", "change-secrets-provider", "passphrase", "--stack", OTHER, "--non-interactive"];
+        expect((await run("pulumi", change, { env: LOCAL, input: "a-passphrase-of-our-own\n" })).code).toBe(0);
+        const own = { PULUMI_CONFIG_PASSPHRASE: "a-passphrase-of-our-own" };
+        expect((await run("pulumi", ["config", "get", "--stack", OTHER, "registryAuth"], { env: own })).stdout.trim()).toBe("{}");
+        const again = await run("pulumi", ["preview", "--stack", OTHER, "--non-interactive", "--suppress-progress"], { env: own });
+        expect(again.stdout + again.stderr).not.toContain("documented local passphrase");
     });
 });

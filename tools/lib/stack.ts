@@ -5,6 +5,7 @@
  */
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { checkEnvironment } from "../../config/environment";
 import { CliError, ExitCode, firstLine } from "./cli";
 
 /** The project directory (Pulumi.yaml), wherever the command is run from. */
@@ -18,7 +19,7 @@ export interface OpenStack {
     close(): Promise<void>;
 }
 
-export async function openStack(requested: string | undefined): Promise<OpenStack> {
+export async function openStack(requested: string | undefined, create = false): Promise<OpenStack> {
     let workspace: LocalWorkspace;
     let previous: string | undefined;
     try {
@@ -31,9 +32,14 @@ export async function openStack(requested: string | undefined): Promise<OpenStac
     if (!name) {
         throw new CliError("no stack selected: pass --stack NAME (or select one with `pulumi stack select`)", ExitCode.Usage);
     }
+    // Before the stack is opened: creating it would write the passphrase's salt to its stack file.
+    const problems = checkEnvironment({ PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE }, undefined, name);
+    if (problems.length > 0) {
+        throw new CliError(problems.join("\n"), ExitCode.Usage);
+    }
     let stack: Stack;
     try {
-        stack = await Stack.select(name, workspace);
+        stack = await (create ? Stack.createOrSelect(name, workspace) : Stack.select(name, workspace));
     } catch (e) {
         throw new CliError(`stack ${name}: ${firstLine(e)}`, ExitCode.Usage);
     }
@@ -50,8 +56,8 @@ export async function openStack(requested: string | undefined): Promise<OpenStac
 }
 
 /** Runs `fn` on the stack, then restores the selection, whatever the outcome. */
-export async function withStack<T>(requested: string | undefined, fn: (s: OpenStack) => Promise<T>): Promise<T> {
-    const s = await openStack(requested);
+export async function withStack<T>(requested: string | undefined, fn: (s: OpenStack) => Promise<T>, create = false): Promise<T> {
+    const s = await openStack(requested, create);
     try {
         return await fn(s);
     } finally {
