@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SOURCE_NAME_PATTERN } from "../domain/backup/manifest";
-import { bool, DOCKER_NAME, IMAGE_REF, num } from "./fields";
+import { bool, DOCKER_NAME, IMAGE_REF, num, wholeNumber } from "./fields";
 
 /**
  * Config keys `switchyard:backup`, `switchyard:migration` and `switchyard:backupSecrets`.
@@ -62,13 +62,7 @@ const s3Target = z.strictObject({
 });
 
 const retention = z.strictObject({
-    keepLast: num(
-        z
-            .number()
-            .int({ error: "must be a whole number" })
-            .min(1, { error: "must be at least 1" })
-            .max(10000, { error: "must be at most 10000" }),
-    ).optional(),
+    keepLast: wholeNumber(1, 10000).optional(),
     keepWithinDays: num(
         z
             .number({ error: "must be a number of days" })
@@ -176,13 +170,7 @@ export const migrationSchema = z.strictObject({
         .array(z.string().min(1, { error: "must not be empty strings" }), { error: "must be a list of strings (argv)" })
         .min(1, { error: "must have at least the program to run" })
         .optional(),
-    timeoutSeconds: num(
-        z
-            .number()
-            .int({ error: "must be whole seconds" })
-            .min(1, { error: "must be at least 1 s" })
-            .max(86400, { error: "must be at most 86400 s" }),
-    ).default(600),
+    timeoutSeconds: wholeNumber(1, 86400, { whole: "whole seconds", unit: " s" }).default(600),
 });
 
 export type BackupSettings = z.output<typeof backupSchema>;

@@ -13,8 +13,25 @@ export const num = (schema: z.ZodNumber) =>
 export const bool = () =>
     z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
 
+/** A whole number from min to max (numeric strings accepted); `unit` (" s", " per colour") follows each bound in the messages. */
+export const wholeNumber = (min: number, max: number, { whole = "a whole number", unit = "" } = {}) =>
+    num(
+        z
+            .number()
+            .int({ error: `must be ${whole}` })
+            .min(min, { error: `must be at least ${min}${unit}` })
+            .max(max, { error: `must be at most ${max}${unit}` }),
+    );
+
 /** A TCP port, 1..65535 (numeric strings accepted). */
-export const port = () => num(z.number().int().min(1, { error: "must be 1..65535" }).max(65535, { error: "must be 1..65535" }));
+export const port = () =>
+    num(
+        z
+            .number()
+            .int({ error: "must be a whole port number" })
+            .min(1, { error: "must be 1..65535" })
+            .max(65535, { error: "must be 1..65535" }),
+    );
 
 /** Docker container, volume and network names. */
 export const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;

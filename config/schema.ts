@@ -3,7 +3,7 @@ import { COLORS } from "../domain/color";
 import { dockerCpus } from "../domain/dockerForms";
 import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
-import { bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, IPV4, num, port } from "./fields";
+import { bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, IPV4, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
 
 /**
@@ -97,20 +97,8 @@ export const appSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_.-]{0,20}$/, { error: "must be at most 20 of [A-Za-z0-9_.-] (e.g. 'v')" })
         .default(""),
-    port: num(
-        z
-            .number()
-            .int({ error: "must be a whole port number" })
-            .min(1, { error: "must be 1..65535" })
-            .max(65535, { error: "must be 1..65535" }),
-    ).default(8080),
-    replicas: num(
-        z
-            .number()
-            .int({ error: "must be a whole number" })
-            .min(1, { error: "must be at least 1 per colour" })
-            .max(20, { error: "must be at most 20 per colour" }),
-    ).default(2),
+    port: port().default(8080),
+    replicas: wholeNumber(1, 20, { unit: " per colour" }).default(2),
     env: envMap.default({}),
     healthcheck: healthcheck.prefault({}),
     resources: z

@@ -1,5 +1,4 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { goDurationSeconds, isUnder, known, show, TYPES, UNKNOWN } from "./lib";
+import { appContainerPolicy, goDurationSeconds, known, show, UNKNOWN } from "./lib";
 
 interface Healthcheck {
     tests?: unknown;
@@ -44,19 +43,15 @@ export function healthcheckProblems(hc: unknown): string[] {
     return problems;
 }
 
-export const appHealthcheckRequired: ResourceValidationPolicy = {
-    name: "app-healthcheck-required",
-    description: "Every app container (under a ColorStack) has a Docker health check with a real test command.",
-    remediationSteps: "Keep app.healthcheck in the stack config (path or command); do not set the test to NONE.",
-    severity: "medium",
-    validateResource: (args, report) => {
-        if (args.type !== TYPES.container || !isUnder(args.urn, TYPES.colorStack)) {
-            return;
-        }
-        const hc = known(() => args.props.healthcheck as unknown);
-        if (hc === UNKNOWN) {
-            return; // the program always passes a plain health check; nothing to judge yet
-        }
-        healthcheckProblems(hc).forEach((p) => report(`${args.name}: ${p}`));
+export const appHealthcheckRequired = appContainerPolicy(
+    {
+        name: "app-healthcheck-required",
+        description: "Every app container (under a ColorStack) has a Docker health check with a real test command.",
+        remediationSteps: "Keep app.healthcheck in the stack config (path or command); do not set the test to NONE.",
     },
-};
+    (args) => {
+        const hc = known(() => args.props.healthcheck as unknown);
+        // The program always passes a plain health check; an unknown one has nothing to judge yet.
+        return hc === UNKNOWN ? [] : healthcheckProblems(hc);
+    },
+);

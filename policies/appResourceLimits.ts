@@ -1,5 +1,4 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { isUnder, peek, show, TYPES, UNKNOWN } from "./lib";
+import { appContainerPolicy, peek, show, UNKNOWN } from "./lib";
 
 export interface ResourceLimitsConfig {
     /** Smallest memory limit accepted, MB. @default 16 */
@@ -36,27 +35,23 @@ export function limitProblems(memory: unknown, cpus: unknown, cfg: ResourceLimit
     return problems;
 }
 
-export const appResourceLimits: ResourceValidationPolicy = {
-    name: "app-resource-limits",
-    description: "Every app container (under a ColorStack) has a memory limit and a CPU limit, within the stack's bounds.",
-    remediationSteps: "Set app.resources.memoryMb and app.resources.cpus in the stack config.",
-    severity: "medium",
-    configSchema: {
-        properties: {
-            minMemoryMb: { type: "number", minimum: 1, default: 16 },
-            maxMemoryMb: { type: "number", minimum: 1 },
-            maxCpus: { type: "number", exclusiveMinimum: 0 },
+export const appResourceLimits = appContainerPolicy(
+    {
+        name: "app-resource-limits",
+        description: "Every app container (under a ColorStack) has a memory limit and a CPU limit, within the stack's bounds.",
+        remediationSteps: "Set app.resources.memoryMb and app.resources.cpus in the stack config.",
+        configSchema: {
+            properties: {
+                minMemoryMb: { type: "number", minimum: 1, default: 16 },
+                maxMemoryMb: { type: "number", minimum: 1 },
+                maxCpus: { type: "number", exclusiveMinimum: 0 },
+            },
         },
     },
-    validateResource: (args, report) => {
-        if (args.type !== TYPES.container || !isUnder(args.urn, TYPES.colorStack)) {
-            return;
-        }
-        const cfg = args.getConfig<ResourceLimitsConfig>();
+    (args) =>
         limitProblems(
             peek(() => args.props.memory as unknown),
             peek(() => args.props.cpus as unknown),
-            cfg,
-        ).forEach((p) => report(`${args.name}: ${p}`));
-    },
-};
+            args.getConfig<ResourceLimitsConfig>(),
+        ),
+);

@@ -1,7 +1,7 @@
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { backupFacts, releaseFacts } from "./facts";
+import { backupFacts, releaseFacts, withFacts } from "./facts";
 import { Color } from "../domain/color";
-import { ancestors, colorOf, ofType, TYPES } from "./lib";
+import { ancestors, colorOf, ofType, ofTypeOrNotApplicable, TYPES } from "./lib";
 
 /** BackupSnapshot components a resource depends on (directly, or on one of their children). */
 export function snapshotsDependedOn(r: PolicyResource): PolicyResource[] {
@@ -31,20 +31,10 @@ export const backupBeforeRelease: StackValidationPolicy = {
         "Create BackupSnapshot backup-<colour> for the release and pass it to ColorStack app-<colour> (args.after) so its containers dependsOn it.",
     severity: "high",
     validateStack: (args, report: ReportViolation) => {
-        const stamps = ofType(args.resources, TYPES.releaseStamp);
-        if (stamps.length === 0) {
-            args.notApplicable("the stack has no ReleaseStamp (no releases to check)");
-        }
-        for (const stamp of stamps) {
-            const rf = releaseFacts(stamp.props, `ReleaseStamp '${stamp.name}'`);
-            if (!rf.ok) {
-                report(rf.problem, stamp.urn);
-                continue;
-            }
-            const { color, version, previousVersion, versionChanged } = rf.facts;
-            if (!versionChanged) {
-                continue;
-            }
+        const stamps = ofTypeOrNotApplicable(args, TYPES.releaseStamp, "the stack has no ReleaseStamp (no releases to check)");
+        const releases = withFacts(stamps, TYPES.releaseStamp, releaseFacts, report).filter((r) => r.facts.versionChanged);
+        for (const { resource: stamp, facts } of releases) {
+            const { color, version, previousVersion } = facts;
             const what = `release of ${color} ${previousVersion ?? "(new)"} -> ${version}`;
             const containers = appContainers(args.resources, color);
             if (containers.length === 0) {

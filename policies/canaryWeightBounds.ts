@@ -1,7 +1,7 @@
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { COLORS } from "../domain/color";
 import { PERMILLE } from "../domain/weights";
-import { RouterFacts, routerFacts } from "./facts";
+import { RouterFacts, routerFacts, withFacts } from "./facts";
 import { childrenOf, colorOf, known, ofType, peek, show, TYPES, UNKNOWN } from "./lib";
 
 /** Problems with the weights a router is about to apply (bounds and consistency). */
@@ -113,14 +113,9 @@ export const canaryWeightBounds: ResourceValidationPolicy & StackValidationPolic
         weightProblems(f.facts).forEach((p) => report(p));
     },
     validateStack: (args, report: ReportViolation) => {
-        for (const router of ofType(args.resources, TYPES.canaryRouter)) {
-            const f = routerFacts(router.props, `CanaryRouter '${router.name}'`);
-            if (!f.ok) {
-                report(f.problem, router.urn);
-                continue;
-            }
-            if (f.facts.canaryPermille > 0) {
-                const p = gateProblem(args.resources, router, f.facts);
+        for (const { resource: router, facts } of withFacts(args.resources, TYPES.canaryRouter, routerFacts, report)) {
+            if (facts.canaryPermille > 0) {
+                const p = gateProblem(args.resources, router, facts);
                 if (p) {
                     report(p, router.urn);
                 }

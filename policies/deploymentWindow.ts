@@ -1,6 +1,6 @@
 import { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { decideRelease, parseWindow } from "../domain/window";
-import { OVERRIDE_OUTPUT, releaseFacts, ReleaseFacts, stackOverride } from "./facts";
+import { OVERRIDE_OUTPUT, releaseFacts, stackOverride, withFacts } from "./facts";
 import { ofType, TYPES, UNKNOWN } from "./lib";
 
 export interface DeploymentWindowConfig {
@@ -48,17 +48,15 @@ export function makeDeploymentWindow(now: () => Date): StackValidationPolicy {
                 report(`the deployment-window policy config is invalid: ${parsed.errors.join("; ")}. Fix policies/config/<stack>.json`);
                 return;
             }
-            const releases: ReleaseFacts[] = [];
-            for (const stamp of ofType(args.resources, TYPES.releaseStamp)) {
-                const f = releaseFacts(stamp.props, `ReleaseStamp '${stamp.name}'`);
-                if (!f.ok) {
-                    report(`${f.problem}; without it the deployment window cannot tell whether this update is a release`, stamp.urn);
-                    continue;
-                }
-                if (f.facts.versionChanged) {
-                    releases.push(f.facts);
-                }
-            }
+            const releases = withFacts(
+                args.resources,
+                TYPES.releaseStamp,
+                releaseFacts,
+                report,
+                "without it the deployment window cannot tell whether this update is a release",
+            )
+                .map((r) => r.facts)
+                .filter((f) => f.versionChanged);
             if (releases.length === 0) {
                 return;
             }

@@ -3,7 +3,7 @@
  * preview, finding resources by their place in the component tree. Colours, versions and the policy
  * facts contract come from domain/, shared with the program.
  */
-import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, UnknownValueError } from "@pulumi/policy";
 import { Color, isColor } from "../domain/color";
 
 export const TYPES = {
@@ -106,6 +106,26 @@ export function isUnder(urn: string, componentType: string): boolean {
     return chain.slice(0, -1).includes(componentType);
 }
 
+/**
+ * A policy on each app container (a Container under a ColorStack): `problems` judges one, and each
+ * problem is reported with the container's name. Medium: a container that is unhealthy or unbounded
+ * hurts its colour, and the health gate still stands between it and traffic.
+ */
+export function appContainerPolicy(
+    policy: Omit<ResourceValidationPolicy, "validateResource" | "severity">,
+    problems: (args: ResourceValidationArgs) => string[],
+): ResourceValidationPolicy {
+    return {
+        ...policy,
+        severity: "medium",
+        validateResource: (args, report) => {
+            if (args.type === TYPES.container && isUnder(args.urn, TYPES.colorStack)) {
+                problems(args).forEach((p) => report(`${args.name}: ${p}`));
+            }
+        },
+    };
+}
+
 /** The resource's ancestors, nearest first. */
 export function ancestors(r: PolicyResource): PolicyResource[] {
     const out: PolicyResource[] = [];
@@ -126,6 +146,12 @@ export function childrenOf(resources: PolicyResource[], parent: PolicyResource, 
 export function ofType(resources: PolicyResource[], types: string | readonly string[]): PolicyResource[] {
     const set = typeof types === "string" ? [types] : types;
     return resources.filter((r) => set.includes(r.type));
+}
+
+/** The stack's resources of `types`; with none, the policy ends as not applicable (`why`), not as passed. */
+export function ofTypeOrNotApplicable(args: StackValidationArgs, types: string | readonly string[], why: string): PolicyResource[] {
+    const found = ofType(args.resources, types);
+    return found.length > 0 ? found : args.notApplicable(why);
 }
 
 /** Colour of a per-colour component: its `color` fact, else its fixed name `<prefix>-<colour>`. */

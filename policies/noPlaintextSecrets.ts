@@ -1,6 +1,6 @@
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { colorStackFacts } from "./facts";
-import { childrenOf, known, looksSecret, ofType, TYPES, UNKNOWN, valueHasUrlCredentials } from "./lib";
+import { colorStackFacts, withFacts } from "./facts";
+import { childrenOf, known, looksSecret, TYPES, UNKNOWN, valueHasUrlCredentials } from "./lib";
 
 export interface SecretsConfig {
     /** More words that mark a name as secret (matched per word of the name). */
@@ -65,19 +65,14 @@ export const noPlaintextSecrets: ResourceValidationPolicy & StackValidationPolic
     // ColorStack check above stands alone until the update runs.
     validateStack: (args, report: ReportViolation) => {
         const cfg = args.getConfig<SecretsConfig>();
-        for (const stack of ofType(args.resources, TYPES.colorStack)) {
-            const f = colorStackFacts(stack.props, `ColorStack '${stack.name}'`);
-            if (!f.ok) {
-                report(f.problem, stack.urn);
-                continue;
-            }
+        for (const { resource: stack, facts } of withFacts(args.resources, TYPES.colorStack, colorStackFacts, report)) {
             for (const k of childrenOf(args.resources, stack, TYPES.container)) {
                 const envs = known(() => k.props.envs as unknown);
                 if (envs === UNKNOWN) {
                     continue;
                 }
                 for (const { name, value } of envEntries(envs)) {
-                    const declaredSecret = f.facts.secretEnvNames.includes(name);
+                    const declaredSecret = facts.secretEnvNames.includes(name);
                     if (declaredSecret) {
                         continue;
                     }

@@ -1,8 +1,8 @@
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as semver from "semver";
 import { FLOATING_TAGS, semverTag } from "../domain/version";
-import { colorStackFacts } from "./facts";
-import { childrenOf, isUnder, ofType, parseImageRef, peek, TYPES, UNKNOWN } from "./lib";
+import { colorStackFacts, withFacts } from "./facts";
+import { childrenOf, isUnder, parseImageRef, peek, TYPES, UNKNOWN } from "./lib";
 
 /** Splits an app image tag into its prefix and semver part (`v1.4.2_sha.1` -> `v`, `1.4.2+sha.1`). */
 export function splitVersionTag(tag: string): { prefix: string; version: string } | undefined {
@@ -67,13 +67,8 @@ export const pinnedImageVersions: ResourceValidationPolicy & StackValidationPoli
         }
     },
     validateStack: (args, report: ReportViolation) => {
-        for (const stack of ofType(args.resources, TYPES.colorStack)) {
-            const f = colorStackFacts(stack.props, `ColorStack '${stack.name}'`);
-            if (!f.ok) {
-                report(f.problem, stack.urn);
-                continue;
-            }
-            const want = semverTag(f.facts.version);
+        for (const { resource: stack, facts } of withFacts(args.resources, TYPES.colorStack, colorStackFacts, report)) {
+            const want = semverTag(facts.version);
             for (const img of childrenOf(args.resources, stack, TYPES.remoteImage)) {
                 const name = peek(() => img.props.name as unknown);
                 if (name === UNKNOWN || typeof name !== "string") {
@@ -83,8 +78,8 @@ export const pinnedImageVersions: ResourceValidationPolicy & StackValidationPoli
                 const split = splitVersionTag(tag);
                 if (!split || semverTag(split.version) !== want) {
                     report(
-                        `app image '${name}' of colour ${f.facts.color} does not match the colour's version ${f.facts.version}: ` +
-                            `its tag must be [app.tagPrefix]${want}. Fix colors.${f.facts.color}.version or the image the program builds for it`,
+                        `app image '${name}' of colour ${facts.color} does not match the colour's version ${facts.version}: ` +
+                            `its tag must be [app.tagPrefix]${want}. Fix colors.${facts.color}.version or the image the program builds for it`,
                         img.urn,
                     );
                 }

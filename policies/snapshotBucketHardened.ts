@@ -1,5 +1,5 @@
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { known, ofType, peek, TYPES, UNKNOWN } from "./lib";
+import { known, ofType, ofTypeOrNotApplicable, peek, TYPES, UNKNOWN } from "./lib";
 
 type Props = Record<string, unknown>;
 const PUBLIC_ACLS = new Set(["public-read", "public-read-write", "authenticated-read"]);
@@ -109,11 +109,7 @@ export const snapshotBucketHardened: StackValidationPolicy = {
         "Give each aws.s3.Bucket a BucketVersioning (Enabled), a BucketServerSideEncryptionConfiguration, a BucketPublicAccessBlock (all true) and a BucketLifecycleConfiguration (Enabled rule with an expiration).",
     severity: "high",
     validateStack: (args, report: ReportViolation) => {
-        const buckets = ofType(args.resources, TYPES.bucket);
-        if (buckets.length === 0) {
-            args.notApplicable("the stack has no S3 bucket");
-        }
-        for (const bucket of buckets) {
+        for (const bucket of ofTypeOrNotApplicable(args, TYPES.bucket, "the stack has no S3 bucket")) {
             bucketProblems(args.resources, bucket).forEach((p) => report(p, bucket.urn));
         }
     },

@@ -10,7 +10,7 @@
  * canary-weight-bounds: the program cannot be configured into an ungated canary, so its violating run
  * previews a fixture (test/engine/fixtures/ungated-canary) built from the real routing components.
  * snapshot-bucket-hardened is not here: the aws provider plugin cannot run on this machine (no
- * S3 bucket resource can be previewed without it); it is covered by test/unit/policies only.
+ * S3 bucket resource can be previewed without it); it is covered by the unit tests in policies/ only.
  */
 import "./policyEnv"; // must stay the first import
 import * as fs from "fs";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { parseStackConfig } from "../../../config/parse";
+import { parseStackConfig } from "./parse";
 
 type Raw = Record<string, unknown>;
 

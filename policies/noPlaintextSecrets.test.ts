@@ -1,6 +1,6 @@
-import { looksSecret, TYPES, valueHasUrlCredentials } from "../../../policies/lib";
-import { noPlaintextSecrets } from "../../../policies/noPlaintextSecrets";
-import { goodStack, Graph, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../../support/policies";
+import { looksSecret, TYPES, valueHasUrlCredentials } from "./lib";
+import { noPlaintextSecrets } from "./noPlaintextSecrets";
+import { goodStack, Graph, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../test/support/policies";
 
 const GOOD = { color: "green", version: "1.1.0", plainEnvNames: ["LOG_LEVEL", "SWITCHYARD_COLOR"], secretEnvNames: ["DB_PASSWORD"] };
 const colorStack = (patch: Record<string, unknown>, config: object = {}) =>

@@ -1,5 +1,5 @@
-import { snapshotBucketHardened } from "../../../policies/snapshotBucketHardened";
-import { goodStack, Graph, messages, runStack, set, UNKNOWN_VALUE } from "../../support/policies";
+import { snapshotBucketHardened } from "./snapshotBucketHardened";
+import { goodStack, Graph, messages, runStack, set, UNKNOWN_VALUE } from "../test/support/policies";
 
 const run = (g: Graph) => runStack(snapshotBucketHardened, g);
 

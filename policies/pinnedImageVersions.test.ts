@@ -1,6 +1,6 @@
-import { pinnedImageVersions, splitVersionTag } from "../../../policies/pinnedImageVersions";
-import { TYPES } from "../../../policies/lib";
-import { goodStack, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../../support/policies";
+import { pinnedImageVersions, splitVersionTag } from "./pinnedImageVersions";
+import { TYPES } from "./lib";
+import { goodStack, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../test/support/policies";
 
 const appImage = (name: unknown) =>
     runResource(pinnedImageVersions, {

@@ -1,6 +1,6 @@
-import { canaryWeightBounds } from "../../../policies/canaryWeightBounds";
-import { TYPES } from "../../../policies/lib";
-import { goodStack, Graph, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../../support/policies";
+import { canaryWeightBounds } from "./canaryWeightBounds";
+import { TYPES } from "./lib";
+import { goodStack, Graph, messages, runResource, runStack, set, UNKNOWN_VALUE } from "../test/support/policies";
 
 const router = (props: Record<string, unknown>) =>
     runResource(canaryWeightBounds, {

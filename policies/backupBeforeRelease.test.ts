@@ -1,5 +1,5 @@
-import { backupBeforeRelease } from "../../../policies/backupBeforeRelease";
-import { goodStack, Graph, messages, runStack, set } from "../../support/policies";
+import { backupBeforeRelease } from "./backupBeforeRelease";
+import { goodStack, Graph, messages, runStack, set } from "../test/support/policies";
 
 const run = (g: Graph) => runStack(backupBeforeRelease, g);
 

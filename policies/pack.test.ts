@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { allPolicies, CONFIG_DIR, currentStack, stackPolicyConfig } from "../../../policies/index";
+import { allPolicies, CONFIG_DIR, currentStack, stackPolicyConfig } from "./index";
 
 const NAMES = [
     "pinned-image-versions",

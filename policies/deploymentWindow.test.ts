@@ -1,6 +1,6 @@
-import { makeDeploymentWindow } from "../../../policies/deploymentWindow";
-import { TYPES } from "../../../policies/lib";
-import { goodStack, Graph, messages, runStack, set, UNKNOWN_VALUE } from "../../support/policies";
+import { makeDeploymentWindow } from "./deploymentWindow";
+import { TYPES } from "./lib";
+import { goodStack, Graph, messages, runStack, set, UNKNOWN_VALUE } from "../test/support/policies";
 
 const FRIDAY = new Date("2026-11-27T15:00:00Z");
 const WEDNESDAY = new Date("2026-11-25T11:00:00Z");

@@ -1,7 +1,7 @@
-import { appHealthcheckRequired } from "../../../policies/appHealthcheckRequired";
-import { appResourceLimits } from "../../../policies/appResourceLimits";
-import { TYPES } from "../../../policies/lib";
-import { appContainerProps, messages, runResource, UNKNOWN_VALUE } from "../../support/policies";
+import { appHealthcheckRequired } from "./appHealthcheckRequired";
+import { appResourceLimits } from "./appResourceLimits";
+import { TYPES } from "./lib";
+import { appContainerProps, messages, runResource, UNKNOWN_VALUE } from "../test/support/policies";
 
 const APP: string[] = [TYPES.stack, TYPES.colorStack];
 const container = (patch: Record<string, unknown>, parents = APP, config: object = {}) => ({
