@@ -47,3 +47,10 @@ export const IMAGE_REF = new RegExp(`^${REPOSITORY}:${DOCKER_TAG_PATTERN}$`);
 
 /** An IPv4 address to bind to (0.0.0.0 for all). */
 export const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+
+/** An image reference with an explicit tag; the message shows `example`. */
+export const imageRef = (example: string) =>
+    z.string().regex(IMAGE_REF, { error: `must be an image reference with an explicit tag, e.g. ${example}` });
+
+/** A host address a published port binds to. */
+export const bindAddress = () => z.string().regex(IPV4, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" });

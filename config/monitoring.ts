@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { bool, IMAGE_REF, IPV4, num, port } from "./fields";
+import { DEFAULT_ALERT_THRESHOLDS } from "../domain/alertThresholds";
+import { bindAddress, bool, imageRef, num, port } from "./fields";
 
 /**
  * Config key `switchyard:monitoring`: Prometheus scrape config and alert rules for the
@@ -44,12 +45,6 @@ const p95 = num(
     z.number({ error: "must be a number of seconds" }).gt(0, { error: "must be more than 0 s" }).max(60, { error: "must be at most 60 s" }),
 );
 
-/** Seed values: 0.1% errors and p95 50 ms in steady state; 0.5% and 2 s while a release is in progress. */
-export const DEFAULT_MONITORING_THRESHOLDS = {
-    steady: { errorRatio: 0.001, p95Seconds: 0.05 },
-    release: { errorRatio: 0.005, p95Seconds: 2 },
-} as const;
-
 export const monitoringSchema = z
     .strictObject({
         enabled: bool().default(false),
@@ -61,12 +56,9 @@ export const monitoringSchema = z
                         error: "must be 'container' (run Prometheus here) or 'external' (an existing Prometheus reads configDir)",
                     })
                     .default("container"),
-                image: z
-                    .string()
-                    .regex(IMAGE_REF, { error: "must be an image reference with an explicit tag, e.g. switchyard/prometheus:1" })
-                    .default("switchyard/prometheus:1"),
+                image: imageRef("switchyard/prometheus:1").default("switchyard/prometheus:1"),
                 port: port().default(9090),
-                bindAddress: z.string().regex(IPV4, { error: "must be an IPv4 address such as 127.0.0.1" }).default("127.0.0.1"),
+                bindAddress: bindAddress().default("127.0.0.1"),
                 scrapeInterval: duration.default("15s"),
                 retention: duration.default("15d"),
                 /** External mode: the directory the existing Prometheus reads (prometheus.yml's scrape config and rules). */
@@ -112,14 +104,14 @@ export const monitoringSchema = z
             .strictObject({
                 steady: z
                     .strictObject({
-                        errorRatio: ratio("thresholds.steady.errorRatio").default(DEFAULT_MONITORING_THRESHOLDS.steady.errorRatio),
-                        p95Seconds: p95.default(DEFAULT_MONITORING_THRESHOLDS.steady.p95Seconds),
+                        errorRatio: ratio("thresholds.steady.errorRatio").default(DEFAULT_ALERT_THRESHOLDS.steady.errorRatio),
+                        p95Seconds: p95.default(DEFAULT_ALERT_THRESHOLDS.steady.p95Seconds),
                     })
                     .prefault({}),
                 release: z
                     .strictObject({
-                        errorRatio: ratio("thresholds.release.errorRatio").default(DEFAULT_MONITORING_THRESHOLDS.release.errorRatio),
-                        p95Seconds: p95.default(DEFAULT_MONITORING_THRESHOLDS.release.p95Seconds),
+                        errorRatio: ratio("thresholds.release.errorRatio").default(DEFAULT_ALERT_THRESHOLDS.release.errorRatio),
+                        p95Seconds: p95.default(DEFAULT_ALERT_THRESHOLDS.release.p95Seconds),
                     })
                     .prefault({}),
             })

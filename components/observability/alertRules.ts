@@ -9,6 +9,7 @@
  */
 import { stringify } from "yaml";
 import { z } from "zod";
+import { DEFAULT_ALERT_THRESHOLDS } from "../../domain/alertThresholds";
 import { JOBS, ROUTER_METRICS } from "./metricNames";
 import { durationSchema, YAML_OPTIONS } from "./prometheusConfig";
 import { parse } from "./validate";
@@ -34,11 +35,6 @@ const thresholdSet = z
     })
     .strict();
 
-export const DEFAULT_THRESHOLDS = {
-    steady: { errorRatio: 0.001, p95Seconds: 0.05 },
-    release: { errorRatio: 0.005, p95Seconds: 2 },
-} as const;
-
 export const AlertRulesInputSchema = z
     .object({
         stack: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'"),
@@ -46,7 +42,7 @@ export const AlertRulesInputSchema = z
         thresholds: z
             .object({ steady: thresholdSet, release: thresholdSet })
             .strict()
-            .default({ steady: { ...DEFAULT_THRESHOLDS.steady }, release: { ...DEFAULT_THRESHOLDS.release } }),
+            .default({ steady: { ...DEFAULT_ALERT_THRESHOLDS.steady }, release: { ...DEFAULT_ALERT_THRESHOLDS.release } }),
         /** Largest tolerated |measured share - configured weight| per colour (0.05 = 5 points). @default 0.05 */
         trafficShareTolerance: ratio.default(0.05),
         /** The share alert only judges when the router serves at least this many requests/s. @default 1 */
@@ -72,6 +68,7 @@ export const AlertRulesInputSchema = z
         path: ["thresholds", "release", "errorRatio"],
     });
 export type AlertRulesInput = z.input<typeof AlertRulesInputSchema>;
+type Thresholds = z.output<typeof thresholdSet>;
 
 export interface RuleExpressions {
     releaseInProgress: string;
@@ -120,29 +117,41 @@ export function renderAlertRules(input: AlertRulesInput): string {
         severity,
     });
     const rules: object[] = [{ record: RELEASE_IN_PROGRESS, expr: e.releaseInProgress }];
-    for (const p of phases) {
-        rules.push({
+    // Each phased alert once per phase, in this order: the rule file stays byte-identical.
+    const phased = [
+        {
             alert: ALERTS.errorRate,
-            expr: `(${e.errorRatio}) > ${num(p.t.errorRatio)} ${gate(p.inRelease)}`,
+            expr: e.errorRatio,
             for: v.for.errorRate,
-            labels: labels(p.phase, "critical"),
-            annotations: {
-                summary: `Error rate of {{ $labels.color }} above ${pct(p.t.errorRatio)} (${p.phase})`,
-                description: `5xx share of the requests the router sent to {{ $labels.color }} over ${v.rateWindow} exceeds ${pct(p.t.errorRatio)}.`,
-            },
-        });
-    }
-    for (const p of phases) {
-        rules.push({
+            severity: "critical",
+            limit: (t: Thresholds) => ({ value: t.errorRatio, shown: pct(t.errorRatio) }),
+            summary: "Error rate",
+            description: `5xx share of the requests the router sent to {{ $labels.color }} over ${v.rateWindow} exceeds`,
+        },
+        {
             alert: ALERTS.latencyP95,
-            expr: `(${e.latencyP95}) > ${num(p.t.p95Seconds)} ${gate(p.inRelease)}`,
+            expr: e.latencyP95,
             for: v.for.latency,
-            labels: labels(p.phase, "warning"),
-            annotations: {
-                summary: `p95 latency of {{ $labels.color }} above ${ms(p.t.p95Seconds)} (${p.phase})`,
-                description: `Router-measured p95 latency of {{ $labels.color }} over ${v.rateWindow} exceeds ${ms(p.t.p95Seconds)}.`,
-            },
-        });
+            severity: "warning",
+            limit: (t: Thresholds) => ({ value: t.p95Seconds, shown: ms(t.p95Seconds) }),
+            summary: "p95 latency",
+            description: `Router-measured p95 latency of {{ $labels.color }} over ${v.rateWindow} exceeds`,
+        },
+    ];
+    for (const a of phased) {
+        for (const p of phases) {
+            const limit = a.limit(p.t);
+            rules.push({
+                alert: a.alert,
+                expr: `(${a.expr}) > ${num(limit.value)} ${gate(p.inRelease)}`,
+                for: a.for,
+                labels: labels(p.phase, a.severity),
+                annotations: {
+                    summary: `${a.summary} of {{ $labels.color }} above ${limit.shown} (${p.phase})`,
+                    description: `${a.description} ${limit.shown}.`,
+                },
+            });
+        }
     }
     rules.push({
         alert: ALERTS.noHealthyContainer,

@@ -24,24 +24,7 @@ export type DatasourceInput = z.input<typeof DatasourceInputSchema>;
 
 export function renderDatasourceProvisioning(input: DatasourceInput): string {
     const v = parse(DatasourceInputSchema, input, "Grafana datasource input");
-    return stringify(
-        {
-            apiVersion: 1,
-            datasources: [
-                {
-                    name: v.name,
-                    type: "prometheus",
-                    uid: DATASOURCE_UID,
-                    access: "proxy",
-                    url: v.prometheusUrl,
-                    isDefault: true,
-                    editable: false,
-                    jsonData: { timeInterval: v.scrapeInterval, httpMethod: "POST" },
-                },
-            ],
-        },
-        YAML_OPTIONS,
-    );
+    return provisioningYaml("datasources", { ...datasource(v), isDefault: true, editable: false, jsonData: jsonData(v) });
 }
 
 /**
@@ -51,16 +34,13 @@ export function renderDatasourceProvisioning(input: DatasourceInput): string {
  */
 export function datasourceApiBody(input: DatasourceInput): Record<string, unknown> {
     const v = parse(DatasourceInputSchema, input, "Grafana datasource input");
-    return {
-        name: v.name,
-        type: "prometheus",
-        uid: DATASOURCE_UID,
-        access: "proxy",
-        url: v.prometheusUrl,
-        isDefault: false,
-        jsonData: { timeInterval: v.scrapeInterval, httpMethod: "POST" },
-    };
+    return { ...datasource(v), isDefault: false, jsonData: jsonData(v) };
 }
+
+type Datasource = z.output<typeof DatasourceInputSchema>;
+// Key order is kept as written: the files and the pushed body stay byte-identical.
+const datasource = (v: Datasource) => ({ name: v.name, type: "prometheus", uid: DATASOURCE_UID, access: "proxy", url: v.prometheusUrl });
+const jsonData = (v: Datasource) => ({ timeInterval: v.scrapeInterval, httpMethod: "POST" });
 
 export const DashboardProviderInputSchema = z
     .object({
@@ -74,22 +54,19 @@ export type DashboardProviderInput = z.input<typeof DashboardProviderInputSchema
 
 export function renderDashboardProvider(input: DashboardProviderInput): string {
     const v = parse(DashboardProviderInputSchema, input, "Grafana dashboard provider input");
-    return stringify(
-        {
-            apiVersion: 1,
-            providers: [
-                {
-                    name: "switchyard",
-                    orgId: 1,
-                    folder: v.folder,
-                    type: "file",
-                    disableDeletion: true,
-                    allowUiUpdates: false,
-                    updateIntervalSeconds: 30,
-                    options: { path: v.dashboardsPath, foldersFromFilesStructure: false },
-                },
-            ],
-        },
-        YAML_OPTIONS,
-    );
+    return provisioningYaml("providers", {
+        name: "switchyard",
+        orgId: 1,
+        folder: v.folder,
+        type: "file",
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 30,
+        options: { path: v.dashboardsPath, foldersFromFilesStructure: false },
+    });
+}
+
+/** A provisioning file: Grafana's `apiVersion: 1` and one entry in its list. */
+function provisioningYaml(list: "datasources" | "providers", entry: object): string {
+    return stringify({ apiVersion: 1, [list]: [entry] }, YAML_OPTIONS);
 }

@@ -6,3 +6,6 @@ export * from "./queries";
 export * from "./dashboard";
 export * from "./grafanaProvisioning";
 export * from "./monitoringStack";
+export * from "./prometheusServer";
+export * from "./prometheusFiles";
+export * from "./grafanaDashboard";

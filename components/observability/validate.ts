@@ -20,3 +20,13 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     }
     return cur;
 }
+
+/** A host directory the program hands to a shell step: absolute, and nothing the shell could expand. */
+export function checkHostDir(component: string, what: string, dir: string | undefined, fix: string): void {
+    if (!dir?.startsWith("/") || /['"\\$`\u0000-\u001f]/.test(dir)) {
+        throw new Error(
+            `${component}: ${what} must be an absolute directory without quotes, $, \` or control characters ` +
+                `(got ${JSON.stringify(dir)}); ${fix}`,
+        );
+    }
+}

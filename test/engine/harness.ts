@@ -369,3 +369,35 @@ export function report(scenario: string, figures: Record<string, unknown>): void
     fs.appendFileSync(path.join(ROOT, ".switchyard/results/engine-figures.jsonl"), `${JSON.stringify({ scenario, ...figures })}\n`);
     process.stdout.write(`[figures] ${scenario}: ${JSON.stringify(figures)}\n`);
 }
+
+/**
+ * Deploys the e2e stack, with its current config file, by the program as it was at `commit` (a git
+ * worktree in `dir`, sharing node_modules): a stack as an older program left it. Undo with
+ * removeProgramAt(dir).
+ */
+export async function upWithProgramAt(commit: string, dir: string): Promise<void> {
+    const checkout = await run("git", ["-C", ROOT, "worktree", "add", "--detach", dir, commit]);
+    if (checkout.code !== 0) {
+        throw new Error(`git worktree add ${commit} failed: ${checkout.stderr}`);
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    fs.copyFileSync(CONFIG_FILE, path.join(dir, path.basename(CONFIG_FILE)));
+    const r = await run("pulumi", [
+        ...["up", "--yes", "--skip-preview", "--suppress-progress"],
+        ...["--stack", STACK, "--non-interactive", "--cwd", dir],
+    ]);
+    if (r.code !== 0) {
+        throw new Error(`pulumi up with the program at ${commit} failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    }
+}
+
+export async function removeProgramAt(dir: string): Promise<void> {
+    await run("git", ["-C", ROOT, "worktree", "remove", "--force", dir]);
+    await run("git", ["-C", ROOT, "worktree", "prune"]);
+}
+
+/** Ids of the e2e stack's running containers, sorted. */
+export async function stackContainerIds(): Promise<string[]> {
+    const r = await run("docker", ["ps", "-q", "--no-trunc", "--filter", `label=switchyard.stack=${STACK}`]);
+    return r.stdout.split("\n").filter(Boolean).sort();
+}

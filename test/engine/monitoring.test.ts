@@ -21,10 +21,14 @@ import {
     freshStack,
     outputs,
     previewNoChanges,
+    pulumi,
+    removeProgramAt,
     report,
     run,
     STACK,
+    stackContainerIds,
     up,
+    upWithProgramAt,
 } from "./harness";
 
 jest.setTimeout(30 * 60_000);
@@ -34,6 +38,11 @@ afterAll(() => destroyStack());
 
 const PROM = `http://127.0.0.1:${PROMETHEUS_PORT}`;
 const GRAFANA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-mon-grafana-"));
+const MONITORING = {
+    enabled: true,
+    prometheus: { mode: "container", image: "switchyard/prometheus:local", port: PROMETHEUS_PORT, scrapeInterval: "2s" },
+    grafana: { provisioningDir: GRAFANA_DIR },
+};
 
 interface Sample {
     metric: Record<string, string>;
@@ -86,11 +95,7 @@ describe("monitoring on the real engine", () => {
             // The injected errors are on `/` only: the gate smoke-tests /health so that the faulty
             // canary gets its traffic (a bug the smoke test does not catch, which monitoring must).
             "switchyard:gates": { ...(baseConfig()["switchyard:gates"] as object), smokePaths: ["/health"] },
-            "switchyard:monitoring": {
-                enabled: true,
-                prometheus: { mode: "container", image: "switchyard/prometheus:local", port: PROMETHEUS_PORT, scrapeInterval: "2s" },
-                grafana: { provisioningDir: GRAFANA_DIR },
-            },
+            "switchyard:monitoring": MONITORING,
         });
         await up();
         let o = await outputs();
@@ -291,5 +296,44 @@ describe("monitoring on the real engine", () => {
         expect(left.stdout.trim()).toBe("");
         expect(fs.existsSync(path.join(GRAFANA_DIR, `dashboards/switchyard-release-${STACK}.json`))).toBe(false);
         expect((await outputs()).prometheusUrl).toBeNull();
+    });
+});
+
+/** The last commit whose MonitoringStack holds the Prometheus and Grafana resources as its own children. */
+const BEFORE_MODE_SPLIT = "c219172";
+
+describe("a monitored stack deployed by the program before MonitoringStack split by mode", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-mon-upgrade-"));
+    const previous = path.join(work, "program");
+    afterAll(async () => {
+        await destroyStack();
+        await removeProgramAt(previous);
+        fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    test("keeps every resource: the preview only creates the new components, the update keeps every container", async () => {
+        const grafana = { provisioningDir: path.join(work, "grafana") };
+        await freshStack({ ...baseConfig(), "switchyard:monitoring": { ...MONITORING, grafana } });
+        await upWithProgramAt(BEFORE_MODE_SPLIT, previous);
+        const before = await stackContainerIds();
+        expect(before).toHaveLength(6); // 4 app containers, the router, Prometheus
+
+        const preview = await pulumi(["preview", "--json", "--refresh"]);
+        expect({ code: preview.code, err: preview.code === 0 ? "" : preview.stderr }).toEqual({ code: 0, err: "" });
+        const steps: { op: string; urn: string }[] = JSON.parse(preview.stdout).steps ?? [];
+        const changed = steps
+            .filter((s) => !["same", "read", "refresh"].includes(s.op))
+            .map((s) => `${s.op} ${s.urn.split("::").slice(2).join("::")}`)
+            .sort();
+        report("6-monitoring-upgrade-to-mode-split", { steps: steps.length, changed });
+        // Only the two new components; every container, volume, image and command is the same.
+        expect(changed).toEqual([
+            "create switchyard:observability:MonitoringStack$switchyard:observability:GrafanaDashboard::monitoring-grafana",
+            "create switchyard:observability:MonitoringStack$switchyard:observability:PrometheusServer::monitoring-prometheus",
+        ]);
+
+        await up();
+        expect(await stackContainerIds()).toEqual(before);
+        expect((await previewNoChanges()).code).toBe(0);
     });
 });

@@ -9,15 +9,18 @@ import * as fs from "fs";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import type { MonitoringStackArgs } from "../../../components/observability/monitoringStack";
-import { baseConfig, runProgram } from "../../support/program";
-import { run, tempDir } from "./tools";
+import type { MonitoringStackArgs } from "./monitoringStack";
+import { baseConfig, runProgram } from "../../test/support/program";
+import { run, tempDir } from "../../test/support/observability/tools";
 
 interface Res {
     type: string;
     name: string;
     inputs: Record<string, any>;
-    parent?: string;
+    /** Set once the registration is answered. */
+    urn?: string;
+    /** The URNs its aliases stand for, as the engine resolves them. */
+    aliasUrns?: string[];
 }
 
 const ARGS: MonitoringStackArgs = {
@@ -53,7 +56,7 @@ const ARGS: MonitoringStackArgs = {
 async function build(args: MonitoringStackArgs, dryRun = false): Promise<{ res: Res[]; comp: any; pulumi: typeof pulumiType }> {
     const res: Res[] = [];
     let pulumi!: typeof pulumiType;
-    let mod!: typeof import("../../../components/observability/monitoringStack");
+    let mod!: typeof import("./monitoringStack");
     jest.isolateModules(() => {
         pulumi = require("@pulumi/pulumi");
         void pulumi.runtime.setMocks(
@@ -70,13 +73,34 @@ async function build(args: MonitoringStackArgs, dryRun = false): Promise<{ res: 
             "mon",
             dryRun,
         );
-        mod = require("../../../components/observability/monitoringStack");
+        recordUrns(pulumi, res);
+        mod = require("./monitoringStack");
     });
     const comp = new mod.MonitoringStack("monitoring", args);
     await new Promise((r) => setTimeout(r, 200));
     await unwrap(comp.prometheusConfig);
     await new Promise((r) => setTimeout(r, 50));
     return { res, comp, pulumi };
+}
+/** Adds each registration's URN and resolved alias URNs to its record (matched by type and name). */
+function recordUrns(pulumi: typeof pulumiType, res: Res[]): void {
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: (err: unknown, resp: any) => void) => {
+        const [type, name] = [req.getType(), req.getName()];
+        // An alias spec names the old parent (and optionally name/type): the engine's NewURN.
+        const aliasUrns = req.getAliasesList().map((a: any) => {
+            if (a.getUrn()) return a.getUrn();
+            const spec = a.getSpec();
+            const parentType = spec.getParenturn() ? spec.getParenturn().split("::")[2] + "$" : "";
+            return `urn:pulumi:mon::switchyard::${parentType}${spec.getType() || type}::${spec.getName() || name}`;
+        });
+        return original(req, (err: unknown, resp: any) => {
+            const r = res.find((x) => x.type === type && x.name === name && x.urn === undefined);
+            if (r && resp) Object.assign(r, { urn: resp.getUrn(), aliasUrns });
+            cb(err, resp);
+        });
+    };
 }
 function unwrap<T>(o: pulumiType.Output<T>): Promise<T> {
     return new Promise((resolve) =>
@@ -87,8 +111,9 @@ function unwrap<T>(o: pulumiType.Output<T>): Promise<T> {
     );
 }
 const counts = (res: Res[]) => res.reduce<Record<string, number>>((m, r) => ((m[r.type] = (m[r.type] ?? 0) + 1), m), {});
+/** The one resource (not component) named `name`: a component may share its main resource's name. */
 const one = (res: Res[], name: string) => {
-    const r = res.filter((x) => x.name === name);
+    const r = res.filter((x) => x.name === name && !x.type.startsWith("switchyard:"));
     if (r.length !== 1) throw new Error(`${r.length} resources named ${name}`);
     return r[0];
 };
@@ -99,9 +124,11 @@ describe("container mode", () => {
     let comp: any;
     beforeAll(async () => ({ res, comp } = await build(ARGS)));
 
-    test("exactly: the component, the image, 2 volumes, the Prometheus container, the apply step, the Grafana files", () => {
+    test("exactly: the components, the image, 2 volumes, the Prometheus container, the apply step, the Grafana files", () => {
         expect(counts(res)).toEqual({
             "switchyard:observability:MonitoringStack": 1,
+            "switchyard:observability:PrometheusServer": 1,
+            "switchyard:observability:GrafanaDashboard": 1,
             "docker:index/remoteImage:RemoteImage": 1,
             "docker:index/volume:Volume": 2,
             "docker:index/container:Container": 1,
@@ -109,7 +136,9 @@ describe("container mode", () => {
         });
         expect(res.map((r) => r.name).sort()).toEqual([
             "monitoring",
+            "monitoring-grafana",
             "monitoring-grafana-files",
+            "monitoring-prometheus",
             "monitoring-prometheus",
             "monitoring-prometheus-apply",
             "monitoring-prometheus-config",
@@ -220,7 +249,12 @@ describe("external mode", () => {
             prometheus: { ...ARGS.prometheus, mode: "external", configDir: "/etc/prometheus/switchyard" },
             grafana: { ...ARGS.grafana, prometheusUrl: "http://prometheus.internal:9090" },
         });
-        expect(counts(res)).toEqual({ "switchyard:observability:MonitoringStack": 1, "command:local:Command": 2 });
+        expect(counts(res)).toEqual({
+            "switchyard:observability:MonitoringStack": 1,
+            "switchyard:observability:PrometheusFiles": 1,
+            "switchyard:observability:GrafanaDashboard": 1,
+            "command:local:Command": 2,
+        });
         const files = one(res, "monitoring-prometheus-files").inputs;
         expect(files.environment.SY_DIR).toBe("/etc/prometheus/switchyard");
         expect(parseYaml(decode(files.environment.SY_PROM_B64)).rule_files).toEqual(["/etc/prometheus/switchyard/switchyard-rules.yml"]);
@@ -242,7 +276,7 @@ describe("external mode", () => {
         [
             "external without configDir",
             { prometheus: { ...ARGS.prometheus, mode: "external" as const }, grafana: { ...ARGS.grafana, prometheusUrl: "http://p:9090" } },
-            /configDir is undefined/,
+            /PrometheusFiles: configDir must be an absolute directory .* \(got undefined\); set monitoring.prometheus.configDir/,
         ],
         [
             "external without a Prometheus URL for Grafana",
@@ -252,9 +286,13 @@ describe("external mode", () => {
         [
             "a relative provisioning dir",
             { grafana: { ...ARGS.grafana, provisioningDir: "grafana" } },
-            /provisioningDir must be absolute \(got "grafana"\)/,
+            /GrafanaDashboard: provisioningDir must be an absolute directory .* \(got "grafana"\)/,
         ],
-        ["a port out of range", { prometheus: { ...ARGS.prometheus, port: 70000 } }, /prometheus.port must be 1..65535 \(got 70000\)/],
+        [
+            "a port out of range",
+            { prometheus: { ...ARGS.prometheus, port: 70000 } },
+            /PrometheusServer: port must be 1..65535 \(got 70000\)/,
+        ],
         [
             "a Grafana push without a Prometheus URL for that Grafana",
             { grafana: { ...ARGS.grafana, push: { url: "https://g.example.com", overwrite: true, token: "t" } } },
@@ -269,7 +307,7 @@ describe("external mode", () => {
                     push: { url: "https://a:b@g.example.com", overwrite: true, token: "t" },
                 },
             },
-            /grafana.push.url must be Grafana's base URL/,
+            /GrafanaDashboard: push.url must be Grafana's base URL/,
         ],
     ])("rejects %s with a message that says what to fix", async (_what, patch, message) => {
         await expect(build({ ...ARGS, ...patch } as MonitoringStackArgs)).rejects.toThrow(message);
@@ -281,6 +319,46 @@ describe("preview", () => {
         const { res } = await build(ARGS, true);
         expect(counts(res)["docker:index/container:Container"]).toBe(1);
         expect(counts(res)["command:local:Command"]).toBe(2);
+    });
+});
+
+describe("identity in stacks deployed with MonitoringStack's resources as its own children", () => {
+    // Their URNs there: every resource was a direct child of MonitoringStack "monitoring".
+    const OLD = (type: string, name: string) => `urn:pulumi:mon::switchyard::switchyard:observability:MonitoringStack$${type}::${name}`;
+    const EXTERNAL: MonitoringStackArgs = {
+        ...ARGS,
+        prometheus: { ...ARGS.prometheus, mode: "external", configDir: "/etc/prometheus/switchyard" },
+        grafana: { ...ARGS.grafana, prometheusUrl: "http://p:9090", push: { url: "https://g.example.com", overwrite: true, token: "t" } },
+    };
+    test.each([
+        [
+            "container",
+            ARGS,
+            [
+                OLD("docker:index/remoteImage:RemoteImage", "monitoring-prometheus-image"),
+                OLD("docker:index/volume:Volume", "monitoring-prometheus-config"),
+                OLD("docker:index/volume:Volume", "monitoring-prometheus-data"),
+                OLD("docker:index/container:Container", "monitoring-prometheus"),
+                OLD("command:local:Command", "monitoring-prometheus-apply"),
+                OLD("command:local:Command", "monitoring-grafana-files"),
+            ],
+        ],
+        [
+            "external, with a Grafana push",
+            EXTERNAL,
+            [
+                OLD("command:local:Command", "monitoring-prometheus-files"),
+                OLD("command:local:Command", "monitoring-grafana-files"),
+                OLD("command:local:Command", "monitoring-grafana-push"),
+            ],
+        ],
+    ])("%s mode: every resource answers to its old URN (same name and type, aliased to the old parent)", async (_mode, args, old) => {
+        const { res } = await build(args);
+        const resources = res.filter((r) => !r.type.startsWith("switchyard:"));
+        expect(resources.map((r) => `${r.type}::${r.name}`).sort()).toEqual(old.map((u) => u.split("$").pop()).sort());
+        for (const r of resources) {
+            expect([r.urn, ...r.aliasUrns!]).toContain(OLD(r.type, r.name));
+        }
     });
 });
 

@@ -8,13 +8,13 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { renderAlertRules } from "../../../components/observability/alertRules";
-import { APP_METRICS as A } from "../../../components/observability/metricNames";
-import { renderPrometheusConfig } from "../../../components/observability/prometheusConfig";
-import { expandGrafanaVariables, queries, QueryName } from "../../../components/observability/queries";
-import { renderRouterMtailProgram } from "../../../components/observability/routerExporter";
-import { accessLine, accessLogTemplate, statusLine } from "./routerLog";
-import { freePort, start, tempDir, waitFor } from "./tools";
+import { renderAlertRules } from "./alertRules";
+import { APP_METRICS as A } from "./metricNames";
+import { renderPrometheusConfig } from "./prometheusConfig";
+import { expandGrafanaVariables, queries, QueryName } from "./queries";
+import { renderRouterMtailProgram } from "./routerExporter";
+import { accessLine, accessLogTemplate, statusLine } from "../../test/support/observability/routerLog";
+import { freePort, start, tempDir, waitFor } from "../../test/support/observability/tools";
 
 jest.setTimeout(90_000);
 

@@ -5,10 +5,10 @@
 import * as fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
-import { ALERTS, renderAlertRules } from "../../../components/observability/alertRules";
-import { AppTarget, renderPrometheusConfig } from "../../../components/observability/prometheusConfig";
-import { buildRuleTests } from "./ruleTestFile";
-import { run, tempDir } from "./tools";
+import { ALERTS, renderAlertRules } from "./alertRules";
+import { AppTarget, renderPrometheusConfig } from "./prometheusConfig";
+import { buildRuleTests } from "../../test/support/observability/ruleTestFile";
+import { run, tempDir } from "../../test/support/observability/tools";
 
 const dir = tempDir("promtool");
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -2,21 +2,15 @@
 import * as fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
 import { parse as parseYaml } from "yaml";
-import {
-    buildReleaseDashboard,
-    DATASOURCE_UID,
-    PANEL_QUERIES,
-    PANEL_TITLES,
-    renderDashboardJson,
-} from "../../../components/observability/dashboard";
-import { renderDashboardProvider, renderDatasourceProvisioning } from "../../../components/observability/grafanaProvisioning";
-import { AppTarget, renderPrometheusConfig } from "../../../components/observability/prometheusConfig";
-import { queries } from "../../../components/observability/queries";
-import { renderRouterMtailProgram } from "../../../components/observability/routerExporter";
-import { accessLine, statusLine } from "./routerLog";
-import { parseExposition, run, tempDir } from "./tools";
+import { buildReleaseDashboard, DATASOURCE_UID, PANEL_QUERIES, PANEL_TITLES, renderDashboardJson } from "./dashboard";
+import { renderDashboardProvider, renderDatasourceProvisioning } from "./grafanaProvisioning";
+import { AppTarget, renderPrometheusConfig } from "./prometheusConfig";
+import { queries } from "./queries";
+import { renderRouterMtailProgram } from "./routerExporter";
+import { dashboardTypeErrors } from "../../test/support/observability/dashboardTypes";
+import { accessLine, statusLine } from "../../test/support/observability/routerLog";
+import { parseExposition, run, tempDir } from "../../test/support/observability/tools";
 
 const t = (container: string, color: "blue" | "green", version: string): AppTarget => ({
     address: `${container}:8080`,
@@ -134,50 +128,12 @@ describe("release dashboard (grafana-foundation-sdk)", () => {
         expect(buildReleaseDashboard({ stack: "prod" }).uid).toBe("switchyard-release-prod");
     });
 
-    /** Type-checks the JSON (as an object literal) against the SDK's Dashboard type: unknown or
-     * mistyped fields anywhere in the typed part of the model are compile errors. */
-    function typeErrors(dashboardJson: string): string[] {
-        const dir = tempDir("dash-types");
-        const file = path.join(dir, "check.ts");
-        fs.writeFileSync(
-            file,
-            [
-                `import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";`,
-                `import type * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";`,
-                // JSON view of an SDK type: string enums as their literal values, no variant marker method
-                `type Json<T> = 0 extends 1 & T ? any : T extends string ? \`\${T}\` : T extends number | boolean | null | undefined ? T :`,
-                `  T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T as K extends "_implementsDataqueryVariant" ? never : K]: Json<T[K]> } : T;`,
-                `type Panel = Json<Omit<dashboard.Panel, "targets">> & { targets?: Json<prometheus.dataquery>[] };`,
-                `type Dashboard = Json<Omit<dashboard.Dashboard, "panels">> & { panels?: Panel[] };`,
-                `export const d: Dashboard = ${dashboardJson};`,
-            ].join("\n"),
-        );
-        const program = ts.createProgram([file], {
-            strict: true,
-            noEmit: true,
-            skipLibCheck: true,
-            module: ts.ModuleKind.CommonJS,
-            moduleResolution: ts.ModuleResolutionKind.Node10,
-            target: ts.ScriptTarget.ES2022,
-            types: [],
-            baseUrl: process.cwd(),
-            paths: {
-                "@grafana/grafana-foundation-sdk/*": [
-                    path.join(path.dirname(require.resolve("@grafana/grafana-foundation-sdk/dashboard")), "..", "*"),
-                ],
-            },
-        });
-        const errors = ts.getPreEmitDiagnostics(program).map((x) => ts.flattenDiagnosticMessageText(x.messageText, "\n"));
-        fs.rmSync(dir, { recursive: true, force: true });
-        return errors;
-    }
-
     test("the JSON parses back through the SDK's types (and a wrong field would not)", () => {
-        expect(typeErrors(json)).toEqual([]);
+        expect(dashboardTypeErrors(json)).toEqual([]);
         const broken = JSON.parse(json);
         broken.panels[2].gridPos.width = 3; // not a GridPos field
         broken.panels[0].targets[0].legendFormat = 7; // must be a string
-        const errors = typeErrors(JSON.stringify(broken));
+        const errors = dashboardTypeErrors(JSON.stringify(broken));
         expect(errors.join("\n")).toMatch(/width.{0,4} does not exist in type/);
         expect(errors.join("\n")).toMatch(/number.*not assignable to type 'string'/);
     }, 30_000);
@@ -219,7 +175,7 @@ describe("Grafana provisioning files", () => {
 
 describe("router exporter (mtail program on the router's access log and status document)", () => {
     test("the router image carries exactly the rendered program", () => {
-        expect(fs.readFileSync(path.join(__dirname, "../../../images/router/router.mtail"), "utf8")).toBe(renderRouterMtailProgram());
+        expect(fs.readFileSync(path.join(__dirname, "../../images/router/router.mtail"), "utf8")).toBe(renderRouterMtailProgram());
     });
 
     test("mtail (one-shot) turns the lines nginxConfig.ts makes nginx write into the metrics; odd lines are counted, not lost", () => {

@@ -1,24 +1,22 @@
 /**
  * monitoring.grafana.push: the real script (runtime/grafana-push.js, as a child process)
  * against a real local HTTP server implementing Grafana's documented dashboard and data source API
- * contract (./fakeGrafana.ts; not a real Grafana, which cannot run here); the config rules for the
- * secret switchyard:grafanaToken; and the program under Pulumi mocks: the push Command, its inputs,
- * and the token as a Pulumi secret on the wire.
+ * contract (test/support/observability/fakeGrafana.ts; not a real Grafana, which cannot run here);
+ * and the program under Pulumi mocks: the push Command, its inputs, and the token as a Pulumi secret
+ * on the wire. The config rules for the token are in config/monitoring.test.ts.
  */
 import { spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
 import { createHash } from "crypto";
-import { DATASOURCE_UID, PANEL_TITLES, renderDashboardJson } from "../../../components/observability/dashboard";
-import { datasourceApiBody } from "../../../components/observability/grafanaProvisioning";
-import { parseStackConfig } from "../../../config/parse";
-import { baseConfig, runProgram, SECRET_SIG } from "../../support/program";
-import { FakeGrafana, startFakeGrafana } from "./fakeGrafana";
-import { freePort, tempDir } from "./tools";
+import { DATASOURCE_UID, PANEL_TITLES, renderDashboardJson } from "./dashboard";
+import { datasourceApiBody } from "./grafanaProvisioning";
+import { baseConfig, runProgram, SECRET_SIG } from "../../test/support/program";
+import { dashboardTypeErrors } from "../../test/support/observability/dashboardTypes";
+import { FakeGrafana, startFakeGrafana } from "../../test/support/observability/fakeGrafana";
+import { freePort } from "../../test/support/observability/tools";
 
 const TOKEN = "glsa_Switchyard-Test-Token-0123456789abcdef";
-const SCRIPT = path.join(__dirname, "../../../runtime/grafana-push.js");
+const SCRIPT = path.join(__dirname, "../../runtime/grafana-push.js");
 const DASHBOARD = renderDashboardJson({ stack: "prod" });
 const SHA = createHash("sha256").update(DASHBOARD).digest("hex");
 const DATASOURCE = datasourceApiBody({
@@ -56,42 +54,6 @@ function runPush(env: Record<string, string>): Promise<{ status: number | null; 
             resolve({ status, stdout, stderr });
         });
     });
-}
-
-/** Type-checks a dashboard model against the foundation SDK's Dashboard type (as renderers.test.ts does). */
-function dashboardTypeErrors(dashboardJson: string): string[] {
-    const dir = tempDir("push-types");
-    const file = path.join(dir, "check.ts");
-    fs.writeFileSync(
-        file,
-        [
-            `import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";`,
-            `import type * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";`,
-            `type Json<T> = 0 extends 1 & T ? any : T extends string ? \`\${T}\` : T extends number | boolean | null | undefined ? T :`,
-            `  T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T as K extends "_implementsDataqueryVariant" ? never : K]: Json<T[K]> } : T;`,
-            `type Panel = Json<Omit<dashboard.Panel, "targets">> & { targets?: Json<prometheus.dataquery>[] };`,
-            `type Dashboard = Json<Omit<dashboard.Dashboard, "panels" | "id">> & { panels?: Panel[]; id?: number | null };`,
-            `export const d: Dashboard = ${dashboardJson};`,
-        ].join("\n"),
-    );
-    const program = ts.createProgram([file], {
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        module: ts.ModuleKind.CommonJS,
-        moduleResolution: ts.ModuleResolutionKind.Node10,
-        target: ts.ScriptTarget.ES2022,
-        types: [],
-        baseUrl: process.cwd(),
-        paths: {
-            "@grafana/grafana-foundation-sdk/*": [
-                path.join(path.dirname(require.resolve("@grafana/grafana-foundation-sdk/dashboard")), "..", "*"),
-            ],
-        },
-    });
-    const errors = ts.getPreEmitDiagnostics(program).map((x) => ts.flattenDiagnosticMessageText(x.messageText, "\n"));
-    fs.rmSync(dir, { recursive: true, force: true });
-    return errors;
 }
 
 describe("grafana-push.js against the documented Grafana HTTP API contract", () => {
@@ -235,74 +197,6 @@ test("connection refused: retried, then a failure naming the path and the error"
     expect(r.stderr).toContain("on all 2 attempts");
 }, 60_000);
 
-describe("config: monitoring.grafana.push and the secret switchyard:grafanaToken", () => {
-    const monitoring = (push?: Record<string, unknown>, prometheusUrl: string | null = "http://prometheus.internal:9090") => ({
-        enabled: true,
-        prometheus: { mode: "container" },
-        grafana: { ...(prometheusUrl ? { prometheusUrl } : {}), ...(push ? { push } : {}) },
-    });
-    const parse = (extra: Record<string, unknown>, secret: string[] = ["secretEnv", "grafanaToken"]) =>
-        parseStackConfig("production", { ...baseConfig(), ...extra }, new Set(secret));
-
-    test("push with a secret token: the token joins the push settings; overwrite defaults to true", () => {
-        const r = parse({ monitoring: monitoring({ url: "https://grafana.example.com/sub" }), grafanaToken: TOKEN });
-        if (!r.ok) throw new Error(r.errors.join("\n"));
-        expect(r.config.monitoring.grafana.push).toEqual({ url: "https://grafana.example.com/sub", overwrite: true, token: TOKEN });
-    });
-
-    test('no push: Pulumi.yaml\'s default "" is no token and no push', () => {
-        const r = parse({ monitoring: monitoring(), grafanaToken: "" }, ["secretEnv"]);
-        if (!r.ok) throw new Error(r.errors.join("\n"));
-        expect(r.config.monitoring.grafana.push).toBeUndefined();
-    });
-
-    test.each([
-        [
-            "a plain-text token (value never echoed)",
-            { monitoring: monitoring({ url: "https://g.example.com" }), grafanaToken: "plain-secret-value" },
-            ["secretEnv"],
-            /switchyard:grafanaToken: is stored in plain text; the Grafana API token must be a Pulumi secret\. Fix: pulumi config rm grafanaToken, then pulumi config set --secret grafanaToken/,
-        ],
-        [
-            "push without a token",
-            { monitoring: monitoring({ url: "https://g.example.com" }) },
-            undefined,
-            /switchyard:grafanaToken: missing; monitoring.grafana.push sends the dashboard to https:\/\/g.example.com and needs an API token/,
-        ],
-        [
-            "a token without push",
-            { monitoring: monitoring(), grafanaToken: TOKEN },
-            undefined,
-            /switchyard:grafanaToken: set, but monitoring.grafana.push is not configured/,
-        ],
-        [
-            "push without prometheusUrl",
-            { monitoring: monitoring({ url: "https://g.example.com" }, null), grafanaToken: TOKEN },
-            undefined,
-            /switchyard:monitoring.grafana.prometheusUrl: is required with grafana.push: the URL the existing Grafana uses to reach Prometheus/,
-        ],
-        [
-            "credentials in the URL",
-            { monitoring: monitoring({ url: "https://admin:admin@g.example.com" }), grafanaToken: TOKEN },
-            undefined,
-            /switchyard:monitoring.grafana.push.url: must be Grafana's base URL/,
-        ],
-        [
-            "a bad folder uid",
-            { monitoring: monitoring({ url: "https://g.example.com", folderUid: "a b" }), grafanaToken: TOKEN },
-            undefined,
-            /switchyard:monitoring.grafana.push.folderUid: must be a Grafana folder uid/,
-        ],
-    ])("refuses %s, saying what to fix", (_what, extra, secret, message) => {
-        const r = parse(extra, secret);
-        expect(r.ok).toBe(false);
-        if (r.ok) return;
-        expect(r.errors.join("\n")).toMatch(message);
-        expect(r.errors.join("\n")).not.toContain("plain-secret-value");
-        expect(r.errors.join("\n")).not.toContain(TOKEN);
-    });
-});
-
 describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
     const CMD = "command:local:Command";
     const config = (stack = "x", extra: Record<string, unknown> = {}) => ({
@@ -320,7 +214,7 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
     });
     const secretKeys = ["secretEnv", "grafanaToken"];
 
-    test("exactly one more Command (monitoring-grafana-push, parented to the MonitoringStack); the token only in its environment, as a Pulumi secret", async () => {
+    test("exactly one more Command (monitoring-grafana-push, in the GrafanaDashboard); the token only in its environment, as a Pulumi secret", async () => {
         const { grafanaToken: _t, ...noPushCfg } = config();
         const noPush = await runProgram({
             ...noPushCfg,
@@ -330,7 +224,7 @@ describe("the program with monitoring.grafana.push (Pulumi mocks)", () => {
         const names = (x: typeof r) => x.resources.map((y) => `${y.type} ${y.name}`).sort();
         expect(names(r)).toEqual([...names(noPush), `${CMD} monitoring-grafana-push`].sort());
         const push = r.one(CMD, "monitoring-grafana-push");
-        expect(push.parent).toBe(r.one("switchyard:observability:MonitoringStack", "monitoring").urn);
+        expect(push.parent).toBe(r.one("switchyard:observability:GrafanaDashboard", "monitoring-grafana").urn);
         expect(push.inputs.create).toBe("node runtime/grafana-push.js");
         expect(push.inputs.update).toBe("node runtime/grafana-push.js");
         expect(push.inputs.delete).toBeUndefined();
