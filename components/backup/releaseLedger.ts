@@ -5,12 +5,11 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeCommand } from "../runtimeCommand";
 
 export interface ReleaseLedgerArgs {
     /** The colour's version (semver string) in this update. */
     version: string;
-    /** Node binary. @default "node" (from PATH) */
-    node?: string;
 }
 
 export interface LedgerEntry {
@@ -18,20 +17,6 @@ export interface LedgerEntry {
     after: string;
     commit: string | null;
 }
-
-/**
- * The ledger script (run with `node -e`). Pure function of PULUMI_COMMAND_STDOUT and
- * SWITCHYARD_LEDGER_VERSION; the commit comes from `git rev-parse HEAD` in the project directory.
- */
-export const LEDGER_SCRIPT = [
-    "const v = process.env.SWITCHYARD_LEDGER_VERSION;",
-    "let prev = null;",
-    "try { prev = JSON.parse(process.env.PULUMI_COMMAND_STDOUT || 'null'); } catch (e) { prev = null; }",
-    "if (prev && prev.after === v) { process.stdout.write(JSON.stringify(prev)); process.exit(0); }",
-    "let commit = null;",
-    "try { commit = require('child_process').execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null; } catch (e) { commit = null; }",
-    "process.stdout.write(JSON.stringify({ before: prev && typeof prev.after === 'string' ? prev.after : null, after: v, commit }));",
-].join("\n");
 
 /** Parses the ledger's stdout; throws a clear message on anything else. */
 export function parseLedger(stdout: string): LedgerEntry {
@@ -67,17 +52,25 @@ export class ReleaseLedger extends pulumi.ComponentResource {
         const record = new command.local.Command(
             `${name}-record`,
             {
-                interpreter: [args.node ?? "node", "-e"],
-                create: LEDGER_SCRIPT,
-                update: LEDGER_SCRIPT,
+                create: runtimeCommand("ledger.js"),
+                update: runtimeCommand("ledger.js"),
                 environment: { SWITCHYARD_LEDGER_VERSION: args.version },
                 addPreviousOutputInEnv: true,
             },
             { parent: this },
         );
-        const entry = record.stdout.apply(parseLedger);
+        const entry = record.stdout.apply((stdout) => {
+            const e = parseLedger(stdout);
+            if (e.after !== args.version) {
+                throw new Error(`ReleaseLedger ${name}: the ledger recorded version '${e.after}', expected '${args.version}'`);
+            }
+            return e;
+        });
         this.before = entry.before;
-        this.after = entry.after;
+        // The ledger always records the configured version, so `after` is known in a preview even
+        // while the command is about to run again (it is ordered after the command through its urn);
+        // snapshots triggered by it are then not shown as replaced when only the command changed.
+        this.after = record.urn.apply(() => args.version);
         this.commit = entry.commit;
         this.registerOutputs({ before: this.before, after: this.after, commit: this.commit });
     }

@@ -6,7 +6,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS, ROLES } from "../../domain/labels";
-import { shellQuote } from "../../domain/shell";
+import { runtimeCommand } from "../runtimeCommand";
 
 export interface MigrationHookArgs {
     /** Colour being released (names the one-off container). */
@@ -40,58 +40,8 @@ export interface MigrationHookArgs {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Env names switchyard itself uses in the hook's shell; the app may not override them. */
+/** Env names the hook itself uses (with SWITCHYARD_MIGRATION_*); the app may not override them. */
 const RESERVED = ["DOCKER_HOST", "PATH", "HOME", "PULUMI_COMMAND_STDOUT", "PULUMI_COMMAND_STDERR"];
-
-/**
- * The hook's shell script (plain values only; secrets come through the environment).
- * First stdout line: `switchyard-migration <deploymentId>`: the marker of a completed run.
- */
-export function migrationScript(a: {
-    containerName: string;
-    image: string;
-    command: readonly string[];
-    envNames: readonly string[];
-    labels: Record<string, string>;
-    timeoutSeconds: number;
-    what: string;
-}): string {
-    const [entrypoint, ...rest] = a.command;
-    const docker = [
-        "docker",
-        "run",
-        "--rm",
-        "--name",
-        a.containerName,
-        "--network",
-        '"$SWITCHYARD_MIGRATION_NETWORK"',
-        ...Object.entries(a.labels).flatMap(([k, v]) => ["--label", shellQuote(`${k}=${v}`)]),
-        ...a.envNames.flatMap((n) => ["-e", n]),
-        "--entrypoint",
-        shellQuote(entrypoint),
-        shellQuote(a.image),
-        ...rest.map(shellQuote),
-    ].join(" ");
-    const what = shellQuote(a.what);
-    return [
-        "set -u",
-        'marker="switchyard-migration $SWITCHYARD_DEPLOYMENT_ID"',
-        // Same release as the previous successful run: nothing to do, keep the recorded output.
-        'if [ "$(printf \'%s\\n\' "${PULUMI_COMMAND_STDOUT:-}" | head -n 1)" = "$marker" ]; then',
-        "  printf '%s\\n' \"$PULUMI_COMMAND_STDOUT\"; exit 0",
-        "fi",
-        // A container left by an interrupted run would block the name.
-        `docker rm -f ${shellQuote(a.containerName)} >/dev/null 2>&1 || true`,
-        `out=$(timeout ${a.timeoutSeconds} ${docker} 2>&1)`,
-        "rc=$?",
-        "if [ $rc -ne 0 ]; then",
-        `  if [ $rc -eq 124 ]; then docker rm -f ${shellQuote(a.containerName)} >/dev/null 2>&1; why="timed out after ${a.timeoutSeconds} s"; else why="exit code $rc"; fi`,
-        `  printf 'switchyard: migration %s FAILED (%s); the release is aborted before any container of this colour changed and before traffic moved.\\n--- migration output ---\\n%s\\n--- end of migration output ---\\n' ${what} "$why" "$out" >&2`,
-        "  exit 1",
-        "fi",
-        'printf \'%s\\n%s\\n\' "$marker" "$out"',
-    ].join("\n");
-}
 
 export class MigrationHook extends pulumi.ComponentResource {
     /** The migration's output (secret): first line is the run marker. */
@@ -122,21 +72,20 @@ export class MigrationHook extends pulumi.ComponentResource {
         }
         super("switchyard:release:MigrationHook", name, {}, opts);
 
-        const envNames = [...new Set([...Object.keys(env), ...secretNames, "SWITCHYARD_DEPLOYMENT_ID"])].sort();
-        const script = migrationScript({
-            containerName: `${args.stack}-${args.app}-migrate-${args.color}`,
-            image: args.image,
-            command: args.command,
-            envNames,
-            labels: {
+        // runtime/migration.js reads everything from its environment: no value becomes code.
+        const hook: Record<string, string> = {
+            SWITCHYARD_MIGRATION_CONTAINER: `${args.stack}-${args.app}-migrate-${args.color}`,
+            SWITCHYARD_MIGRATION_IMAGE: args.image,
+            SWITCHYARD_MIGRATION_ARGV: JSON.stringify(args.command),
+            SWITCHYARD_MIGRATION_LABELS: JSON.stringify({
                 [LABELS.stack]: args.stack,
                 [LABELS.color]: args.color,
                 [LABELS.version]: args.version,
                 [LABELS.role]: ROLES.migration,
-            },
-            timeoutSeconds,
-            what: `'${args.command.join(" ")}' for ${args.color} ${args.version} (image ${args.image})`,
-        });
+            }),
+            SWITCHYARD_MIGRATION_TIMEOUT: String(timeoutSeconds),
+            SWITCHYARD_MIGRATION_WHAT: `'${args.command.join(" ")}' for ${args.color} ${args.version} (image ${args.image})`,
+        };
         const environment = pulumi.all([args.secretEnv ?? {}, args.deploymentId, args.networkName]).apply(([secret, id, net]) => {
             const e: Record<string, string> = { ...env };
             for (const n of secretNames) {
@@ -145,13 +94,18 @@ export class MigrationHook extends pulumi.ComponentResource {
                 }
                 e[n] = secret[n];
             }
+            // The app's variables reach only the docker client (and the container, by name), never
+            // the hook's own node process (NODE_OPTIONS and the like stay the app's).
             return {
-                ...e,
+                ...hook,
+                // Sorted: the same variables always give the same input.
+                SWITCHYARD_MIGRATION_ENV: JSON.stringify(Object.fromEntries(Object.entries(e).sort(([a], [b]) => (a < b ? -1 : 1)))),
                 SWITCHYARD_DEPLOYMENT_ID: id,
                 SWITCHYARD_MIGRATION_NETWORK: net,
                 DOCKER_HOST: args.dockerHost,
             };
         });
+        const script = runtimeCommand("migration.js");
         this.command = new command.local.Command(
             `${name}-run`,
             {

@@ -84,7 +84,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
                     stderr: "",
                 };
             }
-            if (create.includes("switchyard-migration")) {
+            if (create.includes("runtime/migration.js")) {
                 return { ...inputs, stdout: `switchyard-migration ${env.SWITCHYARD_DEPLOYMENT_ID}\nmigrated`, stderr: "" };
             }
             // The release clock prints a stamp; other commands print a JSON summary.

@@ -57,6 +57,15 @@ describe("backup configured", () => {
         ).toEqual(["backup-blue", "backup-green"]);
     });
 
+    test("the ledger runs runtime/ledger.js with the colour's version, its previous entry in the environment", () => {
+        const l = r.one(T.command, "ledger-green-record");
+        expect(l.inputs.create).toBe("node runtime/ledger.js");
+        expect(l.inputs.update).toBe(l.inputs.create);
+        expect(l.inputs.interpreter).toBeUndefined();
+        expect(l.inputs.environment).toEqual({ SWITCHYARD_LEDGER_VERSION: "1.1.0" });
+        expect(l.inputs.addPreviousOutputInEnv).toBe(true);
+    });
+
     test("each colour's containers wait for that colour's snapshot only", () => {
         for (const [c, other] of [
             ["blue", "green"],
@@ -147,22 +156,29 @@ describe("migration configured", () => {
 
     test("runs the new image on the app network; secret values only in the secret environment", () => {
         const m = r.one(T.command, "migration-green-run");
-        const create = String(m.inputs.create);
-        expect(create).toContain('docker run --rm --name local-app-migrate-green --network "$SWITCHYARD_MIGRATION_NETWORK"');
-        expect(create).toContain(
-            "-e DB_PASSWORD -e FEATURE -e LOG_LEVEL -e SWITCHYARD_COLOR -e SWITCHYARD_DEPLOYMENT_ID -e SWITCHYARD_VERSION --entrypoint 'npm' 'switchyard/demo-app:1.1.0' 'run' 'migrate'",
-        );
-        expect(create).toContain("timeout 120 ");
-        expect(create).not.toContain("hunter2");
+        expect(m.inputs.create).toBe("node runtime/migration.js");
         expect(m.inputs.update).toBe(m.inputs.create);
         expect(m.inputs.triggers).toEqual(["local-1.1.0-20261124_101500"]);
         expect(isSecret(m.rawInputs.environment)).toBe(true);
         expect(m.inputs.environment).toEqual({
-            DB_PASSWORD: "hunter2-not-in-state",
-            FEATURE: "y",
-            LOG_LEVEL: "info",
-            SWITCHYARD_COLOR: "green",
-            SWITCHYARD_VERSION: "1.1.0",
+            SWITCHYARD_MIGRATION_ENV: JSON.stringify({
+                DB_PASSWORD: "hunter2-not-in-state",
+                FEATURE: "y",
+                LOG_LEVEL: "info",
+                SWITCHYARD_COLOR: "green",
+                SWITCHYARD_VERSION: "1.1.0",
+            }),
+            SWITCHYARD_MIGRATION_CONTAINER: "local-app-migrate-green",
+            SWITCHYARD_MIGRATION_IMAGE: "switchyard/demo-app:1.1.0",
+            SWITCHYARD_MIGRATION_ARGV: '["npm","run","migrate"]',
+            SWITCHYARD_MIGRATION_LABELS: JSON.stringify({
+                "switchyard.stack": "local",
+                "switchyard.color": "green",
+                "switchyard.version": "1.1.0",
+                "switchyard.role": "migration",
+            }),
+            SWITCHYARD_MIGRATION_TIMEOUT: "120",
+            SWITCHYARD_MIGRATION_WHAT: "'npm run migrate' for green 1.1.0 (image switchyard/demo-app:1.1.0)",
             SWITCHYARD_DEPLOYMENT_ID: "local-1.1.0-20261124_101500",
             SWITCHYARD_MIGRATION_NETWORK: "local-app",
             DOCKER_HOST: "unix:///var/run/docker.sock",

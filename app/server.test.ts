@@ -8,7 +8,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 
-const APP_DIR = path.resolve(__dirname, "../../../app");
+const APP_DIR = __dirname;
 const SERVER = path.join(APP_DIR, "src/server.js");
 
 interface Running {

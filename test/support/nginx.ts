@@ -5,7 +5,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { RouterRuntime } from "../../../domain/routerImage";
+import { RouterRuntime } from "../../domain/routerImage";
 
 export const NGINX = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"].find((p) => fs.existsSync(p));
 

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import * as fs from "fs";
 import * as http from "http";
-import { parseStackConfig } from "../../../config/parse";
-import { configShaOf, renderRouterConfig, RouterSpec, UpstreamTarget } from "../../../components/routing/nginxConfig";
-import { Color, COLORS } from "../../../domain/color";
-import { backend, freePort, get, LiveNginx, nginxTest, requireNginx, tempRuntime } from "./nginxHarness";
+import { parseStackConfig } from "../../config/parse";
+import { configShaOf, renderRouterConfig, RouterSpec, UpstreamTarget } from "./nginxConfig";
+import { Color, COLORS } from "../../domain/color";
+import { backend, freePort, get, LiveNginx, nginxTest, requireNginx, tempRuntime } from "../../test/support/nginx";
 
 const { dir, runtime } = tempRuntime("127.0.0.1:18999");
 

@@ -3,7 +3,7 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 
-const gate = require("../../../runtime/gate.js") as {
+const gate = require("./gate.js") as {
     runGate(
         spec: object,
         probe: (url: string) => Promise<object>,
@@ -112,7 +112,7 @@ describe("health gate", () => {
         const good = await app(0);
         const bad = await app(100);
         servers.push(good.server, bad.server);
-        const script = path.join(__dirname, "../../../runtime/gate.js");
+        const script = path.join(__dirname, "gate.js");
         const run = (s: object) =>
             new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
                 // spawn (not spawnSync) so this process's servers keep answering
