@@ -326,10 +326,13 @@ describe("a monitored stack deployed by the program before MonitoringStack split
             .map((s) => `${s.op} ${s.urn.split("::").slice(2).join("::")}`)
             .sort();
         report("6-monitoring-upgrade-to-mode-split", { steps: steps.length, changed });
-        // Only the two new components; every container, volume, image and command is the same.
+        // The two new components, and the routing apply step (its script moved to runtime/ since:
+        // the same config is applied once more by graceful reload); every container, volume and
+        // image is the same.
         expect(changed).toEqual([
             "create switchyard:observability:MonitoringStack$switchyard:observability:GrafanaDashboard::monitoring-grafana",
             "create switchyard:observability:MonitoringStack$switchyard:observability:PrometheusServer::monitoring-prometheus",
+            "update switchyard:routing:CanaryRouter$command:local:Command::routing-apply",
         ]);
 
         await up();

@@ -108,7 +108,9 @@ describe("upgrading a deployed stack to the Release component", () => {
         // commands moved to runtime/, so each runs once more. A snapshot's record of the release
         // (version before, commit) is unknown until its ledger has run again, so the preview shows
         // the snapshot as updated; the ledger reprints its entry and the update takes no snapshot
-        // (checked below). Nothing is replaced or deleted, and no Docker resource changes.
+        // (checked below). The routing apply step moved to runtime/ too: it applies the same config
+        // once more (validated, graceful reload). Nothing is replaced or deleted, and no Docker
+        // resource changes.
         const R = "update switchyard:release:Release$switchyard:";
         expect(summary.sort()).toEqual([
             "create switchyard:release:Release::release",
@@ -120,6 +122,7 @@ describe("upgrading a deployed stack to the Release component", () => {
             `${R}release:HealthGate$command:local:Command::gate-green-check`,
             `${R}release:MigrationHook$command:local:Command::migration-blue-run`,
             `${R}release:MigrationHook$command:local:Command::migration-green-run`,
+            "update switchyard:routing:CanaryRouter$command:local:Command::routing-apply",
         ]);
         expect(changed.filter((s) => s.urn.includes("docker:"))).toEqual([]);
 
