@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PgCluster, startPostgres } from "../unit/backup/helpers";
+import { PgCluster, startPostgres } from "../support/backup";
 import type { Run } from "./harness";
 
 process.env.SWITCHYARD_E2E_STACK = "e2e-backup";
@@ -26,7 +26,7 @@ jest.setTimeout(30 * 60_000);
 const IMAGE = "switchyard/demo-app-migrate";
 const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"];
 const ROWS = Number(process.env.SWITCHYARD_E2E_BACKUP_ROWS ?? 700_000);
-const TOOL = path.join(h.ROOT, "scripts/backup/switchyard-backup.js");
+const TOOL = path.join(h.ROOT, "runtime/backup.js");
 const CONFIG_FILE = path.join(h.ROOT, `Pulumi.${h.STACK}.yaml`);
 
 let pg: PgCluster;

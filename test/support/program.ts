@@ -69,7 +69,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
                     stderr: "",
                 };
             }
-            if (create.includes("switchyard-backup.js") && create.includes(" snapshot")) {
+            if (create.includes("runtime/backup.js") && create.includes(" snapshot")) {
                 const id = `20261124T101500000Z-${name}`;
                 return {
                     ...inputs,

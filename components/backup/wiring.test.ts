@@ -3,7 +3,7 @@
  * No backup configured -> no backup resource; configured -> per colour a ledger, a snapshot and
  * the optional migration, ordered before that colour's containers, with secrets kept secret.
  */
-import { baseConfig, Config, runProgram, RunResult, SECRET_SIG } from "../../support/program";
+import { baseConfig, Config, runProgram, RunResult, SECRET_SIG } from "../../test/support/program";
 
 const T = {
     container: "docker:index/container:Container",

@@ -7,9 +7,9 @@ import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { verifySnapshot, MANIFEST_FILE } from "../../../domain/backup/manifest";
-import { main, Io } from "../../../scripts/backup/tool";
-import { PgCluster, ensureBusyboxImage, runCli, startPostgres } from "./helpers";
+import { verifySnapshot, MANIFEST_FILE } from "../../domain/backup/manifest";
+import { main, Io } from "./tool";
+import { PgCluster, ensureBusyboxImage, runCli, startPostgres } from "../../test/support/backup";
 
 jest.setTimeout(180_000);
 
@@ -207,6 +207,7 @@ describe("snapshot and restore on real PostgreSQL", () => {
             databases: [
                 {
                     name: "app",
+                    kind: "postgres",
                     target: `127.0.0.1:${pg.port}/app_copy`,
                     tables: { "public.blobs": 50, "public.customers": 500, "public.orders": 5000 },
                 },

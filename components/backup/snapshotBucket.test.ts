@@ -5,10 +5,10 @@
  * snapshot-bucket-hardened validation run on the registered inputs (compliant, then one piece missing).
  * The aws plugin is never needed: nothing here talks to AWS.
  */
-import { snapshotBucketHardened } from "../../../policies/snapshotBucketHardened";
-import { DEFAULT_NONCURRENT_DAYS, snapshotLifecycleRule } from "../../../components/backup/bucketLifecycle";
-import { Graph, messages, runStack } from "../../support/policies";
-import { baseConfig, Config, Registered, runProgram, RunResult } from "../../support/program";
+import { snapshotBucketHardened } from "../../policies/snapshotBucketHardened";
+import { DEFAULT_NONCURRENT_DAYS, snapshotLifecycleRule } from "./bucketLifecycle";
+import { Graph, messages, runStack } from "../../test/support/policies";
+import { baseConfig, Config, Registered, runProgram, RunResult } from "../../test/support/program";
 
 const T = {
     component: "switchyard:backup:SnapshotBucket",

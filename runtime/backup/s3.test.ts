@@ -13,8 +13,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { execFileSync, spawnSync } from "child_process";
 import { Readable } from "stream";
-import { Io, main } from "../../../scripts/backup/tool";
-import { Moto, PgCluster, ensureBusyboxImage, runCli, startMoto, startPostgres } from "./helpers";
+import { Io, main } from "./tool";
+import { Moto, PgCluster, ensureBusyboxImage, runCli, startMoto, startPostgres } from "../../test/support/backup";
 
 jest.setTimeout(180_000);
 

@@ -1,5 +1,5 @@
 /** switchyard:backup, switchyard:migration and switchyard:backupSecrets validation (config/backup.ts, config/parse.ts). */
-import { parseStackConfig } from "../../../config/parse";
+import { parseStackConfig } from "./parse";
 
 type Raw = Record<string, unknown>;
 const URL = "postgres://app:pw@db:5432/app";

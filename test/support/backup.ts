@@ -9,8 +9,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
-export const REPO = path.resolve(__dirname, "../../..");
-export const CLI = path.join(REPO, "scripts/backup/switchyard-backup.js");
+export const REPO = path.resolve(__dirname, "../..");
+export const CLI = path.join(REPO, "runtime/backup.js");
 
 function pgBin(): string {
     const base = "/usr/lib/postgresql";

@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { verifySnapshot } from "../../../domain/backup/manifest";
-import { mysqlConnectionFromUrl } from "../../../scripts/backup/mysql";
-import { MariaDb, runCli, startMariaDb } from "./helpers";
+import { verifySnapshot } from "../../domain/backup/manifest";
+import { mysqlConnectionFromUrl } from "./mysql";
+import { MariaDb, runCli, startMariaDb } from "../../test/support/backup";
 
 jest.setTimeout(180_000);
 
