@@ -1,5 +1,5 @@
 /**
- * Real engine (issue 4): pre-deploy backups and the migration hook with the real Pulumi CLI, the
+ * Real engine: pre-deploy backups and the migration hook with the real Pulumi CLI, the
  * real backup tool, a real PostgreSQL 15 (Debian's, a private cluster started here) and Docker.
  * Own stack `e2e-backup` and router port 18280, so the `e2e` stack is never touched.
  *
