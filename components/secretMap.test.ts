@@ -1,20 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { secretMap } from "./secretMap";
 
-pulumi.runtime.setMocks(
-    {
-        newResource: (a) => {
-            throw new Error(`unmocked resource ${a.type}`);
-        },
-        call: (a) => {
-            throw new Error(`unmocked call ${a.token}`);
-        },
-    },
-    "switchyard",
-    "local",
-    false,
-);
-
 type Internal<T> = { promise(): Promise<T>; isSecret: Promise<boolean> };
 const internal = <T>(o: pulumi.Output<T>) => o as unknown as Internal<T>;
 

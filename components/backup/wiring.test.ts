@@ -170,22 +170,14 @@ describe("migration configured", () => {
     });
 
     test("the down-migration is recorded per colour", () => {
-        expect(r.outputs.migrations).toEqual({
-            blue: {
-                image: "switchyard/demo-app:1.0.0",
-                version: "1.0.0",
-                up: ["npm", "run", "migrate"],
-                down: ["npm", "run", "rollback"],
-                deploymentId: "local-1.0.0-20261124_101500",
-            },
-            green: {
-                image: "switchyard/demo-app:1.1.0",
-                version: "1.1.0",
-                up: ["npm", "run", "migrate"],
-                down: ["npm", "run", "rollback"],
-                deploymentId: "local-1.1.0-20261124_101500",
-            },
+        const record = (version: string) => ({
+            image: `switchyard/demo-app:${version}`,
+            version,
+            up: ["npm", "run", "migrate"],
+            down: ["npm", "run", "rollback"],
+            deploymentId: `local-${version}-20261124_101500`,
         });
+        expect(r.outputs.migrations).toEqual({ blue: record("1.0.0"), green: record("1.1.0") });
     });
 
     test("green older than blue: green's migration runs first", async () => {
