@@ -71,7 +71,8 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
     ).action((opts) => run("recover", opts));
     const backup = program
         .command("backup")
-        .description("pre-deploy snapshots of the stack's databases and volumes (the stack's switchyard:backup target)");
+        .description("pre-deploy snapshots of the stack's databases and volumes (the stack's switchyard:backup target)")
+        .addHelpText("after", EXIT_CODES_HELP);
     const action = (name: BackupAction, description: string, ref = false) => {
         const c = common(backup.command(name).description(description));
         if (ref) {
