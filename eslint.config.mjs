@@ -57,7 +57,7 @@ export default tseslint.config(
                 {
                     patterns: [
                         layerImport(
-                            ["components", "config", "scripts"],
+                            ["components", "config", "runtime"],
                             "policies/ import domain/ only (the shared words), never the program.",
                         ),
                     ],

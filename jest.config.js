@@ -11,11 +11,7 @@ module.exports = {
             displayName: "unit",
             testEnvironment: "node",
             transform: { "^.+\\.ts$": tsJest },
-            testMatch: [
-                "<rootDir>/test/unit/**/*.test.ts",
-                "<rootDir>/*.test.ts",
-                "<rootDir>/{domain,config,components,policies,runtime,tools,app}/**/*.test.ts",
-            ],
+            testMatch: ["<rootDir>/*.test.ts", "<rootDir>/{domain,config,components,policies,runtime,tools,app}/**/*.test.ts"],
             testPathIgnorePatterns: ["/node_modules/"],
         },
         {

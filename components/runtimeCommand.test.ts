@@ -1,4 +1,5 @@
-import { runtimeCommand } from "./runtimeCommand";
+import * as path from "path";
+import { runtimeCommand, runtimeFile } from "./runtimeCommand";
 
 describe("runtimeCommand", () => {
     test.each([
@@ -12,4 +13,8 @@ describe("runtimeCommand", () => {
     test.each(["missing.js", "../scripts/setup.sh", "gate.py"])("%s is refused", (file) => {
         expect(() => runtimeCommand(file)).toThrow(`runtime/${file} is not a file of the project`);
     });
+});
+
+test("runtimeFile is the file's absolute path in the project", () => {
+    expect(runtimeFile("backup.js")).toBe(path.resolve(__dirname, "../runtime/backup.js"));
 });

@@ -1,9 +1,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, parseStackConfig, StackConfig } from "./parse";
+import { parseStackConfig, rawStackConfig, StackConfig } from "./parse";
 import { RegistryCredentials } from "./registryAuth";
 
-export { NAMESPACE, parseStackConfig } from "./parse";
+export { NAMESPACE, parseStackConfig, rawStackConfig } from "./parse";
 export type { StackConfig } from "./parse";
 
 /** What the program gets: the validated config, and the secret env as a Pulumi secret. */
@@ -28,19 +28,7 @@ function isConfigSecret(fullKey: string): boolean {
  * this function wrapped in `pulumi.secret`.
  */
 export function loadConfig(): LoadedConfig {
-    const prefix = `${NAMESPACE}:`;
-    const raw: Record<string, unknown> = {};
-    const secretKeys = new Set<string>();
-    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-        if (!fullKey.startsWith(prefix)) {
-            continue;
-        }
-        const key = fullKey.slice(prefix.length);
-        raw[key] = parseValue(value);
-        if (isConfigSecret(fullKey)) {
-            secretKeys.add(key);
-        }
-    }
+    const { raw, secretKeys } = rawStackConfig(pulumi.runtime.allConfig(), isConfigSecret);
     const result = parseStackConfig(pulumi.getStack(), raw, secretKeys, {
         DOCKER_CONTEXT: process.env.DOCKER_CONTEXT,
         PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE,
@@ -58,17 +46,4 @@ export function loadConfig(): LoadedConfig {
         // None: the provider's inputs stay as they were, so stacks without a registry see no change.
         registryAuth: result.registryAuth.length > 0 ? pulumi.secret(result.registryAuth) : undefined,
     };
-}
-
-/** Pulumi hands objects as JSON text and scalars as plain text. */
-function parseValue(value: string): unknown {
-    const t = value.trim();
-    if (t.startsWith("{") || t.startsWith("[")) {
-        try {
-            return JSON.parse(t);
-        } catch {
-            return value;
-        }
-    }
-    return value;
 }

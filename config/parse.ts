@@ -63,6 +63,45 @@ export type ConfigResult =
       }
     | { ok: false; errors: string[] };
 
+/**
+ * The `switchyard:*` entries of a full config map (`namespace:key` -> value as Pulumi holds it: objects
+ * as JSON text), keyed without the namespace, as parseStackConfig takes them; `isSecret` says which
+ * keys were set with --secret. The program passes the engine's config, `switchyard backup` the
+ * Automation API's getAllConfig.
+ */
+export function rawStackConfig(
+    all: Readonly<Record<string, string>>,
+    isSecret: (fullKey: string) => boolean,
+): { raw: Record<string, unknown>; secretKeys: Set<string> } {
+    const prefix = `${NAMESPACE}:`;
+    const raw: Record<string, unknown> = {};
+    const secretKeys = new Set<string>();
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        raw[key] = parseValue(value);
+        if (isSecret(fullKey)) {
+            secretKeys.add(key);
+        }
+    }
+    return { raw, secretKeys };
+}
+
+/** Pulumi hands objects as JSON text and scalars as plain text. */
+function parseValue(value: string): unknown {
+    const t = value.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     let cur: unknown = raw;
     for (const k of path) {

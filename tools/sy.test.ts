@@ -14,6 +14,7 @@ function fakeCommands(code: ExitCode = ExitCode.Ok) {
         up: async (o) => (calls.push(["up", o]), code),
         drift: async (o) => (calls.push(["drift", o]), code),
         recover: async (o) => (calls.push(["recover", o]), code),
+        backup: async (o) => (calls.push(["backup", o]), code),
     };
     return { commands, calls };
 }
@@ -52,6 +53,13 @@ describe("switchyard: arguments", () => {
         ["an option without its value", ["drift", "--stack"]],
         ["a policy pack on drift", ["drift", "--policy-pack", "policies"]],
         ["an extra argument", ["recover", "now"]],
+        ["backup without an action", ["backup"]],
+        ["an unknown backup action", ["backup", "copy"]],
+        ["verify without an id", ["backup", "verify"]],
+        ["restore without an id", ["backup", "restore", "--yes"]],
+        ["--yes on verify", ["backup", "verify", "latest", "--yes"]],
+        ["--dry-run on restore", ["backup", "restore", "latest", "--dry-run"]],
+        ["an extra argument to backup list", ["backup", "list", "more"]],
     ])("%s is a usage error (exit 2) and runs nothing", async (_what, argv) => {
         const f = fakeIo();
         const { commands, calls } = fakeCommands();
@@ -64,7 +72,37 @@ describe("switchyard: arguments", () => {
         const f = fakeIo();
         expect(await main(["drift", "--help"], f.io, fakeCommands().commands)).toBe(ExitCode.Ok);
         expect(f.out()).toContain("--stack <name>");
-        expect(f.out()).toContain("1  drift found, or the update or the recovery failed");
+        expect(f.out()).toContain("1  drift found, or the update, the recovery or the backup command failed");
+    });
+});
+
+describe("switchyard backup: arguments", () => {
+    const backup = (o: Record<string, unknown>) => ["backup", { stack: undefined, json: false, yes: false, dryRun: false, ...o }];
+    test.each([
+        [["backup", "snapshot"], backup({ action: "snapshot" })],
+        [["backup", "list", "--stack", "e2e-backup", "--json"], backup({ action: "list", stack: "e2e-backup", json: true })],
+        [["backup", "verify", "latest"], backup({ action: "verify", ref: "latest" })],
+        [["backup", "verify", "20261124T101500000Z-x", "--json"], backup({ action: "verify", ref: "20261124T101500000Z-x", json: true })],
+        [["backup", "restore", "latest", "--yes", "--stack=prod"], backup({ action: "restore", ref: "latest", yes: true, stack: "prod" })],
+        [["backup", "restore", "some-id"], backup({ action: "restore", ref: "some-id" })],
+        [["backup", "prune", "--dry-run", "--json"], backup({ action: "prune", dryRun: true, json: true })],
+        [["backup", "prune"], backup({ action: "prune" })],
+    ])("%j runs %j", async (argv, call) => {
+        const { commands, calls } = fakeCommands();
+        expect(await main(argv, fakeIo().io, commands)).toBe(ExitCode.Ok);
+        expect(calls).toEqual([call]);
+    });
+
+    test("backup --help lists the actions and documents exit codes 3 and 4", async () => {
+        const f = fakeIo();
+        expect(await main(["backup", "restore", "--help"], f.io, fakeCommands().commands)).toBe(ExitCode.Ok);
+        expect(f.out()).toContain("--yes");
+        expect(f.out()).toContain("3  backup restore: not confirmed, nothing was changed");
+        expect(f.out()).toContain("4  backup verify/restore: the snapshot does not verify, nothing was changed");
+    });
+
+    test.each([ExitCode.Cancelled, ExitCode.NotVerified])("the backup command's exit code %i is the process's", async (code) => {
+        expect(await main(["backup", "verify", "latest"], fakeIo().io, fakeCommands(code).commands)).toBe(code);
     });
 });
 
@@ -94,6 +132,7 @@ describe("switchyard: exit codes", () => {
             up: () => Promise.reject(e),
             drift: () => Promise.reject(e),
             recover: () => Promise.reject(e),
+            backup: () => Promise.reject(e),
         });
         const a = fakeIo();
         expect(await main(["up"], a.io, failing(new CliError("the update failed", ExitCode.Failed)))).toBe(ExitCode.Failed);

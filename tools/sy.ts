@@ -5,13 +5,16 @@
  *   switchyard up      [--stack S] [--create] [--policy-pack DIR]... [--no-refresh] [--json]
  *   switchyard drift   [--stack S] [--json]
  *   switchyard recover [--stack S] [--json]
+ *   switchyard backup  snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]  [--stack S] [--json]
  *
- * Exit codes: 0 done / no drift; 1 drift found, or the update or recovery failed; 2 usage or
- * environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run).
+ * Exit codes: 0 done / no drift; 1 drift found, or the update, recovery or backup failed; 2 usage or
+ * environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run);
+ * 3 restore cancelled; 4 snapshot does not verify.
  */
 import { Command, CommanderError, Option } from "commander";
 import { checkEnvironment } from "../config/environment";
 import { CliError, CommonOptions, ExitCode, Io, processIo } from "./lib/cli";
+import type { BackupAction, BackupOptions } from "./commands/backup";
 import type { DriftOptions } from "./commands/drift";
 import type { RecoverOptions } from "./commands/recover";
 import type { UpOptions } from "./commands/up";
@@ -21,19 +24,23 @@ export interface Commands {
     up(opts: UpOptions, io: Io): Promise<ExitCode>;
     drift(opts: DriftOptions, io: Io): Promise<ExitCode>;
     recover(opts: RecoverOptions, io: Io): Promise<ExitCode>;
+    backup(opts: BackupOptions, io: Io): Promise<ExitCode>;
 }
 
 const realCommands: Commands = {
     up: (o, io) => require("./commands/up").up(o, io),
     drift: (o, io) => require("./commands/drift").drift(o, io),
     recover: (o, io) => require("./commands/recover").recover(o, io),
+    backup: (o, io) => require("./commands/backup").backup(o, io),
 };
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0  done; for drift: no drift
-  1  drift found, or the update or the recovery failed
-  2  usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run)`;
+  1  drift found, or the update, the recovery or the backup command failed
+  2  usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run)
+  3  backup restore: not confirmed, nothing was changed
+  4  backup verify/restore: the snapshot does not verify, nothing was changed`;
 
 function collect(value: string, previous: string[]): string[] {
     return [...previous, value];
@@ -63,6 +70,31 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
     common(
         program.command("recover").description("after an interrupted update: release the lock, refresh, remove stray containers"),
     ).action((opts) => run("recover", opts));
+    const backup = program
+        .command("backup")
+        .description("pre-deploy snapshots of the stack's databases and volumes (the stack's switchyard:backup target)")
+        .addHelpText("after", EXIT_CODES_HELP);
+    const action = (name: BackupAction, description: string, ref = false) => {
+        const c = common(backup.command(name).description(description));
+        if (ref) {
+            c.argument("<id>", "snapshot id, or `latest`");
+        }
+        return c.action((...a: unknown[]) => {
+            const opts = a[ref ? 1 : 0] as Record<string, unknown>;
+            return run("backup", { ...opts, action: name, ...(ref ? { ref: a[0] } : {}) });
+        });
+    };
+    action("snapshot", "take a snapshot now (recording the stack's current release), verify and publish it");
+    action("list", "the snapshots at the target, oldest first; incomplete ones flagged");
+    action("verify", "re-read every file of a snapshot against its manifest", true);
+    action("restore", "verify a snapshot, then restore its databases and volumes (asks first)", true).option(
+        "--yes",
+        "restore without asking",
+    );
+    action("prune", "remove snapshots the retention policy does not keep (never a colour's current or previous release)").option(
+        "--dry-run",
+        "say what would be removed, remove nothing",
+    );
     return program;
 }
 
@@ -85,6 +117,15 @@ export async function main(argv: string[], io: Io = processIo, commands: Command
                 { ...common, policyPack: opts.policyPack as string[], refresh: opts.refresh as boolean, create: Boolean(opts.create) },
                 io,
             );
+        } else if (command === "backup") {
+            const backup: BackupOptions = {
+                ...common,
+                action: opts.action as BackupAction,
+                ...(opts.ref !== undefined ? { ref: opts.ref as string } : {}),
+                yes: Boolean(opts.yes),
+                dryRun: Boolean(opts.dryRun),
+            };
+            code = await commands.backup(backup, io);
         } else {
             code = await commands[command](common, io);
         }

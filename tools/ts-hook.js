@@ -1,4 +1,4 @@
-// Lets plain `node` load switchyard's TypeScript tools (tools/, scripts/backup) so they share
+// Lets plain `node` load switchyard's TypeScript tools (tools/, runtime/backup) so they share
 // the program's pure modules: each .ts file is transpiled in memory with the `typescript`
 // package's transpileModule (syntax only; `npm run build` type-checks). No ts-node needed.
 "use strict";

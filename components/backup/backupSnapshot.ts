@@ -1,5 +1,5 @@
 /**
- * BackupSnapshot: runs the backup tool (scripts/backup/switchyard-backup.js) once per release through
+ * BackupSnapshot: runs the backup tool (runtime/backup.js) once per release through
  * a command:local:Command and exposes the snapshot's id, location, size and manifest sha256. When it
  * runs, how it orders before new containers and how secrets travel: docs/decisions.md "Backup snapshots".
  */
@@ -9,7 +9,8 @@ import * as path from "path";
 import { SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
 import { normalizePolicy, RetentionPolicy } from "../../domain/backup/retention";
 import { BackupFacts } from "../../domain/policyFacts";
-import { shellQuote } from "../../domain/shell";
+import { toolConfig } from "../../runtime/backup/toolConfig";
+import { runtimeCommand } from "../runtimeCommand";
 
 export interface BackupPostgresSource {
     /** Short name (letters, digits, `_`, `-`): file `postgres-<name>.dump`, shown in errors. */
@@ -74,10 +75,6 @@ export interface BackupSnapshotArgs {
      * @default unset - no prune after the snapshot (run the tool's `prune` by hand)
      */
     retention?: RetentionPolicy;
-    /** Path of switchyard-backup.js. @default scripts/backup/switchyard-backup.js, relative to the project directory */
-    toolPath?: string;
-    /** Node binary. @default "node" (from PATH) */
-    node?: string;
 }
 
 export interface SnapshotResult {
@@ -138,56 +135,39 @@ export class BackupSnapshot extends pulumi.ComponentResource {
         }
         const retention = args.retention ? normalizePolicy(args.retention) : undefined;
         super("switchyard:backup:BackupSnapshot", name, args.facts ?? {}, opts);
-        // Relative to the project directory (where the command provider runs commands) so that
-        // the Command's inputs do not change between checkouts or machines.
-        const absTool = path.resolve(__dirname, "../../scripts/backup/switchyard-backup.js");
-        const relTool = path.relative(process.cwd(), absTool);
-        const toolPath = args.toolPath ?? (relTool.startsWith("..") ? absTool : relTool);
-        const node = args.node ?? "node";
-        const tool = `${shellQuote(node)} ${shellQuote(toolPath)}`;
+        const snapshot = runtimeCommand("backup.js", "snapshot");
+        const pruneAfter = `{ ${runtimeCommand("backup.js", "prune", "--json")} >&2 || echo '[backup] warning: prune after the snapshot failed; every snapshot was kept' >&2; }`;
+        const withPrune = (cmd: string) => (retention ? `${cmd} && ${pruneAfter}` : cmd);
 
-        const config = pulumi
-            .all([
-                args.deploymentId,
-                args.versionsBefore,
-                args.versionsAfter,
-                args.commit ?? null,
-                pulumi.all(postgres.map((p) => p.url)),
-                args.target.type === "s3" ? args.target.bucket : "",
-                pulumi.all(mysql.map((m) => m.url)),
-            ])
-            .apply(([deploymentId, versionsBefore, versionsAfter, commit, urls, bucket, mysqlUrls]) =>
-                JSON.stringify({
+        const urls = pulumi.all(Object.fromEntries([...postgres, ...mysql].map((d) => [d.name, d.url])));
+        const bucket = args.target.type === "s3" ? args.target.bucket : "";
+        const release = pulumi
+            .all([args.deploymentId, args.versionsBefore, args.versionsAfter, args.commit ?? null])
+            .apply(([deploymentId, versionsBefore, versionsAfter, commit]) => ({ deploymentId, versionsBefore, versionsAfter, commit }));
+        const config = pulumi.all([urls, bucket, release]).apply(([u, b, r]) =>
+            toolConfig(
+                {
                     stack: args.stack,
-                    target: args.target.type === "s3" ? { ...args.target, bucket } : args.target,
-                    postgres: postgres.map((p, i) => ({
-                        name: p.name,
-                        url: urls[i],
-                        ...(p.container ? { container: p.container } : {}),
-                        ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
-                    })),
-                    ...(mysql.length > 0
-                        ? {
-                              mysql: mysql.map((m, i) => ({
-                                  name: m.name,
-                                  url: mysqlUrls[i],
-                                  ...(m.container ? { container: m.container } : {}),
-                              })),
-                          }
-                        : {}),
+                    target: args.target.type === "s3" ? { ...args.target, bucket: b } : args.target,
+                    postgres,
+                    mysql,
                     volumes,
-                    ...(args.volumeImage ? { volumeImage: args.volumeImage } : {}),
-                    release: { deploymentId, versionsBefore, versionsAfter, commit },
-                    ...(retention ? { retention } : {}),
-                }),
-            );
+                    volumeImage: args.volumeImage,
+                    retention,
+                },
+                u,
+                r,
+            ),
+        );
 
         this.command = new command.local.Command(
             `${name}-snapshot`,
             {
-                create: retention
-                    ? `${tool} snapshot && { ${tool} prune --json >&2 || echo '[backup] warning: prune after the snapshot failed; every snapshot was kept' >&2; }`
-                    : `${tool} snapshot`,
+                create: withPrune(snapshot),
+                // An update (new command line or config, same release: the release is in `triggers`)
+                // prints again the snapshot this release already has instead of taking another.
+                update: withPrune(`${snapshot} --reuse-previous`),
+                addPreviousOutputInEnv: true,
                 environment: { ...(args.environment ?? {}), SWITCHYARD_BACKUP_CONFIG: pulumi.secret(config) },
                 triggers: [args.deploymentId, args.versionsAfter],
             },

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Color, COLORS } from "../../domain/color";
 import { MigrationHook } from "../release/migration";
 import { planRelease } from "../release/plan";
+import { secretMap } from "../secretMap";
 import { BackupMysqlSource, BackupPostgresSource, BackupSnapshot, BackupVolumeSource } from "./backupSnapshot";
 import { ReleaseLedger } from "./releaseLedger";
 
@@ -114,6 +115,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
                   ...(b.target.endpoint ? { endpoint: b.target.endpoint } : {}),
                   forcePathStyle: b.target.forcePathStyle,
               };
+    const backupSecret = secretMap(args.backupSecrets, "switchyard:backupSecrets");
     const snapshots = {} as Record<Color, BackupSnapshot>;
     for (const c of COLORS) {
         const ledger = new ReleaseLedger(`ledger-${c}`, { version: args.colors[c].version }, opts);
@@ -127,33 +129,8 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
                 versionsAfter: ledger.after.apply((v) => ({ [c]: v })),
                 commit: ledger.commit,
                 target,
-                postgres: b.postgres.map((p) => ({
-                    name: p.name,
-                    url: pulumi.secret(
-                        pulumi.output(args.backupSecrets).apply((s) => {
-                            const url = s[p.name];
-                            if (!url) {
-                                throw new Error(`backup.postgres '${p.name}': switchyard:backupSecrets.${p.name} is not set`);
-                            }
-                            return url;
-                        }),
-                    ),
-                    ...(p.container ? { container: p.container } : {}),
-                    ...(p.compressLevel !== undefined ? { compressLevel: p.compressLevel } : {}),
-                })),
-                mysql: b.mysql.map((m) => ({
-                    name: m.name,
-                    url: pulumi.secret(
-                        pulumi.output(args.backupSecrets).apply((s) => {
-                            const url = s[m.name];
-                            if (!url) {
-                                throw new Error(`backup.mysql '${m.name}': switchyard:backupSecrets.${m.name} is not set`);
-                            }
-                            return url;
-                        }),
-                    ),
-                    ...(m.container ? { container: m.container } : {}),
-                })),
+                postgres: b.postgres.map((p) => ({ ...p, url: backupSecret(p.name, `backup.postgres '${p.name}'`) })),
+                mysql: b.mysql.map((m) => ({ ...m, url: backupSecret(m.name, `backup.mysql '${m.name}'`) })),
                 volumes: b.volumes,
                 volumeImage: b.volumeImage,
                 retention: b.retention,

@@ -1,5 +1,5 @@
 /**
- * Real engine (issue 4): pre-deploy backups and the migration hook with the real Pulumi CLI, the
+ * Real engine: pre-deploy backups and the migration hook with the real Pulumi CLI, the
  * real backup tool, a real PostgreSQL 15 (Debian's, a private cluster started here) and Docker.
  * Own stack `e2e-backup` and router port 18280, so the `e2e` stack is never touched.
  *
@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PgCluster, startPostgres } from "../unit/backup/helpers";
+import { PgCluster, startPostgres } from "../support/backup";
 import type { Run } from "./harness";
 
 process.env.SWITCHYARD_E2E_STACK = "e2e-backup";
@@ -26,7 +26,8 @@ jest.setTimeout(30 * 60_000);
 const IMAGE = "switchyard/demo-app-migrate";
 const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"];
 const ROWS = Number(process.env.SWITCHYARD_E2E_BACKUP_ROWS ?? 700_000);
-const TOOL = path.join(h.ROOT, "scripts/backup/switchyard-backup.js");
+const TOOL = path.join(h.ROOT, "runtime/backup.js");
+const SWITCHYARD = path.join(h.ROOT, "tools/bin/switchyard.js");
 const CONFIG_FILE = path.join(h.ROOT, `Pulumi.${h.STACK}.yaml`);
 
 let pg: PgCluster;
@@ -78,6 +79,18 @@ function tool(args: string[], input = ""): { code: number; stdout: string; stder
         maxBuffer: 64 * 1024 * 1024,
     });
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+/** `switchyard backup ... --stack <stack> --json`: the operator CLI on the deployed stack. */
+async function switchyardBackup(args: string[], input?: string): Promise<{ code: number; doc: any; stderr: string; ms: number }> {
+    const r = await h.run(process.execPath, [SWITCHYARD, "backup", ...args, "--stack", h.STACK, "--json"], { input });
+    let doc: unknown;
+    try {
+        doc = JSON.parse(r.stdout);
+    } catch {
+        throw new Error(`switchyard backup ${args.join(" ")} printed no JSON document (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    }
+    return { code: r.code, doc, stderr: r.stderr, ms: r.ms };
 }
 
 function listSnapshots(): { id: string; complete: boolean; deploymentId: string; totalBytes: number }[] {
@@ -269,6 +282,61 @@ describe("pre-deploy backup and migration on the real engine", () => {
         expect(listSnapshots().length).toBe(n);
         expect((await h.routerStatus()).activeColor).toBe("blue");
         h.report("backup-4-rerun", { upSecondsAfterFlipBack: r.ms / 1000, snapshots: n });
+    });
+
+    test("4b. switchyard backup list, verify, snapshot and restore (cancelled) on the deployed stack, through the Automation API", async () => {
+        const o = await h.outputs();
+        const listed = await switchyardBackup(["list"]);
+        expect(listed.code).toBe(0);
+        expect(listed.doc.map((s: { id: string }) => s.id)).toEqual(listSnapshots().map((s) => s.id));
+        const verified = await switchyardBackup(["verify", releaseSnapshot]);
+        expect(verified.code).toBe(0);
+        expect(verified.doc).toMatchObject({ snapshotId: releaseSnapshot, ok: true });
+        const latest = await switchyardBackup(["verify", "latest"]);
+        expect(latest.code).toBe(0);
+
+        const taken = await switchyardBackup(["snapshot"]);
+        expect(taken.code).toBe(0);
+        const id = taken.doc.snapshotId as string;
+        const manifest = JSON.parse(fs.readFileSync(path.join(root, id, "manifest.json"), "utf8"));
+        // The stack's current release, with no version change (retention does not count it as a release).
+        expect(manifest.deploymentId).toBe(o.deploymentId);
+        expect(manifest.versionsBefore).toEqual(o.versions);
+        expect(manifest.versionsAfter).toEqual(o.versions);
+        expect(manifest.sources.map((s: { kind: string; name: string }) => `${s.kind}:${s.name}`)).toEqual([
+            "postgres:app",
+            "metadata:release",
+        ]);
+        expect(JSON.stringify(taken.doc) + taken.stderr).not.toContain(pg.password);
+
+        const cancelled = await switchyardBackup(["restore", id], "no\n");
+        expect(cancelled.code).toBe(3);
+        expect(cancelled.doc).toMatchObject({ ok: false, exitCode: 3 });
+        fs.rmSync(path.join(root, id), { recursive: true, force: true });
+        h.report("backup-4b-cli", {
+            listSeconds: listed.ms / 1000,
+            verifySeconds: verified.ms / 1000,
+            snapshotSeconds: taken.ms / 1000,
+            snapshotBytes: taken.doc.totalBytes,
+        });
+    });
+
+    test("4c. a changed snapshot Command (config here; a new command line on upgrade) runs its update: no second snapshot of the release", async () => {
+        const n = listSnapshots().length;
+        const before = (await h.outputs()).backups;
+        editConfig((c) => {
+            ((c["switchyard:backup"] as Record<string, unknown>).retention as Record<string, unknown>).keepLast = 31;
+        });
+        const p = await h.pulumi(["preview", "--json"]);
+        expect(p.code).toBe(0);
+        const steps = (JSON.parse(p.stdout).steps as { op: string; urn: string }[]).filter((s) =>
+            /::backup-(blue|green)-snapshot$/.test(s.urn),
+        );
+        expect(steps.map((s) => s.op)).toEqual(["update", "update"]);
+        const r = await h.up();
+        expect(listSnapshots().length).toBe(n);
+        expect((await h.outputs()).backups).toEqual(before);
+        h.report("backup-4c-update-reuses", { upSeconds: r.ms / 1000, snapshots: n });
     });
 
     test("5. database down during a release: up fails before any container changes; the live colour keeps serving", async () => {

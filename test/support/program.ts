@@ -71,7 +71,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
                     stderr: "",
                 };
             }
-            if (create.includes("switchyard-backup.js") && create.includes(" snapshot")) {
+            if (create.includes("runtime/backup.js") && create.includes(" snapshot")) {
                 const id = `20261124T101500000Z-${name}`;
                 return {
                     ...inputs,
@@ -250,4 +250,13 @@ export function promiseOf<T>(o: pulumiType.Output<T>): Promise<T> {
 /** Whether an Output is secret. */
 export async function isSecretOutput(o: pulumiType.Output<unknown>): Promise<boolean> {
     return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** Runs the program as a preview (dryRun) and as an update, and requires both to register the same resources. */
+export async function previewLikeUpdate(config: Config, secretKeys: string[]): Promise<RunResult> {
+    const names = (x: RunResult) => x.resources.map((y) => `${y.type}/${y.name}`).sort();
+    const preview = await runProgram(config, { secretKeys, dryRun: true });
+    const update = await runProgram(config, { secretKeys });
+    expect(names(preview)).toEqual(names(update));
+    return preview;
 }

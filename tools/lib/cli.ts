@@ -8,6 +8,10 @@ export const ExitCode = {
     Failed: 1,
     /** Usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run). */
     Usage: 2,
+    /** `backup restore`: not confirmed; nothing was changed. */
+    Cancelled: 3,
+    /** `backup verify`/`restore`: the snapshot does not verify; nothing was changed. */
+    NotVerified: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

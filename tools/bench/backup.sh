@@ -3,12 +3,13 @@
 # Starts a private PostgreSQL cluster in a temp dir (as user postgres when run as root),
 # fills it, then times: snapshot (pg_dump -Fc + hash + re-read verify), verify, restore
 # (verify + pg_restore --clean --if-exists --single-transaction + row counts).
-# Usage: scripts/backup/bench.sh [ROWS] [COMPRESS_LEVEL]   (default 1500000 rows, ~ 380 MB on disk; pg_dump default compression)
+# Usage: tools/bench/backup.sh [ROWS] [COMPRESS_LEVEL]   (default 1500000 rows, ~ 380 MB on disk; pg_dump default compression)
 set -euo pipefail
 ROWS="${1:-1500000}"
 Z="${2:-}"
 ZJSON=""; [ -n "$Z" ] && ZJSON=",\"compressLevel\":$Z"
-HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+TOOL="$ROOT/runtime/backup.js"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 WORK="$(mktemp -d /tmp/sy-bench-XXXXXX)"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -40,12 +41,12 @@ unset PGPASSWORD
 export SWITCHYARD_BACKUP_CONFIG="{\"stack\":\"bench\",\"target\":{\"type\":\"local\",\"root\":\"$WORK/snapshots\"},\"postgres\":[{\"name\":\"bench\",\"urlEnv\":\"BENCH_DB_URL\"$ZJSON}],\"release\":{\"deploymentId\":\"bench\"}}"
 export BENCH_DB_URL="postgres://postgres:$PW@127.0.0.1:$PORT/bench"
 now() { date +%s.%N; }
-s0=$(now); OUT=$(node "$HERE/switchyard-backup.js" snapshot 2>/dev/null); s1=$(now)
+s0=$(now); OUT=$(node "$TOOL" snapshot 2>/dev/null); s1=$(now)
 ID=$(node -e 'console.log(JSON.parse(process.argv[1]).snapshotId)' "$OUT")
 TOTAL=$(node -e 'console.log(JSON.parse(process.argv[1]).totalBytes)' "$OUT")
-v0=$(now); node "$HERE/switchyard-backup.js" verify "$ID" >/dev/null; v1=$(now)
+v0=$(now); node "$TOOL" verify "$ID" >/dev/null; v1=$(now)
 PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "DELETE FROM events WHERE id % 3 = 0; UPDATE accounts SET name = 'x'"
-r0=$(now); RESTORE=$(node "$HERE/switchyard-backup.js" restore "$ID" --yes 2>/dev/null); r1=$(now)
+r0=$(now); RESTORE=$(node "$TOOL" restore "$ID" --yes 2>/dev/null); r1=$(now)
 ROWS_AFTER=$(PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "SELECT count(*) FROM events")
 [ "$ROWS_AFTER" = "$ROWS" ] || { echo "restore check failed: $ROWS_AFTER rows, expected $ROWS" >&2; exit 1; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1048576 }'; }
@@ -64,12 +65,12 @@ if command -v moto_server >/dev/null 2>&1; then
   moto_server -H 127.0.0.1 -p "$MPORT" >"$WORK/moto.log" 2>&1 & MOTO_PID=$!
   for _ in $(seq 50); do curl -fs "http://127.0.0.1:$MPORT/" >/dev/null 2>&1 && break; sleep 0.2; done
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING=1
-  (cd "$HERE" && NODE_NO_WARNINGS=1 node -e 'const {S3Client,CreateBucketCommand}=require("@aws-sdk/client-s3"); new S3Client({endpoint:process.argv[1],forcePathStyle:true}).send(new CreateBucketCommand({Bucket:"bench"})).catch(e=>{console.error(e);process.exit(1)})' "http://127.0.0.1:$MPORT")
+  (cd "$ROOT" && NODE_NO_WARNINGS=1 node -e 'const {S3Client,CreateBucketCommand}=require("@aws-sdk/client-s3"); new S3Client({endpoint:process.argv[1],forcePathStyle:true}).send(new CreateBucketCommand({Bucket:"bench"})).catch(e=>{console.error(e);process.exit(1)})' "http://127.0.0.1:$MPORT")
   export SWITCHYARD_BACKUP_CONFIG="{\"stack\":\"bench\",\"target\":{\"type\":\"s3\",\"bucket\":\"bench\",\"endpoint\":\"http://127.0.0.1:$MPORT\",\"forcePathStyle\":true},\"postgres\":[{\"name\":\"bench\",\"urlEnv\":\"BENCH_DB_URL\"$ZJSON}],\"release\":{\"deploymentId\":\"bench-s3\"}}"
-  s0=$(now); OUT=$(node "$HERE/switchyard-backup.js" snapshot 2>/dev/null); s1=$(now)
+  s0=$(now); OUT=$(node "$TOOL" snapshot 2>/dev/null); s1=$(now)
   ID=$(node -e 'console.log(JSON.parse(process.argv[1]).snapshotId)' "$OUT")
   PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "DELETE FROM events WHERE id % 5 = 0"
-  r0=$(now); node "$HERE/switchyard-backup.js" restore latest --yes >/dev/null 2>&1; r1=$(now)
+  r0=$(now); node "$TOOL" restore latest --yes >/dev/null 2>&1; r1=$(now)
   ROWS_AFTER=$(PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "SELECT count(*) FROM events")
   [ "$ROWS_AFTER" = "$ROWS" ] || { echo "S3 restore check failed: $ROWS_AFTER rows" >&2; exit 1; }
   echo "S3 (moto) snapshot:   $(dt "$s0" "$s1") (pg_dump, local verify, upload, read-back verify)"

@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync, chownSync, writeFileSync, existsSync, readdirSync 
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import type { Io } from "../../runtime/backup/tool";
 
-export const REPO = path.resolve(__dirname, "../../..");
-export const CLI = path.join(REPO, "scripts/backup/switchyard-backup.js");
+export const REPO = path.resolve(__dirname, "../..");
+export const CLI = path.join(REPO, "runtime/backup.js");
 
 function pgBin(): string {
     const base = "/usr/lib/postgresql";
@@ -302,4 +303,9 @@ export async function startMariaDb(): Promise<MariaDb> {
             rmSync(dir, { recursive: true, force: true });
         },
     };
+}
+
+/** I/O for the tool's main() run in-process: stdout lines into `stdout`, stderr dropped, no stdin, a fixed clock. */
+export function quietIo(stdout: string[], env: NodeJS.ProcessEnv, now: number): Io {
+    return { stdout: (l) => stdout.push(l), stderr: () => undefined, readLine: async () => null, env, now: () => new Date(now) };
 }

@@ -10,30 +10,13 @@
  * Stored routines and events are not dumped (they need extra privileges); triggers are.
  */
 import type { MysqlSource } from "./config";
-import { run } from "./sources";
+import { childEnv, cleanStderr, clientCommand, databaseUrl, DbConnection, DumpResult, run, RunOptions, ToolOutput } from "./sources";
 
-export interface MysqlConnection {
-    /** Connection options for argv: no secret in them. */
-    args: string[];
-    /** Environment for the child: MYSQL_PWD when there is a password. */
-    env: Record<string, string>;
-    database: string;
-    /** host:port/db (or socket/db), without credentials, for messages. */
-    display: string;
-    secrets: string[];
-}
+export type MysqlConnection = DbConnection;
 
 /** Parses mysql://user:pass@host:port/db[?socket=/path] (also mariadb://). Messages never include the URL. */
 export function mysqlConnectionFromUrl(url: string, sourceName: string): MysqlConnection {
-    let u: URL;
-    try {
-        u = new URL(url);
-    } catch {
-        throw new Error(`mysql '${sourceName}': the database URL is not a valid URL (expected mysql://user:password@host:port/db)`);
-    }
-    if (u.protocol !== "mysql:" && u.protocol !== "mariadb:") {
-        throw new Error(`mysql '${sourceName}': the database URL must start with mysql:// or mariadb://, got '${u.protocol}//'`);
-    }
+    const u = databaseUrl(url, "mysql", sourceName, ["mysql:", "mariadb:"], "mysql://user:password@host:port/db");
     const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
     if (!database) throw new Error(`mysql '${sourceName}': the database URL names no database (mysql://user:password@host:port/DB)`);
     const args: string[] = [];
@@ -59,80 +42,35 @@ export function mysqlConnectionFromUrl(url: string, sourceName: string): MysqlCo
     return { args, env, database, display, secrets };
 }
 
-/** process.env without inherited MYSQL_* variables (the URL is the only source of truth) plus `extra`. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("MYSQL_")) env[k] = v;
-    return { ...env, ...extra };
-}
+const MYSQL_OUTPUT: ToolOutput = {
+    prefix: /^(mysqldump|mysql|mariadb-dump|mariadb): */,
+    noise: /Deprecated program name|Using a password on the command line/i,
+};
 
-function command(
-    src: MysqlSource,
-    docker: string,
-    tool: string,
-    args: string[],
-    conn: MysqlConnection,
-    interactive: boolean,
-): [string, string[]] {
-    if (!src.container) return [tool, args];
-    const envFlags = Object.keys(conn.env).flatMap((k) => ["-e", k]);
-    return [docker, ["exec", ...(interactive ? ["-i"] : []), ...envFlags, src.container, tool, ...args]];
-}
-
-/** Last meaningful stderr lines, secrets removed, tool prefixes dropped. */
-function clean(stderr: string, secrets: readonly string[]): string {
-    let s = stderr;
-    for (const secret of secrets) if (secret && secret.length >= 3) s = s.split(secret).join("***");
-    const lines = s
-        .split("\n")
-        .map((l) => l.replace(/^(mysqldump|mysql|mariadb-dump|mariadb): */, "").trim())
-        .filter((l) => l !== "" && !/Deprecated program name|Using a password on the command line/i.test(l));
-    return lines.slice(-4).join("; ") || "no error output";
+/** Runs a MySQL client tool with the connection's credentials in its environment; fails with its scrubbed stderr. */
+async function client(src: MysqlSource, conn: MysqlConnection, docker: string, tool: string, args: string[], io: RunOptions) {
+    const [cmd, cargs] = clientCommand(src.container, docker, tool, [...conn.args, ...args], conn, io.stdoutFile === undefined);
+    const r = await run(cmd, cargs, { ...io, env: childEnv("MYSQL_", conn.env) });
+    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets, MYSQL_OUTPUT));
+    return r;
 }
 
 /** mysqldump --single-transaction of one database into `file` (hashed while streaming). */
-export async function dumpMysql(
-    src: MysqlSource,
-    conn: MysqlConnection,
-    docker: string,
-    file: string,
-): Promise<{ size: number; sha256: string; database: string }> {
-    const args = [
-        ...conn.args,
-        "--single-transaction",
-        "--quick",
-        "--hex-blob",
-        "--no-tablespaces",
-        "--triggers",
-        "--skip-dump-date",
-        conn.database,
-    ];
-    const [cmd, cargs] = command(src, docker, src.mysqldump, args, conn, false);
-    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdoutFile: file });
-    if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
+export async function dumpMysql(src: MysqlSource, conn: MysqlConnection, docker: string, file: string): Promise<DumpResult> {
+    const args = ["--single-transaction", "--quick", "--hex-blob", "--no-tablespaces", "--triggers", "--skip-dump-date", conn.database];
+    const r = await client(src, conn, docker, src.mysqldump, args, { stdoutFile: file });
     if (!r.size) throw new Error("mysqldump produced no output");
     return { size: r.size, sha256: r.sha256!, database: conn.database };
 }
 
 /** Replays the dump with `mysql` into the connection's database (stops at the first error). */
 export async function restoreMysql(src: MysqlSource, conn: MysqlConnection, docker: string, file: string): Promise<void> {
-    const [cmd, cargs] = command(src, docker, src.mysql, [...conn.args, "--connect-timeout=10", "--batch", conn.database], conn, true);
-    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinFile: file });
-    if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
+    await client(src, conn, docker, src.mysql, ["--connect-timeout=10", "--batch", conn.database], { stdinFile: file });
 }
 
 async function query(src: MysqlSource, conn: MysqlConnection, docker: string, sql: string): Promise<string> {
-    const [cmd, cargs] = command(
-        src,
-        docker,
-        src.mysql,
-        [...conn.args, "--connect-timeout=10", "--batch", "--skip-column-names", "--raw", conn.database],
-        conn,
-        true,
-    );
-    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinText: sql });
-    if (r.code !== 0) throw new Error(clean(r.stderr, conn.secrets));
-    return r.stdout;
+    const args = ["--connect-timeout=10", "--batch", "--skip-column-names", "--raw", conn.database];
+    return (await client(src, conn, docker, src.mysql, args, { stdinText: sql })).stdout;
 }
 
 /** Exact row count of every base table of the database ("table" -> rows). */

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 /**
  * Entry point of the backup tool, runnable with plain `node` (no ts-node at runtime):
- *   node scripts/backup/switchyard-backup.js snapshot|restore|verify|list|prune ...
- * The tool is written in TypeScript (scripts/backup/*.ts) so that it shares
- * components/backup/{manifest,retention}.ts with the Pulumi program and is type-checked
+ *   node runtime/backup.js snapshot|restore|verify|list|prune ...
+ * The tool is written in TypeScript (runtime/backup/*.ts) so that it shares
+ * domain/backup/{manifest,retention}.ts with the Pulumi program and is type-checked
  * by `npm run build`. tools/ts-hook.js compiles each .ts file in memory at start-up.
  */
 "use strict";
-require("../../tools/ts-hook");
+require("../tools/ts-hook");
 
-const { main, processIo } = require("./tool.ts");
+const { main, processIo } = require("./backup/tool.ts");
 main(process.argv.slice(2), processIo()).then(
     (code) => {
         process.exitCode = code;

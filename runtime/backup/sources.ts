@@ -74,24 +74,73 @@ function ignoreEpipe(e: NodeJS.ErrnoException): void {
     if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_PREMATURE_CLOSE") throw e;
 }
 
+/** How a client tool's stderr reads: the prefix it puts on lines, and lines that say nothing. */
+export interface ToolOutput {
+    prefix: RegExp;
+    noise: RegExp;
+}
+
+const PG_OUTPUT: ToolOutput = { prefix: /^(pg_dump|pg_restore|psql): (error: )?/, noise: /^(DETAIL|HINT|CONTEXT): *$/ };
+
 /** Keeps the last meaningful lines of a tool's stderr, with every secret removed. */
-export function cleanStderr(stderr: string, secrets: readonly string[]): string {
+export function cleanStderr(stderr: string, secrets: readonly string[], output: ToolOutput = PG_OUTPUT): string {
     let s = stderr;
     for (const secret of secrets) if (secret && secret.length >= 3) s = s.split(secret).join("***");
     const lines = s
         .split("\n")
-        .map((l) => l.replace(/^(pg_dump|pg_restore|psql): (error: )?/, "").trim())
-        .filter((l) => l !== "" && !/^(DETAIL|HINT|CONTEXT): *$/.test(l));
+        .map((l) => l.replace(output.prefix, "").trim())
+        .filter((l) => l !== "" && !output.noise.test(l));
     return lines.slice(-4).join("; ") || "no error output";
 }
 
-/** libpq environment for one database, from its URL. */
-export interface PgConnection {
+/** How to reach one database: argv options and child environment (the secrets only in the latter). */
+export interface DbConnection {
+    /** Connection options for argv: no secret in them. */
+    args: string[];
+    /** Environment for the child (credentials). */
     env: Record<string, string>;
     database: string;
     /** host:port/db without credentials, for messages. */
     display: string;
     secrets: string[];
+}
+
+/** process.env without the inherited variables of a client (`prefix`, e.g. PG): the URL is the only source of truth. */
+export function childEnv(prefix: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith(prefix)) env[k] = v;
+    return { ...env, ...extra };
+}
+
+/** Command and args for a database client tool, on the host or via docker exec (-e NAME passes the value through env). */
+export function clientCommand(
+    container: string | undefined,
+    docker: string,
+    tool: string,
+    args: string[],
+    conn: DbConnection,
+    interactive: boolean,
+): [string, string[]] {
+    if (!container) return [tool, args];
+    const envFlags = Object.keys(conn.env).flatMap((k) => ["-e", k]);
+    return [docker, ["exec", ...(interactive ? ["-i"] : []), ...envFlags, container, tool, ...args]];
+}
+
+export type PgConnection = DbConnection;
+
+/** Parses a database URL of one of `protocols`; messages name the source, never the URL (it holds the password). */
+export function databaseUrl(url: string, engine: string, sourceName: string, protocols: readonly string[], example: string): URL {
+    let u: URL;
+    try {
+        u = new URL(url);
+    } catch {
+        throw new Error(`${engine} '${sourceName}': the database URL is not a valid URL (expected ${example})`);
+    }
+    if (!protocols.includes(u.protocol)) {
+        const allowed = protocols.map((p) => `${p}//`).join(" or ");
+        throw new Error(`${engine} '${sourceName}': the database URL must start with ${allowed}, got '${u.protocol}//'`);
+    }
+    return u;
 }
 
 const PARAM_ENV: Record<string, string> = {
@@ -111,15 +160,7 @@ const PARAM_ENV: Record<string, string> = {
 
 /** Parses postgres://user:pass@host:port/db?params into libpq variables. Messages never include the URL. */
 export function pgConnectionFromUrl(url: string, sourceName: string): PgConnection {
-    let u: URL;
-    try {
-        u = new URL(url);
-    } catch {
-        throw new Error(`postgres '${sourceName}': the database URL is not a valid URL (expected postgres://user:password@host:port/db)`);
-    }
-    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
-        throw new Error(`postgres '${sourceName}': the database URL must start with postgres:// or postgresql://, got '${u.protocol}//'`);
-    }
+    const u = databaseUrl(url, "postgres", sourceName, ["postgres:", "postgresql:"], "postgres://user:password@host:port/db");
     const env: Record<string, string> = {};
     const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
     if (host) env.PGHOST = decodeURIComponent(host);
@@ -138,47 +179,30 @@ export function pgConnectionFromUrl(url: string, sourceName: string): PgConnecti
     env.PGCONNECT_TIMEOUT ??= "10";
     const secrets = [url, password, encodeURIComponent(password)].filter((s) => s.length > 0);
     if (env.PGPASSWORD && env.PGPASSWORD !== password) secrets.push(env.PGPASSWORD);
-    return { env, database, display: `${env.PGHOST ?? "localhost"}:${env.PGPORT ?? "5432"}/${database}`, secrets };
+    return { args: [], env, database, display: `${env.PGHOST ?? "localhost"}:${env.PGPORT ?? "5432"}/${database}`, secrets };
 }
 
-/** process.env without inherited PG* variables (the URL is the only source of truth) plus `extra`. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PG")) env[k] = v;
-    return { ...env, ...extra };
-}
-
-/** Command and args for a postgres client tool, on the host or via docker exec (-e NAME passes the value through env). */
-function pgCommand(
-    src: PostgresSource,
-    docker: string,
-    tool: string,
-    args: string[],
-    conn: PgConnection,
-    interactive: boolean,
-): [string, string[]] {
-    if (!src.container) return [tool, args];
-    const envFlags = Object.keys(conn.env).flatMap((k) => ["-e", k]);
-    return [docker, ["exec", ...(interactive ? ["-i"] : []), ...envFlags, src.container, tool, ...args]];
-}
-
-export interface DumpResult {
+/** Size and sha256 of a file as it was written. */
+export interface FileFacts {
     size: number;
     sha256: string;
+}
+
+export interface DumpResult extends FileFacts {
     database: string;
 }
 
 /** pg_dump -Fc (one repeatable-read transaction: a consistent snapshot) streamed into `file`. */
 export async function dumpPostgres(src: PostgresSource, conn: PgConnection, docker: string, file: string): Promise<DumpResult> {
-    const [cmd, args] = pgCommand(
-        src,
+    const [cmd, args] = clientCommand(
+        src.container,
         docker,
         src.pgDump,
         ["-Fc", ...(src.compressLevel !== undefined ? [`-Z${src.compressLevel}`] : []), "--no-password"],
         conn,
         false,
     );
-    const r = await run(cmd, args, { env: childEnv(conn.env), stdoutFile: file });
+    const r = await run(cmd, args, { env: childEnv("PG", conn.env), stdoutFile: file });
     if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
     if (!r.size) throw new Error("pg_dump produced no output");
     return { size: r.size, sha256: r.sha256!, database: conn.database };
@@ -190,8 +214,8 @@ export async function dumpPostgres(src: PostgresSource, conn: PgConnection, dock
  */
 export async function restorePostgres(src: PostgresSource, conn: PgConnection, docker: string, file: string): Promise<void> {
     const args = ["--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--no-password", "-d", conn.database];
-    const [cmd, cargs] = pgCommand(src, docker, src.pgRestore, args, conn, true);
-    const r = await run(cmd, cargs, { env: childEnv(conn.env), stdinFile: file });
+    const [cmd, cargs] = clientCommand(src.container, docker, src.pgRestore, args, conn, true);
+    const r = await run(cmd, cargs, { env: childEnv("PG", conn.env), stdinFile: file });
     if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
 }
 
@@ -203,15 +227,15 @@ ORDER BY n.nspname, c.relname \\gexec
 
 /** Exact row count of every user table ("schema.table" -> rows). */
 export async function countRows(src: PostgresSource, conn: PgConnection, docker: string): Promise<Record<string, number>> {
-    const [cmd, args] = pgCommand(
-        src,
+    const [cmd, args] = clientCommand(
+        src.container,
         docker,
         src.psql,
         ["-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "--no-password"],
         conn,
         true,
     );
-    const r = await run(cmd, args, { env: childEnv(conn.env), stdinText: COUNT_SQL });
+    const r = await run(cmd, args, { env: childEnv("PG", conn.env), stdinText: COUNT_SQL });
     if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
     const out: Record<string, number> = {};
     for (const line of r.stdout.split("\n")) {
@@ -227,22 +251,18 @@ async function assertVolumeExists(docker: string, volume: string): Promise<void>
     if (r.code !== 0) throw new Error(`docker volume '${volume}' not found (${cleanStderr(r.stderr, [])})`);
 }
 
-/** tar of a named volume, streamed from a throw-away container (works with a remote DOCKER_HOST too). */
-export async function dumpVolume(
-    src: VolumeSource,
-    docker: string,
-    image: string,
-    file: string,
-): Promise<{ size: number; sha256: string }> {
-    await assertVolumeExists(docker, src.volume);
-    const r = await run(
-        docker,
-        ["run", "--rm", "--network", "none", "-v", `${src.volume}:/v:ro`, image, "tar", "-C", "/v", "-cf", "-", "."],
-        {
-            stdoutFile: file,
-        },
-    );
+/** Runs `cmd` in a throw-away container that mounts the volume at /v (works with a remote DOCKER_HOST too). */
+async function inVolume(volume: string, docker: string, image: string, readOnly: boolean, cmd: string[], opts: RunOptions) {
+    await assertVolumeExists(docker, volume);
+    const mount = `${volume}:/v${readOnly ? ":ro" : ""}`;
+    const r = await run(docker, ["run", "--rm", ...(opts.stdinFile ? ["-i"] : []), "--network", "none", "-v", mount, image, ...cmd], opts);
     if (r.code !== 0) throw new Error(cleanStderr(r.stderr, []));
+    return r;
+}
+
+/** tar of a named volume, streamed out of the container. */
+export async function dumpVolume(src: VolumeSource, docker: string, image: string, file: string): Promise<FileFacts> {
+    const r = await inVolume(src.volume, docker, image, true, ["tar", "-C", "/v", "-cf", "-", "."], { stdoutFile: file });
     return { size: r.size!, sha256: r.sha256! };
 }
 
@@ -253,13 +273,9 @@ export async function restoreVolume(
     image: string,
     file: string,
 ): Promise<{ entries: number; kib: number }> {
-    await assertVolumeExists(docker, src.volume);
     const script =
         "find /v -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar -C /v -xf - && echo $(find /v -mindepth 1 | wc -l) $(du -sk /v | cut -f1)";
-    const r = await run(docker, ["run", "--rm", "-i", "--network", "none", "-v", `${src.volume}:/v`, image, "sh", "-c", script], {
-        stdinFile: file,
-    });
-    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, []));
+    const r = await inVolume(src.volume, docker, image, false, ["sh", "-c", script], { stdinFile: file });
     const [entries, kib] = r.stdout.trim().split(/\s+/).map(Number);
     return { entries, kib };
 }

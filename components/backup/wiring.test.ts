@@ -3,7 +3,7 @@
  * No backup configured -> no backup resource; configured -> per colour a ledger, a snapshot and
  * the optional migration, ordered before that colour's containers, with secrets kept secret.
  */
-import { baseConfig, Config, runProgram, RunResult, SECRET_SIG } from "../../support/program";
+import { baseConfig, Config, previewLikeUpdate, runProgram, RunResult, SECRET_SIG } from "../../test/support/program";
 
 const T = {
     container: "docker:index/container:Container",
@@ -186,22 +186,14 @@ describe("migration configured", () => {
     });
 
     test("the down-migration is recorded per colour", () => {
-        expect(r.outputs.migrations).toEqual({
-            blue: {
-                image: "switchyard/demo-app:1.0.0",
-                version: "1.0.0",
-                up: ["npm", "run", "migrate"],
-                down: ["npm", "run", "rollback"],
-                deploymentId: "local-1.0.0-20261124_101500",
-            },
-            green: {
-                image: "switchyard/demo-app:1.1.0",
-                version: "1.1.0",
-                up: ["npm", "run", "migrate"],
-                down: ["npm", "run", "rollback"],
-                deploymentId: "local-1.1.0-20261124_101500",
-            },
+        const record = (version: string) => ({
+            image: `switchyard/demo-app:${version}`,
+            version,
+            up: ["npm", "run", "migrate"],
+            down: ["npm", "run", "rollback"],
+            deploymentId: `local-${version}-20261124_101500`,
         });
+        expect(r.outputs.migrations).toEqual({ blue: record("1.0.0"), green: record("1.1.0") });
     });
 
     test("green older than blue: green's migration runs first", async () => {
@@ -218,12 +210,7 @@ describe("migration configured", () => {
 });
 
 test("preview (dryRun) registers the same resources as an update", async () => {
-    const names = (x: RunResult) => x.resources.map((y) => `${y.type}/${y.name}`).sort();
-    const [preview, update] = [
-        await runProgram(withBackup(), { secretKeys: SECRET_KEYS, dryRun: true }),
-        await runProgram(withBackup(), { secretKeys: SECRET_KEYS }),
-    ];
-    expect(names(preview)).toEqual(names(update));
+    const preview = await previewLikeUpdate(withBackup(), SECRET_KEYS);
     expect(count(preview, T.snapshot)).toBe(2);
 });
 

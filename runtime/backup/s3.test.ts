@@ -13,8 +13,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { execFileSync, spawnSync } from "child_process";
 import { Readable } from "stream";
-import { Io, main } from "../../../scripts/backup/tool";
-import { Moto, PgCluster, ensureBusyboxImage, runCli, startMoto, startPostgres } from "./helpers";
+import { main } from "./tool";
+import { Moto, PgCluster, ensureBusyboxImage, quietIo, runCli, startMoto, startPostgres } from "../../test/support/backup";
 
 jest.setTimeout(180_000);
 
@@ -166,23 +166,11 @@ describe("S3 target (moto server)", () => {
                 volumes: [],
                 release: { deploymentId: `p${i}`, versionsBefore: { blue: `${i}` }, versionsAfter: { blue: `${i + 1}` }, commit: null },
             });
-            const io: Io = {
-                stdout: (l) => lines.push(l),
-                stderr: () => undefined,
-                readLine: async () => null,
-                env: envFor(cfg),
-                now: () => new Date(base + i * 1000),
-            };
+            const io = quietIo(lines, envFor(cfg), base + i * 1000);
             expect(await main(["snapshot"], io)).toBe(0);
             made.push(JSON.parse(lines[lines.length - 1]).snapshotId);
         }
-        const io: Io = {
-            stdout: (l) => lines.push(l),
-            stderr: () => undefined,
-            readLine: async () => null,
-            env: envFor(config()),
-            now: () => new Date(base + 10_000),
-        };
+        const io = quietIo(lines, envFor(config()), base + 10_000);
         expect(await main(["prune", "--keep-last", "1", "--json"], io)).toBe(0);
         const summary = JSON.parse(lines[lines.length - 1]);
         // newest (p3) kept by count, p2 protected as blue's previous release; the rest go. The incomplete one is skipped.

@@ -1,6 +1,6 @@
 /**
  * switchyard backup tool: snapshot | restore | verify | list | prune.
- * Run with plain node: `node scripts/backup/switchyard-backup.js <command> [options]`.
+ * Run with plain node: `node runtime/backup.js <command> [options]`.
  *
  * Input: JSON config in $SWITCHYARD_BACKUP_CONFIG, or a file named by --config or
  * $SWITCHYARD_BACKUP_CONFIG_FILE (see config.ts). Secrets only through the environment.
@@ -22,9 +22,9 @@ import {
     verifySnapshot,
 } from "../../domain/backup/manifest";
 import { protectedSnapshotIds, selectSnapshotsToPrune, sortNewestFirst } from "../../domain/backup/retention";
-import { BackupConfig, MysqlSource, PostgresSource, parseConfig } from "./config";
-import { MysqlConnection, countMysqlRows, dumpMysql, mysqlConnectionFromUrl, restoreMysql } from "./mysql";
-import { PgConnection, countRows, dumpPostgres, pgConnectionFromUrl, restorePostgres, restoreVolume, dumpVolume } from "./sources";
+import { BackupConfig, parseConfig } from "./config";
+import { Database, databasesOf } from "./databases";
+import { DbConnection, FileFacts, dumpVolume, restoreVolume } from "./sources";
 import { ListedSnapshot, Target, makeTarget } from "./targets";
 
 export interface Io {
@@ -46,8 +46,9 @@ class ExitError extends Error {
     }
 }
 
-const USAGE = `usage: switchyard-backup <command> [--config FILE] [options]
-  snapshot                       take, verify and publish a snapshot; prints one JSON line
+const USAGE = `usage: node runtime/backup.js <command> [--config FILE] [options]
+  snapshot [--reuse-previous]    take, verify and publish a snapshot; prints one JSON line. --reuse-previous:
+                                 print again the snapshot $PULUMI_COMMAND_STDOUT names if it is of this release
   restore <id|latest> [--yes] [--source NAME]... [--into NAME=ENVVAR]... [--json]
                                  verify, then restore databases (pg_restore --clean --if-exists) and volumes
   verify <id|latest>             re-read every file and compare with the manifest
@@ -62,28 +63,62 @@ async function loadConfig(configFile: string | undefined, env: NodeJS.ProcessEnv
     throw new UsageError("no backup config: set $SWITCHYARD_BACKUP_CONFIG (JSON) or pass --config FILE");
 }
 
-function connectionFor(src: PostgresSource, env: NodeJS.ProcessEnv, overrideEnv?: string): PgConnection {
-    const varName = overrideEnv ?? src.urlEnv;
-    const url = varName !== undefined ? env[varName] : src.url;
-    if (!url) throw new Error(`postgres '${src.name}': environment variable ${varName} is not set (it must hold the database URL)`);
-    return pgConnectionFromUrl(url, src.name);
-}
-
-function mysqlConnectionFor(src: MysqlSource, env: NodeJS.ProcessEnv, overrideEnv?: string): MysqlConnection {
-    const varName = overrideEnv ?? src.urlEnv;
-    const url = varName !== undefined ? env[varName] : src.url;
-    if (!url) throw new Error(`mysql '${src.name}': environment variable ${varName} is not set (it must hold the database URL)`);
-    return mysqlConnectionFromUrl(url, src.name);
-}
-
 function defaultSnapshotId(now: Date, deploymentId: string | undefined): string {
     const t = now.toISOString().replace(/[-:]/g, "").replace(".", "");
     const suffix = (deploymentId ?? "manual").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 60);
     return `${t}-${suffix}`;
 }
 
-async function snapshot(cfg: BackupConfig, io: Io): Promise<number> {
+interface SnapshotLine {
+    snapshotId: string;
+    location: string;
+    totalBytes: number;
+    manifestSha256: string;
+}
+
+/**
+ * `snapshot --reuse-previous`, what the Pulumi Command runs on an update: the release is in its
+ * triggers, so an update means the command line or the config changed, not the release, and a second
+ * snapshot of the same release must not be taken. The previous run's result ($PULUMI_COMMAND_STDOUT)
+ * is reused when that snapshot is still complete at the target with the same manifest and records
+ * this release's deployment id. Only the manifest is read (a full re-read would download every byte
+ * of an S3 snapshot on each update; `verify` does that).
+ */
+async function previousSnapshot(cfg: BackupConfig, target: Target, io: Io): Promise<SnapshotLine | undefined> {
+    const previous = io.env.PULUMI_COMMAND_STDOUT?.trim();
+    const deploymentId = cfg.release?.deploymentId;
+    if (!previous || !deploymentId) return undefined;
+    let line: Partial<SnapshotLine>;
+    try {
+        line = JSON.parse(previous.split("\n").pop()!);
+    } catch {
+        return undefined;
+    }
+    const id = line.snapshotId;
+    if (typeof id !== "string" || typeof line.totalBytes !== "number" || typeof line.manifestSha256 !== "string") return undefined;
+    const listed = (await target.list()).find((s) => s.id === id);
+    const why = !listed?.complete
+        ? "it is no longer complete at the target"
+        : listed.manifestSha256 !== line.manifestSha256
+          ? "its manifest changed"
+          : listed.manifest?.deploymentId !== deploymentId
+            ? `it is of deployment ${listed.manifest?.deploymentId}`
+            : undefined;
+    if (why) {
+        io.stderr(`[backup] previous snapshot '${id}' not reused (${why}): taking a new one`);
+        return undefined;
+    }
+    io.stderr(`[backup] snapshot '${id}' of deployment ${deploymentId} exists and is complete: reused`);
+    return { snapshotId: id, location: target.location(id), totalBytes: line.totalBytes, manifestSha256: line.manifestSha256 };
+}
+
+async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promise<number> {
     const target = makeTarget(cfg.target, io.env);
+    const reused = reusePrevious ? await previousSnapshot(cfg, target, io) : undefined;
+    if (reused) {
+        io.stdout(JSON.stringify(reused));
+        return 0;
+    }
     const now = io.now();
     const id = cfg.snapshotId ?? defaultSnapshotId(now, cfg.release?.deploymentId);
     const targetError = (e: unknown) => {
@@ -96,62 +131,34 @@ async function snapshot(cfg: BackupConfig, io: Io): Promise<number> {
     });
     if (exists) throw new Error(`snapshot '${id}' already exists at ${target.location(id)}`);
     // Resolve every connection first: a missing URL fails before anything is written.
-    const conns = cfg.postgres.map((p) => {
+    const databases = databasesOf(cfg);
+    const conns = databases.map((db) => {
         try {
-            return connectionFor(p, io.env);
+            return db.connect(io.env);
         } catch (e) {
-            throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
-        }
-    });
-    const myConns = cfg.mysql.map((m) => {
-        try {
-            return mysqlConnectionFor(m, io.env);
-        } catch (e) {
-            throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
+            throw new Error(`backup source ${db.engine} '${db.name}' failed: ${(e as Error).message}`);
         }
     });
     const dir = await target.stage(id);
     try {
         const sources: SnapshotSource[] = [];
-        const produced = new Map<string, { size: number; sha256: string }>();
-        for (const [i, p] of cfg.postgres.entries()) {
-            const file = `postgres-${p.name}.dump`;
-            io.stderr(
-                `[backup] postgres '${p.name}' (${conns[i].display}) via ${p.container ? `docker exec ${p.container}` : "host pg_dump"}`,
-            );
+        const produced = new Map<string, FileFacts>();
+        for (const [i, db] of databases.entries()) {
+            const via = db.container ? `docker exec ${db.container}` : `host ${db.dumpTool}`;
+            io.stderr(`[backup] ${db.engine} '${db.name}' (${conns[i].display}) via ${via}`);
             try {
-                const r = await dumpPostgres(p, conns[i], cfg.docker, path.join(dir, file));
-                produced.set(file, r);
+                const r = await db.dump(conns[i], cfg.docker, path.join(dir, db.file));
+                produced.set(db.file, r);
                 sources.push({
-                    kind: "postgres",
-                    name: p.name,
-                    file,
+                    kind: db.engine,
+                    name: db.name,
+                    file: db.file,
                     database: r.database,
-                    via: p.container ? "docker" : "host",
-                    ...(p.container ? { container: p.container } : {}),
+                    via: db.container ? "docker" : "host",
+                    ...(db.container ? { container: db.container } : {}),
                 });
             } catch (e) {
-                throw new Error(`backup source postgres '${p.name}' failed: ${(e as Error).message}`);
-            }
-        }
-        for (const [i, m] of cfg.mysql.entries()) {
-            const file = `mysql-${m.name}.sql`;
-            io.stderr(
-                `[backup] mysql '${m.name}' (${myConns[i].display}) via ${m.container ? `docker exec ${m.container}` : "host mysqldump"}`,
-            );
-            try {
-                const r = await dumpMysql(m, myConns[i], cfg.docker, path.join(dir, file));
-                produced.set(file, r);
-                sources.push({
-                    kind: "mysql",
-                    name: m.name,
-                    file,
-                    database: r.database,
-                    via: m.container ? "docker" : "host",
-                    ...(m.container ? { container: m.container } : {}),
-                });
-            } catch (e) {
-                throw new Error(`backup source mysql '${m.name}' failed: ${(e as Error).message}`);
+                throw new Error(`backup source ${db.engine} '${db.name}' failed: ${(e as Error).message}`);
             }
         }
         for (const v of cfg.volumes) {
@@ -192,9 +199,13 @@ async function snapshot(cfg: BackupConfig, io: Io): Promise<number> {
             throw targetError(e);
         }
         const totalBytes = files.reduce((n, f) => n + f.size, 0);
-        io.stdout(
-            JSON.stringify({ snapshotId: id, location: target.location(id), totalBytes, manifestSha256: sha256OfString(manifestText) }),
-        );
+        const result: SnapshotLine = {
+            snapshotId: id,
+            location: target.location(id),
+            totalBytes,
+            manifestSha256: sha256OfString(manifestText),
+        };
+        io.stdout(JSON.stringify(result));
         return 0;
     } catch (e) {
         await target.discard(dir);
@@ -262,25 +273,18 @@ async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io:
                 throw new UsageError(`--into ${name}=...: snapshot '${id}' has no database source '${name}'`);
         }
         // Plan: every database and volume to restore, with its target, resolved before any change.
-        const dbPlan: { name: string; file: string; src: PostgresSource; conn: PgConnection }[] = [];
-        const myPlan: { name: string; file: string; src: MysqlSource; conn: MysqlConnection }[] = [];
+        const dbPlan: { name: string; file: string; db: Database; conn: DbConnection }[] = [];
         const volPlan: { name: string; file: string; volume: string }[] = [];
+        const databases = databasesOf(cfg);
         for (const s of manifest.sources) {
             if (!wanted(s.name)) continue;
-            if (s.kind === "postgres") {
-                const src = cfg.postgres.find((p) => p.name === s.name);
-                if (!src)
+            if (s.kind === "postgres" || s.kind === "mysql") {
+                const db = databases.find((d) => d.engine === s.kind && d.name === s.name);
+                if (!db)
                     throw new UsageError(
-                        `snapshot source postgres '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`,
+                        `snapshot source ${s.kind} '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`,
                     );
-                dbPlan.push({ name: s.name, file: s.file, src, conn: connectionFor(src, io.env, opts.into.get(s.name)) });
-            } else if (s.kind === "mysql") {
-                const src = cfg.mysql.find((p) => p.name === s.name);
-                if (!src)
-                    throw new UsageError(
-                        `snapshot source mysql '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`,
-                    );
-                myPlan.push({ name: s.name, file: s.file, src, conn: mysqlConnectionFor(src, io.env, opts.into.get(s.name)) });
+                dbPlan.push({ name: s.name, file: s.file, db, conn: db.connect(io.env, opts.into.get(s.name)) });
             } else if (s.kind === "volume") {
                 const v = cfg.volumes.find((x) => x.name === s.name);
                 volPlan.push({ name: s.name, file: s.file, volume: v?.volume ?? s.volume });
@@ -289,10 +293,9 @@ async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io:
         io.stderr(
             `restore snapshot '${id}' (created ${manifest.createdAt}, stack ${manifest.stack}, deployment ${manifest.deploymentId}):`,
         );
-        for (const d of dbPlan) io.stderr(`  postgres '${d.name}' -> ${d.conn.display} (objects in the dump are dropped and recreated)`);
-        for (const d of myPlan) io.stderr(`  mysql '${d.name}' -> ${d.conn.display} (tables in the dump are dropped and recreated)`);
+        for (const d of dbPlan) io.stderr(`  ${d.db.engine} '${d.name}' -> ${d.conn.display} (${d.db.restoreEffect})`);
         for (const v of volPlan) io.stderr(`  volume '${v.name}' -> docker volume ${v.volume} (emptied, then extracted)`);
-        if (dbPlan.length + myPlan.length + volPlan.length === 0) throw new UsageError("nothing to restore");
+        if (dbPlan.length + volPlan.length === 0) throw new UsageError("nothing to restore");
         if (!opts.yes) {
             io.stderr("type 'yes' to continue: ");
             const answer = (await io.readLine())?.trim().toLowerCase();
@@ -302,29 +305,15 @@ async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io:
         for (const d of dbPlan) {
             let tables: Record<string, number>;
             try {
-                await restorePostgres(d.src, d.conn, cfg.docker, path.join(dir, d.file));
-                tables = await countRows(d.src, d.conn, cfg.docker);
+                await d.db.restore(d.conn, cfg.docker, path.join(dir, d.file));
+                tables = await d.db.countRows(d.conn, cfg.docker);
             } catch (e) {
-                throw new Error(`restore of postgres '${d.name}' into ${d.conn.display} failed (rolled back): ${(e as Error).message}`);
+                const what = `restore of ${d.db.engine} '${d.name}' into ${d.conn.display} failed${d.db.rollsBack ? " (rolled back)" : ""}`;
+                throw new Error(`${what}: ${(e as Error).message}`);
             }
-            result.databases.push({ name: d.name, target: d.conn.display, tables });
+            result.databases.push({ name: d.name, kind: d.db.engine, target: d.conn.display, tables });
             if (!opts.json) {
-                io.stdout(`restored postgres '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
-                for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
-            }
-        }
-        for (const d of myPlan) {
-            let tables: Record<string, number>;
-            try {
-                await restoreMysql(d.src, d.conn, cfg.docker, path.join(dir, d.file));
-                tables = await countMysqlRows(d.src, d.conn, cfg.docker);
-            } catch (e) {
-                // No rollback: MySQL DDL is not transactional (tables already replaced stay replaced).
-                throw new Error(`restore of mysql '${d.name}' into ${d.conn.display} failed: ${(e as Error).message}`);
-            }
-            result.databases.push({ name: d.name, kind: "mysql", target: d.conn.display, tables });
-            if (!opts.json) {
-                io.stdout(`restored mysql '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
+                io.stdout(`restored ${d.db.engine} '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
                 for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
             }
         }
@@ -421,6 +410,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
                 "keep-days": { type: "string" },
                 protect: { type: "string", multiple: true, default: [] },
                 "dry-run": { type: "boolean", default: false },
+                "reuse-previous": { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
         });
@@ -435,7 +425,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         if (rest.length > 0 || (!needsRef && ref !== undefined)) throw new UsageError(`unexpected argument '${needsRef ? rest[0] : ref}'`);
         switch (command) {
             case "snapshot":
-                return await snapshot(cfg, io);
+                return await snapshot(cfg, io, values["reuse-previous"]);
             case "restore": {
                 const into = new Map<string, string>();
                 for (const spec of values.into) {

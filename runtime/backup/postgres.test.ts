@@ -7,9 +7,9 @@ import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { verifySnapshot, MANIFEST_FILE } from "../../../domain/backup/manifest";
-import { main, Io } from "../../../scripts/backup/tool";
-import { PgCluster, ensureBusyboxImage, runCli, startPostgres } from "./helpers";
+import { verifySnapshot, MANIFEST_FILE } from "../../domain/backup/manifest";
+import { main } from "./tool";
+import { PgCluster, ensureBusyboxImage, quietIo, runCli, startPostgres } from "../../test/support/backup";
 
 jest.setTimeout(180_000);
 
@@ -207,6 +207,7 @@ describe("snapshot and restore on real PostgreSQL", () => {
             databases: [
                 {
                     name: "app",
+                    kind: "postgres",
                     target: `127.0.0.1:${pg.port}/app_copy`,
                     tables: { "public.blobs": 50, "public.customers": 500, "public.orders": 5000 },
                 },
@@ -372,26 +373,14 @@ describe("retention over 35 real releases", () => {
                     target: { type: "local", root: rroot },
                     release: { deploymentId: `rel-${i}`, versionsBefore: before, versionsAfter: after, commit: null },
                 };
-                const io: Io = {
-                    stdout: (l) => outLines.push(l),
-                    stderr: () => undefined,
-                    readLine: async () => null,
-                    env: envFor(cfg),
-                    now: () => new Date(start + i * 3600_000),
-                };
+                const io = quietIo(outLines, envFor(cfg), start + i * 3600_000);
                 expect(await main(["snapshot"], io)).toBe(0);
                 ids.push(JSON.parse(outLines[outLines.length - 1]).snapshotId);
             }
             expect(readdirSync(rroot)).toHaveLength(35);
             const cfg = { ...config(), target: { type: "local", root: rroot }, retention: { keepLast: 30 } };
             const lines: string[] = [];
-            const io: Io = {
-                stdout: (l) => lines.push(l),
-                stderr: () => undefined,
-                readLine: async () => null,
-                env: envFor(cfg),
-                now: () => new Date(start + 40 * 3600_000),
-            };
+            const io = quietIo(lines, envFor(cfg), start + 40 * 3600_000);
             expect(await main(["prune", "--json"], io)).toBe(0);
             const summary = JSON.parse(lines[0]);
             // releases 2, 4, 5 are outside the newest 30 and unprotected; 1 and 3 are green's current and previous.

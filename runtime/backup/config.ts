@@ -10,23 +10,32 @@ import { SNAPSHOT_ID_PATTERN, SOURCE_NAME_PATTERN } from "../../domain/backup/ma
 
 const sourceName = z.string().regex(SOURCE_NAME_PATTERN, "use letters, digits, '_' or '-' (max 63)");
 
+const envName = z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional();
+
+/** What every database source has, whatever its engine. */
+const databaseSource = {
+    /** Database URL (secret). */
+    url: z.string().optional(),
+    /** Name of the environment variable holding the URL (secret). */
+    urlEnv: envName,
+    /**
+     * When set, the client tools run inside this container with `docker exec` (the server's own
+     * client version; host and port are as seen from the container).
+     * @default unset - the tools run on this host (PATH, or the paths below).
+     */
+    container: z.string().min(1).optional(),
+};
+const oneUrl = { message: "set exactly one of url or urlEnv" };
+const hasOneUrl = (s: { url?: string; urlEnv?: string }) => (s.url === undefined) !== (s.urlEnv === undefined);
+
 export const postgresSourceSchema = z
     .strictObject({
         /** Short name: file `postgres-<name>.dump`, shown in messages. */
         name: sourceName,
-        /** postgres://user:password@host:port/db?sslmode=... (secret). */
-        url: z.string().optional(),
-        /** Name of the environment variable holding the URL (secret). */
-        urlEnv: z
-            .string()
-            .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-            .optional(),
-        /**
-         * When set, pg_dump / pg_restore / psql run inside this container with `docker exec`
-         * (the server's own client version; host and port are as seen from the container).
-         * @default unset - the tools run on this host (PATH, or the paths below).
-         */
-        container: z.string().min(1).optional(),
+        ...databaseSource,
         /**
          * pg_dump -Z level (0 = none, 9 = smallest). Lower is faster on big databases.
          * @default unset - pg_dump's default for -Fc (zlib, moderate level).
@@ -39,31 +48,19 @@ export const postgresSourceSchema = z
         /** @default "psql" */
         psql: z.string().min(1).default("psql"),
     })
-    .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
-        message: "set exactly one of url or urlEnv",
-    });
+    .refine(hasOneUrl, oneUrl);
 
 export const mysqlSourceSchema = z
     .strictObject({
-        /** Short name: file `mysql-<name>.sql`, shown in messages. */
+        /** Short name: file `mysql-<name>.sql`, shown in messages. URL: mysql://user:password@host:port/db (or mariadb://; ?socket=/path). */
         name: sourceName,
-        /** mysql://user:password@host:port/db (or mariadb://; ?socket=/path for a Unix socket) (secret). */
-        url: z.string().optional(),
-        /** Name of the environment variable holding the URL (secret). */
-        urlEnv: z
-            .string()
-            .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-            .optional(),
-        /** Run mysqldump / mysql inside this container with `docker exec`. @default unset - on this host */
-        container: z.string().min(1).optional(),
+        ...databaseSource,
         /** @default "mysqldump" */
         mysqldump: z.string().min(1).default("mysqldump"),
         /** @default "mysql" */
         mysql: z.string().min(1).default("mysql"),
     })
-    .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
-        message: "set exactly one of url or urlEnv",
-    });
+    .refine(hasOneUrl, oneUrl);
 
 export const volumeSourceSchema = z.strictObject({
     /** Short name: file `volume-<name>.tar`. */

@@ -28,7 +28,7 @@ pulumi.runtime.setMocks(
     false,
 );
 
-import { BackupSnapshot, parseSnapshotOutput } from "../../../components/backup/backupSnapshot";
+import { BackupSnapshot, parseSnapshotOutput } from "./backupSnapshot";
 
 const unwrap = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply((v) => resolve(v)));
 const isSecret = <T>(o: pulumi.Output<T>): Promise<boolean> => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
@@ -71,13 +71,26 @@ test("one Command, config as a single secret env var, outputs parsed from its JS
         },
     });
     const create = await unwrap(b.command.create as pulumi.Output<string>);
-    expect(create).toBe("'node' 'scripts/backup/switchyard-backup.js' snapshot");
+    expect(create).toBe("node runtime/backup.js snapshot");
     expect(create).not.toContain("hunter2");
+    // An update (command line or config changed, same release) reuses this release's snapshot.
+    expect(await unwrap(b.command.update as pulumi.Output<string>)).toBe("node runtime/backup.js snapshot --reuse-previous");
+    expect(await unwrap(b.command.addPreviousOutputInEnv as pulumi.Output<boolean>)).toBe(true);
     expect(await unwrap(b.command.triggers as pulumi.Output<unknown[]>)).toEqual([
         "local-1.1.0-20261124_101500",
         { blue: "1.0.0", green: "1.1.0" },
     ]);
     expect(await isSecret(b.snapshotId)).toBe(false);
+});
+
+test("with retention, create and update prune after the snapshot; the config carries the normalized policy", async () => {
+    const b = new BackupSnapshot("backup", { ...args(), retention: {} });
+    const prune =
+        "{ node runtime/backup.js prune --json >&2 || echo '[backup] warning: prune after the snapshot failed; every snapshot was kept' >&2; }";
+    expect(await unwrap(b.command.create as pulumi.Output<string>)).toBe(`node runtime/backup.js snapshot && ${prune}`);
+    expect(await unwrap(b.command.update as pulumi.Output<string>)).toBe(`node runtime/backup.js snapshot --reuse-previous && ${prune}`);
+    const env = await unwrap(b.command.environment as pulumi.Output<Record<string, string>>);
+    expect(JSON.parse(env.SWITCHYARD_BACKUP_CONFIG).retention).toEqual({ keepLast: 30 });
 });
 
 test.each([

@@ -1,5 +1,5 @@
 /** switchyard:backup, switchyard:migration and switchyard:backupSecrets validation (config/backup.ts, config/parse.ts). */
-import { parseStackConfig } from "../../../config/parse";
+import { parseStackConfig } from "./parse";
 
 type Raw = Record<string, unknown>;
 const URL = "postgres://app:pw@db:5432/app";
@@ -215,15 +215,8 @@ test("s3 target: createBucket off by default; when on, aws:kms unless AES256 is 
     (raw.backup as Raw).target = { ...S3 };
     let r = parse(raw);
     if (!r.ok) throw new Error(r.errors.join("\n"));
-    expect(r.config.backup?.target).toEqual({
-        type: "s3",
-        bucket: "sy-snapshots",
-        prefix: "",
-        region: "us-east-1",
-        forcePathStyle: false,
-        createBucket: false,
-        encryption: "aws:kms",
-    });
+    const defaults = { type: "s3", bucket: "sy-snapshots", prefix: "", region: "us-east-1", forcePathStyle: false };
+    expect(r.config.backup?.target).toEqual({ ...defaults, createBucket: false, encryption: "aws:kms" });
     (raw.backup as Raw).target = {
         ...S3,
         createBucket: "true",
@@ -234,10 +227,7 @@ test("s3 target: createBucket off by default; when on, aws:kms unless AES256 is 
     r = parse(raw);
     if (!r.ok) throw new Error(r.errors.join("\n"));
     expect(r.config.backup?.target).toEqual({
-        type: "s3",
-        bucket: "sy-snapshots",
-        prefix: "",
-        region: "us-east-1",
+        ...defaults,
         endpoint: "http://127.0.0.1:9000",
         forcePathStyle: true,
         createBucket: true,

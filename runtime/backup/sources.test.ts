@@ -1,5 +1,5 @@
-import { cleanStderr, pgConnectionFromUrl } from "../../../scripts/backup/sources";
-import { parseConfig } from "../../../scripts/backup/config";
+import { cleanStderr, pgConnectionFromUrl } from "./sources";
+import { parseConfig } from "./config";
 
 describe("pgConnectionFromUrl", () => {
     test("maps a URL to libpq variables and keeps the password out of the display", () => {

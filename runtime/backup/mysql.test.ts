@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { verifySnapshot } from "../../../domain/backup/manifest";
-import { mysqlConnectionFromUrl } from "../../../scripts/backup/mysql";
-import { MariaDb, runCli, startMariaDb } from "./helpers";
+import { verifySnapshot } from "../../domain/backup/manifest";
+import { mysqlConnectionFromUrl } from "./mysql";
+import { MariaDb, runCli, startMariaDb } from "../../test/support/backup";
 
 jest.setTimeout(180_000);
 
@@ -45,11 +45,7 @@ function config(extra: Record<string, unknown> = {}) {
         ...extra,
     };
 }
-const envFor = (cfg: object, more: Record<string, string> = {}) => ({
-    SWITCHYARD_BACKUP_CONFIG: JSON.stringify(cfg),
-    SHOP_DB_URL: my.url("shop"),
-    ...more,
-});
+const envFor = (cfg: object) => ({ SWITCHYARD_BACKUP_CONFIG: JSON.stringify(cfg), SHOP_DB_URL: my.url("shop") });
 
 beforeAll(async () => {
     my = await startMariaDb();
@@ -118,7 +114,10 @@ test("snapshot, verify, mutate, restore: rows compare equal", async () => {
 
 test("restore into another database (--into), the source untouched", async () => {
     my.sql("CREATE DATABASE shop_copy;");
-    const r = await runCli(["restore", "latest", "--yes", "--into", "shop=COPY_URL"], envFor(config(), { COPY_URL: my.url("shop_copy") }));
+    const r = await runCli(["restore", "latest", "--yes", "--into", "shop=COPY_URL"], {
+        ...envFor(config()),
+        COPY_URL: my.url("shop_copy"),
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`restored mysql 'shop' into 127.0.0.1:${my.port}/shop_copy: 2 tables`);
     expect(r.stdout).toContain("orders: 5001 rows");

@@ -1,0 +1,142 @@
+/**
+ * `switchyard backup snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]`
+ * `[--stack S] [--json]`: the backup tool (runtime/backup.js) on a stack's snapshot target. The tool's
+ * config is the one the pre-deploy BackupSnapshot passes (runtime/backup/config.ts toolConfig), built
+ * from the stack's config as the Automation API reads it (getAllConfig), validated by the program's
+ * own parser. A manual snapshot records the stack's current release (outputs `deploymentId` and
+ * `versions`) with no version change, so retention never counts it as a release's rollback snapshot.
+ * Exit codes are the tool's: 0 done, 1 failed, 2 usage, 3 restore cancelled, 4 snapshot does not verify.
+ */
+import { spawn } from "child_process";
+import type { ConfigMap } from "@pulumi/pulumi/automation";
+import { runtimeFile, PROJECT_DIR } from "../../components/runtimeCommand";
+import { parseStackConfig, rawStackConfig } from "../../config/parse";
+import { ReleaseFacts, toolConfig } from "../../runtime/backup/toolConfig";
+import { CliError, CommonOptions, ExitCode, Io } from "../lib/cli";
+import { Progress } from "../lib/progress";
+import { withStack } from "../lib/stack";
+import { plainOutputs } from "./up";
+
+export const BACKUP_ACTIONS = ["snapshot", "list", "verify", "restore", "prune"] as const;
+export type BackupAction = (typeof BACKUP_ACTIONS)[number];
+
+export interface BackupOptions extends CommonOptions {
+    action: BackupAction;
+    /** Snapshot id or `latest` (verify, restore). */
+    ref?: string;
+    /** restore: no confirmation prompt. */
+    yes: boolean;
+    /** prune: say what would be removed, remove nothing. */
+    dryRun: boolean;
+}
+
+/** The tool's arguments for an action. snapshot and verify always print one JSON line. */
+export function toolArgs(o: BackupOptions): string[] {
+    const json = o.json ? ["--json"] : [];
+    switch (o.action) {
+        case "snapshot":
+            return ["snapshot"];
+        case "list":
+            return ["list", ...json];
+        case "verify":
+            return ["verify", o.ref ?? "latest"];
+        case "restore":
+            return ["restore", o.ref ?? "latest", ...(o.yes ? ["--yes"] : []), ...json];
+        case "prune":
+            return ["prune", ...(o.dryRun ? ["--dry-run"] : []), ...json];
+    }
+}
+
+/** The tool's exit code as the CLI's (the same numbers; anything unknown is a failure). */
+export function exitCodeOf(toolCode: number): ExitCode {
+    const known: readonly number[] = Object.values(ExitCode);
+    return known.includes(toolCode) ? (toolCode as ExitCode) : ExitCode.Failed;
+}
+
+/** The release a manual snapshot records: the stack's current one, when it has been deployed. */
+export function releaseFromOutputs(outputs: Readonly<Record<string, unknown>>): ReleaseFacts | undefined {
+    const deploymentId = outputs.deploymentId;
+    if (typeof deploymentId !== "string" || deploymentId === "") {
+        return undefined;
+    }
+    const versions = (outputs.versions ?? {}) as Record<string, string | null>;
+    return { deploymentId, versionsBefore: versions, versionsAfter: versions, commit: null };
+}
+
+/**
+ * The tool config JSON (secret: it holds the database URLs) and the Docker host, from a stack's
+ * config map as the Automation API returns it.
+ */
+export function backupToolConfig(
+    stack: string,
+    all: ConfigMap,
+    env: { DOCKER_CONTEXT?: string },
+    release?: ReleaseFacts,
+): { json: string; dockerHost: string } {
+    const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
+    const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
+    const r = parseStackConfig(stack, raw, secretKeys, env);
+    if (!r.ok) {
+        throw new CliError(`the config of stack ${stack} is invalid:\n  - ${r.errors.join("\n  - ")}`, ExitCode.Usage);
+    }
+    if (!r.config.backup) {
+        throw new CliError(`stack ${stack} has no switchyard:backup config: it takes no snapshots`, ExitCode.Usage);
+    }
+    return { json: toolConfig({ stack: r.config.stack, ...r.config.backup }, r.backupSecrets, release), dockerHost: r.config.docker.host };
+}
+
+/** Runs `node runtime/backup.js` with the config in its environment (never argv); stderr goes through. */
+function runTool(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<{ code: number; stdout: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [runtimeFile("backup.js"), ...args], {
+            cwd: PROJECT_DIR,
+            env,
+            // stdin: restore asks for `yes` unless --yes.
+            stdio: ["inherit", "pipe", "pipe"],
+        });
+        let stdout = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => io.err(d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
+    });
+}
+
+/** What the CLI prints of the tool's output. */
+export function renderBackup(o: BackupOptions, stdout: string): string {
+    const text = stdout.trim();
+    if (o.action !== "snapshot" && o.action !== "verify") {
+        return text === "" ? "" : `${text}\n`;
+    }
+    const r = JSON.parse(text.split("\n").pop() ?? "");
+    if (o.json) {
+        return `${JSON.stringify(r, null, 2)}\n`;
+    }
+    return o.action === "snapshot"
+        ? `snapshot ${r.snapshotId}: ${r.totalBytes} bytes at ${r.location} (manifest sha256 ${r.manifestSha256})\n`
+        : `snapshot ${r.snapshotId} verifies: ${r.files} files, ${r.totalBytes} bytes\n`;
+}
+
+export async function backup(opts: BackupOptions, io: Io): Promise<ExitCode> {
+    return withStack(opts.stack, async (s) => {
+        const progress = new Progress(io.now, io.err);
+        progress.say(`stack ${s.name}: reading the backup config`);
+        const release = opts.action === "snapshot" ? releaseFromOutputs(plainOutputs(await s.stack.outputs())) : undefined;
+        const { json, dockerHost } = backupToolConfig(
+            s.name,
+            await s.stack.getAllConfig(),
+            { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT },
+            release,
+        );
+        const args = toolArgs(opts);
+        progress.say(`stack ${s.name}: backup ${args.join(" ")}`);
+        const r = await runTool(args, { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost }, io);
+        if (r.code !== 0) {
+            // The tool said why on stderr (passed through above).
+            throw new CliError(`backup ${opts.action} failed (the backup tool's exit code ${r.code})`, exitCodeOf(r.code));
+        }
+        io.out(renderBackup(opts, r.stdout));
+        progress.say(`stack ${s.name}: backup ${opts.action} done`);
+        return ExitCode.Ok;
+    });
+}
