@@ -14,6 +14,7 @@ function fakeCommands(code: ExitCode = ExitCode.Ok) {
         up: async (o) => (calls.push(["up", o]), code),
         drift: async (o) => (calls.push(["drift", o]), code),
         recover: async (o) => (calls.push(["recover", o]), code),
+        down: async (o) => (calls.push(["down", o]), code),
         backup: async (o) => (calls.push(["backup", o]), code),
     };
     return { commands, calls };
@@ -38,6 +39,10 @@ describe("switchyard: arguments", () => {
         [
             ["recover", "--stack=e2e"],
             ["recover", { stack: "e2e", json: false }],
+        ],
+        [
+            ["down", "--stack", "local", "--json"],
+            ["down", { stack: "local", json: true }],
         ],
     ])("%j runs %j", async (argv, call) => {
         const { io } = fakeIo();
@@ -72,7 +77,7 @@ describe("switchyard: arguments", () => {
         const f = fakeIo();
         expect(await main(["drift", "--help"], f.io, fakeCommands().commands)).toBe(ExitCode.Ok);
         expect(f.out()).toContain("--stack <name>");
-        expect(f.out()).toContain("1  drift found, or the update, the recovery or the backup command failed");
+        expect(f.out()).toContain("1  drift found, or the update, the recovery, the destroy or the backup command failed");
     });
 });
 
@@ -111,7 +116,7 @@ describe("switchyard: exit codes", () => {
         expect(await main(["drift"], fakeIo().io, fakeCommands(code).commands)).toBe(code);
     });
 
-    test.each(["up", "drift", "recover"])("DOCKER_CONTEXT is refused before %s runs (exit 2)", async (cmd) => {
+    test.each(["up", "drift", "recover", "down"])("DOCKER_CONTEXT is refused before %s runs (exit 2)", async (cmd) => {
         const f = fakeIo({ DOCKER_CONTEXT: "elsewhere" });
         const { commands, calls } = fakeCommands();
         expect(await main([cmd, "--stack", "e2e"], f.io, commands)).toBe(ExitCode.Usage);
@@ -132,6 +137,7 @@ describe("switchyard: exit codes", () => {
             up: () => Promise.reject(e),
             drift: () => Promise.reject(e),
             recover: () => Promise.reject(e),
+            down: () => Promise.reject(e),
             backup: () => Promise.reject(e),
         });
         const a = fakeIo();

@@ -5,6 +5,7 @@
  *   switchyard up      [--stack S] [--create] [--policy-pack DIR]... [--no-refresh] [--json]
  *   switchyard drift   [--stack S] [--json]
  *   switchyard recover [--stack S] [--json]
+ *   switchyard down    [--stack S] [--json]
  *   switchyard backup  snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]  [--stack S] [--json]
  *
  * Exit codes: 0 done / no drift; 1 drift found, or the update, recovery or backup failed; 2 usage or
@@ -15,6 +16,7 @@ import { Command, CommanderError, Option } from "commander";
 import { checkEnvironment } from "../config/environment";
 import { CliError, CommonOptions, ExitCode, Io, processIo } from "./lib/cli";
 import type { BackupAction, BackupOptions } from "./commands/backup";
+import type { DownOptions } from "./commands/down";
 import type { DriftOptions } from "./commands/drift";
 import type { RecoverOptions } from "./commands/recover";
 import type { UpOptions } from "./commands/up";
@@ -24,6 +26,7 @@ export interface Commands {
     up(opts: UpOptions, io: Io): Promise<ExitCode>;
     drift(opts: DriftOptions, io: Io): Promise<ExitCode>;
     recover(opts: RecoverOptions, io: Io): Promise<ExitCode>;
+    down(opts: DownOptions, io: Io): Promise<ExitCode>;
     backup(opts: BackupOptions, io: Io): Promise<ExitCode>;
 }
 
@@ -31,13 +34,14 @@ const realCommands: Commands = {
     up: (o, io) => require("./commands/up").up(o, io),
     drift: (o, io) => require("./commands/drift").drift(o, io),
     recover: (o, io) => require("./commands/recover").recover(o, io),
+    down: (o, io) => require("./commands/down").down(o, io),
     backup: (o, io) => require("./commands/backup").backup(o, io),
 };
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0  done; for drift: no drift
-  1  drift found, or the update, the recovery or the backup command failed
+  1  drift found, or the update, the recovery, the destroy or the backup command failed
   2  usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run)
   3  backup restore: not confirmed, nothing was changed
   4  backup verify/restore: the snapshot does not verify, nothing was changed`;
@@ -70,6 +74,9 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
     common(
         program.command("recover").description("after an interrupted update: release the lock, refresh, remove stray containers"),
     ).action((opts) => run("recover", opts));
+    common(program.command("down").description("remove every resource of the stack; the stack and its history stay in the backend")).action(
+        (opts) => run("down", opts),
+    );
     const backup = program
         .command("backup")
         .description("pre-deploy snapshots of the stack's databases and volumes (the stack's switchyard:backup target)")

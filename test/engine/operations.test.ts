@@ -1,6 +1,6 @@
 /**
  * Real engine, operations (issue 3, scenarios 6-9): drift, interrupted updates, concurrent updates,
- * the audit record.
+ * the audit record, and the way down.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -213,6 +213,20 @@ describe("9. the audit record", () => {
             expect(fs.readFileSync(f, "utf8")).not.toContain(secret);
         }
         report("9-audit", { stateFiles: stateFiles.length, exportBytes: exported.stdout.length });
+    });
+});
+
+describe("10. scripts/down.sh: switchyard down removes every resource, the stack stays", () => {
+    test("no container, network or volume of the stack is left; the stack's history is kept", async () => {
+        const r = await run("bash", ["scripts/down.sh", "--stack", STACK]);
+        expect({ code: r.code, err: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, err: "" });
+        expect(r.stdout).toMatch(new RegExp(`switchyard down, stack ${STACK}: [1-9][0-9]* resource\\(s\\) removed`));
+        for (const kind of ["ps -a", "network ls", "volume ls"]) {
+            const left = await run("docker", [...kind.split(" "), "-q", "--filter", `label=switchyard.stack=${STACK}`]);
+            expect({ kind, left: left.stdout.trim() }).toEqual({ kind, left: "" });
+        }
+        const history = await pulumi(["stack", "history", "--json"]);
+        expect(JSON.parse(history.stdout).length).toBeGreaterThan(1);
     });
 });
 
