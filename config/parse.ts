@@ -248,6 +248,18 @@ export function parseStackConfig(
         NAMESPACE,
     );
     errors.push(...grafanaTokenCheck.errors);
+    // Switchyard's own volumes (router config, Prometheus): an app mounting them could rewrite routing or alerts.
+    if (parsed.success) {
+        parsed.data.app.volumes.forEach((v, i) => {
+            if (v.name.startsWith(`${stack}-router-`) || v.name.startsWith(`${stack}-prometheus-`)) {
+                errors.push(
+                    `${NAMESPACE}:app.volumes[${i}].name: ${JSON.stringify(v.name)} is a volume switchyard manages (router or Prometheus config/data); ` +
+                        "give the app a volume of its own, e.g. " +
+                        `${stack}-${parsed.data.app.name}-data`,
+                );
+            }
+        });
+    }
     if (parsed.success && parsed.data.migration && !parsed.data.backup) {
         errors.push(
             `${NAMESPACE}:migration: needs switchyard:backup (got migration without backup); a migration changes data, ` +
@@ -272,16 +284,6 @@ export function parseStackConfig(
             }
         }
     }
-    // Switchyard's own volumes (router config, Prometheus): an app mounting them could rewrite routing or alerts.
-    c.app.volumes.forEach((v, i) => {
-        if (v.name.startsWith(`${stack}-router-`) || v.name.startsWith(`${stack}-prometheus-`)) {
-            errors.push(
-                `${NAMESPACE}:app.volumes[${i}].name: ${JSON.stringify(v.name)} is a volume switchyard manages (router or Prometheus config/data); ` +
-                    "give the app a volume of its own, e.g. " +
-                    `${stack}-${c.app.name}-data`,
-            );
-        }
-    });
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(stack)) {
         errors.push(`stack name '${stack}' must be letters, digits, '_', '.', '-' (it names containers and deployment ids)`);
     }
