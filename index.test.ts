@@ -292,6 +292,69 @@ describe("invalid config", () => {
     });
 });
 
+describe("a Docker host over tcp", () => {
+    const CA = "-----BEGIN CERTIFICATE-----\nMIIBca-tls-material\n-----END CERTIFICATE-----\n";
+    const CERT = "-----BEGIN CERTIFICATE-----\nMIIBcert-tls-material\n-----END CERTIFICATE-----\n";
+    const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCkey-tls-material\n-----END EC PRIVATE KEY-----\n";
+    const tcp = (c: Config) => {
+        c.docker = { host: "tcp://10.0.0.5:2376" };
+    };
+
+    test("the provider gets the TLS material (dockerTls) only as Pulumi secrets", async () => {
+        const r = await runProgram(
+            withConfig((c) => {
+                tcp(c);
+                c.dockerTls = { caCert: CA, cert: CERT, key: KEY };
+            }),
+            { secretKeys: ["secretEnv", "dockerTls"] },
+        );
+        const provider = r.byType(T.provider)[0];
+        expect(provider.inputs.host).toBe("tcp://10.0.0.5:2376");
+        expect(provider.rawInputs.caMaterial).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: CA });
+        expect(provider.rawInputs.certMaterial).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: CERT });
+        expect(provider.rawInputs.keyMaterial).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: KEY });
+        expect(JSON.stringify(r.outputs)).not.toContain("tls-material");
+        for (const x of r.resources.filter((y) => y.type !== T.provider)) {
+            expect(JSON.stringify(x.inputs)).not.toContain("tls-material");
+        }
+    });
+
+    test("without a CA the provider gets no caMaterial", async () => {
+        const r = await runProgram(
+            withConfig((c) => {
+                tcp(c);
+                c.dockerTls = { cert: CERT, key: KEY };
+            }),
+            { secretKeys: ["secretEnv", "dockerTls"] },
+        );
+        const provider = r.byType(T.provider)[0];
+        expect(provider.inputs.caMaterial).toBeUndefined();
+        expect(provider.rawInputs.keyMaterial).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: KEY });
+    });
+
+    test("plain tcp is refused unless docker.insecure, and then the provider has no material", async () => {
+        await expect(runProgram(withConfig(tcp))).rejects.toThrow(/switchyard:docker\.host: tcp:\/\/10\.0\.0\.5:2376 has no TLS/);
+        const r = await runProgram(
+            withConfig((c) => {
+                c.docker = { host: "tcp://10.0.0.5:2375", insecure: true };
+            }),
+        );
+        const provider = r.byType(T.provider)[0];
+        expect(Object.keys(provider.inputs).filter((k) => k.endsWith("Material"))).toEqual([]);
+    });
+
+    test("TLS material set in plain text is refused without echoing it", async () => {
+        const run = runProgram(
+            withConfig((c) => {
+                tcp(c);
+                c.dockerTls = { cert: CERT, key: KEY };
+            }),
+        );
+        await expect(run).rejects.toThrow(/switchyard:dockerTls: is stored in plain text/);
+        await expect(run).rejects.not.toThrow(/tls-material/);
+    });
+});
+
 describe("policy facts (policies/facts.ts), known at preview", () => {
     test("a release reports the previous version from the stack's last outputs; a re-run reports no change", async () => {
         const first = await runProgram(baseConfig(), { dryRun: true });

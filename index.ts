@@ -8,13 +8,13 @@ import { CanaryRouter, RouterContainer } from "./components/routing";
 import { loadConfig } from "./config";
 import { COLORS, perColor } from "./domain/color";
 
-const { config: cfg, secretEnv, backupSecrets, registryAuth } = loadConfig();
+const { config: cfg, secretEnv, backupSecrets, registryAuth, dockerTls } = loadConfig();
 const { stack, docker } = cfg;
 const previous = previousRelease();
 const versionOf = perColor((c) => cfg.colors[c].version.semver);
 const traffic = { activeColor: cfg.activeColor, canaryPermille: cfg.canary.permille };
 
-const host = new DockerHost("host", { stack, host: docker.host, networkName: docker.network, registryAuth });
+const host = new DockerHost("host", { stack, host: docker.host, networkName: docker.network, registryAuth, tls: dockerTls });
 const onHost = { providers: [host.provider] };
 const onNetwork = { stack, networkName: host.networkName, dockerHost: docker.host };
 

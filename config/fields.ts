@@ -2,6 +2,7 @@
  * The zod fields the config sections share: Pulumi's string forms of numbers and booleans, ports,
  * Docker names and image references. One definition each, so a rule and its message cannot drift.
  */
+import { isIPv4 } from "net";
 import { z } from "zod";
 import { DOCKER_TAG_PATTERN } from "../domain/version";
 
@@ -45,12 +46,12 @@ export const IMAGE_REPO = new RegExp(`^${REPOSITORY}$`);
 /** Image reference with an explicit tag: `repository:tag`. */
 export const IMAGE_REF = new RegExp(`^${REPOSITORY}:${DOCKER_TAG_PATTERN}$`);
 
-/** An IPv4 address to bind to (0.0.0.0 for all). */
-export const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
-
 /** An image reference with an explicit tag; the message shows `example`. */
 export const imageRef = (example: string) =>
     z.string().regex(IMAGE_REF, { error: `must be an image reference with an explicit tag, e.g. ${example}` });
 
-/** A host address a published port binds to. */
-export const bindAddress = () => z.string().regex(IPV4, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" });
+/** A host address a published port binds to: an IPv4 literal (0.0.0.0 for all); names are not resolved by Docker here. */
+export const bindAddress = () =>
+    z
+        .string({ error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" })
+        .refine((a) => isIPv4(a), { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0 (each part 0-255, no host names)" });

@@ -14,6 +14,12 @@ export interface LoadedConfig {
     readonly backupSecrets: pulumi.Output<Record<string, string>>;
     /** Registry credentials for the docker provider (`switchyard:registryAuth`), as a Pulumi secret. @default - none */
     readonly registryAuth?: pulumi.Output<RegistryCredentials[]>;
+    /** TLS client material for a tcp:// docker.host (`switchyard:dockerTls`), each a Pulumi secret. @default - none */
+    readonly dockerTls?: {
+        readonly caCert?: pulumi.Output<string>;
+        readonly cert: pulumi.Output<string>;
+        readonly key: pulumi.Output<string>;
+    };
 }
 
 /** The engine's list of secret config keys; internal to the SDK, so reached defensively. */
@@ -45,5 +51,12 @@ export function loadConfig(): LoadedConfig {
         backupSecrets: pulumi.secret(result.backupSecrets),
         // None: the provider's inputs stay as they were, so stacks without a registry see no change.
         registryAuth: result.registryAuth.length > 0 ? pulumi.secret(result.registryAuth) : undefined,
+        dockerTls: result.dockerTls
+            ? {
+                  caCert: result.dockerTls.caCert !== undefined ? pulumi.secret(result.dockerTls.caCert) : undefined,
+                  cert: pulumi.secret(result.dockerTls.cert),
+                  key: pulumi.secret(result.dockerTls.key),
+              }
+            : undefined,
     };
 }

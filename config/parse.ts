@@ -4,6 +4,8 @@ import { imageTag, parseReleaseVersion, ReleaseVersion } from "../domain/version
 import { toPermille } from "../domain/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings } from "./backup";
 import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
+import { credentialMessage, findCredentials } from "./credentials";
+import { checkDockerTls, DockerTlsMaterial } from "./dockerTls";
 import { checkEnvironment, StackEnvironment } from "./environment";
 import { checkRegistryAuth, RegistryCredentials } from "./registryAuth";
 import { ParsedStackConfig, schema } from "./schema";
@@ -11,7 +13,7 @@ import { ParsedStackConfig, schema } from "./schema";
 export const NAMESPACE = "switchyard";
 
 /** Keys whose whole value must be a Pulumi secret (`pulumi config set --secret --path ...`). */
-export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken", "registryAuth"] as const;
+export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken", "registryAuth", "dockerTls"] as const;
 
 /** The validated config the program passes down. Plain values; secrets are kept apart. */
 export interface StackConfig {
@@ -60,6 +62,8 @@ export type ConfigResult =
           secretEnv: Record<string, string>;
           backupSecrets: Record<string, string>;
           registryAuth: RegistryCredentials[];
+          /** Client certificate for a tcp:// docker.host. @default - none */
+          dockerTls?: DockerTlsMaterial;
       }
     | { ok: false; errors: string[] };
 
@@ -157,23 +161,33 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
     }
     s = step(s);
     const shape = (s as { shape?: Record<string, unknown> } | undefined)?.shape;
-    return shape ? Object.keys(shape) : [];
+    // At the top, the secret keys (read apart from the schema) are allowed too.
+    return [...(shape ? Object.keys(shape) : []), ...(path.length === 0 ? SECRET_KEYS : [])];
 }
 
-function formatIssue(raw: unknown, issue: z.core.$ZodIssue): string[] {
+/** A path at, inside or around one of `hidden` (values never shown there). */
+function overlaps(path: readonly PropertyKey[], hidden: readonly (readonly PropertyKey[])[]): boolean {
+    return hidden.some(
+        (h) =>
+            h.slice(0, path.length).every((k, i) => String(k) === String(path[i])) ||
+            path.slice(0, h.length).every((k, i) => String(k) === String(h[i])),
+    );
+}
+
+/** `hidden`: paths whose values must not be echoed (secret keys, credential look-alikes). */
+function formatIssue(raw: unknown, issue: z.core.$ZodIssue, hidden: readonly (readonly PropertyKey[])[]): string[] {
+    const got = (path: readonly PropertyKey[]) => (overlaps(path, hidden) ? "a value that is not shown" : show(valueAt(raw, path)));
     if (issue.code === "unrecognized_keys") {
         const allowed = allowedKeysAt(issue.path);
         return issue.keys.map(
             (k) =>
-                `${keyName([...issue.path, k])}: unknown key (got ${show(valueAt(raw, [...issue.path, k]))}); ` +
+                `${keyName([...issue.path, k])}: unknown key (got ${got([...issue.path, k])}); ` +
                 `allowed keys here: ${allowed.join(", ")}. Remove it or fix the spelling: pulumi config rm --path '${[...issue.path, k].join(".")}'`,
         );
     }
-    const secret = SECRET_KEYS.some((k) => issue.path[0] === k);
-    const got = secret ? "a secret value" : show(valueAt(raw, issue.path));
     // A bad record key: the key schema's own message says what names are allowed.
     const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-    return [`${keyName(issue.path)}: ${message} (got ${got})`];
+    return [`${keyName(issue.path)}: ${message} (got ${got(issue.path)})`];
 }
 
 /**
@@ -193,8 +207,21 @@ export function parseStackConfig(
         backupSecrets: rawBackupSecrets,
         grafanaToken: rawGrafanaToken,
         registryAuth: rawRegistryAuth,
+        dockerTls: rawDockerTls,
         ...rest
     } = raw;
+
+    // Plain keys only; a key set with --secret that the schema does not know gets "unknown key" alone.
+    const known = new Set(Object.keys(schema.shape));
+    const plain = Object.fromEntries(Object.entries(rest).filter(([k]) => known.has(k) || !secretKeys.has(k)));
+    const credentials = findCredentials(plain);
+    // Never echo: keys set with --secret, keys one typo from a secret key, credential look-alikes.
+    const hidden: PropertyKey[][] = [
+        ...Object.keys(rest)
+            .filter((k) => secretKeys.has(k) || SECRET_KEYS.some((s) => nearlyEqual(k, s)))
+            .map((k) => [k]),
+        ...credentials.map((f) => [...f.path]),
+    ];
 
     const parsed = schema.safeParse(rest);
     errors.push(...checkEnvironment(env, parsed.success ? parsed.data.docker.host : undefined, stack));
@@ -202,9 +229,12 @@ export function parseStackConfig(
     errors.push(...registryAuth.errors);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
-            errors.push(...formatIssue(rest, issue));
+            errors.push(...formatIssue(rest, issue, hidden));
         }
     }
+    errors.push(...credentials.map((f) => credentialMessage(keyName(f.path), f)));
+    const dockerTls = checkDockerTls(rawDockerTls, secretKeys.has("dockerTls"), parsed.success ? parsed.data.docker : null, NAMESPACE);
+    errors.push(...dockerTls.errors);
 
     const secretEnv: Record<string, string> = {};
     const emptyMap =
@@ -257,6 +287,18 @@ export function parseStackConfig(
         NAMESPACE,
     );
     errors.push(...grafanaTokenCheck.errors);
+    // Switchyard's own volumes (router config, Prometheus): an app mounting them could rewrite routing or alerts.
+    if (parsed.success) {
+        parsed.data.app.volumes.forEach((v, i) => {
+            if (v.name.startsWith(`${stack}-router-`) || v.name.startsWith(`${stack}-prometheus-`)) {
+                errors.push(
+                    `${NAMESPACE}:app.volumes[${i}].name: ${JSON.stringify(v.name)} is a volume switchyard manages (router or Prometheus config/data); ` +
+                        "give the app a volume of its own, e.g. " +
+                        `${stack}-${parsed.data.app.name}-data`,
+                );
+            }
+        });
+    }
     if (parsed.success && parsed.data.migration && !parsed.data.backup) {
         errors.push(
             `${NAMESPACE}:migration: needs switchyard:backup (got migration without backup); a migration changes data, ` +
@@ -311,6 +353,7 @@ export function parseStackConfig(
         secretEnv,
         backupSecrets: backupSecretsCheck.secrets,
         registryAuth: registryAuth.credentials,
+        ...(dockerTls.tls ? { dockerTls: dockerTls.tls } : {}),
         config: {
             stack,
             activeColor: c.activeColor,
@@ -327,4 +370,24 @@ export function parseStackConfig(
             monitoring: withGrafanaToken(c.monitoring, grafanaTokenCheck.token),
         },
     };
+}
+
+/** Equal up to one edit (a typo): `secretEnvs`, `secretenv`, `backupSecret`. */
+function nearlyEqual(a: string, b: string): boolean {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    if (Math.abs(x.length - y.length) > 1) {
+        return false;
+    }
+    let i = 0;
+    while (i < x.length && i < y.length && x[i] === y[i]) {
+        i++;
+    }
+    // Substitution, insertion, deletion or transposition at the first difference.
+    return (
+        x.slice(i + 1) === y.slice(i + 1) ||
+        x.slice(i) === y.slice(i + 1) ||
+        x.slice(i + 1) === y.slice(i) ||
+        (x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(i + 2) === y.slice(i + 2))
+    );
 }

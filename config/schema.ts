@@ -3,7 +3,7 @@ import { COLORS } from "../domain/color";
 import { dockerCpus } from "../domain/dockerForms";
 import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
-import { bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, IPV4, num, port, wholeNumber } from "./fields";
+import { bindAddress, bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
 
 /**
@@ -41,6 +41,16 @@ const urlPath = z
     .string({ error: "must be an absolute URL path such as /health" })
     .regex(/^\/[A-Za-z0-9_\-./~%?=&]*$/, { error: "must be an absolute URL path (starting with /, no spaces or quotes), e.g. /health" });
 
+/** The router answers this path itself (nginx `location =`), so it is stricter than an app path. */
+const statusPath = z
+    .string({ error: "must be an absolute URL path such as /_switchyard/status" })
+    .regex(/^\/[A-Za-z0-9_\-./]*$/, {
+        error: "must be an absolute URL path of letters, digits and '_-./' (no spaces, quotes, ';', braces or query), e.g. /_switchyard/status",
+    })
+    .refine((p) => p.replace(/\/+$/, "") !== "", {
+        error: "must not be / (the router would answer every request itself instead of the app); use a path of its own such as /_switchyard/status",
+    });
+
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Characters the router puts in nginx strings (see components/routing/nginxConfig). */
 const nginxSafe = /^[^'"\\$;{}\u0000-\u001f\u007f]*$/;
@@ -66,7 +76,13 @@ const healthcheck = z
 
 const volume = z.strictObject({
     name: z.string().regex(DOCKER_NAME, { error: "must be a Docker volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)" }),
-    containerPath: z.string().regex(/^\/[^\s:]*$/, { error: "must be an absolute path inside the container" }),
+    containerPath: z
+        .string()
+        .regex(/^\/[^\s:]*$/, { error: "must be an absolute path inside the container" })
+        .refine((p) => !p.split("/").includes(".."), { error: "must not contain '..' (write the path it means)" })
+        .refine((p) => p.split("/").some((seg) => seg !== "" && seg !== "."), {
+            error: "must not be / (a volume over the container's root hides the image); mount it at a directory such as /data",
+        }),
     readOnly: bool().default(false),
 });
 
@@ -120,128 +136,178 @@ export const appSchema = z.strictObject({
             ).default(256),
         })
         .prefault({}),
-    volumes: z.array(volume).default([]),
+    volumes: z
+        .array(volume)
+        .default([])
+        .superRefine((vols, ctx) => {
+            const seen = new Set<string>();
+            vols.forEach((v, i) => {
+                const at = v.containerPath.replace(/\/+$/, "");
+                if (seen.has(at)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [i, "containerPath"],
+                        input: v.containerPath,
+                        message: "is mounted twice (Docker refuses duplicate mount points); give each volume its own path",
+                    });
+                }
+                seen.add(at);
+            });
+        }),
 });
 
-export const schema = z.strictObject({
-    activeColor: color,
-    colors: z.strictObject(
-        {
-            blue: colorRelease,
-            green: colorRelease,
-        },
-        { error: "must set colors.blue.version and colors.green.version" },
-    ),
-    canary: z
-        .strictObject({
-            weight: num(
-                z
-                    .number({ error: "must be a number from 0 to 100" })
-                    .min(0, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
-                    .max(100, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
-                    .refine((w) => Math.abs(Math.round(w * 10) - w * 10) < 1e-6, {
-                        error: "must be a multiple of 0.1 (routing resolution is 0.1%)",
-                    }),
-            ).default(0),
-            header: z
-                .strictObject({
-                    name: z
-                        .string()
-                        .regex(/^[A-Za-z0-9-]{1,64}$/, { error: "must be an HTTP header name of letters, digits and '-'" })
-                        .default("X-Switchyard-Canary"),
-                    value: z
-                        .string()
-                        .min(1)
-                        .max(128)
-                        .regex(/^[A-Za-z0-9_.:@+=-]+$/, { error: "must be 1-128 of [A-Za-z0-9_.:@+=-]" })
-                        .optional(),
-                })
-                .optional(),
-            cookie: z
-                .strictObject({
-                    name: z
-                        .string()
-                        .regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_' (nginx variable rules)" })
-                        .default("switchyard_canary"),
-                })
-                .optional(),
-            sticky: z
-                .strictObject({
-                    enabled: bool().default(true),
-                    cookieName: z
-                        .string()
-                        .regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_'" })
-                        .default("switchyard_bucket"),
-                    maxAgeSeconds: num(z.number().int().min(60).max(31536000)).default(2592000),
-                })
-                .optional(),
-        })
-        .prefault({}),
-    app: appSchema,
-    docker: z
-        .strictObject({
-            host: z
-                .string()
-                .regex(/^(unix:\/\/\/\S+|ssh:\/\/[^\s@]+@[^\s:]+(:\d+)?|tcp:\/\/[^\s:]+:\d+)$/, {
-                    error: "must be unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port",
-                })
-                .default("unix:///var/run/docker.sock"),
-            network: z.string().regex(DOCKER_NAME, { error: "must be a Docker network name" }).optional(),
-        })
-        .prefault({}),
-    router: z
-        .strictObject({
-            image: z
-                .string()
-                .regex(IMAGE_REF, { error: "must be an image reference with an explicit tag, e.g. switchyard/router:1" })
-                .default("switchyard/router:1"),
-            port: port().default(8080),
-            bindAddress: z.string().regex(IPV4, { error: "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0" }).default("0.0.0.0"),
-            statusPath: urlPath.default("/_switchyard/status"),
-            /** A new router image replaces the router (a short outage): allowed only when asked for. */
-            allowRestart: bool().default(false),
-            maintenance: z
-                .strictObject({
-                    enabled: bool().default(false),
-                    message: z
-                        .string()
-                        .max(200, { error: "must be at most 200 characters" })
-                        .regex(nginxSafe, { error: "must not contain quotes, backslash, $, ;, braces or control characters" })
-                        .default("Down for maintenance, back soon."),
-                })
-                .prefault({}),
-        })
-        .prefault({}),
-    deploymentWindow: z
-        .strictObject({
-            /** Release outside the window (policy deployment-window) with a reason kept in the stack outputs. */
-            override: z
-                .strictObject({
-                    reason: z
-                        .string({ error: "must say why: the incident and who approved it" })
-                        .trim()
-                        .min(8, { error: "must say why in at least 8 characters: the incident and who approved it" })
-                        .max(500, { error: "must be at most 500 characters" }),
-                })
-                .optional(),
-        })
-        .prefault({}),
-    gates: z
-        .strictObject({
-            healthPaths: z.array(urlPath).min(1, { error: "must list at least one health endpoint" }).default(["/health", "/health/ready"]),
-            smokePaths: z.array(urlPath).default(["/"]),
-            retries: num(z.number().int().min(1, { error: "must be at least 1" }).max(1000)).default(30),
-            intervalSeconds: seconds("gates.intervalSeconds", 0.1, 300).default(10),
-            timeoutSeconds: seconds("gates.timeoutSeconds", 0.1, 120).default(3),
-        })
-        .prefault({}),
-    /** Pre-deploy snapshot per release (config/backup.ts). @default - none: no backup resources */
-    backup: z.preprocess(emptyAsUnset, backupSchema.optional()),
-    /** Migration run in the new image after the snapshot, before the gate (config/backup.ts). @default - none */
-    migration: z.preprocess(emptyAsUnset, migrationSchema.optional()),
-    /** Prometheus, alert rules, Grafana provisioning (config/monitoring.ts). @default - disabled: no monitoring resources */
-    monitoring: monitoringSchema.prefault({}),
-});
+export const schema = z
+    .strictObject({
+        activeColor: color,
+        colors: z.strictObject(
+            {
+                blue: colorRelease,
+                green: colorRelease,
+            },
+            { error: "must set colors.blue.version and colors.green.version" },
+        ),
+        canary: z
+            .strictObject({
+                weight: num(
+                    z
+                        .number({ error: "must be a number from 0 to 100" })
+                        .min(0, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
+                        .max(100, { error: "must be from 0 to 100 (percent of traffic for the non-active colour)" })
+                        .refine((w) => Math.abs(Math.round(w * 10) - w * 10) < 1e-6, {
+                            error: "must be a multiple of 0.1 (routing resolution is 0.1%)",
+                        }),
+                ).default(0),
+                header: z
+                    .strictObject({
+                        name: z
+                            .string()
+                            .regex(/^[A-Za-z0-9-]{1,64}$/, { error: "must be an HTTP header name of letters, digits and '-'" })
+                            .default("X-Switchyard-Canary"),
+                        value: z
+                            .string()
+                            .min(1)
+                            .max(128)
+                            .regex(/^[A-Za-z0-9_.:@+=-]+$/, { error: "must be 1-128 of [A-Za-z0-9_.:@+=-]" })
+                            .optional(),
+                    })
+                    .optional(),
+                cookie: z
+                    .strictObject({
+                        name: z
+                            .string()
+                            .regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_' (nginx variable rules)" })
+                            .default("switchyard_canary"),
+                    })
+                    .optional(),
+                sticky: z
+                    .strictObject({
+                        enabled: bool().default(true),
+                        cookieName: z
+                            .string()
+                            .regex(/^[A-Za-z0-9_]{1,64}$/, { error: "must be letters, digits and '_'" })
+                            .default("switchyard_bucket"),
+                        maxAgeSeconds: num(z.number().int().min(60).max(31536000)).default(2592000),
+                    })
+                    .optional(),
+            })
+            .prefault({}),
+        app: appSchema,
+        docker: z
+            .strictObject({
+                host: z
+                    .string()
+                    .regex(/^(unix:\/\/\/\S+|ssh:\/\/[^\s@]+@[^\s:]+(:\d+)?|tcp:\/\/[^\s:]+:\d+)$/, {
+                        error: "must be unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port",
+                    })
+                    .default("unix:///var/run/docker.sock"),
+                network: z.string().regex(DOCKER_NAME, { error: "must be a Docker network name" }).optional(),
+                /** Allow `tcp://` without TLS (the secret dockerTls). Dangerous: the port gives root on the host. @default false */
+                insecure: bool().default(false),
+            })
+            .prefault({}),
+        router: z
+            .strictObject({
+                image: z
+                    .string()
+                    .regex(IMAGE_REF, { error: "must be an image reference with an explicit tag, e.g. switchyard/router:1" })
+                    .default("switchyard/router:1"),
+                port: port().default(8080),
+                bindAddress: bindAddress().default("0.0.0.0"),
+                statusPath: statusPath.default("/_switchyard/status"),
+                /** A new router image replaces the router (a short outage): allowed only when asked for. */
+                allowRestart: bool().default(false),
+                maintenance: z
+                    .strictObject({
+                        enabled: bool().default(false),
+                        message: z
+                            .string()
+                            .max(200, { error: "must be at most 200 characters" })
+                            .regex(nginxSafe, { error: "must not contain quotes, backslash, $, ;, braces or control characters" })
+                            .default("Down for maintenance, back soon."),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+        deploymentWindow: z
+            .strictObject({
+                /** Release outside the window (policy deployment-window) with a reason kept in the stack outputs. */
+                override: z
+                    .strictObject({
+                        reason: z
+                            .string({ error: "must say why: the incident and who approved it" })
+                            .trim()
+                            .min(8, { error: "must say why in at least 8 characters: the incident and who approved it" })
+                            .max(500, { error: "must be at most 500 characters" }),
+                    })
+                    .optional(),
+            })
+            .prefault({}),
+        gates: z
+            .strictObject({
+                healthPaths: z
+                    .array(urlPath)
+                    .min(1, { error: "must list at least one health endpoint" })
+                    .default(["/health", "/health/ready"]),
+                smokePaths: z.array(urlPath).default(["/"]),
+                retries: num(z.number().int().min(1, { error: "must be at least 1" }).max(1000)).default(30),
+                intervalSeconds: seconds("gates.intervalSeconds", 0.1, 300).default(10),
+                timeoutSeconds: seconds("gates.timeoutSeconds", 0.1, 120).default(3),
+            })
+            .prefault({}),
+        /** Pre-deploy snapshot per release (config/backup.ts). @default - none: no backup resources */
+        backup: z.preprocess(emptyAsUnset, backupSchema.optional()),
+        /** Migration run in the new image after the snapshot, before the gate (config/backup.ts). @default - none */
+        migration: z.preprocess(emptyAsUnset, migrationSchema.optional()),
+        /** Prometheus, alert rules, Grafana provisioning (config/monitoring.ts). @default - disabled: no monitoring resources */
+        monitoring: monitoringSchema.prefault({}),
+    })
+    .superRefine((c, ctx) => {
+        // The router answers statusPath itself: a gate or health check on it would test the router, not the app.
+        const appPaths = [
+            ...c.gates.healthPaths.map((p, i) => ["gates.healthPaths", i, p] as const),
+            ...c.gates.smokePaths.map((p, i) => ["gates.smokePaths", i, p] as const),
+            ["app.healthcheck.path", undefined, c.app.healthcheck.path] as const,
+        ];
+        for (const [key, i, p] of appPaths) {
+            if (p.split("?")[0] === c.router.statusPath) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["router", "statusPath"],
+                    input: c.router.statusPath,
+                    message: `is also ${key}${i === undefined ? "" : `[${i}]`}, which the router would answer instead of the app; give the router a path of its own such as /_switchyard/status`,
+                });
+            }
+        }
+        const sticky = c.canary.sticky;
+        if (c.canary.cookie && sticky?.enabled && c.canary.cookie.name === sticky.cookieName) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["canary", "cookie", "name"],
+                input: c.canary.cookie.name,
+                message: "is also canary.sticky.cookieName; the opt-in cookie and the sticky bucket cookie need different names",
+            });
+        }
+    });
 
 export type RawStackConfig = z.input<typeof schema>;
 export type ParsedStackConfig = z.output<typeof schema>;

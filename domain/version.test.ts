@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { imageTag, newestVersion, parseReleaseVersion, ReleaseVersion } from "./version";
+import { imageTag, MAX_VERSION_LENGTH, newestVersion, parseReleaseVersion, ReleaseVersion } from "./version";
 
 function v(raw: string): ReleaseVersion {
     const r = parseReleaseVersion(raw);
@@ -29,6 +29,13 @@ describe("release versions", () => {
             if (!r.ok) expect(r.reason.length).toBeGreaterThan(10);
         },
     );
+
+    test("a version longer than MAX_VERSION_LENGTH is refused; the longest accepted one, with the longest prefix, is a Docker tag", () => {
+        const longest = `1.0.0-${"a".repeat(MAX_VERSION_LENGTH - 6)}`;
+        expect(imageTag(v(longest), "p".repeat(20))).toHaveLength(MAX_VERSION_LENGTH + 20);
+        const r = parseReleaseVersion(`${longest}b`);
+        expect(r).toEqual({ ok: false, reason: expect.stringMatching(/^is 101 characters; at most 100 /) });
+    });
 
     test("newest version follows semver precedence (prereleases sort before the release)", () => {
         expect(newestVersion(v("2.0.0-rc1"), v("1.9.9")).semver).toBe("2.0.0-rc1");

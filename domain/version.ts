@@ -24,6 +24,9 @@ export interface ReleaseVersion {
 
 export type VersionCheck = { ok: true; version: ReleaseVersion } | { ok: false; reason: string };
 
+/** Longest accepted version: with a tag prefix (at most 20) the image tag stays within Docker's 128. */
+export const MAX_VERSION_LENGTH = 100;
+
 /**
  * Checks a release version. Accepts strict semver with an optional leading `v`; rejects floating
  * tags (`latest`...), ranges (`^1.2`), partial versions (`1.4`) and anything else.
@@ -37,6 +40,12 @@ export function parseReleaseVersion(input: string): VersionCheck {
         return {
             ok: false,
             reason: `'${raw}' is a floating tag, not a release; set the semver version of the build, e.g. 1.4.2`,
+        };
+    }
+    if (raw.length > MAX_VERSION_LENGTH) {
+        return {
+            ok: false,
+            reason: `is ${raw.length} characters; at most ${MAX_VERSION_LENGTH} (it becomes the image tag, which Docker limits to 128 with the tag prefix), e.g. 2.0.0-rc.1+sha.0a1b2c3`,
         };
     }
     const body = raw.startsWith("v") || raw.startsWith("V") ? raw.slice(1) : raw;

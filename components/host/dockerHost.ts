@@ -14,6 +14,11 @@ export interface DockerHostArgs {
      * local `docker login`. @default - none: public or local images only
      */
     registryAuth?: pulumi.Input<pulumi.Input<{ address: string; username: string; password: string }>[]>;
+    /**
+     * TLS client material (PEM) for a `tcp://` host; kept secret in state whatever the caller passes.
+     * @default - none: unix:// and ssh:// hosts, or a tcp:// host the config marked insecure
+     */
+    tls?: { caCert?: pulumi.Input<string>; cert: pulumi.Input<string>; key: pulumi.Input<string> };
 }
 
 /**
@@ -32,6 +37,14 @@ export class DockerHost extends pulumi.ComponentResource {
             {
                 host: args.host,
                 registryAuth: args.registryAuth,
+                // Unset without TLS: stacks that do not use it see no provider change.
+                ...(args.tls
+                    ? {
+                          caMaterial: args.tls.caCert !== undefined ? pulumi.secret(args.tls.caCert) : undefined,
+                          certMaterial: pulumi.secret(args.tls.cert),
+                          keyMaterial: pulumi.secret(args.tls.key),
+                      }
+                    : {}),
             },
             { parent: this },
         );

@@ -1,0 +1,101 @@
+/**
+ * Credentials written into plain config: a password in a URL, a `password=` pair, or a password
+ * argument in an argv list. Plain config lands in the stack file and in state as clear text, so
+ * these are refused and moved to a secret key. Pure: values in, paths and kinds out (never values).
+ */
+
+export type CredentialKind = "url" | "pair" | "argument";
+
+export interface CredentialFinding {
+    readonly path: readonly (string | number)[];
+    readonly kind: CredentialKind;
+}
+
+/**
+ * `scheme://user:password@`: a password in the userinfo. A password that is a `$VAR` reference is
+ * not a credential (the value comes from the environment at run time).
+ */
+const URL_PASSWORD = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/@:]*:(?!\$)[^\s/@]+@/;
+
+/**
+ * `password=...`, `DB_PASSWD=...`, `pwd=...` (also inside connection strings). Excepted: `$VAR`
+ * references and switch values (`show_password=true`).
+ */
+const PASSWORD_PAIR =
+    /(?:^|[^A-Za-z0-9])[A-Za-z0-9_]*(?:password|passwd|pwd)\s*=\s*(?!\$)(?!(?:true|false|yes|no|on|off|[01])(?:$|[\s&;,]))[^\s&;,'"]/i;
+
+/** An argv flag whose next item is the password (`--password hunter2`). */
+const PASSWORD_FLAG = /^--?(?:password|passwd|pwd)$/i;
+
+/** What kind of credential `value` holds, if it looks like one. */
+export function credentialIn(value: string): CredentialKind | undefined {
+    if (URL_PASSWORD.test(value)) {
+        return "url";
+    }
+    if (PASSWORD_PAIR.test(value)) {
+        return "pair";
+    }
+    return undefined;
+}
+
+/** Every string in `value` (objects and lists walked) that looks like a credential, by path. */
+export function findCredentials(value: unknown, path: readonly (string | number)[] = []): CredentialFinding[] {
+    if (typeof value === "string") {
+        const kind = credentialIn(value);
+        return kind ? [{ path, kind }] : [];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((item, i) => {
+            const prev = value[i - 1];
+            // psql-style `--password` takes no value: an item that is a flag or a `$VAR` is not a password.
+            const isArgument =
+                typeof prev === "string" && PASSWORD_FLAG.test(prev) && typeof item === "string" && item !== "" && !/^[-$]/.test(item);
+            return isArgument ? [{ path: [...path, i], kind: "argument" as const }] : findCredentials(item, [...path, i]);
+        });
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => findCredentials(v, [...path, k]));
+    }
+    return [];
+}
+
+const WHAT: Record<CredentialKind, string> = {
+    url: "a URL with user:password@",
+    pair: "a password=... pair",
+    argument: "a password argument",
+};
+
+/** How to keep the credential at `path` out of plain config: the secret key it belongs in. */
+export function credentialFix(path: readonly (string | number)[]): string {
+    const [head, second, third, fourth] = path.map(String);
+    const dotted = path.map(String).join(".");
+    const rm = `pulumi config rm --path '${dotted}'`;
+    const envName = head === "app" && second === "env" ? third : head === "colors" && third === "env" ? fourth : undefined;
+    if (envName !== undefined) {
+        return `${rm}, then pulumi config set --secret --path 'secretEnv.${envName}' VALUE (secretEnv reaches every colour as a Pulumi secret)`;
+    }
+    if (head === "migration") {
+        return (
+            "put the password in a secret env var (pulumi config set --secret --path 'secretEnv.NAME' VALUE; the migration gets secretEnv) " +
+            `and refer to it as $NAME, e.g. ["sh", "-c", "migrate --password \\"$NAME\\""]`
+        );
+    }
+    if (head === "backup") {
+        return `${rm}; database URLs go in the secret map backupSecrets: pulumi config set --secret --path 'backupSecrets.NAME' postgres://user:password@host:5432/db`;
+    }
+    if (head === "docker") {
+        return `${rm}; switchyard never takes a Docker password: use an SSH key (ssh-agent or ~/.ssh/config) for ssh://user@host, or TLS client certificates in the secret dockerTls for tcp://`;
+    }
+    if (head === "monitoring") {
+        return `${rm}; the Grafana API token is the secret grafanaToken: pulumi config set --secret grafanaToken TOKEN`;
+    }
+    return `${rm}; credentials belong in a secret key (secretEnv, backupSecrets, registryAuth, grafanaToken, dockerTls), set with pulumi config set --secret`;
+}
+
+/** The message for one finding; `key` is its `switchyard:...` name. Never includes the value. */
+export function credentialMessage(key: string, finding: CredentialFinding): string {
+    return (
+        `${key}: looks like a credential (${WHAT[finding.kind]}) in plain config, which the stack file and state keep as clear text; ` +
+        `the value is not shown. Fix: ${credentialFix(finding.path)}`
+    );
+}
