@@ -21,30 +21,15 @@ import {
     sha256OfString,
     verifySnapshot,
 } from "../../domain/backup/manifest";
-import { protectedSnapshotIds, selectSnapshotsToPrune, sortNewestFirst } from "../../domain/backup/retention";
+import { protectedSnapshotIds, selectSnapshotsToPrune } from "../../domain/backup/retention";
 import { BackupConfig, parseConfig } from "./config";
-import { Database, databasesOf } from "./databases";
-import { DbConnection, FileFacts, dumpVolume, restoreVolume } from "./sources";
-import { ListedSnapshot, Target, makeTarget } from "./targets";
+import { databasesOf } from "./databases";
+import { FileFacts, dumpVolume } from "./sources";
+import { ExitError, Io, resolveId, UsageError } from "./common";
+import { restore } from "./restore";
+import { Target, makeTarget } from "./targets";
 
-export interface Io {
-    stdout: (line: string) => void;
-    stderr: (line: string) => void;
-    /** Reads one line of confirmation; null at end of input. */
-    readLine: () => Promise<string | null>;
-    env: NodeJS.ProcessEnv;
-    now: () => Date;
-}
-
-class UsageError extends Error {}
-class ExitError extends Error {
-    constructor(
-        message: string,
-        readonly code: number,
-    ) {
-        super(message);
-    }
-}
+export type { Io } from "./common";
 
 const USAGE = `usage: node runtime/backup.js <command> [--config FILE] [options]
   snapshot [--reuse-previous]    take, verify and publish a snapshot; prints one JSON line. --reuse-previous:
@@ -213,14 +198,6 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
     }
 }
 
-async function resolveId(target: Target, ref: string): Promise<{ id: string; listed: ListedSnapshot[] }> {
-    const listed = await target.list();
-    if (ref !== "latest") return { id: ref, listed };
-    const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ ...s, createdAt: s.manifest!.createdAt }));
-    if (complete.length === 0) throw new Error("no complete snapshot at the target: nothing to restore");
-    return { id: sortNewestFirst(complete)[0].id, listed };
-}
-
 async function verifyCmd(cfg: BackupConfig, ref: string, io: Io): Promise<number> {
     const target = makeTarget(cfg.target, io.env);
     const { id } = await resolveId(target, ref);
@@ -237,99 +214,6 @@ async function verifyCmd(cfg: BackupConfig, ref: string, io: Io): Promise<number
                 files: r.manifest!.files.length,
             }),
         );
-        return 0;
-    } finally {
-        await cleanup();
-    }
-}
-
-interface RestoreOptions {
-    yes: boolean;
-    only: string[];
-    into: Map<string, string>;
-    json: boolean;
-}
-
-async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io: Io): Promise<number> {
-    const target = makeTarget(cfg.target, io.env);
-    const { id } = await resolveId(target, ref);
-    const { dir, cleanup } = await target.fetch(id);
-    try {
-        const check = await verifySnapshot(dir, id);
-        if (!check.ok) {
-            throw new ExitError(
-                `refusing to restore snapshot '${id}': it does not verify, nothing was changed:\n${formatProblems(check.problems)}`,
-                4,
-            );
-        }
-        const manifest = check.manifest!;
-        const wanted = (name: string) => opts.only.length === 0 || opts.only.includes(name);
-        for (const name of opts.only) {
-            if (!manifest.sources.some((s) => s.name === name && s.kind !== "metadata"))
-                throw new UsageError(`snapshot '${id}' has no source named '${name}'`);
-        }
-        for (const name of opts.into.keys()) {
-            if (!manifest.sources.some((s) => (s.kind === "postgres" || s.kind === "mysql") && s.name === name))
-                throw new UsageError(`--into ${name}=...: snapshot '${id}' has no database source '${name}'`);
-        }
-        // Plan: every database and volume to restore, with its target, resolved before any change.
-        const dbPlan: { name: string; file: string; db: Database; conn: DbConnection }[] = [];
-        const volPlan: { name: string; file: string; volume: string }[] = [];
-        const databases = databasesOf(cfg);
-        for (const s of manifest.sources) {
-            if (!wanted(s.name)) continue;
-            if (s.kind === "postgres" || s.kind === "mysql") {
-                const db = databases.find((d) => d.engine === s.kind && d.name === s.name);
-                if (!db)
-                    throw new UsageError(
-                        `snapshot source ${s.kind} '${s.name}' is not in the config: add it (with url/urlEnv) or leave it out with --source`,
-                    );
-                dbPlan.push({ name: s.name, file: s.file, db, conn: db.connect(io.env, opts.into.get(s.name)) });
-            } else if (s.kind === "volume") {
-                const v = cfg.volumes.find((x) => x.name === s.name);
-                volPlan.push({ name: s.name, file: s.file, volume: v?.volume ?? s.volume });
-            }
-        }
-        io.stderr(
-            `restore snapshot '${id}' (created ${manifest.createdAt}, stack ${manifest.stack}, deployment ${manifest.deploymentId}):`,
-        );
-        for (const d of dbPlan) io.stderr(`  ${d.db.engine} '${d.name}' -> ${d.conn.display} (${d.db.restoreEffect})`);
-        for (const v of volPlan) io.stderr(`  volume '${v.name}' -> docker volume ${v.volume} (emptied, then extracted)`);
-        if (dbPlan.length + volPlan.length === 0) throw new UsageError("nothing to restore");
-        if (!opts.yes) {
-            io.stderr("type 'yes' to continue: ");
-            const answer = (await io.readLine())?.trim().toLowerCase();
-            if (answer !== "yes" && answer !== "y") throw new ExitError("restore cancelled: nothing was changed", 3);
-        }
-        const result: { snapshotId: string; databases: unknown[]; volumes: unknown[] } = { snapshotId: id, databases: [], volumes: [] };
-        for (const d of dbPlan) {
-            let tables: Record<string, number>;
-            try {
-                await d.db.restore(d.conn, cfg.docker, path.join(dir, d.file));
-                tables = await d.db.countRows(d.conn, cfg.docker);
-            } catch (e) {
-                const what = `restore of ${d.db.engine} '${d.name}' into ${d.conn.display} failed${d.db.rollsBack ? " (rolled back)" : ""}`;
-                throw new Error(`${what}: ${(e as Error).message}`);
-            }
-            result.databases.push({ name: d.name, kind: d.db.engine, target: d.conn.display, tables });
-            if (!opts.json) {
-                io.stdout(`restored ${d.db.engine} '${d.name}' into ${d.conn.display}: ${Object.keys(tables).length} tables`);
-                for (const [t, n] of Object.entries(tables)) io.stdout(`  ${t}: ${n} rows`);
-            }
-        }
-        for (const v of volPlan) {
-            let r: { entries: number; kib: number };
-            try {
-                r = await restoreVolume({ name: v.name, volume: v.volume }, cfg.docker, cfg.volumeImage, path.join(dir, v.file));
-            } catch (e) {
-                throw new Error(`restore of volume '${v.name}' into ${v.volume} failed: ${(e as Error).message}`);
-            }
-            const bytes = manifest.files.find((f) => f.path === v.file)!.size;
-            result.volumes.push({ name: v.name, volume: v.volume, archiveBytes: bytes, entries: r.entries, kib: r.kib });
-            if (!opts.json)
-                io.stdout(`restored volume '${v.name}' into ${v.volume}: ${r.entries} entries, ${r.kib} KiB (archive ${bytes} bytes)`);
-        }
-        if (opts.json) io.stdout(JSON.stringify(result));
         return 0;
     } finally {
         await cleanup();
