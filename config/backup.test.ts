@@ -215,7 +215,8 @@ test("s3 target: createBucket off by default; when on, aws:kms unless AES256 is 
     (raw.backup as Raw).target = { ...S3 };
     let r = parse(raw);
     if (!r.ok) throw new Error(r.errors.join("\n"));
-    const defaults = { type: "s3", bucket: "sy-snapshots", prefix: "", region: "us-east-1", forcePathStyle: false };
+    // The prefix defaults to the stack's name, so stacks sharing a bucket stay apart.
+    const defaults = { type: "s3", bucket: "sy-snapshots", prefix: "prod/", region: "us-east-1", forcePathStyle: false };
     expect(r.config.backup?.target).toEqual({ ...defaults, createBucket: false, encryption: "aws:kms" });
     (raw.backup as Raw).target = {
         ...S3,
@@ -233,6 +234,24 @@ test("s3 target: createBucket off by default; when on, aws:kms unless AES256 is 
         createBucket: true,
         encryption: "AES256",
     });
+});
+
+test.each([
+    ["unset: the stack's own prefix", undefined, "prod/"],
+    ["set: kept as given", "snapshots/", "snapshots/"],
+    ["empty: kept (the whole bucket, shared with other stacks; manifests still tell them apart)", "", ""],
+])("s3 prefix %s", (_what, prefix, expected) => {
+    const raw = valid();
+    (raw.backup as Raw).target = { ...S3, ...(prefix !== undefined ? { prefix } : {}) };
+    const r = parse(raw);
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    expect(r.config.backup?.target).toMatchObject({ type: "s3", prefix: expected });
+});
+
+test("local target: the root is kept as given (no per-stack subdirectory)", () => {
+    const r = parse(valid());
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    expect(r.config.backup?.target).toEqual({ type: "local", root: "/var/backups/sy" });
 });
 
 test("mysql sources: URL from backupSecrets, must be mysql://; names distinct from postgres", () => {

@@ -26,10 +26,14 @@ const s3Target = z.strictObject({
     bucket: z
         .string({ error: "must be an S3 bucket name" })
         .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name: 3-63 of lowercase letters, digits, '.', '-'" }),
+    /**
+     * Key prefix of the snapshots (and of a created bucket's lifecycle rule).
+     * @default "<stack>/" - stacks sharing a bucket keep their snapshots apart
+     */
     prefix: z
         .string()
         .regex(/^([A-Za-z0-9._-]+\/)*$/, { error: "must be empty or path segments ending in '/', e.g. snapshots/" })
-        .default(""),
+        .optional(),
     region: z
         .string()
         .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as us-east-1" })
@@ -173,7 +177,22 @@ export const migrationSchema = z.strictObject({
     timeoutSeconds: wholeNumber(1, 86400, { whole: "whole seconds", unit: " s" }).default(600),
 });
 
-export type BackupSettings = z.output<typeof backupSchema>;
+type ParsedBackup = z.output<typeof backupSchema>;
+type S3Settings = Extract<ParsedBackup["target"], { type: "s3" }>;
+/** `switchyard:backup` as the program uses it: the S3 prefix is always set. */
+export type BackupSettings = Omit<ParsedBackup, "target"> & {
+    target: Exclude<ParsedBackup["target"], { type: "s3" }> | (S3Settings & { prefix: string });
+};
+
+/**
+ * Fills the S3 prefix with `<stack>/` when unset: the stack name is known only here, not in the schema.
+ * A local target keeps its root as given: a per-stack subdirectory would move existing stacks' snapshots
+ * out of sight; the tool tells stacks apart by the stack each manifest records instead.
+ */
+export function withStackDefaults(b: ParsedBackup, stack: string): BackupSettings {
+    const t = b.target;
+    return { ...b, target: t.type === "s3" ? { ...t, prefix: t.prefix ?? `${stack}/` } : t };
+}
 export type MigrationSettings = z.output<typeof migrationSchema>;
 
 /**
@@ -184,7 +203,7 @@ export type MigrationSettings = z.output<typeof migrationSchema>;
  */
 export function checkBackupSecrets(
     raw: unknown,
-    backup: BackupSettings | undefined | null,
+    backup: Pick<BackupSettings, "postgres" | "mysql"> | undefined | null,
     prefix: string,
 ): { secrets: Record<string, string>; errors: string[] } {
     const errors: string[] = [];

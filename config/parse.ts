@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Color, COLORS } from "../domain/color";
 import { imageTag, parseReleaseVersion, ReleaseVersion } from "../domain/version";
 import { toPermille } from "../domain/weights";
-import { BackupSettings, checkBackupSecrets, MigrationSettings } from "./backup";
+import { BackupSettings, checkBackupSecrets, MigrationSettings, withStackDefaults } from "./backup";
 import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
 import { credentialMessage, findCredentials } from "./credentials";
 import { checkDockerTls, DockerTlsMaterial } from "./dockerTls";
@@ -365,7 +365,7 @@ export function parseStackConfig(
             router: { ...c.router, tag: c.router.image.slice(c.router.image.lastIndexOf(":") + 1) },
             gates: c.gates,
             deploymentWindow: c.deploymentWindow,
-            ...(c.backup ? { backup: c.backup } : {}),
+            ...(c.backup ? { backup: withStackDefaults(c.backup, stack) } : {}),
             ...(c.migration ? { migration: c.migration } : {}),
             monitoring: withGrafanaToken(c.monitoring, grafanaTokenCheck.token),
         },

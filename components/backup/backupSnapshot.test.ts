@@ -35,6 +35,7 @@ const isSecret = <T>(o: pulumi.Output<T>): Promise<boolean> => (o as unknown as 
 
 const args = () => ({
     stack: "local",
+    app: "web",
     deploymentId: "local-1.1.0-20261124_101500",
     versionsBefore: { blue: "1.0.0", green: "1.0.0" },
     versionsAfter: { blue: "1.0.0", green: "1.1.0" },
@@ -60,6 +61,7 @@ test("one Command, config as a single secret env var, outputs parsed from its JS
     const cfg = JSON.parse((await unwrap(env)).SWITCHYARD_BACKUP_CONFIG);
     expect(cfg).toEqual({
         stack: "local",
+        app: "web",
         target: { type: "local", root: "/var/backups/sy" },
         postgres: [{ name: "app", url: "postgres://app:hunter2@db:5432/app" }],
         volumes: [{ name: "uploads", volume: "app_uploads" }],

@@ -44,8 +44,10 @@ export type BackupTarget =
     | { type: "s3"; bucket: pulumi.Input<string>; prefix?: string; region?: string; endpoint?: string; forcePathStyle?: boolean };
 
 export interface BackupSnapshotArgs {
-    /** Stack name recorded in the manifest. */
+    /** Stack name recorded in the manifest; the tool sees only this stack's snapshots. */
     stack: string;
+    /** App name recorded in the manifest; the tool sees only this app's snapshots. */
+    app: string;
     /** Policy facts (domain/policyFacts.ts): the colour and the release version this snapshot is for. */
     facts?: BackupFacts;
     /** The release's deployment id (stable across re-runs of the same release). */
@@ -148,6 +150,7 @@ export class BackupSnapshot extends pulumi.ComponentResource {
             toolConfig(
                 {
                     stack: args.stack,
+                    app: args.app,
                     target: args.target.type === "s3" ? { ...args.target, bucket: b } : args.target,
                     postgres,
                     mysql,

@@ -123,6 +123,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
             `backup-${c}`,
             {
                 stack: args.stack,
+                app: args.app,
                 facts: { color: c, version: args.colors[c].version },
                 deploymentId: args.colors[c].deploymentId,
                 versionsBefore: ledger.before.apply((v) => ({ [c]: v })),

@@ -86,6 +86,7 @@ describe("backup configured", () => {
         const cfg = JSON.parse((s.inputs.environment as Record<string, string>).SWITCHYARD_BACKUP_CONFIG);
         expect(cfg).toEqual({
             stack: "local",
+            app: "app",
             target: { type: "local", root: "/var/backups/sy" },
             postgres: [{ name: "app", url: `postgres://app:${PASSWORD}@db:5432/app` }],
             volumes: [],

@@ -17,8 +17,13 @@ import { z } from "zod";
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_FORMAT = 1;
 
-/** Snapshot ids are used as directory names and S3 key prefixes. */
-export const SNAPSHOT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/**
+ * Snapshot ids are used as directory names and S3 key prefixes: no '/', no '..', no leading '.'
+ * (hidden staging directories), so an id can never name anything outside the root or prefix.
+ */
+export const SNAPSHOT_ID_PATTERN = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const SNAPSHOT_ID_RULE = "a snapshot id is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..'";
+
 /** Source names become file names. */
 export const SOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
@@ -59,6 +64,8 @@ export const manifestSchema = z.strictObject({
     snapshotId: z.string().regex(SNAPSHOT_ID_PATTERN),
     createdAt: z.iso.datetime(),
     stack: z.string().min(1),
+    /** The app (app.name) the snapshot is of. Absent in manifests written before it was recorded. */
+    app: z.string().min(1).optional(),
     deploymentId: z.string().min(1),
     versionsBefore: versions,
     versionsAfter: versions,

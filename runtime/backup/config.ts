@@ -6,7 +6,7 @@
  * name of an environment variable (`urlEnv`); never through argv, never printed.
  */
 import { z } from "zod";
-import { SNAPSHOT_ID_PATTERN, SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
+import { SNAPSHOT_ID_PATTERN, SNAPSHOT_ID_RULE, SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
 
 const sourceName = z.string().regex(SOURCE_NAME_PATTERN, "use letters, digits, '_' or '-' (max 63)");
 
@@ -74,8 +74,8 @@ export const targetSchema = z.discriminatedUnion("type", [
     z.strictObject({
         type: z.literal("s3"),
         bucket: z.string().min(3),
-        /** Key prefix; snapshots go to <prefix><snapshotId>/<file>. @default "" */
-        prefix: z.string().default(""),
+        /** Key prefix; snapshots go to <prefix><snapshotId>/<file>. @default "<stack>/" */
+        prefix: z.string().optional(),
         /** @default "us-east-1" */
         region: z.string().default("us-east-1"),
         /** S3-compatible endpoint, e.g. http://127.0.0.1:5000. @default AWS */
@@ -89,6 +89,8 @@ export const targetSchema = z.discriminatedUnion("type", [
 
 export const configSchema = z.strictObject({
     stack: z.string().min(1).default("dev"),
+    /** The app's name, recorded in each manifest; snapshots of another app are not this stack's. @default unset - not recorded */
+    app: z.string().min(1).optional(),
     target: targetSchema,
     postgres: z.array(postgresSourceSchema).default([]),
     mysql: z.array(mysqlSourceSchema).default([]),
@@ -106,7 +108,7 @@ export const configSchema = z.strictObject({
         })
         .optional(),
     /** Fixed snapshot id (e.g. derived from the deployment id). @default <UTC time>-<deploymentId> */
-    snapshotId: z.string().regex(SNAPSHOT_ID_PATTERN).optional(),
+    snapshotId: z.string().regex(SNAPSHOT_ID_PATTERN, SNAPSHOT_ID_RULE).optional(),
     retention: z
         .strictObject({
             keepLast: z.number().int().min(1).optional(),
@@ -115,11 +117,15 @@ export const configSchema = z.strictObject({
         .default({}),
 });
 
-export type BackupConfig = z.infer<typeof configSchema>;
+type ParsedConfig = z.infer<typeof configSchema>;
+/** The parsed config: the S3 prefix is always set (default `<stack>/`, so stacks sharing a bucket stay apart). */
+export type BackupConfig = Omit<ParsedConfig, "target"> & {
+    target: Exclude<ParsedConfig["target"], { type: "s3" }> | (Extract<ParsedConfig["target"], { type: "s3" }> & { prefix: string });
+};
 export type PostgresSource = z.infer<typeof postgresSourceSchema>;
 export type MysqlSource = z.infer<typeof mysqlSourceSchema>;
 export type VolumeSource = z.infer<typeof volumeSourceSchema>;
-export type TargetConfig = z.infer<typeof targetSchema>;
+export type TargetConfig = BackupConfig["target"];
 
 /** Parses config JSON; the message names the field, never echoes values (they may be secret). */
 export function parseConfig(text: string, origin: string): BackupConfig {
@@ -143,5 +149,6 @@ export function parseConfig(text: string, origin: string): BackupConfig {
         if (names.has(s)) throw new Error(`backup config from ${origin}: source ${s} is listed twice`);
         names.add(s);
     }
-    return r.data;
+    const t = r.data.target;
+    return { ...r.data, target: t.type === "s3" ? { ...t, prefix: t.prefix ?? `${r.data.stack}/` } : t };
 }

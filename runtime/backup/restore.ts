@@ -1,7 +1,7 @@
 /** `restore <id|latest>`: verify the snapshot, ask, then restore its databases and volumes. */
 import * as path from "path";
 import { formatProblems, verifySnapshot } from "../../domain/backup/manifest";
-import { ExitError, Io, resolveId, UsageError } from "./common";
+import { assertOwnSnapshot, ExitError, Io, resolveId, UsageError } from "./common";
 import { BackupConfig } from "./config";
 import { Database, databasesOf } from "./databases";
 import { DbConnection, restoreVolume } from "./sources";
@@ -16,7 +16,15 @@ export interface RestoreOptions {
 
 export async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptions, io: Io): Promise<number> {
     const target = makeTarget(cfg.target, io.env);
-    const { id } = await resolveId(target, ref);
+    // Only what this stack's config names can be restored into: refused before anything is fetched.
+    const configured = new Set([...cfg.postgres, ...cfg.mysql, ...cfg.volumes].map((s) => s.name));
+    for (const name of opts.only) {
+        if (!configured.has(name))
+            throw new UsageError(
+                `--source ${name}: no database or volume of stack '${cfg.stack}' is named '${name}' (configured: ${[...configured].join(", ") || "none"}); nothing was changed`,
+            );
+    }
+    const { id } = await resolveId(target, cfg, ref);
     const { dir, cleanup } = await target.fetch(id);
     try {
         const check = await verifySnapshot(dir, id);
@@ -27,6 +35,8 @@ export async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptio
             );
         }
         const manifest = check.manifest!;
+        // Checked again on the verified manifest: the listing it was resolved from may be stale.
+        assertOwnSnapshot(cfg, id, manifest);
         const wanted = (name: string) => opts.only.length === 0 || opts.only.includes(name);
         for (const name of opts.only) {
             if (!manifest.sources.some((s) => s.name === name && s.kind !== "metadata"))
@@ -50,8 +60,13 @@ export async function restore(cfg: BackupConfig, ref: string, opts: RestoreOptio
                     );
                 dbPlan.push({ name: s.name, file: s.file, db, conn: db.connect(io.env, opts.into.get(s.name)) });
             } else if (s.kind === "volume") {
+                // Never into the volume the manifest names: it may not be this stack's.
                 const v = cfg.volumes.find((x) => x.name === s.name);
-                volPlan.push({ name: s.name, file: s.file, volume: v?.volume ?? s.volume });
+                if (!v)
+                    throw new UsageError(
+                        `snapshot source volume '${s.name}' is not in the config: add it to backup.volumes or leave it out with --source`,
+                    );
+                volPlan.push({ name: s.name, file: s.file, volume: v.volume });
             }
         }
         io.stderr(

@@ -33,7 +33,8 @@ const fingerprint = () =>
     );
 const config = (extra: Record<string, unknown> = {}) => ({
     stack: "s3test",
-    target: { type: "s3", bucket, prefix: "snaps", endpoint: moto.endpoint, forcePathStyle: true, region: "us-east-1" },
+    // No prefix: the default, the stack's name (s3test/).
+    target: { type: "s3", bucket, endpoint: moto.endpoint, forcePathStyle: true, region: "us-east-1" },
     postgres: [{ name: "app", urlEnv: "APP_DB_URL" }],
     volumes: [{ name: "files", volume }],
     volumeImage: image,
@@ -42,7 +43,7 @@ const config = (extra: Record<string, unknown> = {}) => ({
 });
 const envFor = (cfg: object) => ({ ...creds, SWITCHYARD_BACKUP_CONFIG: JSON.stringify(cfg), APP_DB_URL: pg.url("app") });
 
-async function keys(prefix = "snaps/"): Promise<string[]> {
+async function keys(prefix = "s3test/"): Promise<string[]> {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     return (r.Contents ?? []).map((o) => o.Key!).sort();
 }
@@ -76,16 +77,16 @@ afterAll(async () => {
 describe("S3 target (moto server)", () => {
     let snap: { snapshotId: string; location: string; totalBytes: number; manifestSha256: string };
 
-    test("snapshot uploads every file and the manifest, then lists as complete", async () => {
+    test("snapshot uploads every file and the manifest under the stack's prefix, then lists as complete", async () => {
         const r = await runCli(["snapshot"], envFor(config()));
         expect(r.stderr).not.toMatch(/error/);
         expect(r.code).toBe(0);
         snap = JSON.parse(r.stdout.trim());
-        expect(snap.location).toBe(`s3://${bucket}/snaps/${snap.snapshotId}/`);
+        expect(snap.location).toBe(`s3://${bucket}/s3test/${snap.snapshotId}/`);
         expect(await keys()).toEqual(
-            ["manifest.json", "postgres-app.dump", "release.json", "volume-files.tar"].map((f) => `snaps/${snap.snapshotId}/${f}`),
+            ["manifest.json", "postgres-app.dump", "release.json", "volume-files.tar"].map((f) => `s3test/${snap.snapshotId}/${f}`),
         );
-        const m = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `snaps/${snap.snapshotId}/manifest.json` }));
+        const m = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `s3test/${snap.snapshotId}/manifest.json` }));
         const text = Buffer.concat(await Readable.from(m.Body as Readable).toArray());
         expect(require("crypto").createHash("sha256").update(text).digest("hex")).toBe(snap.manifestSha256);
 
@@ -118,7 +119,7 @@ describe("S3 target (moto server)", () => {
     });
 
     test("a corrupted object in the bucket: restore refuses and nothing changes", async () => {
-        const key = `snaps/${snap.snapshotId}/postgres-app.dump`;
+        const key = `s3test/${snap.snapshotId}/postgres-app.dump`;
         const orig = Buffer.concat(
             await Readable.from((await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable).toArray(),
         );
@@ -138,7 +139,7 @@ describe("S3 target (moto server)", () => {
     test("an upload without its manifest is listed as incomplete, is not 'latest', and cannot be restored", async () => {
         const r = await runCli(["snapshot"], envFor(config({ snapshotId: "zz-partial", volumes: [] })));
         expect(r.code).toBe(0);
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "snaps/zz-partial/manifest.json" }));
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "s3test/zz-partial/manifest.json" }));
         const l = JSON.parse((await runCli(["list", "--json"], envFor(config()))).stdout);
         expect(l.find((s: { id: string }) => s.id === "zz-partial")).toMatchObject({ complete: false, problem: "manifest.json missing" });
         const v = await runCli(["verify", "latest"], envFor(config()));

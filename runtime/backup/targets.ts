@@ -20,6 +20,8 @@ import {
     isSafeRelativePath,
     parseManifest,
     sha256OfString,
+    SNAPSHOT_ID_PATTERN,
+    SNAPSHOT_ID_RULE,
 } from "../../domain/backup/manifest";
 import type { TargetConfig } from "./config";
 
@@ -53,6 +55,14 @@ export function makeTarget(cfg: TargetConfig, env: NodeJS.ProcessEnv = process.e
     return cfg.type === "local" ? new LocalTarget(cfg.root) : new S3Target(cfg, env);
 }
 
+/** Every path or key is built through this: an id that is not one could escape the root or prefix. */
+function safeId(id: string): string {
+    if (!SNAPSHOT_ID_PATTERN.test(id)) throw new Error(`refusing snapshot id ${JSON.stringify(id)}: ${SNAPSHOT_ID_RULE}`);
+    return id;
+}
+
+const NOT_AN_ID = "its name is not a snapshot id";
+
 async function readManifestFile(dir: string): Promise<{ manifest: SnapshotManifest; sha256: string }> {
     const buf = await fs.readFile(path.join(dir, MANIFEST_FILE));
     return { manifest: parseManifest(buf.toString("utf8")), sha256: sha256OfString(buf) };
@@ -62,7 +72,7 @@ export class LocalTarget implements Target {
     constructor(private readonly root: string) {}
 
     location(id: string): string {
-        return path.join(path.resolve(this.root), id);
+        return path.join(path.resolve(this.root), safeId(id));
     }
 
     async exists(id: string): Promise<boolean> {
@@ -74,7 +84,7 @@ export class LocalTarget implements Target {
 
     async stage(id: string): Promise<string> {
         await fs.mkdir(this.root, { recursive: true });
-        return fs.mkdtemp(path.join(this.root, `.incomplete-${id}-`));
+        return fs.mkdtemp(path.join(this.root, `.incomplete-${safeId(id)}-`));
     }
 
     async publish(id: string, stagingDir: string): Promise<void> {
@@ -98,6 +108,10 @@ export class LocalTarget implements Target {
         }
         const out: ListedSnapshot[] = [];
         for (const id of names.sort()) {
+            if (!SNAPSHOT_ID_PATTERN.test(id)) {
+                out.push({ id, complete: false, problem: NOT_AN_ID });
+                continue;
+            }
             try {
                 const { manifest, sha256 } = await readManifestFile(this.location(id));
                 out.push({ id, complete: true, manifest, manifestSha256: sha256 });
@@ -155,7 +169,7 @@ export class S3Target implements Target {
     }
 
     private key(id: string, file = ""): string {
-        return `${this.prefix}${id}/${file}`;
+        return `${this.prefix}${safeId(id)}/${file}`;
     }
 
     location(id: string): string {
@@ -182,7 +196,7 @@ export class S3Target implements Target {
     async stage(id: string): Promise<string> {
         const base = this.cfg.stagingDir ?? os.tmpdir();
         await fs.mkdir(base, { recursive: true });
-        return fs.mkdtemp(path.join(base, `switchyard-snapshot-${id}-`));
+        return fs.mkdtemp(path.join(base, `switchyard-snapshot-${safeId(id)}-`));
     }
 
     private async put(id: string, dir: string, file: string): Promise<void> {
@@ -256,6 +270,10 @@ export class S3Target implements Target {
         } while (token);
         const out: ListedSnapshot[] = [];
         for (const id of ids.sort()) {
+            if (!SNAPSHOT_ID_PATTERN.test(id)) {
+                out.push({ id, complete: false, problem: NOT_AN_ID });
+                continue;
+            }
             try {
                 const buf = Buffer.concat(await Readable.from(await this.body(this.key(id, MANIFEST_FILE))).toArray());
                 out.push({ id, complete: true, manifest: parseManifest(buf.toString("utf8")), manifestSha256: sha256OfString(buf) });

@@ -16,6 +16,7 @@ import {
     MANIFEST_FILE,
     SnapshotManifest,
     SnapshotSource,
+    SNAPSHOT_ID_PATTERN,
     formatProblems,
     serializeManifest,
     sha256OfString,
@@ -25,7 +26,7 @@ import { protectedSnapshotIds, selectSnapshotsToPrune } from "../../domain/backu
 import { BackupConfig, parseConfig } from "./config";
 import { databasesOf } from "./databases";
 import { FileFacts, dumpVolume } from "./sources";
-import { ExitError, Io, resolveId, UsageError } from "./common";
+import { assertOwnSnapshot, checkSnapshotId, ExitError, foreignOwner, Io, listStack, resolveId, StackListing, UsageError } from "./common";
 import { restore } from "./restore";
 import { Target, makeTarget } from "./targets";
 
@@ -80,15 +81,24 @@ async function previousSnapshot(cfg: BackupConfig, target: Target, io: Io): Prom
         return undefined;
     }
     const id = line.snapshotId;
-    if (typeof id !== "string" || typeof line.totalBytes !== "number" || typeof line.manifestSha256 !== "string") return undefined;
+    if (
+        typeof id !== "string" ||
+        !SNAPSHOT_ID_PATTERN.test(id) ||
+        typeof line.totalBytes !== "number" ||
+        typeof line.manifestSha256 !== "string"
+    )
+        return undefined;
     const listed = (await target.list()).find((s) => s.id === id);
+    const owner = listed?.manifest && foreignOwner(cfg, listed.manifest);
     const why = !listed?.complete
         ? "it is no longer complete at the target"
-        : listed.manifestSha256 !== line.manifestSha256
-          ? "its manifest changed"
-          : listed.manifest?.deploymentId !== deploymentId
-            ? `it is of deployment ${listed.manifest?.deploymentId}`
-            : undefined;
+        : owner
+          ? `it is of ${owner}`
+          : listed.manifestSha256 !== line.manifestSha256
+            ? "its manifest changed"
+            : listed.manifest?.deploymentId !== deploymentId
+              ? `it is of deployment ${listed.manifest?.deploymentId}`
+              : undefined;
     if (why) {
         io.stderr(`[backup] previous snapshot '${id}' not reused (${why}): taking a new one`);
         return undefined;
@@ -160,6 +170,7 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
             snapshotId: id,
             createdAt: now.toISOString(),
             stack: cfg.stack,
+            ...(cfg.app !== undefined ? { app: cfg.app } : {}),
             deploymentId: cfg.release?.deploymentId ?? "manual",
             versionsBefore: cfg.release?.versionsBefore ?? {},
             versionsAfter: cfg.release?.versionsAfter ?? {},
@@ -200,10 +211,11 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
 
 async function verifyCmd(cfg: BackupConfig, ref: string, io: Io): Promise<number> {
     const target = makeTarget(cfg.target, io.env);
-    const { id } = await resolveId(target, ref);
+    const { id } = await resolveId(target, cfg, ref);
     const { dir, cleanup } = await target.fetch(id);
     try {
         const r = await verifySnapshot(dir, id);
+        if (r.manifest) assertOwnSnapshot(cfg, id, r.manifest);
         if (!r.ok) throw new ExitError(`snapshot '${id}' does not verify:\n${formatProblems(r.problems)}`, 4);
         io.stdout(
             JSON.stringify({
@@ -220,10 +232,21 @@ async function verifyCmd(cfg: BackupConfig, ref: string, io: Io): Promise<number
     }
 }
 
+/** Says on stderr what the stack scope leaves out, so a shared target's other snapshots are not a surprise. */
+function noteHidden(scope: StackListing, cfg: BackupConfig, io: Io): void {
+    if (scope.foreign > 0) io.stderr(`[backup] ${scope.foreign} snapshot(s) of other stacks or apps at this target not shown`);
+    if (scope.unattributed > 0)
+        io.stderr(
+            `[backup] ${scope.unattributed} entr${scope.unattributed === 1 ? "y" : "ies"} without a readable manifest or a valid id not shown: ` +
+                `at a location shared by stacks their stack cannot be told (check by hand; stack '${cfg.stack}')`,
+        );
+}
+
 async function list(cfg: BackupConfig, json: boolean, io: Io): Promise<number> {
     const target = makeTarget(cfg.target, io.env);
-    const listed = await target.list();
-    const rows = listed.map((s) => ({
+    const scope = await listStack(target, cfg);
+    noteHidden(scope, cfg, io);
+    const rows = scope.own.map((s) => ({
         id: s.id,
         complete: s.complete,
         createdAt: s.manifest?.createdAt ?? null,
@@ -247,7 +270,11 @@ async function prune(
     io: Io,
 ): Promise<number> {
     const target = makeTarget(cfg.target, io.env);
-    const listed = await target.list();
+    for (const id of opts.protect) checkSnapshotId(id, "--protect");
+    // Retention only ever sees this stack's snapshots: another stack's are neither counted nor removed.
+    const scope = await listStack(target, cfg);
+    noteHidden(scope, cfg, io);
+    const listed = scope.own;
     const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ id: s.id, ...s.manifest! }));
     const incomplete = listed.filter((s) => !s.complete);
     for (const s of incomplete)

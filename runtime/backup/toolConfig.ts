@@ -15,6 +15,8 @@ export interface ToolDatabase {
 /** The backup settings of a stack (validated `switchyard:backup`, or BackupSnapshot's args). */
 export interface ToolSettings {
     stack: string;
+    /** The app's name (app.name), recorded in each manifest. */
+    app: string;
     target:
         | { type: "local"; root: string }
         | { type: "s3"; bucket: string; prefix?: string; region?: string; endpoint?: string; forcePathStyle?: boolean };
@@ -43,6 +45,7 @@ export function toolConfig(settings: ToolSettings, urls: Readonly<Record<string,
     });
     return JSON.stringify({
         stack: settings.stack,
+        app: settings.app,
         target:
             t.type === "local"
                 ? { type: t.type, root: t.root }

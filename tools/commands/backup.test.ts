@@ -38,6 +38,8 @@ describe("switchyard backup: the tool config", () => {
         const fromCli = backupToolConfig("local", configMap(withBackup(), SECRET_KEYS), {}, release);
         expect(fromCli.json).toBe(fromProgram);
         expect(fromCli.dockerHost).toBe("unix:///var/run/docker.sock");
+        // Stack and app are what scope the tool to this stack's snapshots.
+        expect(JSON.parse(fromCli.json)).toMatchObject({ stack: "local", app: "app" }); // app.name defaults to "app"
         expect(JSON.parse(fromCli.json).target).toEqual({
             type: "s3",
             bucket: "sy-snapshots",

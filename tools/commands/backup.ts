@@ -82,7 +82,10 @@ export function backupToolConfig(
     if (!r.config.backup) {
         throw new CliError(`stack ${stack} has no switchyard:backup config: it takes no snapshots`, ExitCode.Usage);
     }
-    return { json: toolConfig({ stack: r.config.stack, ...r.config.backup }, r.backupSecrets, release), dockerHost: r.config.docker.host };
+    return {
+        json: toolConfig({ stack: r.config.stack, app: r.config.app.name, ...r.config.backup }, r.backupSecrets, release),
+        dockerHost: r.config.docker.host,
+    };
 }
 
 /** Runs `node runtime/backup.js` with the config in its environment (never argv); stderr goes through. */
