@@ -10,6 +10,8 @@
 // SWITCHYARD_MIGRATION_ARGV      JSON argv; the first item replaces the image's entrypoint
 // SWITCHYARD_MIGRATION_ENV       JSON object of the container's variables (secrets included); they
 //                                reach docker through its environment and the container by name
+// SWITCHYARD_MIGRATION_SECRETS   JSON list of the names in SWITCHYARD_MIGRATION_ENV whose values
+//                                are secrets: never printed, whatever the migration writes
 // SWITCHYARD_MIGRATION_LABELS    JSON object of container labels
 // SWITCHYARD_MIGRATION_TIMEOUT   seconds before the migration is killed
 // SWITCHYARD_MIGRATION_WHAT      how failure messages name the migration
@@ -81,7 +83,14 @@ const r = spawnSync(
     ],
     { env: { ...process.env, ...containerEnv }, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
 );
-const out = (r.stdout || "").replace(/\n+$/, "");
+// A migration that prints its connection string must not put the password in Pulumi's output.
+const secretNames = process.env.SWITCHYARD_MIGRATION_SECRETS ? JSON.parse(process.env.SWITCHYARD_MIGRATION_SECRETS) : [];
+const scrub = (text) =>
+    secretNames
+        .filter((n) => typeof containerEnv[n] === "string" && containerEnv[n].length > 0)
+        .sort((a, b) => containerEnv[b].length - containerEnv[a].length)
+        .reduce((t, n) => t.split(containerEnv[n]).join(`[secret ${n}]`), text);
+const out = scrub((r.stdout || "").replace(/\n+$/, ""));
 // Killed by a signal: the shell's 128+n.
 const rc = r.status !== null ? r.status : 128 + (os.constants.signals[r.signal] || 0);
 if (rc !== 0) {

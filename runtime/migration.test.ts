@@ -132,6 +132,31 @@ describe("migration hook (runtime/migration.js)", () => {
         expect(r.stdout).toBe("");
     });
 
+    test.each([
+        ["failure (stderr)", { STUB_RC: "3" }, "stderr"],
+        ["success (stdout, kept in state)", {}, "stdout"],
+    ] as const)("a secret the migration prints is scrubbed from its output: %s", (_what, extra, stream) => {
+        const stub = fs.readFileSync(path.join(dir, "docker"), "utf8");
+        fs.writeFileSync(
+            path.join(dir, "docker"),
+            stub.replace('echo "migration says hello";', 'echo "connecting to postgres://app:$DB_PASSWORD@db/app";'),
+        );
+        const r = run({ ...extra, SWITCHYARD_MIGRATION_SECRETS: JSON.stringify(["DB_PASSWORD"]) });
+        expect(r[stream]).toContain("connecting to postgres://app:[secret DB_PASSWORD]@db/app");
+        expect(r.stdout + r.stderr).not.toContain("pw-secret");
+        // The container still got the real value.
+        expect(fs.readFileSync(log(), "utf8")).toContain("DB_PASSWORD=pw-secret");
+    });
+
+    test("plain variables the migration prints stay readable", () => {
+        fs.writeFileSync(
+            path.join(dir, "docker"),
+            fs.readFileSync(path.join(dir, "docker"), "utf8").replace('echo "migration says hello";', 'echo "level $NODE_OPTIONS";'),
+        );
+        const r = run({ SWITCHYARD_MIGRATION_SECRETS: JSON.stringify(["DB_PASSWORD"]) });
+        expect(r.stdout).toContain("level --require /nonexistent");
+    });
+
     test("timeout: the container is removed and the message says so", () => {
         const r = run({ STUB_SLEEP: "5", SWITCHYARD_MIGRATION_TIMEOUT: "1" });
         expect(r.status).toBe(1);

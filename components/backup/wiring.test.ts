@@ -182,6 +182,7 @@ describe("migration configured", () => {
             SWITCHYARD_MIGRATION_WHAT: "'npm run migrate' for green 1.1.0 (image switchyard/demo-app:1.1.0)",
             SWITCHYARD_DEPLOYMENT_ID: "local-1.1.0-20261124_101500",
             SWITCHYARD_MIGRATION_NETWORK: "local-app",
+            SWITCHYARD_MIGRATION_SECRETS: JSON.stringify(["DB_PASSWORD"]),
             DOCKER_HOST: "unix:///var/run/docker.sock",
         });
     });

@@ -100,6 +100,7 @@ export class MigrationHook extends pulumi.ComponentResource {
                 ...hook,
                 // Sorted: the same variables always give the same input.
                 SWITCHYARD_MIGRATION_ENV: JSON.stringify(Object.fromEntries(Object.entries(e).sort(([a], [b]) => (a < b ? -1 : 1)))),
+                SWITCHYARD_MIGRATION_SECRETS: JSON.stringify([...secretNames].sort()),
                 SWITCHYARD_DEPLOYMENT_ID: id,
                 SWITCHYARD_MIGRATION_NETWORK: net,
                 DOCKER_HOST: args.dockerHost,
