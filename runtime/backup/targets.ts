@@ -63,6 +63,28 @@ function safeId(id: string): string {
 
 const NOT_AN_ID = "its name is not a snapshot id";
 
+/** One listing row per id, sorted: a name that is not a snapshot id is listed as incomplete and never read. */
+async function listIds(
+    ids: string[],
+    read: (id: string) => Promise<{ manifest: SnapshotManifest; sha256: string }>,
+    problem: (e: unknown) => string = (e) => (e as Error).message,
+): Promise<ListedSnapshot[]> {
+    const out: ListedSnapshot[] = [];
+    for (const id of [...ids].sort()) {
+        if (!SNAPSHOT_ID_PATTERN.test(id)) {
+            out.push({ id, complete: false, problem: NOT_AN_ID });
+            continue;
+        }
+        try {
+            const { manifest, sha256 } = await read(id);
+            out.push({ id, complete: true, manifest, manifestSha256: sha256 });
+        } catch (e) {
+            out.push({ id, complete: false, problem: problem(e) });
+        }
+    }
+    return out;
+}
+
 async function readManifestFile(dir: string): Promise<{ manifest: SnapshotManifest; sha256: string }> {
     const buf = await fs.readFile(path.join(dir, MANIFEST_FILE));
     return { manifest: parseManifest(buf.toString("utf8")), sha256: sha256OfString(buf) };
@@ -106,20 +128,7 @@ export class LocalTarget implements Target {
             if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
             throw e;
         }
-        const out: ListedSnapshot[] = [];
-        for (const id of names.sort()) {
-            if (!SNAPSHOT_ID_PATTERN.test(id)) {
-                out.push({ id, complete: false, problem: NOT_AN_ID });
-                continue;
-            }
-            try {
-                const { manifest, sha256 } = await readManifestFile(this.location(id));
-                out.push({ id, complete: true, manifest, manifestSha256: sha256 });
-            } catch (e) {
-                out.push({ id, complete: false, problem: (e as Error).message });
-            }
-        }
-        return out;
+        return listIds(names, (id) => readManifestFile(this.location(id)));
     }
 
     async fetch(id: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -268,21 +277,14 @@ export class S3Target implements Target {
             for (const p of r.CommonPrefixes ?? []) ids.push(p.Prefix!.slice(this.prefix.length).replace(/\/$/, ""));
             token = r.IsTruncated ? r.NextContinuationToken : undefined;
         } while (token);
-        const out: ListedSnapshot[] = [];
-        for (const id of ids.sort()) {
-            if (!SNAPSHOT_ID_PATTERN.test(id)) {
-                out.push({ id, complete: false, problem: NOT_AN_ID });
-                continue;
-            }
-            try {
+        return listIds(
+            ids,
+            async (id) => {
                 const buf = Buffer.concat(await Readable.from(await this.body(this.key(id, MANIFEST_FILE))).toArray());
-                out.push({ id, complete: true, manifest: parseManifest(buf.toString("utf8")), manifestSha256: sha256OfString(buf) });
-            } catch (e) {
-                const name = (e as { name?: string }).name;
-                out.push({ id, complete: false, problem: name === "NoSuchKey" ? `${MANIFEST_FILE} missing` : (e as Error).message });
-            }
-        }
-        return out;
+                return { manifest: parseManifest(buf.toString("utf8")), sha256: sha256OfString(buf) };
+            },
+            (e) => ((e as { name?: string }).name === "NoSuchKey" ? `${MANIFEST_FILE} missing` : (e as Error).message),
+        );
     }
 
     async fetch(id: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -1,5 +1,5 @@
 /**
- * Real engine (issue 6): the program with monitoring enabled on its own stack (`e2e-mon`, router on
+ * Real engine: the program with monitoring enabled on its own stack (`e2e-mon`, router on
  * 18380, Prometheus on 18390): the real Prometheus container scrapes both colours and the router's
  * mtail exporter. After traffic at a 20% canary, every dashboard query returns data, the traffic
  * share measured at the router matches the weight, and a 20% 5xx injection on a new green version

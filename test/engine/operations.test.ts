@@ -1,5 +1,5 @@
 /**
- * Real engine, operations (issue 3, scenarios 6-9): drift, interrupted updates, concurrent updates,
+ * Real engine, operations (scenarios 6-10): drift, interrupted updates, concurrent updates,
  * the audit record, and the way down.
  */
 import * as fs from "fs";

@@ -1,5 +1,5 @@
 /**
- * Real engine (issue 5): the CrossGuard pack in policies/ run by the real `pulumi preview` / `pulumi up`
+ * Real engine: the CrossGuard pack in policies/ run by the real `pulumi preview` / `pulumi up`
  * with `--policy-pack policies` on the switchyard program (stack `e2e-policy`, router on 18480). For each
  * policy one compliant and one violating run, asserting the policy name, enforcement level and message.
  * Enforcement: every run passes `--policy-pack-config` with a file written here from

@@ -1,5 +1,5 @@
 /**
- * Real engine: the real Pulumi CLI, the plugins and the local Docker engine (issue 3, scenarios 1-5).
+ * Real engine: the real Pulumi CLI, the plugins and the local Docker engine (scenarios 1-5).
  * Each describe starts from a fresh `e2e` stack.
  */
 import {
