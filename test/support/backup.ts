@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, spawnSync, ChildProcess } from "child_process";
 import { mkdtempSync, rmSync, chownSync, writeFileSync, existsSync, readdirSync } from "fs";
-import * as net from "net";
+import { freePort } from "./net";
 import * as os from "os";
 import * as path from "path";
 import type { Io } from "../../runtime/backup/tool";
@@ -20,16 +20,7 @@ function pgBin(): string {
     throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
 }
 
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
+export { freePort } from "./net";
 
 export interface PgCluster {
     port: number;

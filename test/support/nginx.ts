@@ -2,7 +2,6 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { RouterRuntime } from "../../domain/routerImage";
@@ -47,16 +46,7 @@ export function nginxTest(dir: string, text: string): { ok: boolean; output: str
     return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
 
-export function freePort(host = "127.0.0.1"): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, host, () => {
-            const a = s.address() as net.AddressInfo;
-            s.close(() => resolve(a.port));
-        });
-        s.on("error", reject);
-    });
-}
+export { freePort } from "./net";
 
 /** A live nginx running one rendered config; `reload(text)` swaps the config gracefully. */
 export class LiveNginx {

@@ -1,7 +1,6 @@
 /** Helpers for the observability tests: temp dirs, free ports, child processes, polling. */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
@@ -9,17 +8,7 @@ export function tempDir(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), `switchyard-obs-${prefix}-`));
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
+export { freePort } from "../net";
 
 export interface RunResult {
     status: number | null;
