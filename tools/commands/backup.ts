@@ -121,7 +121,7 @@ export function renderBackup(o: BackupOptions, stdout: string): string {
 }
 
 export async function backup(opts: BackupOptions, io: Io): Promise<ExitCode> {
-    return withStack(opts.stack, async (s) => {
+    return withStack(opts, async (s) => {
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: reading the backup config`);
         const release = opts.action === "snapshot" ? releaseFromOutputs(plainOutputs(await s.stack.outputs())) : undefined;

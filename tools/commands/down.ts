@@ -26,7 +26,7 @@ export function renderDown(r: DownReport): string {
 }
 
 export async function down(opts: DownOptions, io: Io): Promise<ExitCode> {
-    return withStack(opts.stack, async (s) => {
+    return withStack(opts, async (s) => {
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: destroy`);
         let report: DownReport;

@@ -23,7 +23,7 @@ import { OpenStack, withStack } from "../lib/stack";
 export type DriftOptions = CommonOptions;
 
 export async function drift(opts: DriftOptions, io: Io): Promise<ExitCode> {
-    return withStack(opts.stack, async (s) => {
+    return withStack(opts, async (s) => {
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: refresh preview`);
         const steps: PreviewStep[] = [];

@@ -32,7 +32,7 @@ export interface RecoverReport {
 }
 
 export async function recover(opts: RecoverOptions, io: Io): Promise<ExitCode> {
-    return withStack(opts.stack, async (s) => {
+    return withStack(opts, async (s) => {
         const progress = new Progress(io.now, io.err);
         const report: RecoverReport = {
             stack: s.name,

@@ -64,42 +64,38 @@ export function plainOutputs(outputs: OutputMap): Record<string, unknown> {
 }
 
 export async function up(opts: UpOptions, io: Io): Promise<ExitCode> {
-    return withStack(
-        opts.stack,
-        async (s) => {
-            const progress = new Progress(io.now, io.err);
-            const policyPacks = opts.policyPack.map((p) => path.resolve(p));
-            progress.say(`stack ${s.name}: up${opts.refresh ? " --refresh" : ""}${policyPacks.map((p) => ` --policy-pack ${p}`).join("")}`);
-            const violations: PolicyViolation[] = [];
-            const base = { stack: s.name, resourceChanges: {}, summary: "", outputs: {} };
-            let report: UpReport;
-            try {
-                const result = await s.stack.up({
-                    refresh: opts.refresh,
-                    policyPacks,
-                    onEvent: (e) => {
-                        progress.onEvent(e);
-                        if (e.policyEvent) {
-                            violations.push(policyViolation(e.policyEvent));
-                        }
-                    },
-                });
-                const changes = result.summary.resourceChanges ?? {};
-                report = {
-                    ...base,
-                    ok: true,
-                    resourceChanges: changes,
-                    summary: formatChanges(changes),
-                    policyViolations: uniqueViolations(violations),
-                    outputs: plainOutputs(result.outputs),
-                };
-            } catch (e) {
-                io.err(`${errorText(e)}\n`);
-                report = { ...base, ok: false, policyViolations: uniqueViolations(violations), error: errorText(e) };
-            }
-            io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderUp(report));
-            return report.ok ? ExitCode.Ok : ExitCode.Failed;
-        },
-        opts.create,
-    );
+    return withStack(opts, async (s) => {
+        const progress = new Progress(io.now, io.err);
+        const policyPacks = opts.policyPack.map((p) => path.resolve(p));
+        progress.say(`stack ${s.name}: up${opts.refresh ? " --refresh" : ""}${policyPacks.map((p) => ` --policy-pack ${p}`).join("")}`);
+        const violations: PolicyViolation[] = [];
+        const base = { stack: s.name, resourceChanges: {}, summary: "", outputs: {} };
+        let report: UpReport;
+        try {
+            const result = await s.stack.up({
+                refresh: opts.refresh,
+                policyPacks,
+                onEvent: (e) => {
+                    progress.onEvent(e);
+                    if (e.policyEvent) {
+                        violations.push(policyViolation(e.policyEvent));
+                    }
+                },
+            });
+            const changes = result.summary.resourceChanges ?? {};
+            report = {
+                ...base,
+                ok: true,
+                resourceChanges: changes,
+                summary: formatChanges(changes),
+                policyViolations: uniqueViolations(violations),
+                outputs: plainOutputs(result.outputs),
+            };
+        } catch (e) {
+            io.err(`${errorText(e)}\n`);
+            report = { ...base, ok: false, policyViolations: uniqueViolations(violations), error: errorText(e) };
+        }
+        io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderUp(report));
+        return report.ok ? ExitCode.Ok : ExitCode.Failed;
+    });
 }

@@ -56,8 +56,8 @@ export async function openStack(requested: string | undefined, create = false): 
 }
 
 /** Runs `fn` on the stack, then restores the selection, whatever the outcome. */
-export async function withStack<T>(requested: string | undefined, fn: (s: OpenStack) => Promise<T>, create = false): Promise<T> {
-    const s = await openStack(requested, create);
+export async function withStack<T>(opts: { stack?: string; create?: boolean }, fn: (s: OpenStack) => Promise<T>): Promise<T> {
+    const s = await openStack(opts.stack, opts.create ?? false);
     try {
         return await fn(s);
     } finally {
