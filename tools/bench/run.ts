@@ -1,0 +1,150 @@
+/**
+ * `npm run bench [-- --stack S] [--runs N] [--seconds N] [--only router,switch,engine,canary] [--smoke]`:
+ * the benchmarks on a running stack (the local one after `scripts/up.sh`), one Markdown table on
+ * stdout, the same figures as JSON under .switchyard/bench/. Not a test: nothing here asserts a
+ * speed; `--smoke` (one short run of each) is what `npm test` runs.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Command } from "commander";
+import { drift } from "../commands/drift";
+import { Io } from "../lib/cli";
+import { PROJECT_DIR, withStack } from "../lib/stack";
+import { BenchReport, BenchRow, findRow, renderReport } from "./report";
+import { BenchContext, canaryPrecision, engineCost, routerOverhead, switching } from "./sections";
+import { growth } from "./stats";
+
+export const SECTIONS = ["router", "switch", "engine", "canary"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+    stack: string;
+    runs: number;
+    seconds: number;
+    only: Section[];
+    smoke: boolean;
+    /** Directory of the JSON reports. @default .switchyard/bench */
+    outDir: string;
+}
+
+/** Parses the bench's arguments; throws with a message naming the option on bad input. */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+    const p = new Command("bench")
+        .exitOverride()
+        .option("--stack <name>", "stack to measure", "local")
+        .option("--runs <n>", "runs per row (at least 5 for figures worth quoting)", "5")
+        .option("--seconds <n>", "seconds of load per router measurement", "5")
+        .option("--only <sections>", `comma-separated subset of ${SECTIONS.join(",")}`, SECTIONS.join(","))
+        .option("--smoke", "one short run of each section (what npm test runs)")
+        .option("--out <dir>", "where the JSON report goes", path.join(PROJECT_DIR, ".switchyard", "bench"));
+    p.parse(argv, { from: "user" });
+    const o = p.opts<{ stack: string; runs: string; seconds: string; only: string; smoke?: boolean; out: string }>();
+    const whole = (name: string, v: string, min: number) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < min) {
+            throw new Error(`--${name} must be a whole number of at least ${min}, got '${v}'`);
+        }
+        return n;
+    };
+    const only = o.only.split(",").map((s) => s.trim());
+    const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+    if (unknown.length > 0) {
+        throw new Error(`--only: unknown section(s) ${unknown.join(", ")}; choose from ${SECTIONS.join(", ")}`);
+    }
+    const smoke = Boolean(o.smoke);
+    return {
+        stack: o.stack,
+        runs: smoke ? 1 : whole("runs", o.runs, 1),
+        seconds: smoke ? 1 : whole("seconds", o.seconds, 1),
+        only: only as Section[],
+        smoke,
+        outDir: path.resolve(o.out),
+    };
+}
+
+/** What the rows say about the goals (router p99 overhead ≤ 1 ms at 500 req/s, flip ≤ 5 s, no-op preview ≤ 5 s) and growth. */
+export function findings(rows: readonly BenchRow[]): string[] {
+    const out: string[] = [];
+    const direct = rows.find(
+        (r) => r.section === "router" && r.command.startsWith("direct") && r.load === "500 req/s keep-alive GET" && r.metric === "p99 ms",
+    );
+    const routed = findRow(rows, "router", "through the router (published port)", "500 req/s keep-alive GET", "p99 ms");
+    if (direct && routed) {
+        const d = routed.spread.median - direct.spread.median;
+        out.push(
+            `router p99 overhead at 500 req/s keep-alive GET: ${d.toFixed(2)} ms (goal ≤ 1 ms: ${d <= 1 ? "met" : `missed by ${(d - 1).toFixed(2)} ms`})`,
+        );
+    }
+    const flip = rows.find((r) => r.section === "switch" && r.command.startsWith("switchyard flip") && r.metric === "wall s");
+    if (flip) {
+        out.push(`flip wall time median ${flip.spread.median.toFixed(2)} s (goal ≤ 5 s: ${flip.spread.median <= 5 ? "met" : "missed"})`);
+    }
+    const preview = rows.find((r) => r.section === "engine" && r.command === "no-op preview" && r.load === "2 replicas per colour");
+    if (preview) {
+        out.push(
+            `no-op preview median ${preview.spread.median.toFixed(2)} s at 2 replicas (goal ≤ 5 s: ${preview.spread.median <= 5 ? "met" : "missed"})`,
+        );
+    }
+    const engineCommands = [...new Set(rows.filter((r) => r.section === "engine").map((r) => r.command))];
+    for (const c of engineCommands) {
+        const points = rows
+            .filter((r) => r.section === "engine" && r.command === c)
+            .map((r) => ({ size: Number(r.load.split(" ")[0]), cost: r.spread.median }));
+        if (points.length >= 2) {
+            out.push(`${c}: ${growth(points)} in replicas (${points.map((p) => `${p.size}: ${p.cost.toFixed(1)} s`).join(", ")})`);
+        }
+    }
+    return out;
+}
+
+export async function bench(opts: BenchOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BenchReport> {
+    const startedAt = new Date().toISOString();
+    const rows: BenchRow[] = [];
+    await withStack({ stack: opts.stack }, async (s) => {
+        const ctx: BenchContext = { stack: s.stack, stackName: s.name, runs: opts.runs, seconds: opts.seconds, smoke: opts.smoke, log };
+        const quiet: Io = { out: () => undefined, err: () => undefined, env: process.env, now: () => Date.now() };
+        const timedDrift = async () => {
+            const t0 = Date.now();
+            const code = await drift({ stack: s.name, json: true }, quiet);
+            if (code !== 0) {
+                throw new Error(`switchyard drift found drift or failed (exit ${code}) during the bench`);
+            }
+            return (Date.now() - t0) / 1000;
+        };
+        const run: Record<Section, () => Promise<BenchRow[]>> = {
+            router: () => routerOverhead(ctx),
+            switch: () => switching(ctx),
+            engine: () => engineCost(ctx, timedDrift),
+            canary: () => canaryPrecision(ctx),
+        };
+        for (const section of opts.only) {
+            log(`bench: ${section} (${new Date().toISOString()})`);
+            rows.push(...(await run[section]()));
+        }
+    });
+    const report: BenchReport = {
+        startedAt,
+        stack: opts.stack,
+        host: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+        runs: opts.runs,
+        rows,
+        findings: findings(rows),
+    };
+    fs.mkdirSync(opts.outDir, { recursive: true });
+    fs.writeFileSync(path.join(opts.outDir, `${startedAt.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+}
+
+export async function main(argv: string[]): Promise<number> {
+    let opts: BenchOptions;
+    try {
+        opts = parseBenchArgs(argv);
+    } catch (e) {
+        process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 2;
+    }
+    const report = await bench(opts);
+    process.stdout.write(renderReport(report));
+    return 0;
+}

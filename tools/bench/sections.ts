@@ -1,0 +1,403 @@
+/**
+ * The benchmarks of `npm run bench`, one function per section. Each runs on an existing stack (the
+ * local one by default), puts back every config value it changed, and returns its rows.
+ */
+import { execFileSync } from "child_process";
+import * as http from "http";
+import * as path from "path";
+import { performance } from "perf_hooks";
+import type { ConfigValue, Stack } from "@pulumi/pulumi/automation";
+import { COLORS, Color, otherColor } from "../../domain/color";
+import { LABELS } from "../../domain/labels";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
+import { failed, LoadSpec, runLoad } from "./load";
+import { BenchRow } from "./report";
+import { longestGap, quantile, spread } from "./stats";
+import { containerIp, containersWith, cpuMicros, dockerRun } from "./targets";
+
+export interface BenchContext {
+    readonly stack: Stack;
+    readonly stackName: string;
+    readonly runs: number;
+    /** Seconds of load per router measurement. */
+    readonly seconds: number;
+    readonly smoke: boolean;
+    log(line: string): void;
+}
+
+const NS = "switchyard";
+
+/**
+ * Runs `fn` with config values set (keys are paths under `switchyard:`), then puts the previous
+ * values back: a value that was absent is removed again, with the objects its path created.
+ */
+export async function withConfig<T>(ctx: BenchContext, values: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+    const get = (key: string) => ctx.stack.getConfig(`${NS}:${key}`, true).catch(() => undefined);
+    const restore: { key: string; value?: ConfigValue }[] = [];
+    for (const key of Object.keys(values)) {
+        const parts = key.split(".");
+        let absent: string | undefined;
+        for (let i = 1; i <= parts.length && absent === undefined; i++) {
+            const prefix = parts.slice(0, i).join(".");
+            if ((await get(prefix)) === undefined) {
+                absent = prefix;
+            }
+        }
+        restore.push(absent === undefined ? { key, value: await get(key) } : { key: absent });
+    }
+    try {
+        for (const [key, value] of Object.entries(values)) {
+            await ctx.stack.setConfig(`${NS}:${key}`, { value }, true);
+        }
+        return await fn();
+    } finally {
+        for (const r of restore.reverse()) {
+            if (r.value === undefined) {
+                await ctx.stack.removeConfig(`${NS}:${r.key}`, true).catch(() => undefined);
+            } else {
+                await ctx.stack.setConfig(`${NS}:${r.key}`, r.value, true);
+            }
+        }
+    }
+}
+
+async function outputs(ctx: BenchContext): Promise<Record<string, unknown>> {
+    const o = await ctx.stack.outputs();
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
+}
+
+async function up(ctx: BenchContext): Promise<number> {
+    const t0 = performance.now();
+    await ctx.stack.up({ onOutput: () => undefined });
+    return (performance.now() - t0) / 1000;
+}
+
+function row(section: string, command: string, load: string, metric: string, values: number[]): BenchRow {
+    return { section, command, load, metric, spread: spread(values) };
+}
+
+const loadName = (s: Pick<LoadSpec, "rate" | "keepAlive" | "postBytes">) =>
+    `${s.rate} req/s ${s.keepAlive ? "keep-alive" : "fresh conn"} ${s.postBytes ? `POST ${s.postBytes / 1024} KiB` : "GET"}`;
+
+/**
+ * Router overhead: the same load straight to one app container and through the router's published
+ * port, plus the router container's own address (no docker-proxy) to show where the time goes.
+ * CPU per request is the container's cgroup CPU time over the requests it answered.
+ */
+export async function routerOverhead(ctx: BenchContext): Promise<BenchRow[]> {
+    const o = await outputs(ctx);
+    const activeColor = o.activeColor as Color;
+    const router = String(o.routerContainer);
+    const app = containersWith({ [LABELS.stack]: ctx.stackName, [LABELS.color]: activeColor })[0];
+    if (!app) {
+        throw new Error(`no running ${activeColor} container on stack ${ctx.stackName}`);
+    }
+    const targets = [
+        { command: `direct to one ${activeColor} container`, url: `http://${containerIp(app)}:8080/`, cpuOf: app },
+        { command: "through the router (published port)", url: String(o.routerUrl).replace(/\/$/, "") + "/", cpuOf: router },
+        {
+            command: "through the router (container address)",
+            url: `http://${containerIp(router)}:${ROUTER_IMAGE.frontPort}/`,
+            cpuOf: router,
+        },
+    ];
+    const rates = ctx.smoke ? [200] : [200, 500, 1000];
+    const shapes = ctx.smoke
+        ? [{ keepAlive: true }]
+        : [
+              { keepAlive: true },
+              { keepAlive: false },
+              { keepAlive: true, postBytes: 64 * 1024 },
+              { keepAlive: false, postBytes: 64 * 1024 },
+          ];
+    const rows: BenchRow[] = [];
+    for (const rate of rates) {
+        for (const shape of shapes) {
+            for (const t of targets) {
+                const p50: number[] = [];
+                const p99: number[] = [];
+                const max: number[] = [];
+                const cpu: number[] = [];
+                const lost: number[] = [];
+                for (let i = 0; i < ctx.runs; i++) {
+                    const c0 = cpuMicros(t.cpuOf);
+                    const r = await runLoad({ url: t.url, rate, seconds: ctx.seconds, ...shape });
+                    const c1 = cpuMicros(t.cpuOf);
+                    p50.push(quantile(r.latenciesMs, 0.5));
+                    p99.push(quantile(r.latenciesMs, 0.99));
+                    max.push(quantile(r.latenciesMs, 1));
+                    cpu.push(r.ok > 0 ? (c1 - c0) / r.ok : NaN);
+                    lost.push(failed(r));
+                }
+                const load = loadName({ rate, ...shape });
+                ctx.log(`router: ${t.command}, ${load}: p99 ${spread(p99).median.toFixed(2)} ms`);
+                rows.push(
+                    row("router", t.command, load, "p50 ms", p50),
+                    row("router", t.command, load, "p99 ms", p99),
+                    row("router", t.command, load, "max ms", max),
+                    row("router", t.command, load, "CPU µs/request", cpu),
+                    row("router", t.command, load, "failed requests", lost),
+                );
+            }
+        }
+    }
+    return rows;
+}
+
+/** Runs `action` under `spec` load; returns its wall time, the failed requests and the longest gap. */
+async function underLoad(
+    spec: LoadSpec,
+    action: () => Promise<void>,
+): Promise<{ wall: number; failed: number; gapMs: number; sent: number }> {
+    const abort = new AbortController();
+    const load = runLoad({ ...spec, seconds: 3600 }, abort.signal);
+    // A second of load before and after, so a gap at either edge of the action is seen.
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = performance.now();
+    let t1 = t0;
+    try {
+        await action();
+    } finally {
+        t1 = performance.now();
+        await new Promise((r) => setTimeout(r, 1000));
+        abort.abort();
+    }
+    const result = await load;
+    return { wall: (t1 - t0) / 1000, failed: failed(result), gapMs: longestGap(result.okAt, t0, t1 + 1000), sent: result.sent };
+}
+
+/**
+ * switchyard's flip and an idle-colour release, against a stop-old/start-new script, each under the
+ * same load on the same host: wall time, failed requests, the longest time without a success.
+ */
+export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
+    const o = await outputs(ctx);
+    const spec: LoadSpec = { url: String(o.routerUrl).replace(/\/$/, "") + "/", rate: ctx.smoke ? 200 : 500, seconds: 0, keepAlive: true };
+    const load = `${spec.rate} req/s keep-alive GET`;
+    const versions = o.versions as Record<Color, string>;
+    const results: Record<string, { wall: number[]; failed: number[]; gap: number[]; sent: number[] }> = {};
+    const add = (name: string, r: { wall: number; failed: number; gapMs: number; sent: number }) => {
+        const x = (results[name] ??= { wall: [], failed: [], gap: [], sent: [] });
+        x.wall.push(r.wall);
+        x.failed.push(r.failed);
+        x.gap.push(r.gapMs);
+        x.sent.push(r.sent);
+    };
+    const active = o.activeColor as Color;
+    for (let i = 0; i < ctx.runs; i++) {
+        // Flip and back: two flips, each timed; the stack ends where it began.
+        for (const to of [otherColor(active), active]) {
+            add(
+                "switchyard flip (config set activeColor + up)",
+                await underLoad(spec, async () => {
+                    await ctx.stack.setConfig(`${NS}:activeColor`, { value: to });
+                    await up(ctx);
+                }),
+            );
+        }
+    }
+    // Idle-colour release: the idle colour takes another version through the gates; put back after.
+    const idle = otherColor(active);
+    const alternatives = ["1.2.0", "1.2.1"].filter((v) => v !== versions[idle]);
+    await withConfig(ctx, { [`colors.${idle}.version`]: versions[idle] }, async () => {
+        for (let i = 0; i < ctx.runs; i++) {
+            const v = alternatives[i % alternatives.length];
+            add(
+                `switchyard idle-colour release (${idle} takes a new version, gates)`,
+                await underLoad(spec, async () => {
+                    await ctx.stack.setConfig(`${NS}:colors.${idle}.version`, { value: v }, true);
+                    await up(ctx);
+                }),
+            );
+        }
+    });
+    await up(ctx);
+    // The script: its own container on its own port, under the same load.
+    const label = `switchyard.bench=${ctx.stackName}`;
+    const port = await freeHostPort();
+    const image = (v: string) => `${String((o.images as Record<Color, string>)[active]).split(":")[0]}:${v}`;
+    const script = path.join(__dirname, "stop-start.sh");
+    let current = `sy-bench-script-0`;
+    dockerRun(["run", "-d", "--name", current, "--label", label, "-p", `127.0.0.1:${port}:8080`, image(versions.blue)]);
+    try {
+        await waitFor(`http://127.0.0.1:${port}/health/ready`);
+        for (let i = 1; i <= ctx.runs; i++) {
+            const next = `sy-bench-script-${i}`;
+            const v = i % 2 === 1 ? versions.green : versions.blue;
+            const r = await underLoad({ ...spec, url: `http://127.0.0.1:${port}/` }, async () => {
+                execFileSync("bash", [script, current, next, image(v), String(port), label], { stdio: "ignore" });
+                await waitFor(`http://127.0.0.1:${port}/health/ready`);
+            });
+            current = next;
+            add("docker stop + docker run script (until it answers)", r);
+        }
+    } finally {
+        const ids = dockerRun(["ps", "-aq", "--filter", `label=${label}`])
+            .split("\n")
+            .filter(Boolean);
+        if (ids.length > 0) {
+            dockerRun(["rm", "-f", ...ids]);
+        }
+    }
+    return Object.entries(results).flatMap(([name, r]) => [
+        row("switch", name, load, "wall s", r.wall),
+        row("switch", name, load, "failed requests", r.failed),
+        row("switch", name, load, "longest gap ms", r.gap),
+        row("switch", name, load, "requests sent", r.sent),
+    ]);
+}
+
+function freeHostPort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = http.createServer();
+        s.once("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as { port: number }).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+        const ok = await new Promise<boolean>((resolve) => {
+            const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
+                res.resume();
+                resolve(res.statusCode === 200);
+            });
+            req.on("timeout", () => req.destroy());
+            req.on("error", () => resolve(false));
+        });
+        if (ok) {
+            return;
+        }
+        if (Date.now() > end) {
+            throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+/** Engine cost at several replica counts: no-op preview (with and without refresh), no-op up, flip, drift. */
+export async function engineCost(ctx: BenchContext, drift: () => Promise<number>): Promise<BenchRow[]> {
+    const sizes = ctx.smoke ? [2] : [2, 4, 8, 16];
+    const rows: BenchRow[] = [];
+    const o = await outputs(ctx);
+    const active = o.activeColor as Color;
+    await withConfig(ctx, { "app.replicas": String(sizes[0]) }, async () => {
+        for (const n of sizes) {
+            await ctx.stack.setConfig(`${NS}:app.replicas`, { value: String(n) }, true);
+            await up(ctx);
+            const load = `${n} replicas per colour`;
+            const timed = async (fn: () => Promise<unknown>) => {
+                const t0 = performance.now();
+                await fn();
+                return (performance.now() - t0) / 1000;
+            };
+            const m: Record<string, number[]> = {};
+            const push = (k: string, v: number) => (m[k] ??= []).push(v);
+            for (let i = 0; i < ctx.runs; i++) {
+                push("no-op preview", await timed(() => ctx.stack.preview({ onOutput: () => undefined })));
+                push("no-op preview --refresh", await timed(() => ctx.stack.preview({ refresh: true, onOutput: () => undefined })));
+                push("no-op up", await timed(() => up(ctx)));
+                for (const to of [otherColor(active), active]) {
+                    push(
+                        "flip (config set + up)",
+                        await timed(async () => {
+                            await ctx.stack.setConfig(`${NS}:activeColor`, { value: to });
+                            await up(ctx);
+                        }),
+                    );
+                }
+                push("switchyard drift", await drift());
+            }
+            for (const [k, v] of Object.entries(m)) {
+                rows.push(row("engine", k, load, "wall s", v));
+            }
+            ctx.log(`engine: ${load} done`);
+        }
+    });
+    await up(ctx);
+    return rows;
+}
+
+/** Measured canary share against the configured weight, by request and by sticky client. */
+export async function canaryPrecision(ctx: BenchContext): Promise<BenchRow[]> {
+    const o = await outputs(ctx);
+    const base = String(o.routerUrl).replace(/\/$/, "");
+    const canary = otherColor(o.activeColor as Color);
+    const weights = ctx.smoke ? [10] : [0.1, 1, 10, 50];
+    const requests = ctx.smoke ? 2000 : 20_000;
+    const clients = ctx.smoke ? 200 : 1000;
+    const rows: BenchRow[] = [];
+    for (const w of weights) {
+        await withConfig(ctx, { "canary.weight": String(w), "canary.sticky.enabled": "false" }, async () => {
+            await up(ctx);
+            const shares: number[] = [];
+            for (let i = 0; i < ctx.runs; i++) {
+                const seen = await colours(base, requests, 32, false);
+                shares.push((100 * seen.get(canary)!) / requests);
+            }
+            rows.push(row("canary", `share of requests (configured ${w}%)`, `${requests} requests, no cookie`, "measured %", shares));
+        });
+        await withConfig(ctx, { "canary.weight": String(w), "canary.sticky.enabled": "true" }, async () => {
+            await up(ctx);
+            const shares: number[] = [];
+            for (let i = 0; i < ctx.runs; i++) {
+                const seen = await colours(base, clients, 16, true);
+                shares.push((100 * seen.get(canary)!) / clients);
+            }
+            rows.push(
+                row("canary", `share of sticky clients (configured ${w}%)`, `${clients} clients, 3 requests each`, "measured %", shares),
+            );
+        });
+    }
+    await up(ctx);
+    return rows;
+}
+
+/**
+ * Sends `n` requests (or, sticky, `n` clients of 3 requests each keeping the router's cookie) and
+ * counts the colour of each answer (each sticky client counted once; a client that changes colour
+ * is an error, since a user's place in the split must hold).
+ */
+async function colours(base: string, n: number, concurrency: number, sticky: boolean): Promise<Map<string, number>> {
+    const counts = new Map<string, number>(COLORS.map((c) => [c, 0]));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    let next = 0;
+    const one = (cookie?: string) =>
+        new Promise<{ color: string; setCookie?: string }>((resolve, reject) => {
+            const req = http.get(`${base}/`, { agent, headers: cookie ? { cookie } : {} }, (res) => {
+                res.resume();
+                res.on("end", () =>
+                    resolve({ color: String(res.headers["x-switchyard-color"]), setCookie: res.headers["set-cookie"]?.[0]?.split(";")[0] }),
+                );
+            });
+            req.on("error", reject);
+        });
+    const worker = async () => {
+        while (next < n) {
+            next++;
+            if (!sticky) {
+                const r = await one();
+                counts.set(r.color, (counts.get(r.color) ?? 0) + 1);
+                continue;
+            }
+            const first = await one();
+            for (let k = 0; k < 2; k++) {
+                const again = await one(first.setCookie);
+                if (again.color !== first.color) {
+                    throw new Error(`a sticky client moved from ${first.color} to ${again.color}`);
+                }
+            }
+            counts.set(first.color, (counts.get(first.color) ?? 0) + 1);
+        }
+    };
+    try {
+        await Promise.all(Array.from({ length: concurrency }, worker));
+    } finally {
+        agent.destroy();
+    }
+    return counts;
+}
