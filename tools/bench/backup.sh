@@ -3,10 +3,13 @@
 # Starts a private PostgreSQL cluster in a temp dir (as user postgres when run as root),
 # fills it, then times: snapshot (pg_dump -Fc + hash + re-read verify), verify, restore
 # (verify + pg_restore --clean --if-exists --single-transaction + row counts).
-# Usage: tools/bench/backup.sh [ROWS] [COMPRESS_LEVEL]   (default 1500000 rows, ~ 380 MB on disk; pg_dump default compression)
+# and, in the same run, raw pg_dump -Fc / pg_restore of the same database.
+# Usage: tools/bench/backup.sh [ROWS] [COMPRESS_LEVEL] [RUNS]   (default 1500000 rows, ~ 380 MB on disk; pg_dump default compression; 1 run)
+# BENCH_JSON=FILE also writes the figures there as JSON (npm run bench reads it).
 set -euo pipefail
 ROWS="${1:-1500000}"
 Z="${2:-}"
+RUNS="${3:-1}"
 ZJSON=""; [ -n "$Z" ] && ZJSON=",\"compressLevel\":$Z"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TOOL="$ROOT/runtime/backup.js"
@@ -41,26 +44,36 @@ unset PGPASSWORD
 export SWITCHYARD_BACKUP_CONFIG="{\"stack\":\"bench\",\"target\":{\"type\":\"local\",\"root\":\"$WORK/snapshots\"},\"postgres\":[{\"name\":\"bench\",\"urlEnv\":\"BENCH_DB_URL\"$ZJSON}],\"release\":{\"deploymentId\":\"bench\"}}"
 export BENCH_DB_URL="postgres://postgres:$PW@127.0.0.1:$PORT/bench"
 now() { date +%s.%N; }
-s0=$(now); OUT=$(node "$TOOL" snapshot 2>/dev/null); s1=$(now)
-ID=$(node -e 'console.log(JSON.parse(process.argv[1]).snapshotId)' "$OUT")
-TOTAL=$(node -e 'console.log(JSON.parse(process.argv[1]).totalBytes)' "$OUT")
-v0=$(now); node "$TOOL" verify "$ID" >/dev/null; v1=$(now)
-PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "DELETE FROM events WHERE id % 3 = 0; UPDATE accounts SET name = 'x'"
-r0=$(now); RESTORE=$(node "$TOOL" restore "$ID" --yes 2>/dev/null); r1=$(now)
-ROWS_AFTER=$(PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "SELECT count(*) FROM events")
-[ "$ROWS_AFTER" = "$ROWS" ] || { echo "restore check failed: $ROWS_AFTER rows, expected $ROWS" >&2; exit 1; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1048576 }'; }
-dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f s", b - a }'; }
-echo "rows:                 $ROWS events + 10007 accounts (load $(dt "$t0" "$t1"))"
+# Each run: switchyard's snapshot, verify and restore, then raw pg_dump -Fc and pg_restore of the
+# same database (the overhead of manifest, hashing and verification is the difference).
+RUNS_JSON=""
+for run in $(seq "$RUNS"); do
+  export SWITCHYARD_BACKUP_CONFIG="{\"stack\":\"bench\",\"target\":{\"type\":\"local\",\"root\":\"$WORK/snapshots\"},\"postgres\":[{\"name\":\"bench\",\"urlEnv\":\"BENCH_DB_URL\"$ZJSON}],\"release\":{\"deploymentId\":\"bench-$run\"}}"
+  s0=$(now); OUT=$(node "$TOOL" snapshot 2>/dev/null); s1=$(now)
+  ID=$(node -e 'console.log(JSON.parse(process.argv[1]).snapshotId)' "$OUT")
+  TOTAL=$(node -e 'console.log(JSON.parse(process.argv[1]).totalBytes)' "$OUT")
+  v0=$(now); node "$TOOL" verify "$ID" >/dev/null; v1=$(now)
+  PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "DELETE FROM events WHERE id % 3 = 0; UPDATE accounts SET name = 'x'"
+  r0=$(now); RESTORE=$(node "$TOOL" restore "$ID" --yes 2>/dev/null); r1=$(now)
+  ROWS_AFTER=$(PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "SELECT count(*) FROM events")
+  [ "$ROWS_AFTER" = "$ROWS" ] || { echo "restore check failed: $ROWS_AFTER rows, expected $ROWS" >&2; exit 1; }
+  d0=$(now); PGPASSWORD="$PW" "$PGBIN/pg_dump" -Fc ${Z:+-Z "$Z"} -h 127.0.0.1 -p "$PORT" -U postgres -f "$WORK/raw.dump" bench; d1=$(now)
+  RAW=$(stat -c %s "$WORK/raw.dump")
+  PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "DELETE FROM events WHERE id % 3 = 0"
+  p0=$(now); PGPASSWORD="$PW" "$PGBIN/pg_restore" --clean --if-exists --single-transaction -h 127.0.0.1 -p "$PORT" -U postgres -d bench "$WORK/raw.dump"; p1=$(now)
+  rm -f "$WORK/raw.dump"
+  echo "run $run: snapshot $(dt "$s0" "$s1") s ($(mb "$TOTAL")), verify $(dt "$v0" "$v1") s, restore $(dt "$r0" "$r1") s; raw pg_dump $(dt "$d0" "$d1") s ($(mb "$RAW")), raw pg_restore $(dt "$p0" "$p1") s"
+  RUNS_JSON="$RUNS_JSON${RUNS_JSON:+,}{\"snapshotS\":$(dt "$s0" "$s1"),\"snapshotBytes\":$TOTAL,\"verifyS\":$(dt "$v0" "$v1"),\"restoreS\":$(dt "$r0" "$r1"),\"rawDumpS\":$(dt "$d0" "$d1"),\"rawDumpBytes\":$RAW,\"rawRestoreS\":$(dt "$p0" "$p1")}"
+done
+echo "rows:                 $ROWS events + 10007 accounts (load $(dt "$t0" "$t1") s)"
 echo "database size:        $(mb "$DBSIZE") (pg_database_size)"
-echo "snapshot size:        $(mb "$TOTAL") (pg_dump -Fc ${Z:+-Z$Z }+ release.json)"
-echo "snapshot time:        $(dt "$s0" "$s1") (pg_dump, hash while writing, re-read verify)"
-echo "verify time:          $(dt "$v0" "$v1")"
-echo "restore time:         $(dt "$r0" "$r1") (verify, pg_restore --clean --if-exists --single-transaction, row counts)"
-echo "restore output:"; echo "$RESTORE" | sed 's/^/  /'
+echo "last restore output:"; echo "$RESTORE" | sed 's/^/  /'
+[ -n "${BENCH_JSON:-}" ] && echo "{\"rows\":$ROWS,\"databaseBytes\":$DBSIZE,\"runs\":[$RUNS_JSON]}" > "$BENCH_JSON"
 
 # S3 leg (when moto_server is installed: pip install 'moto[server]'): upload + read-back verify, then restore from S3.
-if command -v moto_server >/dev/null 2>&1; then
+if [ -z "${BENCH_JSON:-}" ] && command -v moto_server >/dev/null 2>&1; then
   MPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   moto_server -H 127.0.0.1 -p "$MPORT" >"$WORK/moto.log" 2>&1 & MOTO_PID=$!
   for _ in $(seq 50); do curl -fs "http://127.0.0.1:$MPORT/" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -73,6 +86,6 @@ if command -v moto_server >/dev/null 2>&1; then
   r0=$(now); node "$TOOL" restore latest --yes >/dev/null 2>&1; r1=$(now)
   ROWS_AFTER=$(PGPASSWORD="$PW" "${PSQL[@]}" -d bench -c "SELECT count(*) FROM events")
   [ "$ROWS_AFTER" = "$ROWS" ] || { echo "S3 restore check failed: $ROWS_AFTER rows" >&2; exit 1; }
-  echo "S3 (moto) snapshot:   $(dt "$s0" "$s1") (pg_dump, local verify, upload, read-back verify)"
-  echo "S3 (moto) restore:    $(dt "$r0" "$r1") (download, verify, pg_restore, row counts)"
+  echo "S3 (moto) snapshot:   $(dt "$s0" "$s1") s (pg_dump, local verify, upload, read-back verify)"
+  echo "S3 (moto) restore:    $(dt "$r0" "$r1") s (download, verify, pg_restore, row counts)"
 fi

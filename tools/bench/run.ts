@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --stack S] [--runs N] [--seconds N] [--only router,switch,engine,canary] [--smoke]`:
+ * `npm run bench [-- --stack S] [--runs N] [--seconds N] [--only router,switch,engine,canary,backup] [--smoke]`:
  * the benchmarks on a running stack (the local one after `scripts/up.sh`), one Markdown table on
  * stdout, the same figures as JSON under .switchyard/bench/. Not a test: nothing here asserts a
  * speed; `--smoke` (one short run of each) is what `npm test` runs.
@@ -12,10 +12,10 @@ import { drift } from "../commands/drift";
 import { Io } from "../lib/cli";
 import { PROJECT_DIR, withStack } from "../lib/stack";
 import { BenchReport, BenchRow, findRow, renderReport } from "./report";
-import { BenchContext, canaryPrecision, engineCost, routerOverhead, switching } from "./sections";
+import { backupThroughput, BenchContext, canaryPrecision, engineCost, routerOverhead, switching } from "./sections";
 import { growth } from "./stats";
 
-export const SECTIONS = ["router", "switch", "engine", "canary"] as const;
+export const SECTIONS = ["router", "switch", "engine", "canary", "backup"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -86,6 +86,13 @@ export function findings(rows: readonly BenchRow[]): string[] {
             `no-op preview median ${preview.spread.median.toFixed(2)} s at 2 replicas (goal ≤ 5 s: ${preview.spread.median <= 5 ? "met" : "missed"})`,
         );
     }
+    const snap = rows.find((r) => r.section === "backup" && r.command.startsWith("switchyard snapshot") && r.metric === "wall s");
+    const raw = rows.find((r) => r.section === "backup" && r.command === "raw pg_dump -Fc" && r.metric === "wall s");
+    if (snap && raw) {
+        out.push(
+            `snapshot takes ${(snap.spread.median / raw.spread.median).toFixed(1)}× a raw pg_dump of the same database (${snap.spread.median.toFixed(2)} s vs ${raw.spread.median.toFixed(2)} s)`,
+        );
+    }
     const engineCommands = [...new Set(rows.filter((r) => r.section === "engine").map((r) => r.command))];
     for (const c of engineCommands) {
         const points = rows
@@ -117,6 +124,7 @@ export async function bench(opts: BenchOptions, log: (line: string) => void = (l
             switch: () => switching(ctx),
             engine: () => engineCost(ctx, timedDrift),
             canary: () => canaryPrecision(ctx),
+            backup: () => backupThroughput(ctx),
         };
         for (const section of opts.only) {
             log(`bench: ${section} (${new Date().toISOString()})`);

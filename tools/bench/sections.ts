@@ -3,7 +3,9 @@
  * local one by default), puts back every config value it changed, and returns its rows.
  */
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import type { ConfigValue, Stack } from "@pulumi/pulumi/automation";
@@ -400,4 +402,97 @@ async function colours(base: string, n: number, concurrency: number, sticky: boo
         agent.destroy();
     }
     return counts;
+}
+
+interface BackupBenchRun {
+    snapshotS: number;
+    snapshotBytes: number;
+    verifyS: number;
+    restoreS: number;
+    rawDumpS: number;
+    rawDumpBytes: number;
+    rawRestoreS: number;
+}
+
+/**
+ * Snapshot and restore throughput of the backup tool against raw pg_dump / pg_restore of the same
+ * database in the same run (tools/bench/backup.sh: a private PostgreSQL cluster, filled, then both).
+ */
+export async function backupThroughput(ctx: BenchContext): Promise<BenchRow[]> {
+    const rows = ctx.smoke ? 20_000 : 300_000;
+    const out = path.join(os.tmpdir(), `sy-bench-backup-${process.pid}.json`);
+    execFileSync("bash", [path.join(__dirname, "backup.sh"), String(rows), "", String(ctx.runs)], {
+        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...process.env, BENCH_JSON: out },
+    });
+    const r = JSON.parse(fs.readFileSync(out, "utf8")) as { rows: number; databaseBytes: number; runs: BackupBenchRun[] };
+    fs.rmSync(out, { force: true });
+    const load = `${r.rows} rows, ${(r.databaseBytes / 2 ** 20).toFixed(0)} MB database`;
+    const mbps = (bytes: number, s: number) => bytes / 2 ** 20 / s;
+    ctx.log(`backup: ${load}, ${r.runs.length} run(s)`);
+    return [
+        row(
+            "backup",
+            "switchyard snapshot (pg_dump, sha256, re-read verify)",
+            load,
+            "MB/s of dump",
+            r.runs.map((x) => mbps(x.snapshotBytes, x.snapshotS)),
+        ),
+        row(
+            "backup",
+            "raw pg_dump -Fc",
+            load,
+            "MB/s of dump",
+            r.runs.map((x) => mbps(x.rawDumpBytes, x.rawDumpS)),
+        ),
+        row(
+            "backup",
+            "switchyard restore (verify, pg_restore, row counts)",
+            load,
+            "MB/s of dump",
+            r.runs.map((x) => mbps(x.snapshotBytes, x.restoreS)),
+        ),
+        row(
+            "backup",
+            "raw pg_restore --single-transaction",
+            load,
+            "MB/s of dump",
+            r.runs.map((x) => mbps(x.rawDumpBytes, x.rawRestoreS)),
+        ),
+        row(
+            "backup",
+            "switchyard snapshot (pg_dump, sha256, re-read verify)",
+            load,
+            "wall s",
+            r.runs.map((x) => x.snapshotS),
+        ),
+        row(
+            "backup",
+            "raw pg_dump -Fc",
+            load,
+            "wall s",
+            r.runs.map((x) => x.rawDumpS),
+        ),
+        row(
+            "backup",
+            "switchyard verify",
+            load,
+            "wall s",
+            r.runs.map((x) => x.verifyS),
+        ),
+        row(
+            "backup",
+            "switchyard restore (verify, pg_restore, row counts)",
+            load,
+            "wall s",
+            r.runs.map((x) => x.restoreS),
+        ),
+        row(
+            "backup",
+            "raw pg_restore --single-transaction",
+            load,
+            "wall s",
+            r.runs.map((x) => x.rawRestoreS),
+        ),
+    ];
 }
