@@ -12,7 +12,7 @@ import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { runtimeFile, PROJECT_DIR } from "../../components/runtimeCommand";
 import { parseStackConfig, rawStackConfig } from "../../config/parse";
 import { ReleaseFacts, toolConfig } from "../../runtime/backup/toolConfig";
-import { CliError, CommonOptions, ExitCode, Io } from "../lib/cli";
+import { CliError, CommonOptions, ExitCode, Io, maskedIo } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { withStack } from "../lib/stack";
 import { plainOutputs } from "./up";
@@ -122,6 +122,7 @@ export function renderBackup(o: BackupOptions, stdout: string): string {
 
 export async function backup(opts: BackupOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: reading the backup config`);
         const release = opts.action === "snapshot" ? releaseFromOutputs(plainOutputs(await s.stack.outputs())) : undefined;

@@ -15,7 +15,7 @@ import { promisify } from "util";
 import type { PreviewStep } from "../drift/drift";
 import { checkDrift, DriftDeps, renderDrift } from "../drift/report";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
-import { CliError, CommonOptions, errorText, ExitCode, Io } from "../lib/cli";
+import { CliError, CommonOptions, errorText, ExitCode, Io, maskedIo } from "../lib/cli";
 import { docker } from "../lib/docker";
 import { Progress } from "../lib/progress";
 import { OpenStack, withStack } from "../lib/stack";
@@ -24,6 +24,7 @@ export type DriftOptions = CommonOptions;
 
 export async function drift(opts: DriftOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: refresh preview`);
         const steps: PreviewStep[] = [];

@@ -9,7 +9,7 @@
  *     interrupted run, never routed to): their fixed names would block the next create.
  * Then run `switchyard up` to finish the release. Exit 0: recovered; 1: the refresh failed; 2: usage.
  */
-import { CommonOptions, errorText, ExitCode, firstLine, Io } from "../lib/cli";
+import { CommonOptions, errorText, ExitCode, firstLine, Io, maskedIo } from "../lib/cli";
 import { docker } from "../lib/docker";
 import { Progress } from "../lib/progress";
 import { stripSecrets } from "../lib/secrets";
@@ -33,6 +33,7 @@ export interface RecoverReport {
 
 export async function recover(opts: RecoverOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         const report: RecoverReport = {
             stack: s.name,

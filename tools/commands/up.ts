@@ -8,7 +8,7 @@
  */
 import * as path from "path";
 import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { CommonOptions, errorText, ExitCode, Io } from "../lib/cli";
+import { CommonOptions, errorText, ExitCode, Io, maskedIo } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { formatChanges, formatPolicy, PolicyViolation, policyViolation, uniqueViolations } from "../lib/summary";
 import { withStack } from "../lib/stack";
@@ -65,6 +65,7 @@ export function plainOutputs(outputs: OutputMap): Record<string, unknown> {
 
 export async function up(opts: UpOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         const policyPacks = opts.policyPack.map((p) => path.resolve(p));
         progress.say(`stack ${s.name}: up${opts.refresh ? " --refresh" : ""}${policyPacks.map((p) => ` --policy-pack ${p}`).join("")}`);

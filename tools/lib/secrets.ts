@@ -3,6 +3,7 @@
  * text. Commands pass the export through `stripSecrets` as soon as they read it and never keep,
  * print or write the raw export.
  */
+import { stringLeaves } from "../../domain/scrub";
 
 /** The key that marks a special value (secret, asset, archive, resource reference) in Pulumi state. */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -24,4 +25,20 @@ function strip(value: unknown): unknown {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, strip(v)]));
     }
     return value;
+}
+
+/**
+ * The values of a stack's config keys set with --secret, as the Automation API's getAllConfig
+ * returns them (in plain text; objects as JSON text): each whole value and every string inside it.
+ */
+export function configSecrets(config: Readonly<Record<string, { value: string; secret?: boolean }>>): string[] {
+    return Object.values(config)
+        .filter((v) => v.secret)
+        .flatMap((v) => {
+            try {
+                return [v.value, ...stringLeaves(JSON.parse(v.value))];
+            } catch {
+                return [v.value];
+            }
+        });
 }
