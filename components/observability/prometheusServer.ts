@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS as DOCKER_LABELS, ROLES } from "../../domain/labels";
+import { isLoopback } from "../../domain/address";
 import { childOptions, prometheusFilesEnv } from "./wiring";
 
 /** Paths inside the Prometheus container (the config volume is mounted at configDir). */
@@ -52,6 +53,15 @@ export class PrometheusServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:observability:PrometheusServer", name, {}, opts);
+        if (!isLoopback(args.bindAddress)) {
+            // Prometheus has no authentication: its API lists every target, label and version.
+            void pulumi.log.warn(
+                `Prometheus is published on ${args.bindAddress}:${args.port}, not loopback: anyone who reaches that address reads every ` +
+                    "scrape target, container name and version and can query all metrics (Prometheus has no login). " +
+                    "Keep monitoring.prometheus.bindAddress at 127.0.0.1 and reach it over SSH or a proxy with authentication, unless this is deliberate.",
+                this,
+            );
+        }
         checkPrometheusServerArgs(args);
         const child = childOptions(this, opts);
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, child);
