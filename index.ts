@@ -45,6 +45,7 @@ const routing = new CanaryRouter("routing", {
     upstreams: release.targets,
     gates: COLORS.map((c) => release.gates[c]),
     statusPath: cfg.router.statusPath,
+    statusPublic: cfg.router.status.public,
     maintenanceMessage: cfg.router.maintenance.enabled ? cfg.router.maintenance.message : undefined,
     container: { name: router.containerName, id: router.containerId },
 });

@@ -34,6 +34,8 @@ export interface CanaryRouterArgs {
     maintenanceMessage?: string;
     /** Status endpoint path. */
     statusPath: string;
+    /** Serve the status document on the public listener too. @default false - inside the router container only */
+    statusPublic?: boolean;
     /** The running router container the config is applied to (see RouterContainer). */
     container: { name: pulumi.Input<string>; id: pulumi.Input<string> };
     /** Docker endpoint the apply step talks to (DOCKER_HOST). */
@@ -86,6 +88,7 @@ export class CanaryRouter extends pulumi.ComponentResource {
                 sticky: args.sticky,
                 maintenanceMessage: args.maintenanceMessage,
                 statusPath: args.statusPath,
+                statusPublic: args.statusPublic ?? false,
                 runtime: ROUTER_IMAGE_RUNTIME,
             }));
         const rendered = spec.apply(renderRouterConfig);

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import * as fs from "fs";
 import * as http from "http";
 import { parseStackConfig } from "../../config/parse";
-import { configShaOf, renderRouterConfig, RouterSpec, UpstreamTarget } from "./nginxConfig";
+import { configShaOf, PUBLIC_STATUS, renderRouterConfig, RouterSpec, UpstreamTarget } from "./nginxConfig";
 import { Color, COLORS } from "../../domain/color";
 import { backend, freePort, get, LiveNginx, nginxTest, requireNginx, tempRuntime } from "../../test/support/nginx";
 
@@ -229,6 +229,25 @@ describe("a live nginx routes as rendered", () => {
         expect(lines.filter((l) => l.color === "green").length).toBeGreaterThanOrEqual(100 + 50 + 5 + 30 + 200);
         expect(lines.every((l) => typeof l.status === "number" && typeof l.request_time === "number")).toBe(true);
     }, 60000);
+
+    test("status: the document inside the container only by default; through the front (X-Real-IP) liveness alone, unless public", async () => {
+        const internal = renderRouterConfig(liveSpec({}));
+        await nginx!.reload(internal.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === internal.sha256);
+        // As the front nginx proxies a client's request.
+        const viaFront = await get(`${url}/_switchyard/status`, { "X-Real-IP": "203.0.113.9" });
+        expect(viaFront.status).toBe(200);
+        expect(JSON.parse(viaFront.body)).toEqual(PUBLIC_STATUS);
+        expect(viaFront.body).not.toMatch(/blue-1|1\.0\.0|configSha256/);
+        // Other paths through the front still reach the app.
+        expect((await get(`${url}/`, { "X-Real-IP": "203.0.113.9" })).status).toBe(200);
+
+        const open = renderRouterConfig(liveSpec({ statusPublic: true }));
+        await nginx!.reload(open.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === open.sha256);
+        const published = JSON.parse((await get(`${url}/_switchyard/status`, { "X-Real-IP": "203.0.113.9" })).body);
+        expect(published).toMatchObject({ versions: { blue: "1.0.0", green: "1.1.0" }, configSha256: open.sha256 });
+    }, 30000);
 
     test("sticky: a client keeps its bucket; as the weight grows clients only move towards the canary", async () => {
         const at = (permille: number) =>

@@ -14,7 +14,7 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import type { PreviewStep } from "../drift/drift";
 import { checkDrift, DriftDeps, renderDrift } from "../drift/report";
-import { ROUTER_IMAGE } from "../../domain/routerImage";
+import { ROUTER_IMAGE, ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
 import { CliError, CommonOptions, errorText, ExitCode, Io, maskedIo } from "../lib/cli";
 import { docker } from "../lib/docker";
 import { Progress } from "../lib/progress";
@@ -62,7 +62,8 @@ function liveDeps(s: OpenStack): DriftDeps {
             return r.code === 0 ? r.out : undefined;
         },
         routerServedSha: (host, router, statusPath) => {
-            const url = `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${statusPath}`;
+            // The inner listener straight: the status document is served there whether or not it is public.
+            const url = `http://${ROUTER_IMAGE_RUNTIME.listen}${statusPath}`;
             const r = docker(host, ["exec", router, "curl", "-fsS", "--max-time", "5", url]);
             try {
                 return JSON.parse(r.out).configSha256;

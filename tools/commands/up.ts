@@ -46,7 +46,11 @@ export function renderUp(r: UpReport): string {
     lines.push(`switchyard up, stack ${r.stack}: ${r.summary}`);
     const o = r.outputs;
     if (o.routerUrl !== undefined) {
-        lines.push(`router: ${o.routerUrl}   status: ${o.routerStatusUrl}`);
+        // An internal status URL is read from inside the router container.
+        const status = String(o.routerStatusUrl ?? "").startsWith(String(o.routerUrl))
+            ? o.routerStatusUrl
+            : `docker exec ${o.routerContainer} curl -fsS ${o.routerStatusUrl}`;
+        lines.push(`router: ${o.routerUrl}   status: ${status}`);
     }
     if (o.activeColor !== undefined) {
         lines.push(`active colour: ${o.activeColor}, deployment: ${o.deploymentId}`);
