@@ -16,7 +16,7 @@ const traffic = { activeColor: cfg.activeColor, canaryPermille: cfg.canary.permi
 
 const host = new DockerHost("host", { stack, host: docker.host, networkName: docker.network, registryAuth, tls: dockerTls });
 const onHost = { providers: [host.provider] };
-const onNetwork = { stack, networkName: host.networkName, dockerHost: docker.host };
+const onNetwork = { stack, networkName: host.networkName, dockerHost: docker.host, dockerTls };
 
 const router = new RouterContainer("router", { ...onNetwork, ...cfg.router, previous: previous.routerImage }, onHost);
 

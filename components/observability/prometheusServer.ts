@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { dockerCommand, dockerEnvironment, DockerTlsInput } from "../dockerAccess";
 import { LABELS as DOCKER_LABELS, ROLES } from "../../domain/labels";
 import { isLoopback } from "../../domain/address";
 import { childOptions, prometheusFilesEnv } from "./wiring";
@@ -33,6 +34,8 @@ export interface PrometheusServerArgs {
     networkName: pulumi.Input<string>;
     /** Docker endpoint the apply step talks to (DOCKER_HOST). */
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
     /** The rendered prometheus.yml; its rule_files names PROMETHEUS_CONTAINER.rulesFile. */
     config: pulumi.Input<string>;
     /** The rendered rule file. */
@@ -108,10 +111,10 @@ export class PrometheusServer extends pulumi.ComponentResource {
         new command.local.Command(
             `${name}-apply`,
             {
-                create: PROMETHEUS_APPLY_COMMAND,
-                update: PROMETHEUS_APPLY_COMMAND,
+                create: dockerCommand(PROMETHEUS_APPLY_COMMAND, args.dockerTls),
+                update: dockerCommand(PROMETHEUS_APPLY_COMMAND, args.dockerTls),
                 environment: {
-                    DOCKER_HOST: args.dockerHost,
+                    ...dockerEnvironment(args.dockerHost, args.dockerTls),
                     SY_CONTAINER: prom.name,
                     SY_CONFIG_FILE: PROMETHEUS_CONTAINER.configFile,
                     SY_RULES_FILE: PROMETHEUS_CONTAINER.rulesFile,
