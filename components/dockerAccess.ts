@@ -6,6 +6,7 @@
  * temporary directory for the docker CLI and removes it afterwards. Never on argv, never printed.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DOCKER_TLS_ENV } from "../domain/dockerTls";
 import { shellQuote } from "../domain/shell";
 import { runtimeCommand } from "./runtimeCommand";
 
@@ -16,13 +17,6 @@ export interface DockerTlsInput {
     readonly cert: pulumi.Input<string>;
     readonly key: pulumi.Input<string>;
 }
-
-/** The variables runtime/docker-tls.js reads (and removes before it runs the step). */
-export const DOCKER_TLS_ENV = {
-    caCert: "SWITCHYARD_DOCKER_TLS_CA",
-    cert: "SWITCHYARD_DOCKER_TLS_CERT",
-    key: "SWITCHYARD_DOCKER_TLS_KEY",
-} as const;
 
 /** A step's environment for the Docker host: DOCKER_HOST, plus the TLS material as secrets. */
 export function dockerEnvironment(host: string, tls?: DockerTlsInput): Record<string, pulumi.Input<string>> {

@@ -54,17 +54,17 @@ function liveDeps(s: OpenStack): DriftDeps {
     return {
         exportState: () => s.stack.exportStack(),
         inspect: (host, name) => {
-            const r = docker(host, ["inspect", name]);
+            const r = docker(host, ["inspect", name], s.dockerTls);
             return r.code === 0 ? JSON.parse(r.out)[0] : undefined;
         },
         routerFile: (host, router) => {
-            const r = docker(host, ["exec", router, "cat", `${ROUTER_IMAGE.configDir}/inner.conf`]);
+            const r = docker(host, ["exec", router, "cat", `${ROUTER_IMAGE.configDir}/inner.conf`], s.dockerTls);
             return r.code === 0 ? r.out : undefined;
         },
         routerServedSha: (host, router, statusPath) => {
             // The inner listener straight: the status document is served there whether or not it is public.
             const url = `http://${ROUTER_IMAGE_RUNTIME.listen}${statusPath}`;
-            const r = docker(host, ["exec", router, "curl", "-fsS", "--max-time", "5", url]);
+            const r = docker(host, ["exec", router, "curl", "-fsS", "--max-time", "5", url], s.dockerTls);
             try {
                 return JSON.parse(r.out).configSha256;
             } catch {

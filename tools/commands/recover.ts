@@ -82,18 +82,14 @@ export async function recover(opts: RecoverOptions, io: Io): Promise<ExitCode> {
         const resources = state.deployment?.resources ?? [];
         const provider = resources.find((r) => r.type === "pulumi:providers:docker");
         const host = String(provider?.inputs?.host ?? io.env.DOCKER_HOST ?? "");
-        const ps = docker(host, [
-            "ps",
-            "-a",
-            "--no-trunc",
-            "--filter",
-            `label=switchyard.stack=${s.name}`,
-            "--format",
-            "{{.ID}} {{.Names}}",
-        ]);
+        const ps = docker(
+            host,
+            ["ps", "-a", "--no-trunc", "--filter", `label=switchyard.stack=${s.name}`, "--format", "{{.ID}} {{.Names}}"],
+            s.dockerTls,
+        );
         const stray = orphans(parsePs(ps.out), resources);
         for (const c of stray) {
-            const rm = docker(host, ["rm", "-f", c.id]);
+            const rm = docker(host, ["rm", "-f", c.id], s.dockerTls);
             if (rm.code === 0) {
                 report.removed.push(c.name);
                 say(`removed container ${c.name}, left by the interrupted run (never routed to)`);

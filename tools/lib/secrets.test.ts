@@ -1,6 +1,6 @@
 import { scrubber } from "../../domain/scrub";
 import { maskedIo } from "./cli";
-import { configSecrets, SECRET_PLACEHOLDER, SIG_KEY, stripSecrets } from "./secrets";
+import { configDockerTls, configSecrets, SECRET_PLACEHOLDER, SIG_KEY, stripSecrets } from "./secrets";
 
 const secret = (plaintext: string) => ({ [SIG_KEY]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(plaintext) });
 
@@ -71,5 +71,21 @@ describe("configSecrets and maskedIo", () => {
         }
         expect(text).toContain("LOG=info");
         expect(text).toContain("[secret]");
+    });
+});
+
+describe("configDockerTls", () => {
+    test.each([
+        [
+            "a secret with cert, key and CA",
+            { value: '{"cert":"C","key":"K","caCert":"A"}', secret: true },
+            { cert: "C", key: "K", caCert: "A" },
+        ],
+        ["a secret without CA", { value: '{"cert":"C","key":"K"}', secret: true }, { cert: "C", key: "K" }],
+        ["plain text (the program refuses it)", { value: '{"cert":"C","key":"K"}', secret: false }, undefined],
+        ["no key", { value: '{"cert":"C"}', secret: true }, undefined],
+        ["not JSON", { value: "C", secret: true }, undefined],
+    ])("%s", (_what, entry, expected) => {
+        expect(configDockerTls({ "switchyard:dockerTls": entry })).toEqual(expected);
     });
 });

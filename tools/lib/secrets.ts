@@ -3,6 +3,7 @@
  * text. Commands pass the export through `stripSecrets` as soon as they read it and never keep,
  * print or write the raw export.
  */
+import type { DockerTlsPem } from "../../domain/dockerTls";
 import { stringLeaves } from "../../domain/scrub";
 
 /** The key that marks a special value (secret, asset, archive, resource reference) in Pulumi state. */
@@ -41,4 +42,21 @@ export function configSecrets(config: Readonly<Record<string, { value: string; s
                 return [v.value];
             }
         });
+}
+
+/** `switchyard:dockerTls` of a config map, when it is a secret holding cert and key (validated by the program before use). */
+export function configDockerTls(config: Readonly<Record<string, { value: string; secret?: boolean }>>): DockerTlsPem | undefined {
+    const v = config["switchyard:dockerTls"];
+    if (!v?.secret) {
+        return undefined;
+    }
+    try {
+        const t = JSON.parse(v.value) as Partial<Record<keyof DockerTlsPem, unknown>>;
+        if (typeof t.cert !== "string" || typeof t.key !== "string") {
+            return undefined;
+        }
+        return { cert: t.cert, key: t.key, ...(typeof t.caCert === "string" ? { caCert: t.caCert } : {}) };
+    } catch {
+        return undefined;
+    }
 }

@@ -4,11 +4,12 @@
  * selected before is selected again afterwards, so `--stack S` leaves their selection alone.
  */
 import * as path from "path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { dockerTlsEnv } from "../../domain/dockerTls";
 import { checkEnvironment } from "../../config/environment";
 import { scrubber } from "../../domain/scrub";
 import { CliError, ExitCode, firstLine } from "./cli";
-import { configSecrets } from "./secrets";
+import { configDockerTls, configSecrets } from "./secrets";
 
 /** The project directory (Pulumi.yaml), wherever the command is run from. */
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
@@ -17,6 +18,8 @@ export interface OpenStack {
     stack: Stack;
     workspace: LocalWorkspace;
     name: string;
+    /** The stack's dockerTls (a tcp:// host's client certificate) for docker calls (tools/lib/docker.ts); empty without. */
+    dockerTls: Record<string, string>;
     /** Masks every value of the stack's config set with --secret, whatever its key (for errors and command output). */
     scrub(text: string): string;
     /** Selects again the stack that was selected before (when there was one). */
@@ -48,12 +51,14 @@ export async function openStack(requested: string | undefined, create = false): 
         throw new CliError(`stack ${name}: ${firstLine(e)}`, ExitCode.Usage);
     }
     // Config that cannot be read (a wrong passphrase) gives nothing to mask, and the command fails on it anyway.
-    const secrets = await stack.getAllConfig().then(configSecrets, () => []);
+    const config = await stack.getAllConfig().catch(() => ({}) as ConfigMap);
+    const secrets = configSecrets(config);
     return {
         stack,
         workspace,
         name,
         scrub: scrubber(secrets),
+        dockerTls: dockerTlsEnv(configDockerTls(config)),
         close: async () => {
             if (previous && previous !== name) {
                 await workspace.selectStack(previous).catch(() => undefined);
