@@ -305,6 +305,10 @@ describe("a Docker host over tcp", () => {
             withConfig((c) => {
                 tcp(c);
                 c.dockerTls = { caCert: CA, cert: CERT, key: KEY };
+                // Every kind of host-side step: gates, router apply, Prometheus apply, backup, migration.
+                c.monitoring = { enabled: true };
+                c.backup = { target: { type: "local", root: "/var/backups/shop" }, volumes: [{ name: "data", volume: "shop-data" }] };
+                c.migration = { command: ["npm", "run", "migrate"] };
             }),
             { secretKeys: ["secretEnv", "dockerTls"] },
         );
@@ -314,9 +318,39 @@ describe("a Docker host over tcp", () => {
         expect(provider.rawInputs.certMaterial).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: CERT });
         expect(provider.rawInputs.keyMaterial).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: KEY });
         expect(JSON.stringify(r.outputs)).not.toContain("tls-material");
-        for (const x of r.resources.filter((y) => y.type !== T.provider)) {
+        // The host-side steps (local Commands that run `docker`) get it too, in their environment as
+        // secrets, run by runtime/docker-tls.js; no other resource carries it.
+        const steps = r.resources.filter((y) => y.type === "command:local:Command" && JSON.stringify(y.inputs).includes("DOCKER_HOST"));
+        expect(steps.map((x) => x.name).sort()).toEqual([
+            "backup-blue-snapshot",
+            "backup-green-snapshot",
+            "gate-blue-check",
+            "gate-green-check",
+            "migration-blue-run",
+            "migration-green-run",
+            "monitoring-prometheus-apply",
+            "routing-apply",
+        ]);
+        for (const x of steps) {
+            const env = x.rawInputs.environment as Record<string, unknown>;
+            const secretVar = (name: string) => SECRET_SIG in env || (env[name] as Record<string, unknown>)?.[SECRET_SIG] !== undefined;
+            expect(["SWITCHYARD_DOCKER_TLS_CA", "SWITCHYARD_DOCKER_TLS_CERT", "SWITCHYARD_DOCKER_TLS_KEY"].every(secretVar)).toBe(true);
+            expect((x.inputs.environment as Record<string, string>).SWITCHYARD_DOCKER_TLS_KEY).toBe(KEY);
+            for (const c of [x.inputs.create, x.inputs.update]) {
+                expect(c).toMatch(/^node runtime\/docker-tls\.js sh -c '/);
+                expect(c).not.toContain("tls-material");
+            }
+        }
+        for (const x of r.resources.filter((y) => y.type !== T.provider && !steps.includes(y))) {
             expect(JSON.stringify(x.inputs)).not.toContain("tls-material");
         }
+    });
+
+    test("without TLS the steps' commands and environment are as before (no change for existing stacks)", async () => {
+        const r = await runProgram(baseConfig());
+        const apply = r.one("command:local:Command", "routing-apply");
+        expect(apply.inputs.create).toBe("sh runtime/router-apply.sh");
+        expect(Object.keys(apply.inputs.environment as object).filter((k) => k.startsWith("SWITCHYARD_DOCKER_TLS"))).toEqual([]);
     });
 
     test("without a CA the provider gets no caMaterial", async () => {

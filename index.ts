@@ -16,7 +16,7 @@ const traffic = { activeColor: cfg.activeColor, canaryPermille: cfg.canary.permi
 
 const host = new DockerHost("host", { stack, host: docker.host, networkName: docker.network, registryAuth, tls: dockerTls });
 const onHost = { providers: [host.provider] };
-const onNetwork = { stack, networkName: host.networkName, dockerHost: docker.host };
+const onNetwork = { stack, networkName: host.networkName, dockerHost: docker.host, dockerTls };
 
 const router = new RouterContainer("router", { ...onNetwork, ...cfg.router, previous: previous.routerImage }, onHost);
 
@@ -45,6 +45,7 @@ const routing = new CanaryRouter("routing", {
     upstreams: release.targets,
     gates: COLORS.map((c) => release.gates[c]),
     statusPath: cfg.router.statusPath,
+    statusPublic: cfg.router.status.public,
     maintenanceMessage: cfg.router.maintenance.enabled ? cfg.router.maintenance.message : undefined,
     container: { name: router.containerName, id: router.containerId },
 });

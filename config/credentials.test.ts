@@ -16,6 +16,13 @@ describe("credentialIn", () => {
         ["--db-password=pw", "pair"],
         ["MYSQL_PWD=pw", "pair"],
         ["passwd = hunter2", "pair"],
+        ["curl -fsS -u admin:hunter2 https://api.example.com/hook", "option"],
+        ["curl --user 'admin:hunter2' https://api.example.com", "option"],
+        ["curl -uadmin:hunter2 https://api.example.com", "option"],
+        ["mysql -h db -u root -phunter2 shop < /m/001.sql", "option"],
+        ["mysqldump -uroot -p'hunter2' shop", "option"],
+        ["mariadb --user=app -phunter2 shop", "option"],
+        ["mysql -u root --password=hunter2 shop", "pair"],
     ])("%s is a credential (%s)", (value, kind) => {
         expect(credentialIn(value)).toBe(kind);
     });
@@ -42,6 +49,16 @@ describe("credentialIn", () => {
         "Forgot your password? Ask ops.",
         "tcp://10.0.0.5:2376",
         "unix:///var/run/docker.sock",
+        'curl -u "$API_USER:$API_TOKEN" https://api.example.com',
+        "curl -u admin:$API_TOKEN https://api.example.com",
+        "curl -fsS -o /dev/null https://api.example.com/health",
+        "mysql -h db -u root -p shop",
+        'mysql -h db -u root -p"$MYSQL_PASSWORD" shop',
+        "mysql -u root -p$MYSQL_PASSWORD shop",
+        "mysql --pager=less shop",
+        "mkdir -p /data/uploads",
+        "docker run -p 8080:80 web",
+        "ssh -p 2222 deploy@h1",
         "",
     ])("%j is not a credential", (value) => {
         expect(credentialIn(value)).toBeUndefined();
@@ -59,6 +76,25 @@ describe("findCredentials", () => {
             { path: ["app", "env", "DATABASE_URL"], kind: "url" },
             { path: ["migration", "command", 2], kind: "argument" },
         ]);
+    });
+
+    test.each([
+        [["curl", "-u", "admin:hunter2", "https://x"], [2]],
+        [["curl", "--user", "admin:hunter2", "https://x"], [2]],
+        [["/usr/bin/curl", "-uadmin:hunter2", "https://x"], [1]],
+        [["curl", "--user=admin:hunter2", "https://x"], [1]],
+        [["mysql", "-u", "root", "-phunter2", "shop"], [3]],
+        [["mysqldump", "-phunter2", "shop"], [1]],
+        [["sh", "-c", "mysql -uroot -phunter2 shop < x.sql"], [2]],
+        [["curl", "-u", "$API_USER:$API_TOKEN", "https://x"], []],
+        [["curl", "-u", "admin:$API_TOKEN", "https://x"], []],
+        [["mysql", "-u", "root", "-p", "shop"], []],
+        [["mysql", "--pager=less"], []],
+        [["docker", "run", "-p", "8080:80", "web"], []],
+        [["mkdir", "-p", "/data"], []],
+        [["migrate", "-u", "admin:pw"], []],
+    ])("argv %j: password items at %j", (argv, at) => {
+        expect(findCredentials(argv).map((f) => f.path[0])).toEqual(at);
     });
 
     test.each([

@@ -4,7 +4,7 @@
  * these are refused and moved to a secret key. Pure: values in, paths and kinds out (never values).
  */
 
-export type CredentialKind = "url" | "pair" | "argument";
+export type CredentialKind = "url" | "pair" | "argument" | "option";
 
 export interface CredentialFinding {
     readonly path: readonly (string | number)[];
@@ -27,6 +27,23 @@ const PASSWORD_PAIR =
 /** An argv flag whose next item is the password (`--password hunter2`). */
 const PASSWORD_FLAG = /^--?(?:password|passwd|pwd)$/i;
 
+/** A value that is not a literal: a `$VAR`/`"$VAR"` reference, or empty (the client asks for it). */
+const NOT_LITERAL = String.raw`(?!["']?\$)`;
+
+/**
+ * A password inside a command line, in the form its client takes: `curl -u user:pass` (also
+ * `--user user:pass`, `-uuser:pass`) and mysql's `-pPASS` (the password glued to `-p`; a lone
+ * `-p` prompts). Only after the client's name, since `-p` and `-u` mean other things elsewhere
+ * (`mkdir -p`, `docker run -p`).
+ */
+const COMMAND_OPTIONS: readonly RegExp[] = [
+    new RegExp(String.raw`\bcurl\b[^;&|\n]*\s(?:-u\s*|--user[=\s]\s*)["']?[^\s:'"$]*:${NOT_LITERAL}[^\s'"]+`),
+    new RegExp(String.raw`\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b[^;&|\n]*\s-p${NOT_LITERAL}["']?[^\s'"]`),
+];
+
+/** The clients whose options COMMAND_OPTIONS knows, as an argv's first item names them. */
+const CLIENT = /(?:^|\/)(curl|mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)$/;
+
 /** What kind of credential `value` holds, if it looks like one. */
 export function credentialIn(value: string): CredentialKind | undefined {
     if (URL_PASSWORD.test(value)) {
@@ -35,7 +52,28 @@ export function credentialIn(value: string): CredentialKind | undefined {
     if (PASSWORD_PAIR.test(value)) {
         return "pair";
     }
+    if (COMMAND_OPTIONS.some((re) => re.test(value))) {
+        return "option";
+    }
     return undefined;
+}
+
+/** Whether item `i` of an argv list is a password in a client's option form (`curl -u u:p`, `mysql -pPASS`). */
+function optionArgument(argv: readonly unknown[], i: number): boolean {
+    const item = argv[i];
+    const client = argv.slice(0, i).find((a): a is string => typeof a === "string" && CLIENT.test(a));
+    if (typeof item !== "string" || client === undefined) {
+        return false;
+    }
+    const prev = argv[i - 1];
+    const literal = (v: string) => v !== "" && !/^["']?\$/.test(v);
+    if (/curl$/.test(client)) {
+        const userPass = (v: string) => /^[^:$]*:/.test(v) && literal(v.slice(v.indexOf(":") + 1));
+        const glued = /^(?:-u|--user=)(.+)$/.exec(item);
+        return glued ? userPass(glued[1]) : (prev === "-u" || prev === "--user") && userPass(item);
+    }
+    const glued = /^-p(.+)$/.exec(item);
+    return glued !== null && literal(glued[1]);
 }
 
 /** Every string in `value` (objects and lists walked) that looks like a credential, by path. */
@@ -50,7 +88,10 @@ export function findCredentials(value: unknown, path: readonly (string | number)
             // psql-style `--password` takes no value: an item that is a flag or a `$VAR` is not a password.
             const isArgument =
                 typeof prev === "string" && PASSWORD_FLAG.test(prev) && typeof item === "string" && item !== "" && !/^[-$]/.test(item);
-            return isArgument ? [{ path: [...path, i], kind: "argument" as const }] : findCredentials(item, [...path, i]);
+            if (isArgument) {
+                return [{ path: [...path, i], kind: "argument" as const }];
+            }
+            return optionArgument(value, i) ? [{ path: [...path, i], kind: "option" as const }] : findCredentials(item, [...path, i]);
         });
     }
     if (value !== null && typeof value === "object") {
@@ -63,6 +104,7 @@ const WHAT: Record<CredentialKind, string> = {
     url: "a URL with user:password@",
     pair: "a password=... pair",
     argument: "a password argument",
+    option: "a password in a command-line option such as curl -u user:pass or mysql -pPASS",
 };
 
 /** How to keep the credential at `path` out of plain config: the secret key it belongs in. */

@@ -369,6 +369,48 @@ const MISTAKES: [string, Patch, string | RegExp, Mistake?][] = [
         { secret: ["secretEnv", "backupSecrets"], hidden: ["pw-hunter2"] },
     ],
     [
+        "curl -u user:pass in migration.command",
+        [
+            ["backup", BACKUP],
+            ["migration", { command: ["sh", "-c", "curl -fsS -u admin:pw-hunter2 http://hooks/pre-migrate && migrate up"] }],
+        ],
+        /^switchyard:migration\.command\[2\]: looks like a credential \(a password in a command-line option such as curl -u user:pass or mysql -pPASS\).*refer to it as \$NAME/,
+        { secret: ["secretEnv", "backupSecrets"], hidden: ["pw-hunter2"] },
+    ],
+    [
+        "curl -u user:pass as argv items",
+        [
+            ["backup", BACKUP],
+            ["migration", { command: ["curl", "-u", "admin:pw-hunter2", "http://hooks/migrate"] }],
+        ],
+        /^switchyard:migration\.command\[2\]: looks like a credential \(a password in a command-line option/,
+        { secret: ["secretEnv", "backupSecrets"], hidden: ["pw-hunter2"] },
+    ],
+    [
+        "mysql -pPASS in migration.command",
+        [
+            ["backup", BACKUP],
+            ["migration", { command: ["mysql", "-h", "db", "-u", "root", "-ppw-hunter2", "shop"] }],
+        ],
+        /^switchyard:migration\.command\[5\]: looks like a credential \(a password in a command-line option/,
+        { secret: ["secretEnv", "backupSecrets"], hidden: ["pw-hunter2"] },
+    ],
+    [
+        "mysql --password=PASS in migration.command",
+        [
+            ["backup", BACKUP],
+            ["migration", { command: ["sh", "-c", "mysql --password=pw-hunter2 shop < /m/001.sql"] }],
+        ],
+        /^switchyard:migration\.command\[2\]: looks like a credential \(a password=\.\.\. pair\)/,
+        { secret: ["secretEnv", "backupSecrets"], hidden: ["pw-hunter2"] },
+    ],
+    [
+        "mysql -pPASS in a plain env string",
+        [["app.env.SEED_CMD", "mysql -uroot -ppw-hunter2 shop"]],
+        /^switchyard:app\.env\.SEED_CMD: looks like a credential \(a password in a command-line option.*secretEnv\.SEED_CMD/,
+        { hidden: ["pw-hunter2"] },
+    ],
+    [
         "credentials in the S3 endpoint",
         [["backup", { ...BACKUP, target: { type: "s3", bucket: "shop-backups", endpoint: "http://minio:pw-hunter2@minio:9000" } }]],
         /^switchyard:backup\.target\.endpoint: looks like a credential.*backupSecrets/,
@@ -426,6 +468,19 @@ const MISTAKES: [string, Patch, string | RegExp, Mistake?][] = [
         /^switchyard:docker\.host: must be unix:\/\/\/path\/docker\.sock, ssh:\/\/user@host\[:port\] or tcp:\/\/host:port/,
     ],
     ["an http docker host", [["docker.host", "http://10.0.0.5:2375"]], /^switchyard:docker\.host: must be unix:\/\/\//],
+    // Values set with --secret never appear in a message, whichever check writes it.
+    [
+        "a secret docker host without TLS",
+        [["docker.host", "tcp://db-hunter2.internal:2375"]],
+        /^switchyard:docker\.host: \[secret\] has no TLS/,
+        { secret: ["secretEnv", "docker"], hidden: ["db-hunter2"] },
+    ],
+    [
+        "a secret canary header value that is too long",
+        [["canary.header", { name: "X-Canary", value: "tok-hunter2-".repeat(30) }]],
+        /^switchyard:canary\.header\.value: /,
+        { secret: ["secretEnv", "canary"], hidden: ["tok-hunter2"] },
+    ],
     // Missing and cross-key.
     ["no app.image", [["app.image", undefined]], /^switchyard:app\.image: must be an image repository/],
     ["no green version", [["colors.green", undefined]], /^switchyard:colors\.green: /],

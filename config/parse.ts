@@ -9,6 +9,7 @@ import { checkDockerTls, DockerTlsMaterial } from "./dockerTls";
 import { checkEnvironment, StackEnvironment } from "./environment";
 import { checkRegistryAuth, RegistryCredentials } from "./registryAuth";
 import { ParsedStackConfig, schema } from "./schema";
+import { scrubber, stringLeaves } from "../domain/scrub";
 
 export const NAMESPACE = "switchyard";
 
@@ -200,6 +201,21 @@ export function parseStackConfig(
     raw: Record<string, unknown>,
     secretKeys: ReadonlySet<string>,
     env: StackEnvironment = {},
+): ConfigResult {
+    const r = checkStackConfig(stack, raw, secretKeys, env);
+    if (r.ok) {
+        return r;
+    }
+    // Whatever check wrote a message, no value set with --secret reaches it, whatever its key.
+    const scrub = scrubber([...secretKeys].flatMap((k) => stringLeaves(raw[k])));
+    return { ok: false, errors: r.errors.map(scrub) };
+}
+
+function checkStackConfig(
+    stack: string,
+    raw: Record<string, unknown>,
+    secretKeys: ReadonlySet<string>,
+    env: StackEnvironment,
 ): ConfigResult {
     const errors: string[] = [];
     const {

@@ -60,6 +60,7 @@ describe("valid configs", () => {
             port: 8080,
             bindAddress: "0.0.0.0",
             statusPath: "/_switchyard/status",
+            status: { public: false },
             allowRestart: false,
             maintenance: { enabled: false, message: "Down for maintenance, back soon." },
             tag: "1",

@@ -234,6 +234,12 @@ export const schema = z
                 port: port().default(8080),
                 bindAddress: bindAddress().default("0.0.0.0"),
                 statusPath: statusPath.default("/_switchyard/status"),
+                status: z
+                    .strictObject({
+                        /** Serve the status document (versions, container names) to everyone, not only inside the router container. */
+                        public: bool().default(false),
+                    })
+                    .prefault({}),
                 /** A new router image replaces the router (a short outage): allowed only when asked for. */
                 allowRestart: bool().default(false),
                 maintenance: z

@@ -14,8 +14,14 @@ export const ROUTER_IMAGE = {
     innerConfig: `${CONFIG_DIR}/inner.conf`,
     /** `switchyard-apply <file|-> <sha256>`: validate, install, reload, wait for the sha. */
     applyBin: "/usr/local/bin/switchyard-apply",
-    /** Where the front nginx serves the status document unless router.statusPath says otherwise. */
+    /** Where the router serves the status document unless router.statusPath says otherwise. */
     defaultStatusPath: "/_switchyard/status",
+    /**
+     * The header the front nginx sets on every request it proxies to the inner one (front.conf:
+     * `X-Real-IP $remote_addr`, never empty). A request without it reached the inner listener
+     * directly, from inside the container (switchyard-apply, `docker exec`): the internal listener.
+     */
+    proxiedHeader: "X-Real-IP",
 } as const;
 
 /** Where a rendered inner config lives and writes: the router image's paths, or a test's. */

@@ -4,6 +4,7 @@
  * runs, how it orders before new containers and how secrets travel: docs/decisions.md "Backup snapshots".
  */
 import * as pulumi from "@pulumi/pulumi";
+import { dockerCommand, DockerTlsInput } from "../dockerAccess";
 import * as command from "@pulumi/command";
 import * as path from "path";
 import { SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
@@ -70,6 +71,8 @@ export interface BackupSnapshotArgs {
     volumeImage?: string;
     /** Extra environment for the tool (e.g. AWS credentials; values may be secrets). @default {} */
     environment?: Record<string, pulumi.Input<string>>;
+    /** TLS client certificate for a tcp:// Docker host (its variables are in `environment`). @default - none */
+    dockerTls?: DockerTlsInput;
     /**
      * Retention applied right after a successful snapshot (`prune`): keep the newest N and/or those
      * younger than D days, never the current or previous release of any colour. A prune failure is
@@ -166,10 +169,10 @@ export class BackupSnapshot extends pulumi.ComponentResource {
         this.command = new command.local.Command(
             `${name}-snapshot`,
             {
-                create: withPrune(snapshot),
+                create: dockerCommand(withPrune(snapshot), args.dockerTls),
                 // An update (new command line or config, same release: the release is in `triggers`)
                 // prints again the snapshot this release already has instead of taking another.
-                update: withPrune(`${snapshot} --reuse-previous`),
+                update: dockerCommand(withPrune(`${snapshot} --reuse-previous`), args.dockerTls),
                 addPreviousOutputInEnv: true,
                 environment: { ...(args.environment ?? {}), SWITCHYARD_BACKUP_CONFIG: pulumi.secret(config) },
                 triggers: [args.deploymentId, args.versionsAfter],

@@ -4,6 +4,7 @@
  * why a plain function: docs/decisions.md "Pre-deploy order".
  */
 import * as pulumi from "@pulumi/pulumi";
+import { dockerEnvironment, DockerTlsInput } from "../dockerAccess";
 import { Color, COLORS } from "../../domain/color";
 import { MigrationHook } from "../release/migration";
 import { planRelease } from "../release/plan";
@@ -65,6 +66,8 @@ export interface PreDeployArgs {
     secretEnvNames: readonly string[];
     networkName: pulumi.Input<string>;
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
 }
 
 export interface PreDeploy {
@@ -135,7 +138,8 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
                 volumes: b.volumes,
                 volumeImage: b.volumeImage,
                 retention: b.retention,
-                environment: { DOCKER_HOST: args.dockerHost },
+                environment: dockerEnvironment(args.dockerHost, args.dockerTls),
+                dockerTls: args.dockerTls,
             },
             opts,
         );
@@ -179,6 +183,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
                 secretEnv: args.secretEnv,
                 secretEnvNames: args.secretEnvNames,
                 dockerHost: args.dockerHost,
+                dockerTls: args.dockerTls,
                 timeoutSeconds: m.timeoutSeconds,
             },
             { ...opts, dependsOn: [...allSnapshots, ...earlier] },

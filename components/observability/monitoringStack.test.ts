@@ -53,7 +53,11 @@ const ARGS: MonitoringStackArgs = {
 };
 
 /** Builds the component under fresh mocks; resolves once every registration settled. */
-async function build(args: MonitoringStackArgs, dryRun = false): Promise<{ res: Res[]; comp: any; pulumi: typeof pulumiType }> {
+async function build(
+    args: MonitoringStackArgs,
+    dryRun = false,
+    warnings: string[] = [],
+): Promise<{ res: Res[]; comp: any; pulumi: typeof pulumiType }> {
     const res: Res[] = [];
     let pulumi!: typeof pulumiType;
     let mod!: typeof import("./monitoringStack");
@@ -74,6 +78,7 @@ async function build(args: MonitoringStackArgs, dryRun = false): Promise<{ res: 
             dryRun,
         );
         recordUrns(pulumi, res);
+        jest.spyOn(pulumi.log, "warn").mockImplementation(async (msg: string) => void warnings.push(msg));
         mod = require("./monitoringStack");
     });
     const comp = new mod.MonitoringStack("monitoring", args);
@@ -239,6 +244,24 @@ describe("container mode", () => {
         }
         expect(cmd.environment.SY_DIR).toBe("/srv/grafana/mon");
         expect(cmd.environment.SY_FILES_B64.length).toBeLessThan(120_000); // one env var (Linux limit 128 KiB)
+    });
+});
+
+describe("Prometheus bind address", () => {
+    test.each([
+        ["127.0.0.1", 0],
+        ["127.0.0.2", 0],
+        ["0.0.0.0", 1],
+        ["10.0.0.5", 1],
+    ])("bound to %s: %i warning(s) that it is reachable beyond the host", async (bindAddress, n) => {
+        const warnings: string[] = [];
+        await build({ ...ARGS, prometheus: { ...ARGS.prometheus, bindAddress } }, false, warnings);
+        const exposed = warnings.filter((w) => w.includes("not loopback"));
+        expect(exposed).toHaveLength(n);
+        for (const w of exposed) {
+            expect(w).toContain(`Prometheus is published on ${bindAddress}:18090`);
+            expect(w).toContain("monitoring.prometheus.bindAddress");
+        }
     });
 });
 

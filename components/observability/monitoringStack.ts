@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DockerTlsInput } from "../dockerAccess";
 import { Color, COLORS } from "../../domain/color";
 import { ROUTER_EXPORTER_PORT } from "../../domain/routerImage";
 import { renderAlertRules } from "./alertRules";
@@ -35,6 +36,8 @@ export interface MonitoringStackArgs {
     networkName: pulumi.Input<string>;
     /** Docker endpoint the apply step talks to (DOCKER_HOST). */
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
     prometheus: {
         /**
          * container: run Prometheus (image) on the app network, config on a volume, reloaded in place.
@@ -107,6 +110,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                       retention: p.retention,
                       networkName: args.networkName,
                       dockerHost: args.dockerHost,
+                      dockerTls: args.dockerTls,
                   }
                 : undefined;
         const files = p.mode === "external" ? { configDir: p.configDir! } : undefined;

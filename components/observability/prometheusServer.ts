@@ -1,7 +1,9 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { dockerCommand, dockerEnvironment, DockerTlsInput } from "../dockerAccess";
 import { LABELS as DOCKER_LABELS, ROLES } from "../../domain/labels";
+import { isLoopback } from "../../domain/address";
 import { childOptions, prometheusFilesEnv } from "./wiring";
 
 /** Paths inside the Prometheus container (the config volume is mounted at configDir). */
@@ -32,6 +34,8 @@ export interface PrometheusServerArgs {
     networkName: pulumi.Input<string>;
     /** Docker endpoint the apply step talks to (DOCKER_HOST). */
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
     /** The rendered prometheus.yml; its rule_files names PROMETHEUS_CONTAINER.rulesFile. */
     config: pulumi.Input<string>;
     /** The rendered rule file. */
@@ -52,6 +56,15 @@ export class PrometheusServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:observability:PrometheusServer", name, {}, opts);
+        if (!isLoopback(args.bindAddress)) {
+            // Prometheus has no authentication: its API lists every target, label and version.
+            void pulumi.log.warn(
+                `Prometheus is published on ${args.bindAddress}:${args.port}, not loopback: anyone who reaches that address reads every ` +
+                    "scrape target, container name and version and can query all metrics (Prometheus has no login). " +
+                    "Keep monitoring.prometheus.bindAddress at 127.0.0.1 and reach it over SSH or a proxy with authentication, unless this is deliberate.",
+                this,
+            );
+        }
         checkPrometheusServerArgs(args);
         const child = childOptions(this, opts);
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, child);
@@ -98,10 +111,10 @@ export class PrometheusServer extends pulumi.ComponentResource {
         new command.local.Command(
             `${name}-apply`,
             {
-                create: PROMETHEUS_APPLY_COMMAND,
-                update: PROMETHEUS_APPLY_COMMAND,
+                create: dockerCommand(PROMETHEUS_APPLY_COMMAND, args.dockerTls),
+                update: dockerCommand(PROMETHEUS_APPLY_COMMAND, args.dockerTls),
                 environment: {
-                    DOCKER_HOST: args.dockerHost,
+                    ...dockerEnvironment(args.dockerHost, args.dockerTls),
                     SY_CONTAINER: prom.name,
                     SY_CONFIG_FILE: PROMETHEUS_CONTAINER.configFile,
                     SY_RULES_FILE: PROMETHEUS_CONTAINER.rulesFile,

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ALERTS, renderAlertRules } from "./alertRules";
 import { AppTarget, renderPrometheusConfig } from "./prometheusConfig";
+import { parseStackConfig } from "../../config/parse";
 import { buildRuleTests } from "../../test/support/observability/ruleTestFile";
 import { run, tempDir } from "../../test/support/observability/tools";
 
@@ -98,6 +99,94 @@ describe("promtool check", () => {
             ),
             { numRuns: 5, seed: 42 },
         );
+    });
+});
+
+describe("every monitoring config the schema accepts passes promtool", () => {
+    // Stack names YAML would read as other types, versions with long prereleases and build
+    // metadata, odd intervals and thresholds: refused by the schema, or accepted by promtool.
+    const identifier = fc.stringMatching(/^[0-9A-Za-z-]{1,12}$/);
+    const generated = fc
+        .tuple(
+            fc.nat(999),
+            fc.nat(999),
+            fc.nat(999),
+            fc.option(fc.array(identifier, { minLength: 1, maxLength: 8 }), { nil: undefined }),
+            fc.option(fc.array(identifier, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+        )
+        .map(([a, b, c, pre, build]) => `${a}.${b}.${c}${pre ? `-${pre.join(".")}` : ""}${build ? `+${build.join(".")}` : ""}`);
+    const version = fc.oneof(
+        { weight: 2, arbitrary: fc.constantFrom("1.0.0", "2.3.4-rc.1", "10.20.30+build.7", "1.0.0-alpha-1.beta.2+sha.0a1b2c3") },
+        { weight: 1, arbitrary: generated },
+    );
+    const raw = fc.record({
+        stack: fc.oneof(
+            // Valid stack names that YAML would read as null, booleans or numbers when unquoted.
+            { weight: 3, arbitrary: fc.constantFrom("null", "true", "yes", "no", "1e3", "0x1F", "1.0", "on", "a.b-c_d") },
+            { weight: 2, arbitrary: fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,20}$/) },
+            { weight: 1, arbitrary: fc.constantFrom("-1", "~", "a b", "a:b") },
+        ),
+        blue: version,
+        green: version,
+        scrapeInterval: fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom("15s", "1m", "500ms", "1h30m", "1d", "90s") },
+            { weight: 1, arbitrary: fc.constantFrom("0s", "15", "1y", "-1s", "15 s") },
+        ),
+        errorRatio: fc.oneof(
+            { weight: 4, arbitrary: fc.double({ min: 0.0001, max: 0.9999, noNaN: true }) },
+            { weight: 1, arbitrary: fc.constantFrom(0, 1, 1.5) },
+        ),
+        p95Seconds: fc.oneof(
+            { weight: 4, arbitrary: fc.double({ min: 0.001, max: 60, noNaN: true }) },
+            { weight: 1, arbitrary: fc.constantFrom(0, 61) },
+        ),
+    });
+    test("for 10 generated configs (promtool is slow)", () => {
+        let accepted = 0;
+        fc.assert(
+            fc.property(raw, (r) => {
+                const parsed = parseStackConfig(
+                    r.stack,
+                    {
+                        activeColor: "blue",
+                        colors: { blue: { version: r.blue }, green: { version: r.green } },
+                        app: { image: "switchyard/demo-app", replicas: 2 },
+                        monitoring: {
+                            enabled: true,
+                            prometheus: { scrapeInterval: r.scrapeInterval },
+                            thresholds: { release: { errorRatio: r.errorRatio, p95Seconds: r.p95Seconds } },
+                        },
+                    },
+                    new Set(),
+                );
+                if (!parsed.ok) {
+                    expect(parsed.errors.every((e) => /^(switchyard:[a-z]|stack name )/.test(e))).toBe(true);
+                    return;
+                }
+                accepted++;
+                const c = parsed.config;
+                const m = c.monitoring;
+                write("prop-rules.yml", renderAlertRules({ stack: c.stack, thresholds: m.thresholds }));
+                const text = renderPrometheusConfig({
+                    stack: c.stack,
+                    scrapeInterval: m.prometheus.scrapeInterval,
+                    appTargets: (["blue", "green"] as const).flatMap((color) =>
+                        [1, 2].map((n) => ({
+                            address: `${c.stack}-${c.app.name}-${color}-${n}:${c.app.port}`,
+                            color,
+                            version: c.colors[color].version.semver,
+                            container: `${c.stack}-${c.app.name}-${color}-${n}`,
+                        })),
+                    ),
+                    router: { address: `${c.stack}-router:3903` },
+                    ruleFiles: ["prop-rules.yml"],
+                });
+                const r2 = run("promtool", ["check", "config", write("prop-config.yml", text)]);
+                if (r2.status !== 0) throw new Error(`${r2.output}\n--- config ---\n${text}`);
+            }),
+            { numRuns: 10, seed: 11 },
+        );
+        expect(accepted).toBeGreaterThanOrEqual(3);
     });
 });
 

@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { dockerCommand, dockerEnvironment, DockerTlsInput } from "../dockerAccess";
 import { Color } from "../../domain/color";
 import { UpstreamTarget } from "../routing/nginxConfig";
 import { runtimeCommand } from "../runtimeCommand";
@@ -29,6 +30,8 @@ export interface HealthGateArgs {
     probeContainer: pulumi.Input<string>;
     /** Docker endpoint (DOCKER_HOST) of the probe container. */
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
 }
 
 /**
@@ -61,10 +64,10 @@ export class HealthGate extends pulumi.ComponentResource {
         const check = new command.local.Command(
             `${name}-check`,
             {
-                create: run,
-                update: run,
+                create: dockerCommand(run, args.dockerTls),
+                update: dockerCommand(run, args.dockerTls),
                 environment: {
-                    DOCKER_HOST: args.dockerHost,
+                    ...dockerEnvironment(args.dockerHost, args.dockerTls),
                     SY_GATE: spec,
                     SY_CONTAINER_IDS: pulumi.output(args.containerIds).apply((ids) => ids.join(",")),
                 },

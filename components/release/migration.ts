@@ -5,6 +5,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { dockerCommand, dockerEnvironment, DockerTlsInput } from "../dockerAccess";
 import { LABELS, ROLES } from "../../domain/labels";
 import { runtimeCommand } from "../runtimeCommand";
 
@@ -35,6 +36,8 @@ export interface MigrationHookArgs {
     secretEnvNames?: readonly string[];
     /** Docker endpoint (DOCKER_HOST). */
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
     /** Kill the migration after this long. @default 600 */
     timeoutSeconds?: number;
 }
@@ -103,17 +106,19 @@ export class MigrationHook extends pulumi.ComponentResource {
                 SWITCHYARD_MIGRATION_SECRETS: JSON.stringify([...secretNames].sort()),
                 SWITCHYARD_DEPLOYMENT_ID: id,
                 SWITCHYARD_MIGRATION_NETWORK: net,
-                DOCKER_HOST: args.dockerHost,
             };
         });
+        const withDocker = pulumi
+            .all([environment, pulumi.all(dockerEnvironment(args.dockerHost, args.dockerTls))])
+            .apply(([e, d]) => ({ ...e, ...d }));
         const script = runtimeCommand("migration.js");
         this.command = new command.local.Command(
             `${name}-run`,
             {
-                create: script,
-                update: script,
+                create: dockerCommand(script, args.dockerTls),
+                update: dockerCommand(script, args.dockerTls),
                 triggers: [args.deploymentId],
-                environment: secretNames.length > 0 ? pulumi.secret(environment) : environment,
+                environment: secretNames.length > 0 || args.dockerTls ? pulumi.secret(withDocker) : withDocker,
                 addPreviousOutputInEnv: true,
             },
             { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },

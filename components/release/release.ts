@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DockerTlsInput } from "../dockerAccess";
 import { AppSettings, appEnv, ColorStack } from "../app";
 import { BackupSettings, MigrationSettings, preDeploy, PreDeploy } from "../backup/preDeploy";
 import { UpstreamTarget } from "../routing/nginxConfig";
@@ -37,6 +38,8 @@ export interface ReleaseArgs {
     networkName: pulumi.Input<string>;
     /** Docker endpoint for the host-side steps (snapshot, migration, gate). */
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
     /** The health gate's checks. */
     gates: { healthPaths: string[]; smokePaths: string[]; retries: number; intervalSeconds: number; timeoutSeconds: number };
     /** A container on the app network with curl that runs the gate's probes (the router). */
@@ -111,6 +114,7 @@ export class Release extends pulumi.ComponentResource {
                       secretEnvNames: args.secretEnvNames,
                       networkName: args.networkName,
                       dockerHost: args.dockerHost,
+                      dockerTls: args.dockerTls,
                   },
                   child,
               )
@@ -151,6 +155,7 @@ export class Release extends pulumi.ComponentResource {
                         ...args.gates,
                         probeContainer: args.probeContainer,
                         dockerHost: args.dockerHost,
+                        dockerTls: args.dockerTls,
                     },
                     child,
                 ),

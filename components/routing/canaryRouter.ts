@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { dockerCommand, dockerEnvironment, DockerTlsInput } from "../dockerAccess";
 import * as random from "@pulumi/random";
 import { Color } from "../../domain/color";
 import { CanaryRouterFacts } from "../../domain/policyFacts";
@@ -34,10 +35,14 @@ export interface CanaryRouterArgs {
     maintenanceMessage?: string;
     /** Status endpoint path. */
     statusPath: string;
+    /** Serve the status document on the public listener too. @default false - inside the router container only */
+    statusPublic?: boolean;
     /** The running router container the config is applied to (see RouterContainer). */
     container: { name: pulumi.Input<string>; id: pulumi.Input<string> };
     /** Docker endpoint the apply step talks to (DOCKER_HOST). */
     dockerHost: string;
+    /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
+    dockerTls?: DockerTlsInput;
     /**
      * Checks that must pass before a new routing config is applied (the health gates).
      * @default - none
@@ -86,6 +91,7 @@ export class CanaryRouter extends pulumi.ComponentResource {
                 sticky: args.sticky,
                 maintenanceMessage: args.maintenanceMessage,
                 statusPath: args.statusPath,
+                statusPublic: args.statusPublic ?? false,
                 runtime: ROUTER_IMAGE_RUNTIME,
             }));
         const rendered = spec.apply(renderRouterConfig);
@@ -95,11 +101,11 @@ export class CanaryRouter extends pulumi.ComponentResource {
         new command.local.Command(
             `${name}-apply`,
             {
-                create: APPLY,
-                update: APPLY,
+                create: dockerCommand(APPLY, args.dockerTls),
+                update: dockerCommand(APPLY, args.dockerTls),
                 environment: {
                     SY_APPLY_BIN: ROUTER_IMAGE.applyBin,
-                    DOCKER_HOST: args.dockerHost,
+                    ...dockerEnvironment(args.dockerHost, args.dockerTls),
                     SY_CONTAINER: container.name,
                     SY_CONFIG_B64: rendered.text.apply((t) => Buffer.from(t, "utf8").toString("base64")),
                     SY_CONFIG_SHA256: rendered.sha256,

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import * as fs from "fs";
 import * as http from "http";
 import { parseStackConfig } from "../../config/parse";
-import { configShaOf, renderRouterConfig, RouterSpec, UpstreamTarget } from "./nginxConfig";
+import { configShaOf, PUBLIC_STATUS, renderRouterConfig, RouterSpec, UpstreamTarget } from "./nginxConfig";
 import { Color, COLORS } from "../../domain/color";
 import { backend, freePort, get, LiveNginx, nginxTest, requireNginx, tempRuntime } from "../../test/support/nginx";
 
@@ -90,36 +90,71 @@ describe("rendering", () => {
 });
 
 describe("nginx -t accepts every config the schema accepts", () => {
+    // Plausible values and hostile ones: nginx keywords, map/server syntax, quotes, variables.
+    const token = fc.oneof(
+        fc.constantFrom("default", "include", "hostnames", "volatile", "server", "return", "if", "map", "always", "never", "canary"),
+        fc.constantFrom("stable", "}", "{", ";", "'", '"', "$host", "\\", " ", "#", "~", "=", "*", "\n", "%", "(", ")"),
+        fc.stringMatching(/^[A-Za-z0-9_.:@+=-]{1,12}$/),
+    );
+    const hostile = fc.array(token, { minLength: 1, maxLength: 4 }).map((a) => a.join(""));
+    // Mostly values a user would plausibly write, one in nine hostile: enough configs pass the schema to check.
+    const mostly = (plain: fc.Arbitrary<string>) => fc.oneof({ weight: 8, arbitrary: plain }, { weight: 1, arbitrary: hostile });
+    const value = mostly(fc.stringMatching(/^[A-Za-z0-9_.:@+=-]{1,30}$/));
+    const cookieName = mostly(fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/));
+    const headerName = mostly(fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/));
+    const identifier = fc.stringMatching(/^[0-9A-Za-z-]{1,12}$/);
+    const version = fc
+        .tuple(
+            fc.nat(99),
+            fc.nat(99),
+            fc.nat(99),
+            fc.option(fc.array(identifier, { minLength: 1, maxLength: 8 }), { nil: undefined }),
+            fc.option(fc.array(identifier, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+        )
+        .map(([a, b, c, pre, build]) => `${a}.${b}.${c}${pre ? `-${pre.join(".")}` : ""}${build ? `+${build.join(".")}` : ""}`);
     const raw = fc.record({
         activeColor: fc.constantFrom("blue", "green"),
         weight: fc.integer({ min: 0, max: 1000 }).map((p) => p / 10),
         header: fc.option(
-            fc.record({ name: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/), value: fc.stringMatching(/^[A-Za-z0-9_.:@+=-]{1,20}$/) }),
-            { nil: undefined },
+            fc.record({ name: fc.oneof(fc.constantFrom("X-Canary", "Host", "Default", "include", "if"), headerName), value }),
+            {
+                nil: undefined,
+            },
         ),
-        cookie: fc.option(fc.record({ name: fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/) }), { nil: undefined }),
-        sticky: fc.option(fc.record({ enabled: fc.boolean(), cookieName: fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/) }), { nil: undefined }),
-        maintenance: fc.record({ enabled: fc.boolean(), message: fc.stringMatching(/^[A-Za-z0-9 .,!?()-]{0,60}$/) }),
+        cookie: fc.option(fc.record({ name: cookieName }), { nil: undefined }),
+        sticky: fc.option(fc.record({ enabled: fc.boolean(), cookieName }), { nil: undefined }),
+        maintenance: fc.record({ enabled: fc.boolean(), message: mostly(fc.stringMatching(/^[A-Za-z0-9 .,!?()-]{0,60}$/)) }),
+        statusPath: fc.oneof(
+            { weight: 2, arbitrary: fc.constantFrom("/_switchyard/status", "/status", "/a/../b", "/x.y", "/-", "//", "/health") },
+            { weight: 6, arbitrary: fc.stringMatching(/^\/[A-Za-z0-9_][A-Za-z0-9_\-./]{0,20}$/) },
+            { weight: 1, arbitrary: hostile.map((v) => `/${v}`) },
+        ),
+        statusPublic: fc.boolean(),
         replicas: fc.integer({ min: 1, max: 5 }),
-        blueVersion: fc.constantFrom("1.0.0", "v2.3.4-rc.1", "10.20.30+build.7"),
+        blueVersion: version,
+        greenVersion: version,
     });
-    test("for 40 generated stack configs", () => {
+    test("for 120 generated stack configs, hostile values included: refused by the schema, or accepted by nginx -t", () => {
+        let accepted = 0;
         fc.assert(
             fc.property(raw, (r) => {
                 const parsed = parseStackConfig(
                     "prop",
                     {
                         activeColor: r.activeColor,
-                        colors: { blue: { version: r.blueVersion }, green: { version: "1.1.0" } },
+                        colors: { blue: { version: r.blueVersion }, green: { version: r.greenVersion } },
                         canary: { weight: r.weight, header: r.header, cookie: r.cookie, sticky: r.sticky },
                         app: { image: "switchyard/demo-app", replicas: r.replicas },
-                        router: { maintenance: r.maintenance },
+                        router: { maintenance: r.maintenance, statusPath: r.statusPath, status: { public: r.statusPublic } },
                     },
                     new Set(),
                 );
                 if (!parsed.ok) {
-                    throw new Error(parsed.errors.join("\n"));
+                    // Refused, with a message naming a key: nothing is rendered.
+                    expect(parsed.errors.every((e) => /^switchyard:[a-z]/.test(e))).toBe(true);
+                    return;
                 }
+                accepted++;
                 const c = parsed.config;
                 const rendered = renderRouterConfig({
                     stack: c.stack,
@@ -132,15 +167,18 @@ describe("nginx -t accepts every config the schema accepts", () => {
                     sticky: c.canary.sticky,
                     maintenanceMessage: c.router.maintenance.enabled ? c.router.maintenance.message : undefined,
                     statusPath: c.router.statusPath,
+                    statusPublic: c.router.status.public,
                     runtime,
                 });
                 const verdict = nginxTest(dir, rendered.text);
                 if (!verdict.ok) {
-                    throw new Error(`nginx -t refused:\n${verdict.output}`);
+                    throw new Error(`nginx -t refused:\n${verdict.output}\n--- config ---\n${rendered.text}`);
                 }
             }),
-            { numRuns: 40, seed: 7 },
+            { numRuns: 120, seed: 7 },
         );
+        // Not a vacuous property: a good share of the generated configs is accepted and checked.
+        expect(accepted).toBeGreaterThanOrEqual(30);
     });
 });
 
@@ -229,6 +267,25 @@ describe("a live nginx routes as rendered", () => {
         expect(lines.filter((l) => l.color === "green").length).toBeGreaterThanOrEqual(100 + 50 + 5 + 30 + 200);
         expect(lines.every((l) => typeof l.status === "number" && typeof l.request_time === "number")).toBe(true);
     }, 60000);
+
+    test("status: the document inside the container only by default; through the front (X-Real-IP) liveness alone, unless public", async () => {
+        const internal = renderRouterConfig(liveSpec({}));
+        await nginx!.reload(internal.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === internal.sha256);
+        // As the front nginx proxies a client's request.
+        const viaFront = await get(`${url}/_switchyard/status`, { "X-Real-IP": "203.0.113.9" });
+        expect(viaFront.status).toBe(200);
+        expect(JSON.parse(viaFront.body)).toEqual(PUBLIC_STATUS);
+        expect(viaFront.body).not.toMatch(/blue-1|1\.0\.0|configSha256/);
+        // Other paths through the front still reach the app.
+        expect((await get(`${url}/`, { "X-Real-IP": "203.0.113.9" })).status).toBe(200);
+
+        const open = renderRouterConfig(liveSpec({ statusPublic: true }));
+        await nginx!.reload(open.text);
+        await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === open.sha256);
+        const published = JSON.parse((await get(`${url}/_switchyard/status`, { "X-Real-IP": "203.0.113.9" })).body);
+        expect(published).toMatchObject({ versions: { blue: "1.0.0", green: "1.1.0" }, configSha256: open.sha256 });
+    }, 30000);
 
     test("sticky: a client keeps its bucket; as the weight grows clients only move towards the canary", async () => {
         const at = (permille: number) =>

@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import { Color, COLORS, otherColor } from "../../domain/color";
-import { RouterRuntime } from "../../domain/routerImage";
+import { ROUTER_IMAGE, RouterRuntime } from "../../domain/routerImage";
 import { percent, PERMILLE, sharesFor, splitPoolWeights } from "../../domain/weights";
 
 /** One app container the router can send requests to. */
@@ -29,11 +29,19 @@ export interface RouterSpec {
     /** When set, every request but the status endpoint answers 503 with this message. */
     readonly maintenanceMessage?: string;
     readonly statusPath: string;
+    /**
+     * Whether the status document (versions, container names) is served to everyone. Otherwise it
+     * is served on the internal listener only (requests from inside the router container) and the
+     * public one answers the path with a bare liveness reply. @default false
+     */
+    readonly statusPublic?: boolean;
     /** Where the rendered file lives and writes: differs between the router image and tests. */
     readonly runtime: RouterRuntime;
 }
 
 export const SHA_PLACEHOLDER = "@@CONFIG_SHA256@@";
+/** What the public listener answers on the status path when the document is internal. */
+export const PUBLIC_STATUS = { ok: true, detail: "internal listener only (router.status.public)" } as const;
 const SHA_IN_STATUS = /"configSha256":"[0-9a-f]{64}"/;
 
 export interface RenderedRouterConfig {
@@ -270,11 +278,25 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
         maintenance: spec.maintenanceMessage !== undefined,
         configSha256: SHA_PLACEHOLDER,
     };
+    if (!spec.statusPublic) {
+        // Only the front nginx sets this header: without it, the request came from inside the container.
+        line(`    map $http_${ROUTER_IMAGE.proxiedHeader.toLowerCase().replace(/-/g, "_")} $sy_status_internal {`);
+        line('        "" 1;');
+        line("        default 0;");
+        line("    }");
+        line();
+    }
     line("    server {");
     line(`        listen ${rt.listen} default_server;`);
     line(`        location = ${spec.statusPath} {`);
     line("            default_type application/json;");
     line('            add_header Cache-Control "no-store" always;');
+    if (!spec.statusPublic) {
+        // From outside: liveness only (the container healthcheck), no versions or container names.
+        line("            if ($sy_status_internal = 0) {");
+        line(`                return 200 '${JSON.stringify(PUBLIC_STATUS)}\\n';`);
+        line("            }");
+    }
     line(`            return 200 '${JSON.stringify(status)}\\n';`);
     line("        }");
     line("        location / {");

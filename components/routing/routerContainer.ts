@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS, ROLES } from "../../domain/labels";
-import { ROUTER_IMAGE } from "../../domain/routerImage";
+import { ROUTER_IMAGE, ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
 import { RouterImageFacts, routerRestartRefusal } from "../../domain/routerRestart";
 
 export interface RouterContainerArgs {
@@ -17,6 +17,8 @@ export interface RouterContainerArgs {
     networkName: pulumi.Input<string>;
     /** Status endpoint path (the container health check reads it). */
     statusPath: string;
+    /** Whether the status document is served on the public port. @default - inside the container only */
+    status?: { public: boolean };
     /** The router image the stack ran before this update (its outputs). @default - none: first deployment */
     previous?: pulumi.Input<Partial<RouterImageFacts> | undefined>;
     /** Replace the router when its image changed (a short outage). @default false - refuse */
@@ -35,6 +37,7 @@ export class RouterContainer extends pulumi.ComponentResource {
     /** The image the router runs (reference and id), for the next update's restart check. */
     public readonly imageFacts: pulumi.Output<RouterImageFacts>;
     public readonly url: string;
+    /** The status document's URL: on the public port, or (the default) inside the router container. */
     public readonly statusUrl: string;
 
     constructor(name: string, args: RouterContainerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -86,7 +89,7 @@ export class RouterContainer extends pulumi.ComponentResource {
         this.imageFacts = this.container.image.apply((id) => ({ image: args.image, imageId: id }));
         const host = args.bindAddress === "0.0.0.0" ? "localhost" : args.bindAddress;
         this.url = `http://${host}:${args.port}`;
-        this.statusUrl = `${this.url}${args.statusPath}`;
+        this.statusUrl = args.status?.public ? `${this.url}${args.statusPath}` : `http://${ROUTER_IMAGE_RUNTIME.listen}${args.statusPath}`;
         this.registerOutputs({ containerName: this.containerName, url: this.url });
     }
 }

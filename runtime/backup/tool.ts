@@ -23,6 +23,7 @@ import {
     verifySnapshot,
 } from "../../domain/backup/manifest";
 import { protectedSnapshotIds, selectSnapshotsToPrune } from "../../domain/backup/retention";
+import { scrubber } from "../../domain/scrub";
 import { BackupConfig, parseConfig } from "./config";
 import { databasesOf } from "./databases";
 import { FileFacts, dumpVolume } from "./sources";
@@ -331,6 +332,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
             return values.help ? 0 : 2;
         }
         const cfg = await loadConfig(values.config, io.env);
+        // From here on, nothing the tool or a client it runs writes carries a secret it was given.
+        io = scrubbedIo(io, toolSecrets(cfg, io.env));
         const needsRef = command === "restore" || command === "verify";
         if (needsRef && !ref) throw new UsageError(`${command} needs a snapshot id or 'latest'`);
         if (rest.length > 0 || (!needsRef && ref !== undefined)) throw new UsageError(`unexpected argument '${needsRef ? rest[0] : ref}'`);
@@ -380,6 +383,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stderr(`error: ${(e as Error).message}`);
         return 1;
     }
+}
+
+/** Every secret the tool holds: database URLs (inline or by variable) and S3 credentials from the environment. */
+export function toolSecrets(cfg: BackupConfig, env: NodeJS.ProcessEnv): string[] {
+    const urls = [...cfg.postgres, ...(cfg.mysql ?? [])].map((d) => d.url ?? (d.urlEnv ? env[d.urlEnv] : undefined));
+    return [...urls, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].filter((s): s is string => typeof s === "string" && s !== "");
+}
+
+/** `io` with every secret masked in what it writes (as the migration hook masks its output). */
+export function scrubbedIo(io: Io, secrets: readonly string[]): Io {
+    const scrub = scrubber(secrets);
+    return { ...io, stdout: (l) => io.stdout(scrub(l)), stderr: (l) => io.stderr(scrub(l)) };
 }
 
 /** The real process's I/O. */

@@ -10,6 +10,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 
+import { ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
 export const ROOT = path.resolve(__dirname, "../..");
 export const STACK = process.env.SWITCHYARD_E2E_STACK ?? "e2e";
 // The throwaway e2e stacks' own passphrase (scripts/test.sh sets the same): the documented local
@@ -188,11 +189,20 @@ export async function routerStatus(): Promise<{
     versions: Record<string, string>;
     configSha256: string;
 }> {
-    const r = await get(`${ROUTER_URL}/_switchyard/status`);
-    if (r.status !== 200) {
-        throw new Error(`router status answered ${r.status}: ${r.body}`);
+    // The status document is served inside the router container only (router.status.public unset).
+    const r = await run("docker", [
+        "exec",
+        `${STACK}-router`,
+        "curl",
+        "-fsS",
+        "--max-time",
+        "5",
+        `http://${ROUTER_IMAGE_RUNTIME.listen}/_switchyard/status`,
+    ]);
+    if (r.code !== 0) {
+        throw new Error(`router status failed (${r.code}): ${r.stderr}`);
     }
-    return JSON.parse(r.body);
+    return JSON.parse(r.stdout);
 }
 
 /** Counts which colour served `n` requests (from the app's own X-Switchyard-Color header). */

@@ -56,6 +56,20 @@ describe("switchyard backup: the tool config", () => {
         expect(run).toThrow(/the config of stack local is invalid:\n {2}- switchyard:backupSecrets/);
     });
 
+    test("a tcp:// host's TLS certificate: the tool gets it as the variables runtime/docker-tls.js takes; none without", () => {
+        const c = withBackup();
+        c.docker = { host: "tcp://10.0.0.5:2376" };
+        c.dockerTls = {
+            cert: "-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----",
+            key: "-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----",
+        };
+        const r = backupToolConfig("local", configMap(c, [...SECRET_KEYS, "dockerTls"]), {});
+        expect(r.dockerHost).toBe("tcp://10.0.0.5:2376");
+        expect(Object.keys(r.dockerTls).sort()).toEqual(["SWITCHYARD_DOCKER_TLS_CERT", "SWITCHYARD_DOCKER_TLS_KEY"]);
+        expect(r.dockerTls.SWITCHYARD_DOCKER_TLS_KEY).toContain("PRIVATE KEY");
+        expect(backupToolConfig("local", configMap(withBackup(), SECRET_KEYS), {}).dockerTls).toEqual({});
+    });
+
     test("a stack without switchyard:backup is a usage error", () => {
         expect(() => backupToolConfig("local", configMap(baseConfig(), ["secretEnv"]), {})).toThrow(
             "stack local has no switchyard:backup config: it takes no snapshots",

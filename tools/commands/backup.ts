@@ -10,9 +10,10 @@
 import { spawn } from "child_process";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { runtimeFile, PROJECT_DIR } from "../../components/runtimeCommand";
+import { DOCKER_TLS_ENV, dockerTlsEnv } from "../../domain/dockerTls";
 import { parseStackConfig, rawStackConfig } from "../../config/parse";
 import { ReleaseFacts, toolConfig } from "../../runtime/backup/toolConfig";
-import { CliError, CommonOptions, ExitCode, Io } from "../lib/cli";
+import { CliError, CommonOptions, ExitCode, Io, maskedIo } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { withStack } from "../lib/stack";
 import { plainOutputs } from "./up";
@@ -72,7 +73,7 @@ export function backupToolConfig(
     all: ConfigMap,
     env: { DOCKER_CONTEXT?: string },
     release?: ReleaseFacts,
-): { json: string; dockerHost: string } {
+): { json: string; dockerHost: string; dockerTls: Record<string, string> } {
     const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
     const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
     const r = parseStackConfig(stack, raw, secretKeys, env);
@@ -85,13 +86,17 @@ export function backupToolConfig(
     return {
         json: toolConfig({ stack: r.config.stack, app: r.config.app.name, ...r.config.backup }, r.backupSecrets, release),
         dockerHost: r.config.docker.host,
+        dockerTls: dockerTlsEnv(r.dockerTls),
     };
 }
 
 /** Runs `node runtime/backup.js` with the config in its environment (never argv); stderr goes through. */
 function runTool(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [runtimeFile("backup.js"), ...args], {
+        // With a tcp:// host's certificate, the tool's docker calls run under runtime/docker-tls.js.
+        const tool = [runtimeFile("backup.js"), ...args];
+        const argv = DOCKER_TLS_ENV.cert in env ? [runtimeFile("docker-tls.js"), process.execPath, ...tool] : tool;
+        const child = spawn(process.execPath, argv, {
             cwd: PROJECT_DIR,
             env,
             // stdin: restore asks for `yes` unless --yes.
@@ -122,10 +127,11 @@ export function renderBackup(o: BackupOptions, stdout: string): string {
 
 export async function backup(opts: BackupOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: reading the backup config`);
         const release = opts.action === "snapshot" ? releaseFromOutputs(plainOutputs(await s.stack.outputs())) : undefined;
-        const { json, dockerHost } = backupToolConfig(
+        const { json, dockerHost, dockerTls } = backupToolConfig(
             s.name,
             await s.stack.getAllConfig(),
             { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT },
@@ -133,7 +139,7 @@ export async function backup(opts: BackupOptions, io: Io): Promise<ExitCode> {
         );
         const args = toolArgs(opts);
         progress.say(`stack ${s.name}: backup ${args.join(" ")}`);
-        const r = await runTool(args, { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost }, io);
+        const r = await runTool(args, { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost, ...dockerTls }, io);
         if (r.code !== 0) {
             // The tool said why on stderr (passed through above).
             throw new CliError(`backup ${opts.action} failed (the backup tool's exit code ${r.code})`, exitCodeOf(r.code));

@@ -4,7 +4,7 @@
  * stay in the backend. Exit 0: removed; 1: the destroy failed (what is left is named by the engine).
  */
 import type { OpMap } from "@pulumi/pulumi/automation";
-import { CommonOptions, errorText, ExitCode, Io } from "../lib/cli";
+import { CommonOptions, errorText, ExitCode, Io, maskedIo } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { withStack } from "../lib/stack";
 
@@ -27,6 +27,7 @@ export function renderDown(r: DownReport): string {
 
 export async function down(opts: DownOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: destroy`);
         let report: DownReport;

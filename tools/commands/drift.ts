@@ -14,8 +14,8 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import type { PreviewStep } from "../drift/drift";
 import { checkDrift, DriftDeps, renderDrift } from "../drift/report";
-import { ROUTER_IMAGE } from "../../domain/routerImage";
-import { CliError, CommonOptions, errorText, ExitCode, Io } from "../lib/cli";
+import { ROUTER_IMAGE, ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
+import { CliError, CommonOptions, errorText, ExitCode, Io, maskedIo } from "../lib/cli";
 import { docker } from "../lib/docker";
 import { Progress } from "../lib/progress";
 import { OpenStack, withStack } from "../lib/stack";
@@ -24,6 +24,7 @@ export type DriftOptions = CommonOptions;
 
 export async function drift(opts: DriftOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: refresh preview`);
         const steps: PreviewStep[] = [];
@@ -53,16 +54,17 @@ function liveDeps(s: OpenStack): DriftDeps {
     return {
         exportState: () => s.stack.exportStack(),
         inspect: (host, name) => {
-            const r = docker(host, ["inspect", name]);
+            const r = docker(host, ["inspect", name], s.dockerTls);
             return r.code === 0 ? JSON.parse(r.out)[0] : undefined;
         },
         routerFile: (host, router) => {
-            const r = docker(host, ["exec", router, "cat", `${ROUTER_IMAGE.configDir}/inner.conf`]);
+            const r = docker(host, ["exec", router, "cat", `${ROUTER_IMAGE.configDir}/inner.conf`], s.dockerTls);
             return r.code === 0 ? r.out : undefined;
         },
         routerServedSha: (host, router, statusPath) => {
-            const url = `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${statusPath}`;
-            const r = docker(host, ["exec", router, "curl", "-fsS", "--max-time", "5", url]);
+            // The inner listener straight: the status document is served there whether or not it is public.
+            const url = `http://${ROUTER_IMAGE_RUNTIME.listen}${statusPath}`;
+            const r = docker(host, ["exec", router, "curl", "-fsS", "--max-time", "5", url], s.dockerTls);
             try {
                 return JSON.parse(r.out).configSha256;
             } catch {

@@ -9,7 +9,7 @@
  *     interrupted run, never routed to): their fixed names would block the next create.
  * Then run `switchyard up` to finish the release. Exit 0: recovered; 1: the refresh failed; 2: usage.
  */
-import { CommonOptions, errorText, ExitCode, firstLine, Io } from "../lib/cli";
+import { CommonOptions, errorText, ExitCode, firstLine, Io, maskedIo } from "../lib/cli";
 import { docker } from "../lib/docker";
 import { Progress } from "../lib/progress";
 import { stripSecrets } from "../lib/secrets";
@@ -33,6 +33,7 @@ export interface RecoverReport {
 
 export async function recover(opts: RecoverOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         const report: RecoverReport = {
             stack: s.name,
@@ -81,18 +82,14 @@ export async function recover(opts: RecoverOptions, io: Io): Promise<ExitCode> {
         const resources = state.deployment?.resources ?? [];
         const provider = resources.find((r) => r.type === "pulumi:providers:docker");
         const host = String(provider?.inputs?.host ?? io.env.DOCKER_HOST ?? "");
-        const ps = docker(host, [
-            "ps",
-            "-a",
-            "--no-trunc",
-            "--filter",
-            `label=switchyard.stack=${s.name}`,
-            "--format",
-            "{{.ID}} {{.Names}}",
-        ]);
+        const ps = docker(
+            host,
+            ["ps", "-a", "--no-trunc", "--filter", `label=switchyard.stack=${s.name}`, "--format", "{{.ID}} {{.Names}}"],
+            s.dockerTls,
+        );
         const stray = orphans(parsePs(ps.out), resources);
         for (const c of stray) {
-            const rm = docker(host, ["rm", "-f", c.id]);
+            const rm = docker(host, ["rm", "-f", c.id], s.dockerTls);
             if (rm.code === 0) {
                 report.removed.push(c.name);
                 say(`removed container ${c.name}, left by the interrupted run (never routed to)`);

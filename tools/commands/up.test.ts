@@ -27,6 +27,21 @@ describe("switchyard up: what it prints", () => {
         );
     });
 
+    test("an internal status document: the command that reads it inside the router container", () => {
+        const internal = report({
+            outputs: {
+                routerUrl: "http://127.0.0.1:18080",
+                routerStatusUrl: "http://127.0.0.1:8081/_switchyard/status",
+                routerContainer: "local-router",
+                activeColor: "blue",
+                deploymentId: "d",
+            },
+        });
+        expect(renderUp(internal)).toContain(
+            "router: http://127.0.0.1:18080   status: docker exec local-router curl -fsS http://127.0.0.1:8081/_switchyard/status",
+        );
+    });
+
     test("advisory violations are listed and said not to block; a failed update says so", () => {
         const v = {
             pack: "switchyard@0.1.0",

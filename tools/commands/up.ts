@@ -8,7 +8,7 @@
  */
 import * as path from "path";
 import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { CommonOptions, errorText, ExitCode, Io } from "../lib/cli";
+import { CommonOptions, errorText, ExitCode, Io, maskedIo } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { formatChanges, formatPolicy, PolicyViolation, policyViolation, uniqueViolations } from "../lib/summary";
 import { withStack } from "../lib/stack";
@@ -46,7 +46,11 @@ export function renderUp(r: UpReport): string {
     lines.push(`switchyard up, stack ${r.stack}: ${r.summary}`);
     const o = r.outputs;
     if (o.routerUrl !== undefined) {
-        lines.push(`router: ${o.routerUrl}   status: ${o.routerStatusUrl}`);
+        // An internal status URL is read from inside the router container.
+        const status = String(o.routerStatusUrl ?? "").startsWith(String(o.routerUrl))
+            ? o.routerStatusUrl
+            : `docker exec ${o.routerContainer} curl -fsS ${o.routerStatusUrl}`;
+        lines.push(`router: ${o.routerUrl}   status: ${status}`);
     }
     if (o.activeColor !== undefined) {
         lines.push(`active colour: ${o.activeColor}, deployment: ${o.deploymentId}`);
@@ -65,6 +69,7 @@ export function plainOutputs(outputs: OutputMap): Record<string, unknown> {
 
 export async function up(opts: UpOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
+        io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         const policyPacks = opts.policyPack.map((p) => path.resolve(p));
         progress.say(`stack ${s.name}: up${opts.refresh ? " --refresh" : ""}${policyPacks.map((p) => ` --policy-pack ${p}`).join("")}`);

@@ -41,6 +41,11 @@ export const processIo: Io = {
     now: () => Date.now(),
 };
 
+/** `io` with `scrub` applied to everything written (a stack's secret values masked). */
+export function maskedIo(io: Io, scrub: (text: string) => string): Io {
+    return { ...io, out: (t) => io.out(scrub(t)), err: (t) => io.err(scrub(t)) };
+}
+
 /** Options every command takes. */
 export interface CommonOptions {
     /** Stack name; the selected stack when absent. */

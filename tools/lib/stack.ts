@@ -4,9 +4,12 @@
  * selected before is selected again afterwards, so `--stack S` leaves their selection alone.
  */
 import * as path from "path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { dockerTlsEnv } from "../../domain/dockerTls";
 import { checkEnvironment } from "../../config/environment";
+import { scrubber } from "../../domain/scrub";
 import { CliError, ExitCode, firstLine } from "./cli";
+import { configDockerTls, configSecrets } from "./secrets";
 
 /** The project directory (Pulumi.yaml), wherever the command is run from. */
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
@@ -15,6 +18,10 @@ export interface OpenStack {
     stack: Stack;
     workspace: LocalWorkspace;
     name: string;
+    /** The stack's dockerTls (a tcp:// host's client certificate) for docker calls (tools/lib/docker.ts); empty without. */
+    dockerTls: Record<string, string>;
+    /** Masks every value of the stack's config set with --secret, whatever its key (for errors and command output). */
+    scrub(text: string): string;
     /** Selects again the stack that was selected before (when there was one). */
     close(): Promise<void>;
 }
@@ -43,10 +50,15 @@ export async function openStack(requested: string | undefined, create = false): 
     } catch (e) {
         throw new CliError(`stack ${name}: ${firstLine(e)}`, ExitCode.Usage);
     }
+    // Config that cannot be read (a wrong passphrase) gives nothing to mask, and the command fails on it anyway.
+    const config = await stack.getAllConfig().catch(() => ({}) as ConfigMap);
+    const secrets = configSecrets(config);
     return {
         stack,
         workspace,
         name,
+        scrub: scrubber(secrets),
+        dockerTls: dockerTlsEnv(configDockerTls(config)),
         close: async () => {
             if (previous && previous !== name) {
                 await workspace.selectStack(previous).catch(() => undefined);
@@ -60,6 +72,12 @@ export async function withStack<T>(opts: { stack?: string; create?: boolean }, f
     const s = await openStack(opts.stack, opts.create ?? false);
     try {
         return await fn(s);
+    } catch (e) {
+        // An error ends the command with its message printed: no secret value in it.
+        if (e instanceof CliError) {
+            throw new CliError(s.scrub(e.message), e.exitCode);
+        }
+        throw new Error(s.scrub(e instanceof Error ? e.message : String(e)));
     } finally {
         await s.close();
     }
