@@ -88,8 +88,8 @@ export function backupToolConfig(
     };
 }
 
-/** Runs `node runtime/backup.js` with the config in its environment (never argv); stderr goes through. */
-function runTool(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<{ code: number; stdout: string }> {
+/** Runs `node runtime/backup.js` with the config in its environment (never argv); stderr goes through (also used by rollback). */
+export function runTool(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [runtimeFile("backup.js"), ...args], {
             cwd: PROJECT_DIR,
