@@ -81,6 +81,9 @@ async function releaseGreen(): Promise<void> {
 async function checkRolledBack(level: number, doc: any, to: string): Promise<any> {
     expect(doc).toMatchObject({ ok: true, level, from: { color: "green", version: "1.2.0" }, to: { color: "blue", version: to } });
     expect(doc.driftProof).toMatchObject({ noChanges: true });
+    // The router said the target colour was active before the update ended.
+    expect(doc.trafficMovedSeconds).toEqual(expect.any(Number));
+    expect(doc.trafficMovedSeconds).toBeLessThanOrEqual(doc.trafficSeconds);
     const status = await h.routerStatus();
     expect(status.activeColor).toBe("blue");
     expect(status.versions.blue).toBe(to);
@@ -183,7 +186,7 @@ describe("switchyard rollback on the real engine", () => {
         const r = await switchyard(["rollback", "--level", "1", "--reason", "error ratio 4% on green"]);
         expect(r.code).toBe(0);
         await checkRolledBack(1, r.doc, "1.0.0");
-        wall.level1 = r.doc.trafficSeconds;
+        wall.level1 = r.doc.totalSeconds;
         const got = Object.fromEntries(Object.entries(counts()).map(([k, n]) => [k, n - before[k]]));
         // Two events (start, end): 200 once each; one 429 (Retry-After 1 s) then 200s; 500 three times each; telegram once each.
         expect(got).toEqual({ slack: 2, limited: 3, error: 6, telegram: 2, hang: 0 });
@@ -203,6 +206,7 @@ describe("switchyard rollback on the real engine", () => {
         expect((hook.links as Record<string, string>).record).toContain(r.doc.recordId);
         expect(r.doc.notifications.filter((d: { ok: boolean }) => !d.ok).map((d: { sink: string }) => d.sink)).toEqual(["error", "error"]);
         h.report("rollback-level-1", {
+            trafficMovedSeconds: r.doc.trafficMovedSeconds,
             trafficSeconds: r.doc.trafficSeconds,
             totalSeconds: r.doc.totalSeconds,
             notifyWaitSeconds: r.doc.notifyWaitSeconds,
@@ -218,7 +222,11 @@ describe("switchyard rollback on the real engine", () => {
         const rec = await checkRolledBack(2, r.doc, "1.1.0");
         expect(rec.versions.after).toEqual({ blue: "1.1.0", green: "1.2.0" });
         wall.level2 = r.doc.totalSeconds;
-        h.report("rollback-level-2", { trafficSeconds: r.doc.trafficSeconds, totalSeconds: r.doc.totalSeconds });
+        h.report("rollback-level-2", {
+            trafficMovedSeconds: r.doc.trafficMovedSeconds,
+            trafficSeconds: r.doc.trafficSeconds,
+            totalSeconds: r.doc.totalSeconds,
+        });
     });
 
     test("level 3: flip to blue 1.1.0, then green 1.2.0's recorded down-migration runs", async () => {
@@ -230,7 +238,11 @@ describe("switchyard rollback on the real engine", () => {
         expect(rec.steps.map((s: { name: string }) => s.name)).toContain("down-migration of green 1.2.0");
         expect(digest().migrations).not.toContain("1.2.0");
         wall.level3 = r.doc.totalSeconds;
-        h.report("rollback-level-3", { trafficSeconds: r.doc.trafficSeconds, totalSeconds: r.doc.totalSeconds });
+        h.report("rollback-level-3", {
+            trafficMovedSeconds: r.doc.trafficMovedSeconds,
+            trafficSeconds: r.doc.trafficSeconds,
+            totalSeconds: r.doc.totalSeconds,
+        });
     });
 
     test("level 4: asks first; refuses another stack's snapshot; takes a fresh snapshot, restores green's pre-deploy snapshot: rows compare equal", async () => {
@@ -273,7 +285,12 @@ describe("switchyard rollback on the real engine", () => {
         const fresh = JSON.parse(fs.readFileSync(path.join(root, r.doc.freshSnapshotId, "manifest.json"), "utf8"));
         expect(fresh.stack).toBe(h.STACK);
         wall.level4 = r.doc.totalSeconds;
-        h.report("rollback-level-4", { trafficSeconds: r.doc.trafficSeconds, totalSeconds: r.doc.totalSeconds, rows: restored.rows });
+        h.report("rollback-level-4", {
+            trafficMovedSeconds: r.doc.trafficMovedSeconds,
+            trafficSeconds: r.doc.trafficSeconds,
+            totalSeconds: r.doc.totalSeconds,
+            rows: restored.rows,
+        });
     });
 
     test("a hanging sink does not slow a rollback by more than its timeout", async () => {
@@ -301,6 +318,7 @@ describe("switchyard rollback on the real engine", () => {
         // Waiting for notifications after the work is bounded by the budget (2 s).
         expect(r.doc.notifyWaitSeconds).toBeLessThanOrEqual(2 + 0.5);
         h.report("rollback-hanging-sink", {
+            trafficMovedSeconds: r.doc.trafficMovedSeconds,
             trafficSeconds: r.doc.trafficSeconds,
             totalSeconds: r.doc.totalSeconds,
             notifyWaitSeconds: r.doc.notifyWaitSeconds,

@@ -158,6 +158,33 @@ async function previousVersion(
     return before ?? undefined;
 }
 
+/**
+ * Polls the router's status document until it says `color` is active: seconds from `t0` (the step's
+ * start) until traffic actually moved, which comes before the update ends (the update goes on to
+ * record state). Null when the router never said so before `stop` settled.
+ */
+async function watchTraffic(
+    statusUrl: unknown,
+    color: Color,
+    stop: Promise<unknown>,
+    now: () => number,
+    t0: number,
+): Promise<number | null> {
+    if (typeof statusUrl !== "string" || !/^https?:\/\//.test(statusUrl)) return null;
+    let done = false;
+    void stop.finally(() => (done = true));
+    for (;;) {
+        try {
+            const r = await fetch(statusUrl, { signal: AbortSignal.timeout(1000) });
+            if (r.ok && ((await r.json()) as { activeColor?: string }).activeColor === color) return (now() - t0) / 1000;
+        } catch {
+            // The router answers again in a moment (or the update fails, which stops the watch).
+        }
+        if (done) return null;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
 interface Outcome {
     exitCode: ExitCode;
     record?: DeploymentRecord;
@@ -277,6 +304,8 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
     let error: string | undefined;
     let freshSnapshotId: string | null = null;
     let trafficSeconds = 0;
+    // Set inside the step's closure (the compiler would otherwise narrow it to null).
+    let trafficMovedSeconds = null as number | null;
     try {
         for (const a of plan.actions) {
             if (a.kind === "traffic") {
@@ -289,7 +318,10 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
                         const config = Object.fromEntries(Object.entries(plan.config).map(([k, v]) => [`switchyard:${k}`, { value: v }]));
                         if (store) config["switchyard:latestRecord"] = { value: id };
                         await s.stack.setAllConfig(config, true);
-                        await s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
+                        const update = s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
+                        const moved = watchTraffic(outputs.routerStatusUrl, a.to, update, io.now, ta);
+                        await update;
+                        trafficMovedSeconds = await moved;
                     },
                 );
                 trafficSeconds = (io.now() - ta) / 1000;
@@ -427,6 +459,7 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
         to: { color: plan.target, version: plan.versions.to },
         plan: plan.lines,
         trafficSeconds,
+        trafficMovedSeconds,
         totalSeconds: (io.now() - t0) / 1000,
         notifyWaitSeconds,
         recordId: store ? id : null,
@@ -450,7 +483,7 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
         io.out(
             error
                 ? `rollback --level ${plan.level} FAILED: ${error}\n`
-                : `rolled back: ${plan.target} ${plan.versions.to} serves (traffic step ${trafficSeconds.toFixed(1)} s, total ${report.totalSeconds.toFixed(1)} s); no drift\n`,
+                : `rolled back: ${plan.target} ${plan.versions.to} serves (traffic moved after ${trafficMovedSeconds?.toFixed(1) ?? "?"} s, update ${trafficSeconds.toFixed(1)} s, total ${report.totalSeconds.toFixed(1)} s); no drift\n`,
         );
         if (outcome.recordLocation) io.out(`record: ${outcome.recordLocation}\n`);
     }
