@@ -84,11 +84,9 @@ export const recordsSchema = z.strictObject({
             [
                 z.strictObject({
                     type: z.literal("local"),
-                    root: z
-                        .string()
-                        .regex(/^\/[^\u0000-\u001f]*$/, {
-                            error: "must be an absolute directory path such as /var/lib/switchyard/records",
-                        }),
+                    root: z.string().regex(/^\/[^\u0000-\u001f]*$/, {
+                        error: "must be an absolute directory path such as /var/lib/switchyard/records",
+                    }),
                 }),
                 z.strictObject({ type: z.literal("backup") }),
             ],
