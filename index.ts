@@ -80,4 +80,5 @@ export const canaryHeader = routing.header ?? null;
 export const backups = release.preDeploy?.backupsOutput ?? {};
 export const migrations = release.preDeploy?.migrationsOutput ?? {};
 export const prometheusUrl = monitoring?.prometheusUrl ?? null;
+export const latestRecord = cfg.latestRecord ?? null;
 export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir ?? null;

@@ -7,6 +7,7 @@ import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitor
 import { credentialMessage, findCredentials } from "./credentials";
 import { checkDockerTls, DockerTlsMaterial } from "./dockerTls";
 import { checkEnvironment, StackEnvironment } from "./environment";
+import { checkNotificationSecrets } from "./notifications";
 import { checkRegistryAuth, RegistryCredentials } from "./registryAuth";
 import { ParsedStackConfig, schema } from "./schema";
 import { scrubber, stringLeaves } from "../domain/scrub";
@@ -14,7 +15,7 @@ import { scrubber, stringLeaves } from "../domain/scrub";
 export const NAMESPACE = "switchyard";
 
 /** Keys whose whole value must be a Pulumi secret (`pulumi config set --secret --path ...`). */
-export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken", "registryAuth", "dockerTls"] as const;
+export const SECRET_KEYS = ["secretEnv", "backupSecrets", "grafanaToken", "registryAuth", "dockerTls", "notificationSecrets"] as const;
 
 /** The validated config the program passes down. Plain values; secrets are kept apart. */
 export interface StackConfig {
@@ -54,6 +55,12 @@ export interface StackConfig {
     /** Prometheus, alert rules and Grafana provisioning (config/monitoring.ts); grafana.push carries the
      * token of the secret `grafanaToken` (MonitoringStack passes it on only as a Pulumi secret). @default - disabled */
     readonly monitoring: MonitoringConfig;
+    /** Release and rollback notifications; URLs and tokens are in ConfigResult.notificationSecrets. @default - no sinks */
+    readonly notifications: ParsedStackConfig["notifications"];
+    /** Where deployment records are kept. @default - not kept */
+    readonly records: ParsedStackConfig["records"];
+    /** The newest deployment record's id (stack output latestRecord). @default - none */
+    readonly latestRecord?: string;
 }
 
 export type ConfigResult =
@@ -63,6 +70,8 @@ export type ConfigResult =
           secretEnv: Record<string, string>;
           backupSecrets: Record<string, string>;
           registryAuth: RegistryCredentials[];
+          /** Webhook URL or bot token per notifications sink (the operator commands only). */
+          notificationSecrets: Record<string, string>;
           /** Client certificate for a tcp:// docker.host. @default - none */
           dockerTls?: DockerTlsMaterial;
       }
@@ -224,6 +233,7 @@ function checkStackConfig(
         grafanaToken: rawGrafanaToken,
         registryAuth: rawRegistryAuth,
         dockerTls: rawDockerTls,
+        notificationSecrets: rawNotificationSecrets,
         ...rest
     } = raw;
 
@@ -303,6 +313,13 @@ function checkStackConfig(
         NAMESPACE,
     );
     errors.push(...grafanaTokenCheck.errors);
+    const notificationSecretsCheck = checkNotificationSecrets(
+        rawNotificationSecrets,
+        secretKeys.has("notificationSecrets"),
+        parsed.success ? parsed.data.notifications : null,
+        NAMESPACE,
+    );
+    errors.push(...notificationSecretsCheck.errors);
     // Switchyard's own volumes (router config, Prometheus): an app mounting them could rewrite routing or alerts.
     if (parsed.success) {
         parsed.data.app.volumes.forEach((v, i) => {
@@ -369,6 +386,7 @@ function checkStackConfig(
         secretEnv,
         backupSecrets: backupSecretsCheck.secrets,
         registryAuth: registryAuth.credentials,
+        notificationSecrets: notificationSecretsCheck.secrets,
         ...(dockerTls.tls ? { dockerTls: dockerTls.tls } : {}),
         config: {
             stack,
@@ -384,6 +402,9 @@ function checkStackConfig(
             ...(c.backup ? { backup: withStackDefaults(c.backup, stack) } : {}),
             ...(c.migration ? { migration: c.migration } : {}),
             monitoring: withGrafanaToken(c.monitoring, grafanaTokenCheck.token),
+            notifications: c.notifications,
+            records: c.records,
+            ...(c.latestRecord ? { latestRecord: c.latestRecord } : {}),
         },
     };
 }

@@ -5,6 +5,7 @@ import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
 import { bindAddress, bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
+import { latestRecordSchema, notificationsSchema, recordsSchema } from "./notifications";
 
 /**
  * The whole stack config (namespace `switchyard`), one schema. Pulumi.yaml documents every key;
@@ -286,6 +287,12 @@ export const schema = z
         migration: z.preprocess(emptyAsUnset, migrationSchema.optional()),
         /** Prometheus, alert rules, Grafana provisioning (config/monitoring.ts). @default - disabled: no monitoring resources */
         monitoring: monitoringSchema.prefault({}),
+        /** Release and rollback notifications (config/notifications.ts; the operator commands send them). @default - none */
+        notifications: notificationsSchema.prefault({}),
+        /** Where deployment records are kept (config/notifications.ts). @default - none: not kept */
+        records: recordsSchema.prefault({}),
+        /** The newest deployment record, written by switchyard rollback and release; shown as the output latestRecord. @default - none */
+        latestRecord: z.preprocess((v) => (v === "" ? undefined : v), latestRecordSchema.optional()),
     })
     .superRefine((c, ctx) => {
         // The router answers statusPath itself: a gate or health check on it would test the router, not the app.

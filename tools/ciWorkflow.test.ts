@@ -3,15 +3,25 @@
  * in a GitHub environment, pull-request code from forks gets none, and production previews and
  * promotions run in the protected `production` environment.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 
+interface Step {
+    env?: Record<string, string>;
+    run?: string;
+    uses?: string;
+    with?: Record<string, unknown>;
+}
 interface Job {
     if?: string;
     environment?: string;
     env?: Record<string, string>;
-    steps: { env?: Record<string, string>; run?: string; with?: Record<string, unknown> }[];
+    needs?: string | string[];
+    concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
+    permissions?: Record<string, string>;
+    steps: Step[];
     strategy?: { matrix?: { stack?: string[] } };
 }
 const workflow = parse(fs.readFileSync(path.join(__dirname, "../.github/workflows/switchyard.yml"), "utf8")) as {
@@ -54,4 +64,59 @@ describe("CI template", () => {
         expect(workflow.jobs.drift.environment).toBe("${{ matrix.stack }}-drift");
         expect(JSON.stringify(workflow.jobs.promote.steps)).not.toContain("--skip-preview");
     });
+
+    test("every action from outside GitHub is pinned by a full commit sha", () => {
+        for (const [name, job] of Object.entries(workflow.jobs)) {
+            for (const step of job.steps.filter((x) => x.uses && !x.uses.startsWith("actions/"))) {
+                expect({ name, uses: step.uses }).toEqual({ name, uses: expect.stringMatching(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/) });
+            }
+        }
+    });
+
+    test("pull-request preview: pulumi/actions with the policy pack, one PR comment edited in place", () => {
+        const step = workflow.jobs.preview.steps.find((x) => x.uses?.startsWith("pulumi/actions@") && x.with?.command === "preview");
+        expect(step?.with).toMatchObject({
+            "stack-name": "${{ matrix.stack }}",
+            policyPacks: "policies",
+            "comment-on-pr": true,
+            "edit-pr-comment": true,
+        });
+        expect(workflow.jobs.preview.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    });
+
+    test("release tag: scan gate on the exact digest (HIGH/CRITICAL fail, scanner version pinned), then switchyard release per stack, never cancelled", () => {
+        expect(workflow.on.push).toEqual({ tags: ["v*"] });
+        const scan = workflow.jobs["image-scan"];
+        expect(usesSecrets(scan)).toBe(false);
+        const trivy = scan.steps.find((x) => x.uses?.startsWith("aquasecurity/trivy-action@"));
+        expect(trivy?.with).toMatchObject({
+            severity: "HIGH,CRITICAL",
+            "exit-code": "1",
+            "image-ref": "${{ steps.digest.outputs.image }}",
+        });
+        expect(String(trivy?.with?.version)).toMatch(/^v\d+\.\d+\.\d+$/);
+        expect(JSON.stringify(scan.steps)).toContain("image=$APP_IMAGE@$digest");
+        const release = workflow.jobs.release;
+        expect(release.needs).toBe("image-scan");
+        expect(release.environment).toBe("${{ matrix.stack }}");
+        expect(release.strategy?.matrix?.stack).toEqual(["staging", "production"]);
+        expect(release.concurrency).toEqual({ group: "stack-${{ matrix.stack }}", "cancel-in-progress": false });
+        const last = release.steps[release.steps.length - 1];
+        expect(last.run).toBe('npx switchyard release "${GITHUB_REF_NAME#v}" --stack ${{ matrix.stack }}');
+        // The same concurrency group as the drift check and the manual promotion.
+        expect(workflow.jobs.drift.concurrency).toBe("stack-${{ matrix.stack }}");
+    });
+
+    test("actionlint finds nothing in .github/workflows (built from its Go module once, then cached)", () => {
+        const r = spawnSync("bash", [path.join(__dirname, "../scripts/actionlint.sh")], { encoding: "utf8" });
+        expect({ code: r.status, out: `${r.stdout}${r.stderr}`.replace(/^actionlint: building.*\n|^go: downloading.*\n/gm, "") }).toEqual({
+            code: 0,
+            out: "",
+        });
+        // And it does find things: an unknown runner label and an undefined job output.
+        const bad = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latst\n    steps:\n      - run: echo ${{ needs.b.outputs.x }}\n";
+        const b = spawnSync("bash", [path.join(__dirname, "../scripts/actionlint.sh"), "-"], { encoding: "utf8", input: bad });
+        expect(b.status).toBe(1);
+        expect(b.stdout).toMatch(/ubuntu-latst/);
+    }, 600_000);
 });

@@ -16,6 +16,8 @@ function fakeCommands(code: ExitCode = ExitCode.Ok) {
         recover: async (o) => (calls.push(["recover", o]), code),
         down: async (o) => (calls.push(["down", o]), code),
         backup: async (o) => (calls.push(["backup", o]), code),
+        rollback: async (o) => (calls.push(["rollback", o]), code),
+        audit: async (o) => (calls.push(["audit", o]), code),
     };
     return { commands, calls };
 }
@@ -32,6 +34,18 @@ describe("switchyard: arguments", () => {
             ["up", { stack: "production", json: true, policyPack: ["policies", "extra"], refresh: false, create: false }],
         ],
         [["drift"], ["drift", { stack: undefined, json: false }]],
+        [["rollback"], ["rollback", { stack: undefined, json: false, level: 1, yes: false }]],
+        [
+            ["rollback", "--level", "4", "--to", "prod-1.1.0-20260101_000000", "--snapshot", "s1", "--reason", "errors", "--yes", "--json"],
+            [
+                "rollback",
+                { stack: undefined, json: true, level: 4, to: "prod-1.1.0-20260101_000000", snapshot: "s1", reason: "errors", yes: true },
+            ],
+        ],
+        [
+            ["audit", "--since", "2026-11-01"],
+            ["audit", { stack: undefined, json: false, since: "2026-11-01" }],
+        ],
         [
             ["drift", "--stack", "e2e", "--json"],
             ["drift", { stack: "e2e", json: true }],
@@ -77,7 +91,7 @@ describe("switchyard: arguments", () => {
         const f = fakeIo();
         expect(await main(["drift", "--help"], f.io, fakeCommands().commands)).toBe(ExitCode.Ok);
         expect(f.out()).toContain("--stack <name>");
-        expect(f.out()).toContain("1  drift found, or the update, the recovery, the destroy or the backup command failed");
+        expect(f.out()).toContain("1  drift found, or the update, the recovery, the destroy, the backup command or the rollback failed");
     });
 });
 
@@ -102,7 +116,7 @@ describe("switchyard backup: arguments", () => {
         const f = fakeIo();
         expect(await main(["backup", "restore", "--help"], f.io, fakeCommands().commands)).toBe(ExitCode.Ok);
         expect(f.out()).toContain("--yes");
-        expect(f.out()).toContain("3  backup restore: not confirmed, nothing was changed");
+        expect(f.out()).toContain("3  backup restore, rollback --level 4: not confirmed, nothing was changed");
         expect(f.out()).toContain("4  backup verify/restore: the snapshot does not verify, nothing was changed");
     });
 
@@ -139,6 +153,8 @@ describe("switchyard: exit codes", () => {
             recover: () => Promise.reject(e),
             down: () => Promise.reject(e),
             backup: () => Promise.reject(e),
+            rollback: () => Promise.reject(e),
+            audit: () => Promise.reject(e),
         });
         const a = fakeIo();
         expect(await main(["up"], a.io, failing(new CliError("the update failed", ExitCode.Failed)))).toBe(ExitCode.Failed);

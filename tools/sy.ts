@@ -6,11 +6,13 @@
  *   switchyard drift   [--stack S] [--json]
  *   switchyard recover [--stack S] [--json]
  *   switchyard down    [--stack S] [--json]
+ *   switchyard rollback [--level 1|2|3|4] [--to DEPLOYMENT-ID] [--snapshot ID] [--reason TEXT] [--yes] [--stack S] [--json]
+ *   switchyard audit   [--since DATE] [--stack S] [--json]
  *   switchyard backup  snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]  [--stack S] [--json]
  *
  * Exit codes: 0 done / no drift; 1 drift found, or the update, recovery or backup failed; 2 usage or
  * environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run);
- * 3 restore cancelled; 4 snapshot does not verify.
+ * 3 restore or level-4 rollback not confirmed; 4 snapshot does not verify.
  */
 import { Command, CommanderError, Option } from "commander";
 import { checkEnvironment } from "../config/environment";
@@ -20,6 +22,8 @@ import type { DownOptions } from "./commands/down";
 import type { DriftOptions } from "./commands/drift";
 import type { RecoverOptions } from "./commands/recover";
 import type { UpOptions } from "./commands/up";
+import type { AuditOptions } from "./commands/audit";
+import type { RollbackOptions } from "./commands/rollback";
 
 /** What each command runs (the real ones by default; tests pass their own). */
 export interface Commands {
@@ -28,6 +32,8 @@ export interface Commands {
     recover(opts: RecoverOptions, io: Io): Promise<ExitCode>;
     down(opts: DownOptions, io: Io): Promise<ExitCode>;
     backup(opts: BackupOptions, io: Io): Promise<ExitCode>;
+    rollback(opts: RollbackOptions, io: Io): Promise<ExitCode>;
+    audit(opts: AuditOptions, io: Io): Promise<ExitCode>;
 }
 
 const realCommands: Commands = {
@@ -36,14 +42,16 @@ const realCommands: Commands = {
     recover: (o, io) => require("./commands/recover").recover(o, io),
     down: (o, io) => require("./commands/down").down(o, io),
     backup: (o, io) => require("./commands/backup").backup(o, io),
+    rollback: (o, io) => require("./commands/rollback").rollback(o, io),
+    audit: (o, io) => require("./commands/audit").audit(o, io),
 };
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0  done; for drift: no drift
-  1  drift found, or the update, the recovery, the destroy or the backup command failed
+  1  drift found, or the update, the recovery, the destroy, the backup command or the rollback failed
   2  usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run)
-  3  backup restore: not confirmed, nothing was changed
+  3  backup restore, rollback --level 4: not confirmed, nothing was changed
   4  backup verify/restore: the snapshot does not verify, nothing was changed`;
 
 function collect(value: string, previous: string[]): string[] {
@@ -77,6 +85,22 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
     common(program.command("down").description("remove every resource of the stack; the stack and its history stay in the backend")).action(
         (opts) => run("down", opts),
     );
+    common(
+        program
+            .command("rollback")
+            .description(
+                "go back from the live release: 1 flip traffic back, 2 redeploy the previous version on the idle colour through the gates, 3 also run its recorded down-migration, 4 also restore its pre-deploy snapshot (after a fresh one)",
+            ),
+    )
+        .option("--level <n>", "1, 2, 3 or 4", "1")
+        .option("--to <deployment-id>", "the release to go back to (default: the version before the live release)")
+        .option("--snapshot <id>", "level 4: restore this snapshot of the stack instead of the live release's own")
+        .option("--reason <text>", "why (sent with the notifications, kept in the record)")
+        .option("--yes", "level 4: restore without asking")
+        .action((opts) => run("rollback", opts));
+    common(program.command("audit").description("history of releases, rollbacks, emergencies and drift checks (records and stack history)"))
+        .option("--since <date>", "only from this date (2026-11-30 or an ISO time)")
+        .action((opts) => run("audit", opts));
     const backup = program
         .command("backup")
         .description("pre-deploy snapshots of the stack's databases and volumes (the stack's switchyard:backup target)")
@@ -133,6 +157,21 @@ export async function main(argv: string[], io: Io = processIo, commands: Command
                 dryRun: Boolean(opts.dryRun),
             };
             code = await commands.backup(backup, io);
+        } else if (command === "rollback") {
+            const { parseLevel } = require("./commands/rollback") as typeof import("./commands/rollback");
+            code = await commands.rollback(
+                {
+                    ...common,
+                    level: parseLevel(String(opts.level)),
+                    ...(opts.to !== undefined ? { to: opts.to as string } : {}),
+                    ...(opts.snapshot !== undefined ? { snapshot: opts.snapshot as string } : {}),
+                    ...(opts.reason !== undefined ? { reason: opts.reason as string } : {}),
+                    yes: Boolean(opts.yes),
+                },
+                io,
+            );
+        } else if (command === "audit") {
+            code = await commands.audit({ ...common, ...(opts.since !== undefined ? { since: opts.since as string } : {}) }, io);
         } else {
             code = await commands[command](common, io);
         }

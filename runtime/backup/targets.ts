@@ -144,6 +144,33 @@ export class LocalTarget implements Target {
 type S3Cfg = Extract<TargetConfig, { type: "s3" }>;
 type S3Module = typeof import("@aws-sdk/client-s3");
 
+/** The S3 client for a target (also used for deployment records kept beside the snapshots). */
+export function s3Client(
+    cfg: Pick<S3Cfg, "region" | "endpoint" | "forcePathStyle">,
+    env: NodeJS.ProcessEnv,
+): InstanceType<S3Module["S3Client"]> {
+    // Loaded lazily so local-only use does not need the SDK.
+    const s3 = require("@aws-sdk/client-s3") as S3Module;
+    return new s3.S3Client({
+        region: cfg.region,
+        endpoint: cfg.endpoint,
+        forcePathStyle: cfg.forcePathStyle,
+        ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+            ? {
+                  credentials: {
+                      accessKeyId: env.AWS_ACCESS_KEY_ID,
+                      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+                      sessionToken: env.AWS_SESSION_TOKEN,
+                  },
+              }
+            : {}),
+        // We verify every object by reading it back and hashing it; the SDK's default
+        // streaming CRC trailers are not supported by every S3-compatible server.
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+    });
+}
+
 export class S3Target implements Target {
     private readonly s3: S3Module;
     private readonly client: InstanceType<S3Module["S3Client"]>;
@@ -156,24 +183,7 @@ export class S3Target implements Target {
         // Loaded lazily so local-only use does not need the SDK.
 
         this.s3 = require("@aws-sdk/client-s3") as S3Module;
-        this.client = new this.s3.S3Client({
-            region: cfg.region,
-            endpoint: cfg.endpoint,
-            forcePathStyle: cfg.forcePathStyle,
-            ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-                ? {
-                      credentials: {
-                          accessKeyId: env.AWS_ACCESS_KEY_ID,
-                          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-                          sessionToken: env.AWS_SESSION_TOKEN,
-                      },
-                  }
-                : {}),
-            // We verify every object by reading it back and hashing it; the SDK's default
-            // streaming CRC trailers are not supported by every S3-compatible server.
-            requestChecksumCalculation: "WHEN_REQUIRED",
-            responseChecksumValidation: "WHEN_REQUIRED",
-        });
+        this.client = s3Client(cfg, env);
         this.prefix = cfg.prefix && !cfg.prefix.endsWith("/") ? `${cfg.prefix}/` : cfg.prefix;
     }
 
@@ -278,7 +288,8 @@ export class S3Target implements Target {
             token = r.IsTruncated ? r.NextContinuationToken : undefined;
         } while (token);
         return listIds(
-            ids,
+            // Names starting with '.' are not snapshots (deployment records live under .records/), as in LocalTarget.
+            ids.filter((id) => !id.startsWith(".")),
             async (id) => {
                 const buf = Buffer.concat(await Readable.from(await this.body(this.key(id, MANIFEST_FILE))).toArray());
                 return { manifest: parseManifest(buf.toString("utf8")), sha256: sha256OfString(buf) };

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PgCluster, startPostgres } from "../support/backup";
+import { buildMigrateImage, dockerGateway, PgCluster, startPostgres } from "../support/backup";
 import type { Run } from "./harness";
 
 process.env.SWITCHYARD_E2E_STACK = "e2e-backup";
@@ -33,35 +33,6 @@ const CONFIG_FILE = path.join(h.ROOT, `Pulumi.${h.STACK}.yaml`);
 let pg: PgCluster;
 let root: string;
 let toolConfigFile: string;
-
-function dockerGateway(): string {
-    const out = execFileSync("ip", ["-4", "-o", "addr", "show", "docker0"]).toString();
-    const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
-    if (!m) throw new Error(`no IPv4 address on docker0: ${out}`);
-    return m[1];
-}
-
-/** The demo app plus psql and its libraries from switchyard/postgres:local, one tag per version. */
-function buildMigrateImage(): void {
-    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "sy-migrate-img-"));
-    try {
-        fs.writeFileSync(
-            path.join(ctx, "Dockerfile"),
-            [
-                "FROM switchyard/demo-app:1.0.0",
-                "COPY --from=switchyard/postgres:local /usr/lib/postgresql/15/bin/psql /opt/pg/bin/psql",
-                "COPY --from=switchyard/postgres:local /usr/lib/x86_64-linux-gnu/ /opt/pg/lib/",
-                "USER root",
-                "RUN printf '#!/bin/sh\\nLD_LIBRARY_PATH=/opt/pg/lib exec /opt/pg/bin/psql \"$@\"\\n' >/usr/local/bin/psql && chmod 755 /usr/local/bin/psql",
-                "USER app",
-            ].join("\n") + "\n",
-        );
-        execFileSync("docker", ["build", "-q", "-t", `${IMAGE}:${VERSIONS[0]}`, ctx], { stdio: "pipe" });
-        for (const v of VERSIONS.slice(1)) execFileSync("docker", ["tag", `${IMAGE}:${VERSIONS[0]}`, `${IMAGE}:${v}`]);
-    } finally {
-        fs.rmSync(ctx, { recursive: true, force: true });
-    }
-}
 
 /** Runs the backup tool with the same target and source as the stack. */
 function tool(args: string[], input = ""): { code: number; stdout: string; stderr: string; ms: number } {
@@ -152,7 +123,7 @@ async function upFails(): Promise<Run> {
 }
 
 beforeAll(async () => {
-    buildMigrateImage();
+    buildMigrateImage(IMAGE, VERSIONS);
     pg = await startPostgres({ listen: [dockerGateway()] });
     pg.sql("CREATE DATABASE app");
     pg.sql("CREATE DATABASE scratch");

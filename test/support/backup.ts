@@ -300,3 +300,33 @@ export async function startMariaDb(): Promise<MariaDb> {
 export function quietIo(stdout: string[], env: NodeJS.ProcessEnv, now: number): Io {
     return { stdout: (l) => stdout.push(l), stderr: () => undefined, readLine: async () => null, env, now: () => new Date(now) };
 }
+
+/** The docker0 gateway address: containers reach a cluster on the host there. */
+export function dockerGateway(): string {
+    const out = execFileSync("ip", ["-4", "-o", "addr", "show", "docker0"]).toString();
+    const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
+    if (!m) throw new Error(`no IPv4 address on docker0: ${out}`);
+    return m[1];
+}
+
+/** The demo app plus psql and its libraries from switchyard/postgres:local, tagged `image:<v>` for each version. */
+export function buildMigrateImage(image: string, versions: readonly string[]): void {
+    const ctx = mkdtempSync(path.join(os.tmpdir(), "sy-migrate-img-"));
+    try {
+        writeFileSync(
+            path.join(ctx, "Dockerfile"),
+            [
+                "FROM switchyard/demo-app:1.0.0",
+                "COPY --from=switchyard/postgres:local /usr/lib/postgresql/15/bin/psql /opt/pg/bin/psql",
+                "COPY --from=switchyard/postgres:local /usr/lib/x86_64-linux-gnu/ /opt/pg/lib/",
+                "USER root",
+                "RUN printf '#!/bin/sh\\nLD_LIBRARY_PATH=/opt/pg/lib exec /opt/pg/bin/psql \"$@\"\\n' >/usr/local/bin/psql && chmod 755 /usr/local/bin/psql",
+                "USER app",
+            ].join("\n") + "\n",
+        );
+        execFileSync("docker", ["build", "-q", "-t", `${image}:${versions[0]}`, ctx], { stdio: "pipe" });
+        for (const v of versions.slice(1)) execFileSync("docker", ["tag", `${image}:${versions[0]}`, `${image}:${v}`]);
+    } finally {
+        rmSync(ctx, { recursive: true, force: true });
+    }
+}

@@ -90,8 +90,8 @@ export function backupToolConfig(
     };
 }
 
-/** Runs `node runtime/backup.js` with the config in its environment (never argv); stderr goes through. */
-function runTool(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<{ code: number; stdout: string }> {
+/** Runs `node runtime/backup.js` with the config in its environment (never argv); stderr goes through (also used by rollback). */
+export function runTool(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve, reject) => {
         // With a tcp:// host's certificate, the tool's docker calls run under runtime/docker-tls.js.
         const tool = [runtimeFile("backup.js"), ...args];
