@@ -47,3 +47,62 @@ describe("runnerCodeFiles", () => {
         }
     });
 });
+
+describe("the program with backup.schedule", () => {
+    const { baseConfig, runProgram, SECRET_SIG } = require("../../test/support/program") as typeof import("../../test/support/program");
+    const withBackup = (schedule?: object) => {
+        const c = baseConfig();
+        c.backup = {
+            target: { type: "local", root: "/var/backups/sy" },
+            postgres: [{ name: "app" }],
+            ...(schedule ? { schedule } : {}),
+        };
+        c.backupSecrets = { app: "postgres://app:pw@127.0.0.1:5432/app" };
+        return c;
+    };
+    const CONTAINER = "docker:index/container:Container";
+    const runners = (r: Awaited<ReturnType<typeof runProgram>>) => r.byType(CONTAINER).filter((x) => x.name === "backup-runner");
+
+    test("one runner container: restarts with the daemon, the schedule in its env, config uploaded as a secret, same code as the repo", async () => {
+        const r = await runProgram(withBackup({ cron: "*/5 * * * *", keepLast: 4 }), { secretKeys: ["secretEnv", "backupSecrets"] });
+        expect(runners(r)).toHaveLength(1);
+        expect(r.byType("switchyard:backup:BackupRunner")).toHaveLength(1);
+        const c = r.one(CONTAINER, "backup-runner");
+        expect(c.inputs.name).toBe("local-backup-runner");
+        expect(c.inputs.image).toBe("switchyard/backup-runner:local");
+        expect(c.inputs.restart).toBe("unless-stopped");
+        expect(c.inputs.envs).toEqual(["SWITCHYARD_BACKUP_CRON=*/5 * * * *", "SWITCHYARD_STACK=local"]);
+        expect(c.deleteBeforeReplace).toBe(true);
+        const uploads = c.rawInputs.uploads as { file: string; content: unknown }[];
+        const config = uploads.find((u) => u.file === "/etc/switchyard/backup.json")!;
+        expect((config.content as Record<string, unknown>)[SECRET_SIG]).toBeDefined();
+        const cfg = JSON.parse(
+            (c.inputs.uploads as { file: string; content: string }[]).find((u) => u.file === "/etc/switchyard/backup.json")!.content,
+        );
+        expect(cfg.kind).toBe("scheduled");
+        expect(cfg.scheduledRetention).toEqual({ keepLast: 4 });
+        expect(cfg.postgres).toEqual([{ name: "app", url: `postgres://app:pw@${HOST_GATEWAY_NAME}:5432/app` }]);
+        const root = path.resolve(__dirname, "../..");
+        for (const f of runnerCodeFiles()) {
+            const u = uploads.find((x) => x.file === `/opt/switchyard/${f}`);
+            expect(u?.content).toBe(fs.readFileSync(path.join(root, f), "utf8"));
+        }
+        expect(c.inputs.volumes).toEqual(expect.arrayContaining([{ hostPath: "/var/backups/sy", containerPath: "/var/backups/sy" }]));
+        expect(r.outputs.backupRunnerContainer).toBe("local-backup-runner");
+    });
+
+    test("no schedule: no runner", async () => {
+        const r = await runProgram(withBackup(), { secretKeys: ["secretEnv", "backupSecrets"] });
+        expect(runners(r)).toHaveLength(0);
+        expect(r.byType("switchyard:backup:BackupRunner")).toHaveLength(0);
+        expect(r.outputs.backupRunnerContainer).toBeNull();
+    });
+
+    test("a volume source with a schedule is refused with the reason and the fix", async () => {
+        const c = withBackup({ cron: "0 3 * * *" });
+        (c.backup as Record<string, unknown>).volumes = [{ name: "uploads", volume: "app_uploads" }];
+        await expect(runProgram(c, { secretKeys: ["secretEnv", "backupSecrets"] })).rejects.toThrow(
+            /backup\.volumes 'uploads' need the Docker daemon, which the scheduled runner has no access to/,
+        );
+    });
+});
