@@ -139,11 +139,25 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
     const databases = databasesOf(cfg);
     const conns = databases.map((db) => {
         try {
-            return db.connect(io.env);
+            const conn = db.connect(io.env);
+            return kind === "scheduled" ? db.markScheduled(conn) : conn;
         } catch (e) {
             throw new Error(`backup source ${db.engine} '${db.name}' failed: ${(e as Error).message}`);
         }
     });
+    // A release goes first: its snapshot cancels a scheduled dump in progress (that run fails and
+    // publishes nothing; the next one retries), so the migration after it never waits on a run.
+    if (kind === "pre-deploy") {
+        for (const [i, db] of databases.entries()) {
+            try {
+                const n = await db.cancelScheduled(conns[i], cfg.docker);
+                if (n > 0)
+                    io.stderr(`[backup] ${db.engine} '${db.name}': cancelled ${n} scheduled dump(s) in progress: the release goes first`);
+            } catch (e) {
+                io.stderr(`[backup] warning: ${db.engine} '${db.name}': could not cancel scheduled dumps: ${(e as Error).message}`);
+            }
+        }
+    }
     const dir = await target.stage(id);
     try {
         const sources: SnapshotSource[] = [];
