@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { expandGrafanaVariables, queries } from "../../components/observability/queries";
 import { PgCluster, startPostgres } from "../support/backup";
 
 process.env.SWITCHYARD_E2E_STACK = process.env.SWITCHYARD_E2E_SCHED_STACK ?? "e2e-sched";
@@ -239,8 +240,16 @@ describe("scheduled and on-demand backups on the real engine", () => {
             const r = await query(`switchyard_backup_last_run_success{stack="${h.STACK}"}`);
             return r.length === 1 && r[0].value[1] === "1" ? true : undefined;
         });
-        const age = await query(`time() - max(switchyard_backup_newest_snapshot_timestamp_seconds{stack="${h.STACK}"})`);
-        expect(Number(age[0].value[1])).toBeLessThan(120);
+        // The dashboard panel's queries, as Grafana runs them.
+        const panel: Record<string, number> = {};
+        for (const name of ["backupAge", "backupLastRun", "backupDuration", "backupSize"] as const) {
+            const r = await query(expandGrafanaVariables(queries[name], { stack: h.STACK, rateInterval: "10s" }));
+            expect({ name, series: r.length }).toEqual({ name, series: 1 });
+            panel[name] = Number(r[0].value[1]);
+        }
+        expect(panel.backupAge).toBeLessThan(120);
+        expect(panel.backupLastRun).toBe(1);
+        expect(panel.backupSize).toBe(state.lastRun!.totalBytes);
         expect(await firingAlerts()).toEqual([]);
     });
 
@@ -268,8 +277,9 @@ describe("scheduled and on-demand backups on the real engine", () => {
             expect(await list()).toEqual(before);
             expect(fs.readdirSync(root).filter((f) => f.startsWith("."))).toEqual([]);
             for (const s of before) expect((await tool(["verify", s.id])).code).toBe(0);
-            // The dashboard panel's queries, as Grafana runs them, show the failure.
-            expect((await query(`max(switchyard_backup_last_run_success{stack="${h.STACK}"})`))[0].value[1]).toBe("0");
+            // The dashboard panel shows the failure.
+            const lastRun = await query(expandGrafanaVariables(queries.backupLastRun, { stack: h.STACK, rateInterval: "10s" }));
+            expect(lastRun[0].value[1]).toBe("0");
             h.report("sched-4-failure-alert", {
                 alertFiredSecondsAfterFailedRun: +firedAfter.toFixed(1),
                 alertActiveAt: alert.activeAt,
