@@ -1,6 +1,7 @@
 // switchyard: blue/green and canary releases of a containerised web app on a Docker host.
-// config -> host -> router -> release (both colours, each gated) -> routing -> monitoring -> outputs.
+// config -> host -> router -> release (both colours, each gated) -> routing -> scheduled backups -> monitoring -> outputs.
 // The outputs are described in README "Stack outputs".
+import { BackupRunner } from "./components/backup";
 import { DockerHost } from "./components/host";
 import { MonitoringStack } from "./components/observability";
 import { previousRelease, Release } from "./components/release";
@@ -50,6 +51,22 @@ const routing = new CanaryRouter("routing", {
     container: { name: router.containerName, id: router.containerId },
 });
 
+const schedule = cfg.backup?.schedule;
+const backupRunner =
+    cfg.backup && schedule
+        ? new BackupRunner(
+              "backup-runner",
+              {
+                  stack,
+                  settings: { ...cfg.backup, app: cfg.app.name, schedule },
+                  urls: backupSecrets,
+                  image: schedule.image,
+                  networkName: host.networkName,
+              },
+              onHost,
+          )
+        : undefined;
+
 const monitoring = cfg.monitoring.enabled
     ? new MonitoringStack(
           "monitoring",
@@ -59,6 +76,14 @@ const monitoring = cfg.monitoring.enabled
               apps: perColor((c) => ({ version: versionOf[c], containers: release.targets[c] })),
               routerContainerName: router.containerName,
               routerVersion: cfg.router.tag,
+              backup:
+                  backupRunner && schedule
+                      ? {
+                            runnerAddress: backupRunner.metricsAddress,
+                            maxAgeMinutes: schedule.maxAgeMinutes,
+                            alertForSeconds: schedule.alertForSeconds,
+                        }
+                      : undefined,
           },
           onHost,
       )
@@ -79,6 +104,7 @@ export const routerConfigSha256 = routing.configSha256;
 export const canaryHeader = routing.header ?? null;
 export const backups = release.preDeploy?.backupsOutput ?? {};
 export const migrations = release.preDeploy?.migrationsOutput ?? {};
+export const backupRunnerContainer = backupRunner?.containerName ?? null;
 export const prometheusUrl = monitoring?.prometheusUrl ?? null;
 export const latestRecord = cfg.latestRecord ?? null;
 export const grafanaProvisioningDir = monitoring?.grafanaProvisioningDir ?? null;

@@ -50,6 +50,23 @@ test("numbers as `config set --path` stores them", () => {
     expect(r.config.backup?.retention).toEqual({ keepLast: 7, keepWithinDays: 1.5 });
 });
 
+test.each(["15 3 * * *", "* * * * *", "*/5 0-6,22 1 1-12/2 0", " 0 */2 * * 1-5 "])(
+    "schedule cron %j accepted, defaults applied",
+    (cron) => {
+        const raw = valid();
+        (raw.backup as Raw).schedule = { cron, keepLast: "5" };
+        const r = parse(raw);
+        if (!r.ok) throw new Error(r.errors.join("\n"));
+        expect(r.config.backup?.schedule).toEqual({
+            cron: cron.trim(),
+            keepLast: 5,
+            maxAgeMinutes: 1560,
+            alertForSeconds: 300,
+            image: "switchyard/backup-runner:local",
+        });
+    },
+);
+
 test.each<[string, (r: Raw) => void, string[] | undefined, RegExp]>([
     ["plain-text secrets", () => undefined, [], /^switchyard:backupSecrets: is stored in plain text; database URLs must be Pulumi secrets/],
     [
@@ -120,10 +137,34 @@ test.each<[string, (r: Raw) => void, string[] | undefined, RegExp]>([
     [
         "unknown backup key",
         (r) => {
-            (r.backup as Raw).schedule = "daily";
+            (r.backup as Raw).scheduel = { cron: "* * * * *" };
         },
         undefined,
-        /^switchyard:backup\.schedule: unknown key \(got "daily"\); allowed keys here: target, postgres, mysql, volumes, volumeImage, retention/,
+        /^switchyard:backup\.scheduel: unknown key .*allowed keys here: target, postgres, mysql, volumes, volumeImage, retention, schedule/,
+    ],
+    [
+        "schedule not a cron",
+        (r) => {
+            (r.backup as Raw).schedule = { cron: "daily" };
+        },
+        undefined,
+        /^switchyard:backup\.schedule\.cron: must be a 5-field cron expression .*e\.g\. "15 3 \* \* \*"/,
+    ],
+    [
+        "schedule with six fields",
+        (r) => {
+            (r.backup as Raw).schedule = { cron: "0 15 3 * * *" };
+        },
+        undefined,
+        /^switchyard:backup\.schedule\.cron: must be a 5-field cron expression/,
+    ],
+    [
+        "schedule keepLast 0",
+        (r) => {
+            (r.backup as Raw).schedule = { cron: "15 3 * * *", keepLast: 0 };
+        },
+        undefined,
+        /^switchyard:backup\.schedule\.keepLast: must be at least 1 \(got 0\)/,
     ],
     [
         "migration command not a list",

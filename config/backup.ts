@@ -75,6 +75,40 @@ const retention = z.strictObject({
     ).optional(),
 });
 
+/** One cron field: `*`, a number, a range, a list, each with an optional `/step` (names are not accepted). */
+const CRON_FIELD = /^(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?(,(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?)*$/;
+const CRON_ERROR =
+    'must be a 5-field cron expression (minute hour day-of-month month day-of-week, numbers, *, ranges, lists, /steps), e.g. "15 3 * * *"';
+
+const schedule = z.strictObject({
+    /** When the runner takes a scheduled snapshot, in the Docker host's UTC. */
+    cron: z
+        .string({ error: CRON_ERROR })
+        .trim()
+        .refine((c) => c.split(/\s+/).length === 5 && c.split(/\s+/).every((f) => CRON_FIELD.test(f)), { error: CRON_ERROR }),
+    /** Keep the newest N scheduled snapshots. Neither this nor keepWithinDays: keep the newest 30. */
+    keepLast: wholeNumber(1, 10000).optional(),
+    /** Keep scheduled snapshots younger than D days. */
+    keepWithinDays: num(
+        z
+            .number({ error: "must be a number of days" })
+            .gt(0, { error: "must be more than 0 days" })
+            .max(3650, { error: "must be at most 3650 days" }),
+    ).optional(),
+    /**
+     * The alert BackupStale fires when the newest verified snapshot (any kind) is older than this.
+     * @default 1560 - 26 hours: a daily schedule plus two hours of slack
+     */
+    maxAgeMinutes: wholeNumber(1, 525600, { unit: " minutes" }).default(1560),
+    /** How long BackupStale / BackupRunFailed must hold before they fire (Prometheus `for`). @default 300 */
+    alertForSeconds: wholeNumber(0, 86400, { whole: "whole seconds", unit: " s" }).default(300),
+    /** Image of the runner: cron, node and the database clients (scripts/images.sh builds it). */
+    image: z
+        .string()
+        .regex(IMAGE_REF, { error: "must be an image reference with an explicit tag, e.g. switchyard/backup-runner:local" })
+        .default("switchyard/backup-runner:local"),
+});
+
 export const backupSchema = z
     .strictObject({
         target: z.discriminatedUnion("type", [localTarget, s3Target], {
@@ -121,6 +155,11 @@ export const backupSchema = z
          * colour are always kept. Neither set: keep the newest 30 (domain/backup/retention).
          */
         retention: retention.prefault({}),
+        /**
+         * Scheduled snapshots, taken by a runner container on the Docker host (components/backup/backupRunner.ts).
+         * @default unset - pre-deploy and manual snapshots only
+         */
+        schedule: schedule.optional(),
     })
     .superRefine((b, ctx) => {
         // backupSecrets is keyed by source name: a name may not be both a postgres and a mysql source.

@@ -19,4 +19,5 @@ export const ROLES = {
     router: "router",
     prometheus: "prometheus",
     migration: "migration",
+    backupRunner: "backup-runner",
 } as const;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds switchyard's local images on this machine; nothing is pulled from a registry.
 #
-#   scripts/images.sh [--only base,demo-app,router,prometheus,postgres] [--force] [VERSION...]
+#   scripts/images.sh [--only base,demo-app,router,prometheus,postgres,backup-runner] [--force] [VERSION...]
 #
 #   VERSION...  semver tags for switchyard/demo-app (default: $SWITCHYARD_APP_VERSIONS or
 #               "1.0.0 1.1.0"). All versions share one build; the running version comes
@@ -16,6 +16,8 @@
 #   switchyard/router:$TAG          nginx + curl, two nginx masters (see images/router/README.md)
 #   switchyard/prometheus:$TAG      Debian's prometheus
 #   switchyard/postgres:$TAG        Debian's postgresql-15
+#   switchyard/backup-runner:$TAG   Debian's cron, nodejs, postgresql-client-15, mariadb-client + the
+#                                   backup tool's npm dependencies (see images/backup-runner/Dockerfile)
 # with TAG=${SWITCHYARD_IMAGE_TAG:-local}; every image also gets a content tag sha-<12 hex>.
 #
 # Idempotent: each image carries the label io.switchyard.inputs-sha256 (hash of everything
@@ -37,7 +39,7 @@ T0=$(date +%s.%N)
 step() { printf '[images %7.1fs] %s\n' "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*"; }
 die() { printf 'images.sh: %s\n' "$*" >&2; exit 1; }
 
-ONLY="base,demo-app,router,prometheus,postgres"
+ONLY="base,demo-app,router,prometheus,postgres,backup-runner"
 FORCE=0
 VERSIONS=()
 while (($#)); do
@@ -58,7 +60,7 @@ for v in "${VERSIONS[@]}"; do
 done
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 for w in ${ONLY//,/ }; do
-  case $w in base|demo-app|router|prometheus|postgres) ;; *) die "--only: unknown image '$w'" ;; esac
+  case $w in base|demo-app|router|prometheus|postgres|backup-runner) ;; *) die "--only: unknown image '$w'" ;; esac
 done
 
 command -v docker >/dev/null || die "docker CLI not found"
@@ -190,6 +192,28 @@ stage_app() {
   (cd "$ROOT/app" && tar -c --exclude=.switchyard-lock-sha256 --exclude=.package-lock.json node_modules) | tar -C "$stage" -x
 }
 
+# The backup tool's npm dependencies, at the versions of the project's own node_modules, installed
+# from the npm registry into a build context with the image's files (the tool's code is uploaded
+# by the Pulumi program, not baked in).
+stage_backup_runner() {
+  local stage=$1 deps
+  deps=$(cd "$ROOT" && node -e '
+    const v = (p) => require("./node_modules/" + p + "/package.json").version;
+    const d = {}; for (const p of ["zod", "typescript", "@aws-sdk/client-s3"]) d[p] = v(p);
+    console.log(JSON.stringify({ name: "switchyard-backup-runner", private: true, dependencies: d }));')
+  cp "$IMAGES/backup-runner/Dockerfile" "$IMAGES/backup-runner/entrypoint.sh" "$IMAGES/backup-runner/switchyard-backup-run" "$stage/"
+  echo "$deps" >"$stage/package.json"
+  local cache=/tmp/switchyard-backup-runner-deps stamp
+  stamp=$(echo "$deps" | sha)
+  if [[ ! -f $cache/.stamp || $(cat "$cache/.stamp") != "$stamp" ]]; then
+    step "backup-runner: npm install (host npm, registry) $deps"
+    rm -rf "$cache"; mkdir -p "$cache"; cp "$stage/package.json" "$cache/"
+    (cd "$cache" && npm install --omit=dev --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)
+    echo "$stamp" >"$cache/.stamp"
+  fi
+  cp -r "$cache/node_modules" "$stage/node_modules"
+}
+
 step "mirror $MIRROR${SECURITY:+, security $SECURITY}; images: $ONLY; demo-app versions: ${VERSIONS[*]}"
 if wants base || [[ -z $(label_of "$BASE_REF") ]]; then build_base; fi
 if wants demo-app; then
@@ -201,6 +225,12 @@ fi
 if wants router; then build_image switchyard/router "$IMAGES/router" "$TAG"; fi
 if wants prometheus; then build_image switchyard/prometheus "$IMAGES/prometheus" "$TAG"; fi
 if wants postgres; then build_image switchyard/postgres "$IMAGES/postgres" "$TAG"; fi
+if wants backup-runner; then
+  RSTAGE=$(mktemp -d /tmp/switchyard-runner-stage.XXXXXX)
+  stage_backup_runner "$RSTAGE"
+  build_image switchyard/backup-runner "$RSTAGE" "$TAG"
+  rm -rf "$RSTAGE"
+fi
 
 step "done"
 docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}' | grep '^switchyard/' | sort

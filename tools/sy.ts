@@ -8,7 +8,7 @@
  *   switchyard down    [--stack S] [--json]
  *   switchyard rollback [--level 1|2|3|4] [--to DEPLOYMENT-ID] [--snapshot ID] [--reason TEXT] [--yes] [--stack S] [--json]
  *   switchyard audit   [--since DATE] [--stack S] [--json]
- *   switchyard backup  snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]  [--stack S] [--json]
+ *   switchyard backup  now | snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]  [--stack S] [--json]
  *
  * Exit codes: 0 done / no drift; 1 drift found, or the update, recovery or backup failed; 2 usage or
  * environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run);
@@ -103,7 +103,9 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
         .action((opts) => run("audit", opts));
     const backup = program
         .command("backup")
-        .description("pre-deploy snapshots of the stack's databases and volumes (the stack's switchyard:backup target)")
+        .description(
+            "manual, scheduled and pre-deploy snapshots of the stack's databases and volumes (the stack's switchyard:backup target)",
+        )
         .addHelpText("after", EXIT_CODES_HELP);
     const action = (name: BackupAction, description: string, ref = false) => {
         const c = common(backup.command(name).description(description));
@@ -115,6 +117,7 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
             return run("backup", { ...opts, action: name, ...(ref ? { ref: a[0] } : {}) });
         });
     };
+    action("now", "take a manual snapshot now with progress; prints its id, size, duration and verification result");
     action("snapshot", "take a snapshot now (recording the stack's current release), verify and publish it");
     action("list", "the snapshots at the target, oldest first; incomplete ones flagged");
     action("verify", "re-read every file of a snapshot against its manifest", true);

@@ -62,6 +62,7 @@ test("one Command, config as a single secret env var, outputs parsed from its JS
     expect(cfg).toEqual({
         stack: "local",
         app: "web",
+        kind: "pre-deploy",
         target: { type: "local", root: "/var/backups/sy" },
         postgres: [{ name: "app", url: "postgres://app:hunter2@db:5432/app" }],
         volumes: [{ name: "uploads", volume: "app_uploads" }],

@@ -80,6 +80,8 @@ export interface BackupSnapshotArgs {
      * @default unset - no prune after the snapshot (run the tool's `prune` by hand)
      */
     retention?: RetentionPolicy;
+    /** Retention of scheduled snapshots (backup.schedule), used by that prune. @default unset - `retention` */
+    scheduledRetention?: RetentionPolicy;
 }
 
 export interface SnapshotResult {
@@ -160,9 +162,11 @@ export class BackupSnapshot extends pulumi.ComponentResource {
                     volumes,
                     volumeImage: args.volumeImage,
                     retention,
+                    ...(args.scheduledRetention ? { schedule: args.scheduledRetention } : {}),
                 },
                 u,
                 r,
+                "pre-deploy",
             ),
         );
 

@@ -1,2 +1,3 @@
 export * from "./backupSnapshot";
 export * from "./preDeploy";
+export * from "./backupRunner";

@@ -44,6 +44,8 @@ export interface BackupSettings {
     volumes: BackupVolumeSource[];
     volumeImage: string;
     retention: { keepLast?: number; keepWithinDays?: number };
+    /** backup.schedule: the scheduled snapshots' retention is its keepLast/keepWithinDays. */
+    schedule?: { keepLast?: number; keepWithinDays?: number };
 }
 
 /** The migration settings (validated `switchyard:migration`, passed in). */
@@ -138,6 +140,7 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
                 volumes: b.volumes,
                 volumeImage: b.volumeImage,
                 retention: b.retention,
+                ...(b.schedule ? { scheduledRetention: { keepLast: b.schedule.keepLast, keepWithinDays: b.schedule.keepWithinDays } } : {}),
                 environment: dockerEnvironment(args.dockerHost, args.dockerTls),
                 dockerTls: args.dockerTls,
             },

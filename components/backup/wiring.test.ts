@@ -87,6 +87,7 @@ describe("backup configured", () => {
         expect(cfg).toEqual({
             stack: "local",
             app: "app",
+            kind: "pre-deploy",
             target: { type: "local", root: "/var/backups/sy" },
             postgres: [{ name: "app", url: `postgres://app:${PASSWORD}@db:5432/app` }],
             volumes: [],

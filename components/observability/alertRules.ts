@@ -10,7 +10,7 @@
 import { stringify } from "yaml";
 import { z } from "zod";
 import { DEFAULT_ALERT_THRESHOLDS } from "../../domain/alertThresholds";
-import { JOBS, ROUTER_METRICS } from "./metricNames";
+import { BACKUP_METRICS, JOBS, ROUTER_METRICS } from "./metricNames";
 import { durationSchema, YAML_OPTIONS } from "./prometheusConfig";
 import { parse } from "./validate";
 
@@ -19,6 +19,7 @@ export const ALERTS = {
     latencyP95: "SwitchyardLatencyP95High",
     noHealthyContainer: "SwitchyardColorNoHealthyContainer",
     trafficShare: "SwitchyardTrafficShareOffWeight",
+    backupStale: "SwitchyardBackupStale",
 } as const;
 
 /** Recording rule: 1 while a release is in progress, else 0 (label `stack`). */
@@ -61,6 +62,12 @@ export const AlertRulesInputSchema = z
             })
             .strict()
             .default({ errorRate: "2m", latency: "5m", noHealthyContainer: "1m", trafficShare: "5m" }),
+        /**
+         * Scheduled backups: SwitchyardBackupStale fires when the newest verified snapshot is older than
+         * maxAgeSeconds (or none is seen) or the last scheduled run failed, for `for`.
+         * @default - no backup alert
+         */
+        backup: z.object({ maxAgeSeconds: z.number().int().positive(), for: durationSchema }).strict().optional(),
     })
     .strict()
     .refine((v) => v.thresholds.release.errorRatio >= v.thresholds.steady.errorRatio, {
@@ -76,6 +83,8 @@ export interface RuleExpressions {
     latencyP95: string;
     noHealthyContainer: string;
     trafficShareDeviation: string;
+    /** Present when `backup` is set: one series per reason (age | failed), value in seconds or 1. */
+    backupStale?: string;
 }
 
 /** The PromQL behind the rules (exported for tests and for the release analysis). */
@@ -99,7 +108,21 @@ export function ruleExpressions(input: AlertRulesInput): RuleExpressions {
         trafficShareDeviation:
             `abs(((${reqRate} / scalar(${total})) or on (color) (${weight} * 0)) - on (color) ${weight})` +
             ` and on () (${total} >= ${v.minRequestsPerSecond})`,
+        ...(v.backup ? { backupStale: backupStaleExpr(v.stack, v.backup.maxAgeSeconds) } : {}),
     };
+}
+
+/**
+ * Too old: time since the newest complete snapshot above the limit, or no such series at all (no
+ * snapshot, or the runner unreachable). Failed: the last scheduled run failed. Each carries `reason`.
+ */
+function backupStaleExpr(stack: string, maxAgeSeconds: number): string {
+    const s = `stack="${stack}"`;
+    const B = BACKUP_METRICS;
+    const age = `(time() - max(${B.newestSnapshotTimestamp}{${s}}) > ${maxAgeSeconds})`;
+    const absent = `absent(${B.newestSnapshotTimestamp}{${s}})`;
+    const failed = `max(${B.lastRunSuccess}{${s}}) == 0`;
+    return `label_replace(${age} or ${absent}, "reason", "age", "", "") ` + `or label_replace(${failed}, "reason", "failed", "", "")`;
 }
 
 /** Renders the rule file (recording rule + alerts) for one stack. Deterministic. */
@@ -173,6 +196,20 @@ export function renderAlertRules(input: AlertRulesInput): string {
             description: `The share of requests the router sends to {{ $labels.color }} differs from its configured weight by more than ${+(v.trafficShareTolerance * 100).toPrecision(6)} percentage points.`,
         },
     });
+    if (v.backup && e.backupStale) {
+        rules.push({
+            alert: ALERTS.backupStale,
+            expr: e.backupStale,
+            for: v.backup.for,
+            labels: labels(undefined, "critical"),
+            annotations: {
+                summary: `Backups of stack ${v.stack} are stale or failing ({{ $labels.reason }})`,
+                description:
+                    `The newest verified snapshot of stack ${v.stack} is older than ${v.backup.maxAgeSeconds} s (or none is seen), ` +
+                    "or the last scheduled run failed: see the backup runner's log (docker logs <stack>-backup-runner).",
+            },
+        });
+    }
     return stringify({ groups: [{ name: `switchyard-${v.stack}`, rules }] }, YAML_OPTIONS);
 }
 

@@ -28,6 +28,7 @@ export const PANEL_TITLES = [
     "Active colour and canary weight",
     "Versions per colour",
     "Router configs over time",
+    "Scheduled backups",
 ] as const;
 
 /** Which named queries each panel runs (refId A, B, C... in this order). */
@@ -40,6 +41,7 @@ export const PANEL_QUERIES: Record<(typeof PANEL_TITLES)[number], readonly Query
     "Active colour and canary weight": ["activeColor", "configuredWeight"],
     "Versions per colour": ["versions"],
     "Router configs over time": ["routerConfigs"],
+    "Scheduled backups": ["backupAge", "backupLastRun", "backupDuration", "backupSize"],
 };
 
 const LEGENDS: Record<QueryName, string> = {
@@ -57,6 +59,10 @@ const LEGENDS: Record<QueryName, string> = {
     versions: "",
     releaseEvents: "",
     routerConfigs: "{{active_color}} {{config_sha256}}",
+    backupAge: "newest verified snapshot age",
+    backupLastRun: "last run",
+    backupDuration: "last run duration",
+    backupSize: "last snapshot size",
 };
 
 export const DashboardInputSchema = z
@@ -163,6 +169,32 @@ export function buildReleaseDashboard(input: DashboardInput): dashboard.Dashboar
                 .title("Router configs over time")
                 .datasource(DS)
                 .targets(targets("Router configs over time"))
+                .height(6)
+                .span(24),
+        )
+        .withPanel(
+            new stat.PanelBuilder()
+                .title("Scheduled backups")
+                .description("Empty when the stack has no backup.schedule.")
+                .datasource(DS)
+                .targets(targets("Scheduled backups"))
+                .textMode(common.BigValueTextMode.ValueAndName)
+                .overrideByQuery("A", [{ id: "unit", value: "s" }])
+                .overrideByQuery("B", [
+                    {
+                        id: "mappings",
+                        value: [
+                            {
+                                type: "value",
+                                options: { "0": { text: "FAILED", color: "red", index: 0 }, "1": { text: "OK", color: "green", index: 1 } },
+                            },
+                        ],
+                    },
+                ])
+                .overrideByQuery("C", [{ id: "unit", value: "s" }])
+                .overrideByQuery("D", [{ id: "unit", value: "bytes" }])
+                .colorMode(common.BigValueColorMode.Background)
+                .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]))
                 .height(6)
                 .span(24),
         );

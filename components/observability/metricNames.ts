@@ -50,4 +50,8 @@ export const LABELS = {
 export const JOBS = {
     app: "switchyard-app",
     router: "switchyard-router",
+    backup: "switchyard-backup",
 } as const;
+
+/** The scheduled backup runner's metrics (runtime/backup/runner.ts renders them). */
+export { BACKUP_METRICS } from "../../domain/backup/runnerMetrics";

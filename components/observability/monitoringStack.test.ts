@@ -10,6 +10,7 @@ import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import type { MonitoringStackArgs } from "./monitoringStack";
+import { PANEL_TITLES } from "./dashboard";
 import { baseConfig, runProgram } from "../../test/support/program";
 import { run, tempDir } from "../../test/support/observability/tools";
 
@@ -236,7 +237,9 @@ describe("container mode", () => {
             expect(ds.datasources[0].url).toBe("http://mon-prometheus:9090");
             const provider = parseYaml(fs.readFileSync(path.join(dir, "provisioning/dashboards/switchyard-mon.yaml"), "utf8"));
             expect(provider.providers[0].options.path).toBe("/var/lib/grafana/dashboards/switchyard");
-            expect(JSON.parse(fs.readFileSync(path.join(dir, "dashboards/switchyard-release-mon.json"), "utf8")).panels).toHaveLength(8);
+            expect(JSON.parse(fs.readFileSync(path.join(dir, "dashboards/switchyard-release-mon.json"), "utf8")).panels).toHaveLength(
+                PANEL_TITLES.length,
+            );
             expect(spawnSync("bash", ["-c", cmd.delete], { env, encoding: "utf8" }).status).toBe(0);
             expect(list(dir)).toEqual([]);
         } finally {

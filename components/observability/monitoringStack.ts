@@ -75,6 +75,12 @@ export interface MonitoringStackArgs {
     thresholds: MonitoringThresholds;
     /** Largest tolerated |measured share - configured weight| per colour. */
     trafficShareTolerance: number;
+    /**
+     * Scheduled backups (BackupRunner): scrape the runner, alert when the newest verified snapshot is
+     * older than maxAgeMinutes or the last run failed, for alertForSeconds.
+     * @default - no backup scrape job, alert or panel data
+     */
+    backup?: { runnerAddress: string; maxAgeMinutes: number; alertForSeconds: number };
 }
 
 /**
@@ -132,6 +138,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             stack: args.stack,
             thresholds: args.thresholds,
             trafficShareTolerance: args.trafficShareTolerance,
+            ...(args.backup ? { backup: { maxAgeSeconds: args.backup.maxAgeMinutes * 60, for: `${args.backup.alertForSeconds}s` } } : {}),
         });
         const appTargets = pulumi.all(COLORS.map((c) => pulumi.output(args.apps[c].containers))).apply((lists) =>
             lists.flatMap((list, i): AppTarget[] =>
@@ -151,6 +158,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 appTargets: targets,
                 router: { address: `${router}:${ROUTER_EXPORTER_PORT}`, version: args.routerVersion ?? "unknown" },
                 ruleFiles: [rulesPath],
+                ...(args.backup ? { backupRunner: { address: args.backup.runnerAddress } } : {}),
             }),
         );
 

@@ -150,7 +150,9 @@ afterAll(async () => {
 
 test("every dashboard query returns data", async () => {
     const empty: string[] = [];
-    for (const name of Object.keys(queries) as QueryName[]) if ((await run(name)).length === 0) empty.push(name);
+    // The backup panel needs a backup runner: test/engine/scheduledBackup.test.ts runs those queries on a real one.
+    const names = (Object.keys(queries) as QueryName[]).filter((n) => !n.startsWith("backup"));
+    for (const name of names) if ((await run(name)).length === 0) empty.push(name);
     expect(empty).toEqual([]);
 });
 

@@ -53,6 +53,8 @@ export const PrometheusConfigInputSchema = z
         ruleFiles: z.array(z.string().min(1)).default([]),
         /** @default "/metrics" */
         appMetricsPath: z.string().startsWith("/").default("/metrics"),
+        /** The scheduled backup runner (BackupRunner), host:port. @default - no backup job */
+        backupRunner: z.object({ address }).strict().optional(),
     })
     .strict()
     .superRefine((v, ctx) => {
@@ -112,6 +114,22 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
                     },
                 ],
             },
+            ...(v.backupRunner
+                ? [
+                      {
+                          job_name: JOBS.backup,
+                          metrics_path: "/metrics",
+                          // The runner labels its series with its own stack (the same value).
+                          honor_labels: true,
+                          static_configs: [
+                              {
+                                  targets: [v.backupRunner.address],
+                                  labels: { [LABELS.stack]: v.stack, [LABELS.component]: "backup-runner" },
+                              },
+                          ],
+                      },
+                  ]
+                : []),
         ],
     };
     return stringify(doc, YAML_OPTIONS);

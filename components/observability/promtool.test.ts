@@ -5,7 +5,9 @@
 import * as fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { ALERTS, renderAlertRules } from "./alertRules";
+import { BACKUP_METRICS } from "./metricNames";
 import { AppTarget, renderPrometheusConfig } from "./prometheusConfig";
 import { parseStackConfig } from "../../config/parse";
 import { buildRuleTests } from "../../test/support/observability/ruleTestFile";
@@ -201,7 +203,12 @@ describe("promtool test rules", () => {
                 .filter((a) => a.exp_alerts.length > 0)
                 .map((a) => a.alertname),
         );
-        expect([...covered].sort()).toEqual(Object.values(ALERTS).sort());
+        // The backup alert is only rendered with scheduled backups: tested on its own below.
+        expect([...covered].sort()).toEqual(
+            Object.values(ALERTS)
+                .filter((a) => a !== ALERTS.backupStale)
+                .sort(),
+        );
         const r = run("promtool", ["test", "rules", testFile], dir);
         expect(r.output).toContain("SUCCESS");
         expect(r.status).toBe(0);
@@ -232,5 +239,104 @@ describe("promtool test rules", () => {
         const failures = r.output.split(/^ *name: /m).slice(1);
         expect(failures.map((f) => failingTests.find((n) => f.startsWith(n)))).toEqual(failingTests);
         for (const f of failures) expect(f).toContain("got:[]");
+    });
+});
+
+describe("promtool test rules: SwitchyardBackupStale", () => {
+    const stack = "t";
+    const rules = renderAlertRules({ stack, backup: { maxAgeSeconds: 600, for: "1m" } });
+    const rule = (
+        parse(rules) as { groups: { rules: { alert?: string; labels: object; annotations: Record<string, string> }[] }[] }
+    ).groups[0].rules.find((r) => r.alert === ALERTS.backupStale)!;
+    const firing = (reason: string) => [
+        {
+            exp_labels: { reason, ...rule.labels },
+            exp_annotations: Object.fromEntries(
+                Object.entries(rule.annotations).map(([k, v]) => [k, v.split("{{ $labels.reason }}").join(reason)]),
+            ),
+        },
+    ];
+    const newest = (values: string) => ({ series: `${BACKUP_METRICS.newestSnapshotTimestamp}{stack="${stack}"}`, values });
+    const success = (values: string) => ({ series: `${BACKUP_METRICS.lastRunSuccess}{stack="${stack}"}`, values });
+    const alertAt = (min: number, exp: unknown[]) => ({ eval_time: `${min}m`, alertname: ALERTS.backupStale, exp_alerts: exp });
+    // 1-minute samples; "0+60x30": a snapshot every minute (never older than a minute).
+    const cases = [
+        {
+            name: "newest snapshot older than the limit (taken at 0, limit 10 min, for 1 min)",
+            input_series: [newest("0x30"), success("1x30")],
+            alert_rule_test: [alertAt(9, []), alertAt(10, []), alertAt(12, firing("age"))],
+        },
+        {
+            name: "last run failed at 11 min, succeeded again at 16 min",
+            input_series: [newest("0+60x30"), success("1x10 0x5 1x15")],
+            alert_rule_test: [alertAt(10, []), alertAt(11, []), alertAt(13, firing("failed")), alertAt(20, [])],
+        },
+        {
+            name: "no snapshot seen at all",
+            input_series: [success("1x30")],
+            alert_rule_test: [alertAt(0, []), alertAt(2, firing("age"))],
+        },
+        {
+            name: "fresh snapshots and good runs: never fires",
+            input_series: [newest("0+60x30"), success("1x30")],
+            alert_rule_test: [alertAt(5, []), alertAt(29, [])],
+        },
+    ];
+
+    test("fires on age, on a failed run and on no snapshot; clears when runs succeed again", () => {
+        write("rules-b.yml", rules);
+        const file = write(
+            "tests-b.json",
+            JSON.stringify({
+                rule_files: ["rules-b.yml"],
+                evaluation_interval: "1m",
+                tests: cases.map((c) => ({
+                    name: c.name,
+                    interval: "1m",
+                    input_series: c.input_series,
+                    alert_rule_test: c.alert_rule_test,
+                })),
+            }),
+        );
+        const r = run("promtool", ["test", "rules", file], dir);
+        expect(r.output).toContain("SUCCESS");
+        expect(r.status).toBe(0);
+    });
+
+    test("the same scenarios fail with a 20-minute limit: the age alert no longer fires (the test is real)", () => {
+        write("rules-b2.yml", renderAlertRules({ stack, backup: { maxAgeSeconds: 1200, for: "1m" } }));
+        const file = write(
+            "tests-b2.json",
+            JSON.stringify({
+                rule_files: ["rules-b2.yml"],
+                evaluation_interval: "1m",
+                tests: [cases[0]].map((c) => ({
+                    name: c.name,
+                    interval: "1m",
+                    input_series: c.input_series,
+                    alert_rule_test: c.alert_rule_test,
+                })),
+            }),
+        );
+        const r = run("promtool", ["test", "rules", file], dir);
+        expect(r.status).not.toBe(0);
+        expect(r.output).toContain("got:[]");
+    });
+
+    test("check config accepts the backup scrape job", () => {
+        const cfg = write(
+            "prometheus-b.yml",
+            renderPrometheusConfig({
+                stack: "dev",
+                appTargets: targets,
+                router: { address: "switchyard-dev-router:3903" },
+                backupRunner: { address: "dev-backup-runner:9187" },
+                ruleFiles: ["rules-b.yml"],
+            }),
+        );
+        const r = run("promtool", ["check", "config", cfg]);
+        expect(r.output).toContain("SUCCESS");
+        expect(r.status).toBe(0);
+        expect(fs.readFileSync(cfg, "utf8")).toContain("job_name: switchyard-backup");
     });
 });

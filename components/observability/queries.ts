@@ -3,7 +3,7 @@
  * dashboard variable and `$__rate_interval`). `expandGrafanaVariables` substitutes them the way
  * Grafana does, so tests (and the release analysis) can run the very same text against Prometheus.
  */
-import { APP_METRICS as A, JOBS, ROUTER_METRICS as R } from "./metricNames";
+import { APP_METRICS as A, BACKUP_METRICS as B, JOBS, ROUTER_METRICS as R } from "./metricNames";
 
 const S = `stack="$stack"`;
 const W = "$__rate_interval";
@@ -38,6 +38,14 @@ export const queries = {
     routerConfigs: `count by (active_color, config_sha256) (${R.configLastSeen}{${S}})`,
     /** Release events: a router config seen now that was not seen 1 minute before. */
     releaseEvents: `count by (active_color, config_sha256) (${R.configLastSeen}{${S}} unless ${R.configLastSeen}{${S}} offset 1m)`,
+    /** Seconds since the newest verified snapshot of the stack (any kind); absent without a backup runner. */
+    backupAge: `time() - max(${B.newestSnapshotTimestamp}{${S}})`,
+    /** 1 when the last scheduled backup run succeeded, 0 when it failed. */
+    backupLastRun: `max(${B.lastRunSuccess}{${S}})`,
+    /** Seconds the last scheduled backup run took. */
+    backupDuration: `max(${B.lastRunDuration}{${S}})`,
+    /** Bytes of the last successful scheduled snapshot. */
+    backupSize: `max(${B.lastSuccessBytes}{${S}})`,
 } as const;
 
 export type QueryName = keyof typeof queries;

@@ -90,10 +90,10 @@ describe("renderPrometheusConfig", () => {
 describe("release dashboard (grafana-foundation-sdk)", () => {
     const json = renderDashboardJson({ stack: "dev" });
 
-    test("exactly 8 panels with the expected titles, all on the provisioned datasource", () => {
+    test("exactly 9 panels with the expected titles, all on the provisioned datasource", () => {
         const d = JSON.parse(json);
         expect(d.panels.map((p: { title: string }) => p.title)).toEqual([...PANEL_TITLES]);
-        expect(d.panels).toHaveLength(8);
+        expect(d.panels).toHaveLength(9);
         expect(d.panels.map((p: { type: string }) => p.type)).toEqual([
             "timeseries",
             "timeseries",
@@ -103,6 +103,7 @@ describe("release dashboard (grafana-foundation-sdk)", () => {
             "stat",
             "table",
             "state-timeline",
+            "stat",
         ]);
         for (const p of d.panels) expect(p.datasource).toEqual({ type: "prometheus", uid: DATASOURCE_UID });
         expect(d.uid).toBe("switchyard-release-dev");
@@ -117,7 +118,7 @@ describe("release dashboard (grafana-foundation-sdk)", () => {
         const used = new Set<string>([queries.releaseEvents]);
         d.panels.forEach((p: { title: (typeof PANEL_TITLES)[number]; targets: { expr: string; refId: string }[] }) => {
             expect(p.targets.map((x) => x.expr)).toEqual(PANEL_QUERIES[p.title].map((n) => queries[n]));
-            expect(p.targets.map((x) => x.refId)).toEqual(["A", "B", "C"].slice(0, p.targets.length));
+            expect(p.targets.map((x) => x.refId)).toEqual(["A", "B", "C", "D"].slice(0, p.targets.length));
             p.targets.forEach((x) => used.add(x.expr));
         });
         expect([...used].sort()).toEqual(Object.values(queries).sort());

@@ -12,6 +12,7 @@ import {
     parseManifest,
     serializeManifest,
     verifySnapshot,
+    kindOf,
 } from "./manifest";
 
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
@@ -144,5 +145,34 @@ describe("manifest format", () => {
             }),
             { numRuns: 50 },
         );
+    });
+});
+
+describe("kindOf", () => {
+    test.each<{ name: string; m: Parameters<typeof kindOf>[0]; kind: string }>([
+        {
+            name: "recorded kind wins",
+            m: { kind: "scheduled" as const, versionsBefore: { blue: "1" }, versionsAfter: { blue: "2" } },
+            kind: "scheduled",
+        },
+        {
+            name: "old manifest with a version change: pre-deploy",
+            m: { versionsBefore: { blue: "1.0.0" }, versionsAfter: { blue: "1.1.0" } },
+            kind: "pre-deploy",
+        },
+        {
+            name: "old manifest, colour first deployed: pre-deploy",
+            m: { versionsBefore: {}, versionsAfter: { green: "1.0.0" } },
+            kind: "pre-deploy",
+        },
+        {
+            name: "old manifest, no change: manual",
+            m: { versionsBefore: { blue: "1.0.0" }, versionsAfter: { blue: "1.0.0" } },
+            kind: "manual",
+        },
+        { name: "old manifest, no release: manual", m: { versionsBefore: {}, versionsAfter: {} }, kind: "manual" },
+        { name: "null and absent are the same", m: { versionsBefore: { green: null }, versionsAfter: {} }, kind: "manual" },
+    ])("$name", ({ m, kind }) => {
+        expect(kindOf(m)).toBe(kind);
     });
 });

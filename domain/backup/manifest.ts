@@ -59,8 +59,17 @@ export const sourceSchema = z.discriminatedUnion("kind", [
     z.strictObject({ kind: z.literal("metadata"), name: z.literal("release"), file: relPath }),
 ]);
 
+/**
+ * Why a snapshot was taken: by an operator (`switchyard backup now|snapshot`), by the stack's
+ * backup runner on its schedule, or by a release before its containers change.
+ */
+export const SNAPSHOT_KINDS = ["manual", "scheduled", "pre-deploy"] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+
 export const manifestSchema = z.strictObject({
     format: z.literal(MANIFEST_FORMAT),
+    /** Absent in manifests written before kinds were recorded: see `kindOf`. */
+    kind: z.enum(SNAPSHOT_KINDS).optional(),
     snapshotId: z.string().regex(SNAPSHOT_ID_PATTERN),
     createdAt: z.iso.datetime(),
     stack: z.string().min(1),
@@ -77,6 +86,19 @@ export const manifestSchema = z.strictObject({
 export type FileEntry = z.infer<typeof fileEntrySchema>;
 export type SnapshotSource = z.infer<typeof sourceSchema>;
 export type SnapshotManifest = z.infer<typeof manifestSchema>;
+
+/**
+ * A manifest's kind. Manifests written before kinds were recorded came from two paths only: a
+ * release's pre-deploy snapshot, which records a version change, or a manual `backup snapshot`,
+ * which records none (before == after, or no release at all). They read as `pre-deploy` and
+ * `manual` by that rule; none of them can be `scheduled`.
+ */
+export function kindOf(m: Pick<SnapshotManifest, "kind" | "versionsBefore" | "versionsAfter">): SnapshotKind {
+    if (m.kind !== undefined) return m.kind;
+    const colours = new Set([...Object.keys(m.versionsBefore), ...Object.keys(m.versionsAfter)]);
+    for (const c of colours) if ((m.versionsBefore[c] ?? null) !== (m.versionsAfter[c] ?? null)) return "pre-deploy";
+    return "manual";
+}
 
 export function isSafeRelativePath(p: string): boolean {
     if (p.startsWith("/") || p.includes("\\") || p.includes("\0")) return false;

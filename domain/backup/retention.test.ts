@@ -5,6 +5,7 @@ import {
     normalizePolicy,
     protectedSnapshotIds,
     selectSnapshotsToPrune,
+    selectSnapshotsToPruneByKind,
     sortNewestFirst,
 } from "./retention";
 
@@ -224,6 +225,93 @@ describe("selectSnapshotsToPrune: properties", () => {
                 const shuffled = [...snaps].sort((a, b) => ((a.id.charCodeAt(0) * seed) % 7) - ((b.id.charCodeAt(0) * seed) % 7));
                 const a = selectSnapshotsToPrune(snaps, policy, prot, NOW).map((s) => s.id);
                 const b = selectSnapshotsToPrune(shuffled, policy, prot, NOW).map((s) => s.id);
+                return JSON.stringify(a) === JSON.stringify(b);
+            }),
+        );
+    });
+});
+
+// ---- per kind ----
+const KINDS = ["manual", "scheduled", "pre-deploy"] as const;
+/** Snapshot i of `kinds` (one letter each: m, s, p) taken i hours before NOW. */
+const mixed = (kinds: string) =>
+    [...kinds].map((k, i) => ({
+        id: `${k}${String(i).padStart(2, "0")}`,
+        createdAt: new Date(NOW.getTime() - i * 3600_000).toISOString(),
+        kind: ({ m: "manual", s: "scheduled", p: "pre-deploy" } as const)[k as "m" | "s" | "p"],
+    }));
+
+describe("selectSnapshotsToPruneByKind: table", () => {
+    test.each([
+        {
+            name: "a busy schedule never pushes release snapshots out",
+            kinds: "ssssspss",
+            policies: { default: { keepLast: 1 }, scheduled: { keepLast: 2 } },
+            prot: [],
+            pruned: ["s02", "s03", "s04", "s06", "s07"],
+        },
+        {
+            name: "kinds without a rule use the default",
+            kinds: "mmpps",
+            policies: { default: { keepLast: 1 } },
+            prot: [],
+            pruned: ["m01", "p03"],
+        },
+        {
+            name: "a protected snapshot stays whatever its kind",
+            kinds: "ssss",
+            policies: { default: { keepLast: 30 }, scheduled: { keepLast: 1 } },
+            prot: ["s03"],
+            pruned: ["s01", "s02"],
+        },
+        {
+            name: "age rule per kind",
+            kinds: "sssmmm",
+            policies: { default: { keepLast: 30 }, scheduled: { keepWithinDays: 1.5 / 24 } },
+            prot: [],
+            pruned: ["s02"],
+        },
+        { name: "nothing of a kind: nothing pruned", kinds: "", policies: { default: { keepLast: 1 } }, prot: [], pruned: [] },
+    ])("$name", ({ kinds, policies, prot, pruned }) => {
+        expect(ids(selectSnapshotsToPruneByKind(mixed(kinds), policies, prot, NOW))).toEqual(pruned);
+    });
+});
+
+const kindedArb = snapshotsArb.chain((snaps) =>
+    fc.record({
+        snaps: fc.tuple(...snaps.map((s) => fc.constantFrom(...KINDS).map((kind) => ({ ...s, kind })))),
+        policies: fc.record({ default: policyArb, scheduled: policyArb }),
+        prot: fc.subarray(snaps.map((s) => s.id)),
+    }),
+);
+
+describe("selectSnapshotsToPruneByKind: properties", () => {
+    test("never prunes a protected snapshot; each kind loses exactly what its own rule prunes among its own", () => {
+        fc.assert(
+            fc.property(kindedArb, ({ snaps, policies, prot }) => {
+                const pruned = selectSnapshotsToPruneByKind(snaps, policies, prot, NOW).map((s) => s.id);
+                if (pruned.some((id) => prot.includes(id))) return false;
+                return KINDS.every((k) => {
+                    const own = snaps.filter((s) => s.kind === k);
+                    const policy = k === "scheduled" ? policies.scheduled : policies.default;
+                    const alone = selectSnapshotsToPrune(own, policy, prot, NOW)
+                        .map((s) => s.id)
+                        .sort();
+                    const got = pruned.filter((id) => own.some((s) => s.id === id)).sort();
+                    return JSON.stringify(alone) === JSON.stringify(got);
+                });
+            }),
+        );
+    });
+
+    test("adding scheduled snapshots never prunes a snapshot of another kind", () => {
+        fc.assert(
+            fc.property(kindedArb, ({ snaps, policies, prot }) => {
+                const others = snaps.filter((s) => s.kind !== "scheduled");
+                const a = selectSnapshotsToPruneByKind(others, policies, prot, NOW).map((s) => s.id);
+                const b = selectSnapshotsToPruneByKind(snaps, policies, prot, NOW)
+                    .filter((s) => s.kind !== "scheduled")
+                    .map((s) => s.id);
                 return JSON.stringify(a) === JSON.stringify(b);
             }),
         );

@@ -141,3 +141,36 @@ export function protectedSnapshotIds(snapshots: readonly ReleaseSnapshotInfo[], 
     }
     return out;
 }
+
+/** A snapshot as per-kind retention sees it (kind from `kindOf`). */
+export interface KindedSnapshotInfo extends SnapshotInfo {
+    readonly kind: "manual" | "scheduled" | "pre-deploy";
+}
+
+/** One retention rule per kind; a kind without its own rule uses `default`. */
+export interface RetentionByKind {
+    readonly default: RetentionPolicy;
+    readonly manual?: RetentionPolicy;
+    readonly scheduled?: RetentionPolicy;
+    readonly "pre-deploy"?: RetentionPolicy;
+}
+
+/**
+ * Per-kind retention: each kind is pruned by its own rule among snapshots of that kind only, so a
+ * minute-by-minute schedule never pushes a release's snapshot out of `keepLast`. Protected ids
+ * (what a rollback needs, whatever their kind) are never pruned. Result newest first.
+ */
+export function selectSnapshotsToPruneByKind<T extends KindedSnapshotInfo>(
+    snapshots: readonly T[],
+    policies: RetentionByKind,
+    protectedIds: Iterable<string> = [],
+    now?: Date,
+): T[] {
+    const prot = [...protectedIds];
+    const doomed = new Set<string>();
+    for (const kind of ["manual", "scheduled", "pre-deploy"] as const) {
+        const ofKind = snapshots.filter((s) => s.kind === kind);
+        for (const s of selectSnapshotsToPrune(ofKind, policies[kind] ?? policies.default, prot, now)) doomed.add(s.id);
+    }
+    return sortNewestFirst(snapshots.filter((s) => doomed.has(s.id)));
+}

@@ -6,7 +6,7 @@
  * name of an environment variable (`urlEnv`); never through argv, never printed.
  */
 import { z } from "zod";
-import { SNAPSHOT_ID_PATTERN, SNAPSHOT_ID_RULE, SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
+import { SNAPSHOT_ID_PATTERN, SNAPSHOT_ID_RULE, SNAPSHOT_KINDS, SOURCE_NAME_PATTERN } from "../../domain/backup/manifest";
 
 const sourceName = z.string().regex(SOURCE_NAME_PATTERN, "use letters, digits, '_' or '-' (max 63)");
 
@@ -87,6 +87,11 @@ export const targetSchema = z.discriminatedUnion("type", [
     }),
 ]);
 
+const retentionSchema = z.strictObject({
+    keepLast: z.number().int().min(1).optional(),
+    keepWithinDays: z.number().positive().optional(),
+});
+
 export const configSchema = z.strictObject({
     stack: z.string().min(1).default("dev"),
     /** The app's name, recorded in each manifest; snapshots of another app are not this stack's. @default unset - not recorded */
@@ -109,12 +114,14 @@ export const configSchema = z.strictObject({
         .optional(),
     /** Fixed snapshot id (e.g. derived from the deployment id). @default <UTC time>-<deploymentId> */
     snapshotId: z.string().regex(SNAPSHOT_ID_PATTERN, SNAPSHOT_ID_RULE).optional(),
-    retention: z
-        .strictObject({
-            keepLast: z.number().int().min(1).optional(),
-            keepWithinDays: z.number().positive().optional(),
-        })
-        .default({}),
+    retention: retentionSchema.default({}),
+    /**
+     * What `snapshot` records as the manifest's kind.
+     * @default - `pre-deploy` when `release` changes a version, otherwise `manual`
+     */
+    kind: z.enum(SNAPSHOT_KINDS).optional(),
+    /** Retention of `scheduled` snapshots (backup.schedule). @default - the same as `retention` */
+    scheduledRetention: retentionSchema.optional(),
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;

@@ -4,7 +4,16 @@
  */
 import type { BackupConfig } from "./config";
 import { countMysqlRows, dumpMysql, mysqlConnectionFromUrl, restoreMysql } from "./mysql";
-import { countRows, DbConnection, DumpResult, dumpPostgres, pgConnectionFromUrl, restorePostgres } from "./sources";
+import {
+    cancelScheduledDumps,
+    countRows,
+    DbConnection,
+    DumpResult,
+    dumpPostgres,
+    pgConnectionFromUrl,
+    restorePostgres,
+    SCHEDULED_APP_NAME,
+} from "./sources";
 
 export type DatabaseEngine = "postgres" | "mysql";
 
@@ -31,6 +40,10 @@ interface Operations<S> {
     dump(src: S, conn: DbConnection, docker: string, file: string): Promise<DumpResult>;
     restore(src: S, conn: DbConnection, docker: string, file: string): Promise<void>;
     countRows(src: S, conn: DbConnection, docker: string): Promise<Record<string, number>>;
+    /** Marks a connection as a scheduled run's, so a release can find and cancel its dump. @default - not marked */
+    markScheduled?(conn: DbConnection): DbConnection;
+    /** Cancels scheduled runs' dumps of this database; resolves to how many. @default - none to cancel */
+    cancelScheduled?(src: S, conn: DbConnection, docker: string): Promise<number>;
 }
 
 /** One database source bound to its engine. */
@@ -45,6 +58,8 @@ export interface Database extends EngineFacts {
     dump(conn: DbConnection, docker: string, file: string): Promise<DumpResult>;
     restore(conn: DbConnection, docker: string, file: string): Promise<void>;
     countRows(conn: DbConnection, docker: string): Promise<Record<string, number>>;
+    markScheduled(conn: DbConnection): DbConnection;
+    cancelScheduled(conn: DbConnection, docker: string): Promise<number>;
 }
 
 function engine<E extends DatabaseEngine>(name: E, ops: Operations<BackupConfig[E][number]>): (cfg: BackupConfig) => Database[] {
@@ -65,11 +80,20 @@ function engine<E extends DatabaseEngine>(name: E, ops: Operations<BackupConfig[
             dump: (conn, docker, file) => ops.dump(src, conn, docker, file),
             restore: (conn, docker, file) => ops.restore(src, conn, docker, file),
             countRows: (conn, docker) => ops.countRows(src, conn, docker),
+            markScheduled: (conn) => (ops.markScheduled ? ops.markScheduled(conn) : conn),
+            cancelScheduled: (conn, docker) => (ops.cancelScheduled ? ops.cancelScheduled(src, conn, docker) : Promise.resolve(0)),
         }));
 }
 
 const ENGINES = [
-    engine("postgres", { connect: pgConnectionFromUrl, dump: dumpPostgres, restore: restorePostgres, countRows }),
+    engine("postgres", {
+        connect: pgConnectionFromUrl,
+        dump: dumpPostgres,
+        restore: restorePostgres,
+        countRows,
+        markScheduled: (conn) => ({ ...conn, env: { ...conn.env, PGAPPNAME: SCHEDULED_APP_NAME } }),
+        cancelScheduled: cancelScheduledDumps,
+    }),
     engine("mysql", { connect: mysqlConnectionFromUrl, dump: dumpMysql, restore: restoreMysql, countRows: countMysqlRows }),
 ];
 

@@ -400,3 +400,32 @@ describe("retention over 35 real releases", () => {
         }
     });
 });
+
+describe("a scheduled run and a release on the same database", () => {
+    test("a pre-deploy snapshot cancels a scheduled run's dump in progress, and only that one (the release goes first)", async () => {
+        const { spawn } = require("child_process") as typeof import("child_process");
+        // Two busy sessions: one marked as a scheduled run's dump, one an ordinary client.
+        const busy = (appName: string) => {
+            const child = spawn(path.join(pg.bin, "psql"), ["-X", "-q", "-d", pg.url("app"), "-c", "SELECT pg_sleep(60)"], {
+                env: { ...process.env, PGAPPNAME: appName },
+            });
+            let stderr = "";
+            child.stderr.on("data", (d) => (stderr += d));
+            return { child, done: new Promise<string>((resolve) => child.on("close", () => resolve(stderr))) };
+        };
+        const scheduled = busy("switchyard-scheduled-backup");
+        const other = busy("someone-else");
+        try {
+            for (let i = 0; i < 50 && pg.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'") !== "2"; i++)
+                await new Promise((r) => setTimeout(r, 100));
+            const r = await runCli(["snapshot"], envFor(config({ kind: "pre-deploy", volumes: [] })));
+            expect(r.code).toBe(0);
+            expect(r.stderr).toContain("postgres 'app': cancelled 1 scheduled dump(s) in progress: the release goes first");
+            expect(await scheduled.done).toContain("canceling statement due to user request");
+            expect(pg.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'someone-else' AND state = 'active'")).toBe("1");
+        } finally {
+            scheduled.child.kill();
+            other.child.kill();
+        }
+    });
+});

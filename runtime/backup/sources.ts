@@ -208,6 +208,30 @@ export async function dumpPostgres(src: PostgresSource, conn: PgConnection, dock
     return { size: r.size, sha256: r.sha256!, database: conn.database };
 }
 
+/** application_name of a scheduled run's pg_dump: what a release's pre-deploy snapshot cancels. */
+export const SCHEDULED_APP_NAME = "switchyard-scheduled-backup";
+
+/**
+ * Cancels the scheduled runs' dumps of this database (same role, so no superuser needed), so that a
+ * release's migration never waits behind their locks. Resolves to the number cancelled.
+ */
+export async function cancelScheduledDumps(src: PostgresSource, conn: PgConnection, docker: string): Promise<number> {
+    const sql =
+        "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity " +
+        `WHERE application_name = '${SCHEDULED_APP_NAME}' AND datname = current_database() AND pid <> pg_backend_pid()`;
+    const [cmd, args] = clientCommand(
+        src.container,
+        docker,
+        src.psql,
+        ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "--no-password", "-c", sql],
+        conn,
+        true,
+    );
+    const r = await run(cmd, args, { env: childEnv("PG", conn.env) });
+    if (r.code !== 0) throw new Error(cleanStderr(r.stderr, conn.secrets));
+    return Number(r.stdout.trim()) || 0;
+}
+
 /**
  * pg_restore --clean --if-exists in ONE transaction: on any error the target is left as
  * it was. Objects that exist in the target but not in the dump are left alone.

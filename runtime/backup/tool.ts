@@ -17,12 +17,14 @@ import {
     SnapshotManifest,
     SnapshotSource,
     SNAPSHOT_ID_PATTERN,
+    SnapshotKind,
     formatProblems,
+    kindOf,
     serializeManifest,
     sha256OfString,
     verifySnapshot,
 } from "../../domain/backup/manifest";
-import { protectedSnapshotIds, selectSnapshotsToPrune } from "../../domain/backup/retention";
+import { protectedSnapshotIds, selectSnapshotsToPruneByKind } from "../../domain/backup/retention";
 import { scrubber } from "../../domain/scrub";
 import { BackupConfig, parseConfig } from "./config";
 import { databasesOf } from "./databases";
@@ -50,9 +52,14 @@ async function loadConfig(configFile: string | undefined, env: NodeJS.ProcessEnv
     throw new UsageError("no backup config: set $SWITCHYARD_BACKUP_CONFIG (JSON) or pass --config FILE");
 }
 
-function defaultSnapshotId(now: Date, deploymentId: string | undefined): string {
+/** The kind a snapshot of this config records: the config's, or what its release facts say. */
+export function configKind(cfg: Pick<BackupConfig, "kind" | "release">): SnapshotKind {
+    return cfg.kind ?? (cfg.release ? kindOf(cfg.release) : "manual");
+}
+
+function defaultSnapshotId(now: Date, deploymentId: string | undefined, kind: SnapshotKind): string {
     const t = now.toISOString().replace(/[-:]/g, "").replace(".", "");
-    const suffix = (deploymentId ?? "manual").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 60);
+    const suffix = (deploymentId ?? kind).replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 60);
     return `${t}-${suffix}`;
 }
 
@@ -116,7 +123,10 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
         return 0;
     }
     const now = io.now();
-    const id = cfg.snapshotId ?? defaultSnapshotId(now, cfg.release?.deploymentId);
+    const kind = configKind(cfg);
+    // A scheduled run records no release: the runner's config is fixed when the stack is deployed.
+    const deploymentId = kind === "scheduled" ? undefined : cfg.release?.deploymentId;
+    const id = cfg.snapshotId ?? defaultSnapshotId(now, deploymentId, kind);
     const targetError = (e: unknown) => {
         const err = e as Error & { name?: string; Code?: string };
         const code = err.Code ?? (err.name && err.name !== "Error" ? err.name : undefined);
@@ -130,11 +140,25 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
     const databases = databasesOf(cfg);
     const conns = databases.map((db) => {
         try {
-            return db.connect(io.env);
+            const conn = db.connect(io.env);
+            return kind === "scheduled" ? db.markScheduled(conn) : conn;
         } catch (e) {
             throw new Error(`backup source ${db.engine} '${db.name}' failed: ${(e as Error).message}`);
         }
     });
+    // A release goes first: its snapshot cancels a scheduled dump in progress (that run fails and
+    // publishes nothing; the next one retries), so the migration after it never waits on a run.
+    if (kind === "pre-deploy") {
+        for (const [i, db] of databases.entries()) {
+            try {
+                const n = await db.cancelScheduled(conns[i], cfg.docker);
+                if (n > 0)
+                    io.stderr(`[backup] ${db.engine} '${db.name}': cancelled ${n} scheduled dump(s) in progress: the release goes first`);
+            } catch (e) {
+                io.stderr(`[backup] warning: ${db.engine} '${db.name}': could not cancel scheduled dumps: ${(e as Error).message}`);
+            }
+        }
+    }
     const dir = await target.stage(id);
     try {
         const sources: SnapshotSource[] = [];
@@ -172,10 +196,10 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
             createdAt: now.toISOString(),
             stack: cfg.stack,
             ...(cfg.app !== undefined ? { app: cfg.app } : {}),
-            deploymentId: cfg.release?.deploymentId ?? "manual",
-            versionsBefore: cfg.release?.versionsBefore ?? {},
-            versionsAfter: cfg.release?.versionsAfter ?? {},
-            commit: cfg.release?.commit ?? null,
+            deploymentId: deploymentId ?? kind,
+            versionsBefore: (kind !== "scheduled" && cfg.release?.versionsBefore) || {},
+            versionsAfter: (kind !== "scheduled" && cfg.release?.versionsAfter) || {},
+            commit: (kind !== "scheduled" && cfg.release?.commit) || null,
         };
         const releaseText = JSON.stringify(release, null, 2) + "\n";
         await fs.writeFile(path.join(dir, "release.json"), releaseText);
@@ -185,7 +209,7 @@ async function snapshot(cfg: BackupConfig, io: Io, reusePrevious = false): Promi
         // Sizes and hashes are those of the bytes as produced (hashed while streaming),
         // so the re-read below really checks what reached the disk.
         const files = [...produced.entries()].map(([p, r]) => ({ path: p, size: r.size, sha256: r.sha256 }));
-        const manifest: SnapshotManifest = { format: 1, ...release, sources, files };
+        const manifest: SnapshotManifest = { format: 1, kind, ...release, sources, files };
         const manifestText = serializeManifest(manifest);
         await fs.writeFile(path.join(dir, MANIFEST_FILE), manifestText);
         const check = await verifySnapshot(dir, id);
@@ -251,6 +275,7 @@ async function list(cfg: BackupConfig, json: boolean, io: Io): Promise<number> {
         id: s.id,
         complete: s.complete,
         createdAt: s.manifest?.createdAt ?? null,
+        kind: s.manifest ? kindOf(s.manifest) : null,
         deploymentId: s.manifest?.deploymentId ?? null,
         totalBytes: s.manifest ? s.manifest.files.reduce((n, f) => n + f.size, 0) : null,
         location: target.location(s.id),
@@ -260,7 +285,7 @@ async function list(cfg: BackupConfig, json: boolean, io: Io): Promise<number> {
     else
         for (const r of rows)
             io.stdout(
-                `${r.id}\t${r.complete ? "complete" : `INCOMPLETE (${r.problem})`}\t${r.createdAt ?? "-"}\t${r.deploymentId ?? "-"}\t${r.totalBytes ?? "-"}`,
+                `${r.id}\t${r.complete ? "complete" : `INCOMPLETE (${r.problem})`}\t${r.kind ?? "-"}\t${r.createdAt ?? "-"}\t${r.deploymentId ?? "-"}\t${r.totalBytes ?? "-"}`,
             );
     return 0;
 }
@@ -276,16 +301,19 @@ async function prune(
     const scope = await listStack(target, cfg);
     noteHidden(scope, cfg, io);
     const listed = scope.own;
-    const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ id: s.id, ...s.manifest! }));
+    const complete = listed.filter((s) => s.complete && s.manifest).map((s) => ({ ...s.manifest!, id: s.id, kind: kindOf(s.manifest!) }));
     const incomplete = listed.filter((s) => !s.complete);
     for (const s of incomplete)
         io.stderr(`[prune] skipping incomplete snapshot '${s.id}' (${s.problem}); remove it by hand after checking`);
+    // --keep-last/--keep-days replace every kind's rule; otherwise scheduled snapshots have their own.
+    const override = opts.keepLast !== undefined || opts.keepDays !== undefined;
     const policy = {
-        keepLast: opts.keepLast ?? cfg.retention.keepLast,
-        keepWithinDays: opts.keepDays ?? cfg.retention.keepWithinDays,
+        keepLast: opts.keepLast ?? (override ? undefined : cfg.retention.keepLast),
+        keepWithinDays: opts.keepDays ?? (override ? undefined : cfg.retention.keepWithinDays),
     };
+    const policies = { default: policy, ...(cfg.scheduledRetention && !override ? { scheduled: cfg.scheduledRetention } : {}) };
     const protectedIds = new Set([...protectedSnapshotIds(complete), ...opts.protect]);
-    const doomed = selectSnapshotsToPrune(complete, policy, protectedIds, io.now());
+    const doomed = selectSnapshotsToPruneByKind(complete, policies, protectedIds, io.now());
     for (const s of doomed) {
         if (!opts.dryRun) await target.remove(s.id);
         io.stderr(`[prune] ${opts.dryRun ? "would remove" : "removed"} ${s.id}`);

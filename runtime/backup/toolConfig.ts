@@ -25,7 +25,12 @@ export interface ToolSettings {
     volumes: readonly VolumeSource[];
     volumeImage?: string;
     retention?: { keepLast?: number; keepWithinDays?: number };
+    /** backup.schedule: its keepLast/keepWithinDays are the retention of scheduled snapshots. @default unset - `retention` */
+    schedule?: { keepLast?: number; keepWithinDays?: number };
 }
+
+/** Where the config is used: what the manifest records as the snapshot's kind. */
+export type ToolKind = "manual" | "scheduled" | "pre-deploy";
 
 export type ReleaseFacts = NonNullable<BackupConfig["release"]>;
 
@@ -35,7 +40,12 @@ export type ReleaseFacts = NonNullable<BackupConfig["release"]>;
  * source name to its URL (secret). Fields are picked one by one, in a fixed order, so the text
  * (a Command input) stays the same for the same settings.
  */
-export function toolConfig(settings: ToolSettings, urls: Readonly<Record<string, string>>, release?: ReleaseFacts): string {
+export function toolConfig(
+    settings: ToolSettings,
+    urls: Readonly<Record<string, string>>,
+    release?: ReleaseFacts,
+    kind?: ToolKind,
+): string {
     const t = settings.target;
     const database = (s: ToolDatabase) => ({
         name: s.name,
@@ -63,5 +73,14 @@ export function toolConfig(settings: ToolSettings, urls: Readonly<Record<string,
         ...(settings.volumeImage ? { volumeImage: settings.volumeImage } : {}),
         ...(release ? { release } : {}),
         ...(settings.retention ? { retention: normalizePolicy(settings.retention) } : {}),
+        ...(settings.schedule
+            ? {
+                  scheduledRetention: normalizePolicy({
+                      keepLast: settings.schedule.keepLast,
+                      keepWithinDays: settings.schedule.keepWithinDays,
+                  }),
+              }
+            : {}),
+        ...(kind ? { kind } : {}),
     });
 }

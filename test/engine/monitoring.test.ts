@@ -140,7 +140,8 @@ describe("monitoring on the real engine", () => {
         const from1 = t1.start - 2;
         const empty: string[] = [];
         const results: Record<string, number> = {};
-        for (const name of Object.keys(queries) as QueryName[]) {
+        // The backup panel needs backup.schedule: test/engine/scheduledBackup.test.ts runs its queries.
+        for (const name of (Object.keys(queries) as QueryName[]).filter((n) => !n.startsWith("backup"))) {
             const r = await panelQuery(name, from1, at1);
             results[name] = r.length;
             if (r.length === 0) empty.push(name);

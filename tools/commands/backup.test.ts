@@ -1,7 +1,7 @@
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { baseConfig, Config, runProgram } from "../../test/support/program";
 import { CliError, ExitCode } from "../lib/cli";
-import { BackupOptions, backupToolConfig, exitCodeOf, releaseFromOutputs, renderBackup, toolArgs } from "./backup";
+import { BackupOptions, backupToolConfig, exitCodeOf, releaseFromOutputs, renderBackup, renderNow, toolArgs } from "./backup";
 
 const opts = (o: Partial<BackupOptions>): BackupOptions => ({ json: false, yes: false, dryRun: false, action: "list", ...o });
 
@@ -35,7 +35,7 @@ describe("switchyard backup: the tool config", () => {
         const command = r.one("command:local:Command", "backup-green-snapshot");
         const fromProgram = (command.inputs.environment as Record<string, string>).SWITCHYARD_BACKUP_CONFIG;
         const release = JSON.parse(fromProgram).release;
-        const fromCli = backupToolConfig("local", configMap(withBackup(), SECRET_KEYS), {}, release);
+        const fromCli = backupToolConfig("local", configMap(withBackup(), SECRET_KEYS), {}, release, "pre-deploy");
         expect(fromCli.json).toBe(fromProgram);
         expect(fromCli.dockerHost).toBe("unix:///var/run/docker.sock");
         // Stack and app are what scope the tool to this stack's snapshots.
@@ -80,6 +80,7 @@ describe("switchyard backup: the tool config", () => {
 describe("switchyard backup: tool arguments, output, exit codes", () => {
     test.each([
         [opts({ action: "snapshot", json: true }), ["snapshot"]],
+        [opts({ action: "now", json: true }), ["snapshot"]],
         [opts({ action: "list" }), ["list"]],
         [opts({ action: "list", json: true }), ["list", "--json"]],
         [opts({ action: "verify", ref: "latest" }), ["verify", "latest"]],
@@ -118,5 +119,39 @@ describe("switchyard backup: tool arguments, output, exit codes", () => {
         const v = '{"snapshotId":"s1","ok":true,"totalBytes":10,"manifestSha256":"ab","files":2}\n';
         expect(renderBackup(opts({ action: "verify" }), v)).toBe("snapshot s1 verifies: 2 files, 10 bytes\n");
         expect(renderBackup(opts({ action: "list" }), "a\tcomplete\n")).toBe("a\tcomplete\n");
+    });
+});
+
+describe("switchyard backup now: the report", () => {
+    const r = {
+        snapshotId: "20260101T000000000Z-d1",
+        location: "/b/20260101T000000000Z-d1",
+        kind: "manual" as const,
+        totalBytes: 12_345_678,
+        manifestSha256: "ab",
+        durationSeconds: 3.21,
+        verification: { ok: true, files: 2, durationSeconds: 0.44 },
+    };
+    test.each([
+        [
+            r,
+            "snapshot 20260101T000000000Z-d1 (manual): 12345678 bytes (12.3 MB) in 3.2 s at /b/20260101T000000000Z-d1\nverification: ok, 2 files re-read at the target in 0.4 s\n",
+        ],
+        [
+            { ...r, verification: { ok: false, durationSeconds: 0.1 } },
+            "snapshot 20260101T000000000Z-d1 (manual): 12345678 bytes (12.3 MB) in 3.2 s at /b/20260101T000000000Z-d1\nverification: FAILED (see above)\n",
+        ],
+    ])("text: %#", (result, text) => {
+        expect(renderNow(result, false)).toBe(text);
+    });
+    test("json: every field", () => {
+        expect(JSON.parse(renderNow(r, true))).toEqual(r);
+    });
+    test("the tool config of `now` records kind manual and the scheduled retention", () => {
+        const c = withBackup();
+        (c.backup as Record<string, unknown>).schedule = { cron: "*/5 * * * *", keepLast: 3 };
+        const json = JSON.parse(backupToolConfig("local", configMap(c, SECRET_KEYS), {}, undefined, "manual").json);
+        expect(json.kind).toBe("manual");
+        expect(json.scheduledRetention).toEqual({ keepLast: 3 });
     });
 });

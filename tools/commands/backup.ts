@@ -1,10 +1,12 @@
 /**
- * `switchyard backup snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]`
+ * `switchyard backup now | snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]`
  * `[--stack S] [--json]`: the backup tool (runtime/backup.js) on a stack's snapshot target. The tool's
  * config is the one the pre-deploy BackupSnapshot passes (runtime/backup/config.ts toolConfig), built
  * from the stack's config as the Automation API reads it (getAllConfig), validated by the program's
  * own parser. A manual snapshot records the stack's current release (outputs `deploymentId` and
  * `versions`) with no version change, so retention never counts it as a release's rollback snapshot.
+ * `now` is `snapshot` followed by `verify` of what it published, timed: a manual snapshot with its
+ * id, size, duration and verification result.
  * Exit codes are the tool's: 0 done, 1 failed, 2 usage, 3 restore cancelled, 4 snapshot does not verify.
  */
 import { spawn } from "child_process";
@@ -12,13 +14,13 @@ import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { runtimeFile, PROJECT_DIR } from "../../components/runtimeCommand";
 import { DOCKER_TLS_ENV, dockerTlsEnv } from "../../domain/dockerTls";
 import { parseStackConfig, rawStackConfig } from "../../config/parse";
-import { ReleaseFacts, toolConfig } from "../../runtime/backup/toolConfig";
+import { ReleaseFacts, toolConfig, ToolKind } from "../../runtime/backup/toolConfig";
 import { CliError, CommonOptions, ExitCode, Io, maskedIo } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { withStack } from "../lib/stack";
 import { plainOutputs } from "./up";
 
-export const BACKUP_ACTIONS = ["snapshot", "list", "verify", "restore", "prune"] as const;
+export const BACKUP_ACTIONS = ["now", "snapshot", "list", "verify", "restore", "prune"] as const;
 export type BackupAction = (typeof BACKUP_ACTIONS)[number];
 
 export interface BackupOptions extends CommonOptions {
@@ -35,6 +37,7 @@ export interface BackupOptions extends CommonOptions {
 export function toolArgs(o: BackupOptions): string[] {
     const json = o.json ? ["--json"] : [];
     switch (o.action) {
+        case "now":
         case "snapshot":
             return ["snapshot"];
         case "list":
@@ -73,6 +76,7 @@ export function backupToolConfig(
     all: ConfigMap,
     env: { DOCKER_CONTEXT?: string },
     release?: ReleaseFacts,
+    kind?: ToolKind,
 ): { json: string; dockerHost: string; dockerTls: Record<string, string> } {
     const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
     const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
@@ -84,7 +88,7 @@ export function backupToolConfig(
         throw new CliError(`stack ${stack} has no switchyard:backup config: it takes no snapshots`, ExitCode.Usage);
     }
     return {
-        json: toolConfig({ stack: r.config.stack, app: r.config.app.name, ...r.config.backup }, r.backupSecrets, release),
+        json: toolConfig({ stack: r.config.stack, app: r.config.app.name, ...r.config.backup }, r.backupSecrets, release, kind),
         dockerHost: r.config.docker.host,
         dockerTls: dockerTlsEnv(r.dockerTls),
     };
@@ -110,6 +114,28 @@ export function runTool(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise
     });
 }
 
+/** What `backup now` reports. */
+export interface NowResult {
+    snapshotId: string;
+    location: string;
+    kind: "manual";
+    totalBytes: number;
+    manifestSha256: string;
+    /** Wall time of the snapshot (dump, hash, verify before publishing, publish). */
+    durationSeconds: number;
+    /** The published snapshot re-read at the target against its manifest. */
+    verification: { ok: boolean; files?: number; durationSeconds: number };
+}
+
+export function renderNow(r: NowResult, json: boolean): string {
+    if (json) return `${JSON.stringify(r, null, 2)}\n`;
+    const v = r.verification;
+    return (
+        `snapshot ${r.snapshotId} (manual): ${r.totalBytes} bytes (${(r.totalBytes / 1e6).toFixed(1)} MB) in ${r.durationSeconds.toFixed(1)} s at ${r.location}\n` +
+        `verification: ${v.ok ? `ok, ${v.files} files re-read at the target in ${v.durationSeconds.toFixed(1)} s` : "FAILED (see above)"}\n`
+    );
+}
+
 /** What the CLI prints of the tool's output. */
 export function renderBackup(o: BackupOptions, stdout: string): string {
     const text = stdout.trim();
@@ -130,16 +156,45 @@ export async function backup(opts: BackupOptions, io: Io): Promise<ExitCode> {
         io = maskedIo(io, s.scrub);
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: reading the backup config`);
-        const release = opts.action === "snapshot" ? releaseFromOutputs(plainOutputs(await s.stack.outputs())) : undefined;
+        const takes = opts.action === "snapshot" || opts.action === "now";
+        const release = takes ? releaseFromOutputs(plainOutputs(await s.stack.outputs())) : undefined;
         const { json, dockerHost, dockerTls } = backupToolConfig(
             s.name,
             await s.stack.getAllConfig(),
             { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT },
             release,
+            takes ? "manual" : undefined,
         );
         const args = toolArgs(opts);
-        progress.say(`stack ${s.name}: backup ${args.join(" ")}`);
-        const r = await runTool(args, { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost, ...dockerTls }, io);
+        progress.say(`stack ${s.name}: backup ${opts.action === "now" ? "now: taking a manual snapshot" : args.join(" ")}`);
+        const env = { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost, ...dockerTls };
+        const t0 = io.now();
+        const r = await runTool(args, env, io);
+        if (r.code === 0 && opts.action === "now") {
+            const durationSeconds = (io.now() - t0) / 1000;
+            const snap = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as Omit<
+                NowResult,
+                "kind" | "durationSeconds" | "verification"
+            >;
+            progress.say(`stack ${s.name}: snapshot ${snap.snapshotId} published; verifying it at the target`);
+            const t1 = io.now();
+            const v = await runTool(["verify", snap.snapshotId], env, io);
+            const verified = v.code === 0 ? (JSON.parse(v.stdout.trim().split("\n").pop() ?? "") as { files: number }) : undefined;
+            const result: NowResult = {
+                snapshotId: snap.snapshotId,
+                location: snap.location,
+                kind: "manual",
+                totalBytes: snap.totalBytes,
+                manifestSha256: snap.manifestSha256,
+                durationSeconds,
+                verification: { ok: v.code === 0, ...(verified ? { files: verified.files } : {}), durationSeconds: (io.now() - t1) / 1000 },
+            };
+            io.out(renderNow(result, opts.json));
+            if (v.code !== 0)
+                throw new CliError(`backup now: snapshot ${snap.snapshotId} does not verify at the target`, exitCodeOf(v.code));
+            progress.say(`stack ${s.name}: backup now done`);
+            return ExitCode.Ok;
+        }
         if (r.code !== 0) {
             // The tool said why on stderr (passed through above).
             throw new CliError(`backup ${opts.action} failed (the backup tool's exit code ${r.code})`, exitCodeOf(r.code));
