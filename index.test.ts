@@ -14,6 +14,7 @@ const T = {
     stamp: "switchyard:release:ReleaseStamp",
     release: "switchyard:release:Release",
     host: "switchyard:host:DockerHost",
+    fence: "switchyard:routing:RouteFence",
 };
 
 function withConfig(patch: (c: Config) => void): Config {
@@ -50,7 +51,8 @@ describe("the program under mocks", () => {
             [T.colorStack]: 2,
             [T.gate]: 2,
             [T.routing]: 1,
-            [T.command]: 5, // 2 release clocks, 2 gate checks, 1 routing apply
+            [T.fence]: 2,
+            [T.command]: 7, // 2 release clocks, 2 gate checks, 2 route fences, 1 routing apply
         });
     });
 
@@ -448,5 +450,21 @@ describe("the live colour under mocks", () => {
             { previousOutputs },
         );
         expect(rolled.one(T.container, "app-blue-1").inputs.envs).toContain("LOG_LEVEL=debug");
+    });
+});
+
+describe("the route fence under mocks", () => {
+    test("each colour's containers wait for its fence; the routing apply takes both fences' stamps", async () => {
+        const r = await runProgram(baseConfig());
+        for (const c of ["blue", "green"]) {
+            const fence = r.one(T.command, `fence-${c}-step`);
+            expect(fence.inputs.create).toBe("node runtime/router-fence.js create");
+            expect(fence.inputs.update).toBe("node runtime/router-fence.js fence");
+            expect((fence.inputs.environment as Record<string, string>).SY_COLOR).toBe(c);
+            for (const replica of [1, 2]) {
+                expect(r.one(T.container, `app-${c}-${replica}`).dependencies).toContain(fence.urn);
+            }
+        }
+        expect(Object.keys(r.one(T.command, "routing-apply").inputs.environment as object)).toContain("SY_FENCES");
     });
 });

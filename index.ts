@@ -4,13 +4,14 @@
 // The program is an async function: the stack's previous outputs are read before any resource is
 // registered, so an update the live-colour plan refuses changes nothing.
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { DockerHost } from "./components/host";
 import { MonitoringStack } from "./components/observability";
 import { previousRelease, Release } from "./components/release";
-import { CanaryRouter, RouterContainer } from "./components/routing";
+import { CanaryRouter, RouteFence, RouterContainer } from "./components/routing";
 import { loadConfig } from "./config";
 import { COLORS, perColor } from "./domain/color";
-import { ColorSpec, describeLiveColor, planLiveColor, previousColors } from "./domain/liveColor";
+import { canonical, ColorSpec, describeLiveColor, planLiveColor, previousColors } from "./domain/liveColor";
 
 export = async () => {
     const { config: cfg, secretEnv, backupSecrets, registryAuth, dockerTls } = loadConfig();
@@ -64,6 +65,23 @@ export = async () => {
 
     const router = new RouterContainer("router", { ...onNetwork, ...cfg.router, previous: previous.routerImage }, onHost);
 
+    // Before an idle colour's containers change, the router stops sending it anything (forced
+    // requests included) until its gate passed and the routing apply lifts the fence.
+    const routerRef = { name: router.containerName, id: router.containerId };
+    const fences = perColor(
+        (c) =>
+            new RouteFence(`fence-${c}`, {
+                color: c,
+                key: pulumi.output(colorSecretEnv[c]).apply((secrets) =>
+                    createHash("sha256")
+                        .update(canonical({ image: cfg.colors[c].image, spec: live.effective[c], secrets }))
+                        .digest("hex"),
+                ),
+                container: routerRef,
+                dockerHost: docker.host,
+            }),
+    );
+
     const release = new Release(
         "release",
         {
@@ -76,6 +94,7 @@ export = async () => {
             colors: cfg.colors,
             previousVersions: previous.versions,
             probeContainer: router.containerName,
+            fences: perColor((c) => fences[c].step),
             backup: cfg.backup ? { settings: cfg.backup, secrets: backupSecrets, migration: cfg.migration } : undefined,
         },
         onHost,
@@ -90,7 +109,8 @@ export = async () => {
         gates: COLORS.map((c) => release.gates[c]),
         statusPath: cfg.router.statusPath,
         maintenanceMessage: cfg.router.maintenance.enabled ? cfg.router.maintenance.message : undefined,
-        container: { name: router.containerName, id: router.containerId },
+        container: routerRef,
+        fenceStamps: COLORS.map((c) => fences[c].stamp),
     });
 
     const monitoring = cfg.monitoring.enabled

@@ -83,7 +83,7 @@ export function specDiff(a: ColorSpec, b: ColorSpec): string[] {
 }
 
 /** JSON with sorted keys and no undefined fields: recorded outputs may list keys in another order. */
-function canonical(v: object): string {
+export function canonical(v: object): string {
     return JSON.stringify(v, (_k, x: unknown) =>
         x !== null && typeof x === "object" && !Array.isArray(x)
             ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => p.localeCompare(q)))

@@ -6,7 +6,7 @@
  * lost and failed requests are counted.
  */
 import "./liveColourEnv";
-import { baseConfig, configSet, destroyStack, freshStack, load, outputs, pulumi, report, run, STACK, up } from "./harness";
+import { baseConfig, colorCounts, configSet, destroyStack, freshStack, load, outputs, pulumi, report, run, STACK, up } from "./harness";
 
 jest.setTimeout(15 * 60_000);
 
@@ -46,8 +46,28 @@ async function underLoad(scenario: string, step: () => Promise<unknown>) {
 
 describe("the live colour", () => {
     test("shared settings reach the idle colour only, a live version change is refused, the flip moves the change", async () => {
-        await freshStack(baseConfig());
+        const config = baseConfig();
+        config["switchyard:canary"] = { ...(config["switchyard:canary"] as object), weight: 10 };
+        await freshStack(config);
         await up();
+
+        // A release whose gate fails (every / answers 500): the fence taken before green's containers
+        // changed stays, so forced and weighted requests all reach blue.
+        await configSet("colors.green.env.ERROR_RATE", "1", { path: true });
+        const failed = await pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]);
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout + failed.stderr).toMatch(/smoke|gate/i);
+        const forced = {
+            header: await colorCounts(100, { "X-Switchyard-Canary": "always" }),
+            cookie: await colorCounts(100, { cookie: "switchyard_canary=always" }),
+            weighted: await colorCounts(200),
+        };
+        report("live-colour-forced-after-failed-gate", forced);
+        expect(forced).toEqual({ header: { blue: 100 }, cookie: { blue: 100 }, weighted: { blue: 200 } });
+        expect((await pulumi(["config", "rm", "--path", "colors.green.env.ERROR_RATE"])).code).toBe(0);
+        await up();
+        expect(await colorCounts(50, { "X-Switchyard-Canary": "always" })).toEqual({ green: 50 });
+
         const blue0 = await colourIds("blue");
         const green0 = await colourIds("green");
         expect(blue0).toHaveLength(2);
