@@ -10,7 +10,7 @@ import { MonitoringStack } from "./components/observability";
 import { previousRelease, Release } from "./components/release";
 import { CanaryRouter, RouteFence, RouterContainer } from "./components/routing";
 import { loadConfig } from "./config";
-import { COLORS, perColor } from "./domain/color";
+import { Color, COLORS, perColor } from "./domain/color";
 import { canonical, ColorSpec, describeLiveColor, planLiveColor, previousColors } from "./domain/liveColor";
 
 export = async () => {
@@ -65,22 +65,25 @@ export = async () => {
 
     const router = new RouterContainer("router", { ...onNetwork, ...cfg.router, previous: previous.routerImage }, onHost);
 
-    // Before an idle colour's containers change, the router stops sending it anything (forced
-    // requests included) until its gate passed and the routing apply lifts the fence.
+    // Before an idle colour's containers change (after its snapshot and migration), the router
+    // stops sending it anything, forced requests included, until its gate passed and the routing
+    // apply lifts the fence.
     const routerRef = { name: router.containerName, id: router.containerId };
-    const fences = perColor(
-        (c) =>
-            new RouteFence(`fence-${c}`, {
-                color: c,
-                key: pulumi.output(colorSecretEnv[c]).apply((secrets) =>
-                    createHash("sha256")
-                        .update(canonical({ image: cfg.colors[c].image, spec: live.effective[c], secrets }))
-                        .digest("hex"),
-                ),
-                container: routerRef,
-                dockerHost: docker.host,
-            }),
-    );
+    const fences: Partial<Record<Color, RouteFence>> = {};
+    const fence = (c: Color, after: pulumi.Input<pulumi.Resource>[]) => {
+        fences[c] = new RouteFence(`fence-${c}`, {
+            color: c,
+            key: pulumi.output(colorSecretEnv[c]).apply((secrets) =>
+                createHash("sha256")
+                    .update(canonical({ image: cfg.colors[c].image, spec: live.effective[c], secrets }))
+                    .digest("hex"),
+            ),
+            container: routerRef,
+            dockerHost: docker.host,
+            after,
+        });
+        return fences[c].step;
+    };
 
     const release = new Release(
         "release",
@@ -94,7 +97,7 @@ export = async () => {
             colors: cfg.colors,
             previousVersions: previous.versions,
             probeContainer: router.containerName,
-            fences: perColor((c) => fences[c].step),
+            beforeContainers: fence,
             backup: cfg.backup ? { settings: cfg.backup, secrets: backupSecrets, migration: cfg.migration } : undefined,
         },
         onHost,
@@ -110,7 +113,7 @@ export = async () => {
         statusPath: cfg.router.statusPath,
         maintenanceMessage: cfg.router.maintenance.enabled ? cfg.router.maintenance.message : undefined,
         container: routerRef,
-        fenceStamps: COLORS.map((c) => fences[c].stamp),
+        fenceStamps: COLORS.map((c) => fences[c]!.stamp),
     });
 
     const monitoring = cfg.monitoring.enabled

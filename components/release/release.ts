@@ -43,8 +43,11 @@ export interface ReleaseArgs {
     gates: { healthPaths: string[]; smokePaths: string[]; retries: number; intervalSeconds: number; timeoutSeconds: number };
     /** A container on the app network with curl that runs the gate's probes (the router). */
     probeContainer: pulumi.Input<string>;
-    /** Per colour: a step that must run before any of its containers change (the route fence). @default - none */
-    fences?: Record<Color, pulumi.Resource>;
+    /**
+     * Makes, per colour, the last step before its containers change (the route fence), given the
+     * steps it must follow (the colour's snapshot and migration). @default - none
+     */
+    beforeContainers?: (color: Color, after: pulumi.Input<pulumi.Resource>[]) => pulumi.Resource;
     /** Pre-deploy snapshot (and migration) settings. @default - none: no backup or migration steps */
     backup?: { settings: BackupSettings; secrets: pulumi.Input<Record<string, string>>; migration?: MigrationSettings };
 }
@@ -141,7 +144,9 @@ export class Release extends pulumi.ComponentResource {
                         secretEnv: args.secretEnv[c],
                         secretEnvNames: args.specs[c].secretEnvNames,
                         networkName: args.networkName,
-                        after: [...(this.preDeploy?.after[c] ?? []), ...(args.fences ? [args.fences[c]] : [])],
+                        after: args.beforeContainers
+                            ? [args.beforeContainers(c, this.preDeploy?.after[c] ?? [])]
+                            : this.preDeploy?.after[c],
                     },
                     child,
                 ),

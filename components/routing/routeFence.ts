@@ -17,6 +17,8 @@ export interface RouteFenceArgs {
     container: { name: pulumi.Input<string>; id: pulumi.Input<string> };
     /** Docker endpoint of the router (DOCKER_HOST). */
     dockerHost: string;
+    /** Steps that run first (the colour's snapshot and migration): a release they abort fences nothing. @default - none */
+    after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -49,7 +51,7 @@ export class RouteFence extends pulumi.ComponentResource {
                     SY_KEY: pulumi.secret(args.key),
                 },
             },
-            { parent: this, dependsOn: [] },
+            { parent: this, dependsOn: args.after ?? [] },
         );
         this.stamp = this.step.stdout;
         this.registerOutputs({ stamp: this.stamp });
