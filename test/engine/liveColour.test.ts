@@ -6,7 +6,21 @@
  * lost and failed requests are counted.
  */
 import "./liveColourEnv";
-import { baseConfig, colorCounts, configSet, destroyStack, freshStack, load, outputs, pulumi, report, run, STACK, up } from "./harness";
+import {
+    baseConfig,
+    colorCounts,
+    configSet,
+    destroyStack,
+    eventually,
+    freshStack,
+    load,
+    outputs,
+    pulumi,
+    report,
+    run,
+    STACK,
+    up,
+} from "./harness";
 
 jest.setTimeout(15 * 60_000);
 
@@ -132,6 +146,46 @@ describe("the live colour", () => {
             pending: { blue: [], green: [] },
             touched: { blue: ["env.FEATURE"], green: [] },
         });
+        expect((await pulumi(["preview", "--refresh", "--expect-no-changes", "--suppress-progress"])).code).toBe(0);
+    });
+
+    test.each([
+        ["a canary container", "blue"],
+        ["a stable replica", "green"],
+    ])("%s crashing under load: at most the requests in flight on it fail; Docker restarts it and it serves again", async (_, color) => {
+        // The first test left green active with a 10% canary on blue.
+        const name = `${STACK}-app-${color}-1`;
+        const pid = (await run("docker", ["inspect", "-f", "{{.State.Pid}}", name])).stdout.trim();
+        expect(Number(pid)).toBeGreaterThan(0);
+        let recoverySeconds = 0;
+        const fault = (async () => {
+            await new Promise((r) => setTimeout(r, 3000));
+            const t0 = Date.now();
+            // A crash, not a stop: the restart policy applies (docker kill/stop count as stopped by hand).
+            process.kill(Number(pid), "SIGKILL");
+            await eventually(
+                async () => (await run("docker", ["inspect", "-f", "{{.State.Health.Status}}", name])).stdout.trim() === "healthy",
+                60_000,
+                `${name} healthy again`,
+            );
+            recoverySeconds = (Date.now() - t0) / 1000;
+        })();
+        const l = await load({ rate: 200, connections: 8, minRequests: 2000, until: fault });
+        await fault;
+        const failed = l.non2xx + l.errors + l.lost;
+        report(`fault-${color === "blue" ? "canary" : "stable"}-container-killed`, {
+            sent: l.sent,
+            answered: l.requests,
+            non2xx: l.non2xx,
+            errors: l.errors,
+            lost: l.lost,
+            recoverySeconds,
+            detectedBy: "router passive failover (connection refused/reset), Docker restart policy (unless-stopped)",
+        });
+        // Only requests in flight on the crashed container can fail (sent POSTs are never replayed).
+        expect(failed).toBeLessThanOrEqual(8);
+        const after = await colorCounts(200);
+        expect(Object.keys(after).every((k) => k === "blue" || k === "green")).toBe(true);
         expect((await pulumi(["preview", "--refresh", "--expect-no-changes", "--suppress-progress"])).code).toBe(0);
     });
 });
