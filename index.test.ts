@@ -14,6 +14,7 @@ const T = {
     stamp: "switchyard:release:ReleaseStamp",
     release: "switchyard:release:Release",
     host: "switchyard:host:DockerHost",
+    fence: "switchyard:routing:RouteFence",
 };
 
 function withConfig(patch: (c: Config) => void): Config {
@@ -50,7 +51,8 @@ describe("the program under mocks", () => {
             [T.colorStack]: 2,
             [T.gate]: 2,
             [T.routing]: 1,
-            [T.command]: 5, // 2 release clocks, 2 gate checks, 1 routing apply
+            [T.fence]: 2,
+            [T.command]: 7, // 2 release clocks, 2 gate checks, 2 route fences, 1 routing apply
         });
     });
 
@@ -98,7 +100,11 @@ describe("the program under mocks", () => {
             expect(c.inputs.envs).toContain("DB_PASSWORD=hunter2-not-in-state");
             expect(c.inputs.envs).toContain("LOG_LEVEL=info");
         }
-        expect(JSON.stringify(r.outputs)).not.toContain("hunter2");
+        // The values each colour was released with are kept (for the live colour's pinned spec) only as a secret output.
+        const { colorSecretEnv, ...plainOutputs } = r.outputs;
+        expect(colorSecretEnv).toEqual({ blue: { DB_PASSWORD: "hunter2-not-in-state" }, green: { DB_PASSWORD: "hunter2-not-in-state" } });
+        expect(r.secretOutputs).toContain("colorSecretEnv");
+        expect(JSON.stringify(plainOutputs)).not.toContain("hunter2");
         for (const x of r.resources.filter((y) => !y.name.startsWith("app-") || y.type !== T.container)) {
             expect(JSON.stringify(x.inputs)).not.toContain("hunter2");
         }
@@ -418,5 +424,81 @@ describe("policy facts (policies/facts.ts), known at preview", () => {
         await expect(runProgram({ ...baseConfig(), deploymentWindow: { override: { reason: "  " } } })).rejects.toThrow(
             /switchyard:deploymentWindow\.override\.reason: must say why in at least 8 characters/,
         );
+    });
+});
+
+describe("the live colour under mocks", () => {
+    const released = async () => (await runProgram(baseConfig())).outputs;
+
+    test("a version change on the active colour is refused before any resource is registered", async () => {
+        const previousOutputs = await released();
+        const cfg = withConfig((c) => (c.colors = { blue: { version: "1.0.1" }, green: { version: "1.1.0" } }));
+        await expect(runProgram(cfg, { previousOutputs })).rejects.toThrow(
+            /switchyard: colors\.blue\.version: 1\.0\.0 -> 1\.0\.1 on blue, the live colour .*nothing was changed.*set colors\.green\.version 1\.0\.1 instead/,
+        );
+    });
+
+    test("the emergency override allows it and is recorded in the outputs", async () => {
+        const previousOutputs = await released();
+        const cfg = withConfig(
+            (c) =>
+                (c.colors = {
+                    blue: { version: "1.0.1", emergencyOverride: { reason: "INC-7 approved by dana" } },
+                    green: { version: "1.1.0" },
+                }),
+        );
+        const r = await runProgram(cfg, { previousOutputs });
+        expect(r.outputs.liveColor).toMatchObject({ live: "blue", emergencyOverride: { color: "blue", reason: "INC-7 approved by dana" } });
+        expect(r.one(T.container, "app-blue-1").inputs.labels).toContainEqual({ label: "switchyard.version", value: "1.0.1" });
+    });
+
+    test("a shared env, resources and secret change reaches the idle colour only; the live one keeps its released spec", async () => {
+        const previousOutputs = await released();
+        const cfg = withConfig((c) => {
+            c.app = { ...(c.app as object), env: { LOG_LEVEL: "debug" }, resources: { cpus: 1, memoryMb: 192 } };
+            c.secretEnv = { DB_PASSWORD: "rotated-secret" };
+        });
+        const r = await runProgram(cfg, { previousOutputs });
+        const blue = r.one(T.container, "app-blue-1").inputs;
+        const green = r.one(T.container, "app-green-1").inputs;
+        expect([blue.memory, blue.cpus]).toEqual([256, "0.5"]);
+        expect(blue.envs).toEqual(expect.arrayContaining(["LOG_LEVEL=info", "DB_PASSWORD=hunter2-not-in-state"]));
+        expect([green.memory, green.cpus]).toEqual([192, "1.0"]);
+        expect(green.envs).toEqual(expect.arrayContaining(["LOG_LEVEL=debug", "DB_PASSWORD=rotated-secret"]));
+        expect(r.outputs.liveColor).toEqual({
+            live: "blue",
+            pinned: { blue: true, green: false },
+            pending: { blue: ["env.LOG_LEVEL", "resources"], green: [] },
+            touched: { blue: [], green: ["env.LOG_LEVEL", "resources"] },
+            emergencyOverride: null,
+        });
+        expect((r.outputs.colorSpecs as Record<string, { env: unknown }>).blue.env).toEqual({ LOG_LEVEL: "info" });
+        expect(r.secretOutputs).toContain("colorSecretEnv");
+
+        // Rolled: the live colour takes the config too.
+        const rolled = await runProgram(
+            withConfig((c) => {
+                c.app = { ...(c.app as object), env: { LOG_LEVEL: "debug" } };
+                c.colors = { blue: { version: "1.0.0", roll: true }, green: { version: "1.1.0" } };
+            }),
+            { previousOutputs },
+        );
+        expect(rolled.one(T.container, "app-blue-1").inputs.envs).toContain("LOG_LEVEL=debug");
+    });
+});
+
+describe("the route fence under mocks", () => {
+    test("each colour's containers wait for its fence; the routing apply takes both fences' stamps", async () => {
+        const r = await runProgram(baseConfig());
+        for (const c of ["blue", "green"]) {
+            const fence = r.one(T.command, `fence-${c}-step`);
+            expect(fence.inputs.create).toBe("node runtime/router-fence.js create");
+            expect(fence.inputs.update).toBe("node runtime/router-fence.js fence");
+            expect((fence.inputs.environment as Record<string, string>).SY_COLOR).toBe(c);
+            for (const replica of [1, 2]) {
+                expect(r.one(T.container, `app-${c}-${replica}`).dependencies).toContain(fence.urn);
+            }
+        }
+        expect(Object.keys(r.one(T.command, "routing-apply").inputs.environment as object)).toContain("SY_FENCES");
     });
 });

@@ -66,7 +66,7 @@ const MISTAKES: [string, Patch, string | RegExp, Mistake?][] = [
     [
         "colors.blue.verison",
         [["colors.blue.verison", "1.4.3"]],
-        /^switchyard:colors\.blue\.verison: unknown key .*allowed keys here: version, env\./,
+        /^switchyard:colors\.blue\.verison: unknown key .*allowed keys here: version, env, roll, emergencyOverride\./,
     ],
     [
         "canary.wieght",

@@ -29,6 +29,10 @@ export interface StackConfig {
                 readonly image: string;
                 /** Env for this colour only, over app.env (e.g. a feature flag on the canary). */
                 readonly env: Readonly<Record<string, string>>;
+                /** Apply shared settings to this colour even while it is live. */
+                readonly roll: boolean;
+                /** Reason for a version change on this colour while it is live. @default - none: refused */
+                readonly emergencyOverride?: { readonly reason: string };
             }
         >
     >;
@@ -370,10 +374,14 @@ function checkStackConfig(
         }
         return r.version;
     };
-    const colors = {
-        blue: { version: version("blue"), image: "", env: c.colors.blue.env },
-        green: { version: version("green"), image: "", env: c.colors.green.env },
-    };
+    const colorOf = (col: Color) => ({
+        version: version(col),
+        image: "",
+        env: c.colors[col].env,
+        roll: c.colors[col].roll,
+        ...(c.colors[col].emergencyOverride ? { emergencyOverride: c.colors[col].emergencyOverride } : {}),
+    });
+    const colors = { blue: colorOf("blue"), green: colorOf("green") };
     for (const col of COLORS) {
         colors[col].image = `${c.app.image}:${imageTag(colors[col].version, c.app.tagPrefix)}`;
     }

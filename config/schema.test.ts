@@ -40,6 +40,7 @@ describe("valid configs", () => {
             version: { raw: "v1.4.2", semver: "1.4.2" },
             image: "registry.example.com/team/app:1.4.2",
             env: {},
+            roll: false,
         });
         expect(c.colors.green.image).toBe("registry.example.com/team/app:2.0.0-rc1");
         expect(c.canary).toEqual({ permille: 0, header: undefined, cookie: undefined, sticky: undefined });

@@ -94,10 +94,23 @@ const envValue = z.preprocess(
 );
 const envMap = z.record(z.string().regex(envName, { error: "env names are [A-Za-z_][A-Za-z0-9_]*" }), envValue);
 
-/** One colour's release: its version, and env that applies to this colour only (over app.env). */
+const reason = z
+    .string({ error: "must say why: the incident and who approved it" })
+    .trim()
+    .min(8, { error: "must say why in at least 8 characters: the incident and who approved it" })
+    .max(500, { error: "must be at most 500 characters" });
+
+/**
+ * One colour's release: its version, env for this colour only (over app.env), and the two ways to
+ * change it while it is live (docs/decisions.md "Live colour protection").
+ */
 const colorRelease = z.strictObject({
     version,
     env: envMap.default({}),
+    /** Apply the config's shared settings to this colour even while it is live. @default false */
+    roll: bool().default(false),
+    /** Allow a version change on this colour while it is live, with a reason kept in the outputs. */
+    emergencyOverride: z.strictObject({ reason }).optional(),
 });
 
 export const appSchema = z.strictObject({
@@ -260,11 +273,7 @@ export const schema = z
                 /** Release outside the window (policy deployment-window) with a reason kept in the stack outputs. */
                 override: z
                     .strictObject({
-                        reason: z
-                            .string({ error: "must say why: the incident and who approved it" })
-                            .trim()
-                            .min(8, { error: "must say why in at least 8 characters: the incident and who approved it" })
-                            .max(500, { error: "must be at most 500 characters" }),
+                        reason,
                     })
                     .optional(),
             })

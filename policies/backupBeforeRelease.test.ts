@@ -49,13 +49,15 @@ describe("backup-before-release (stack policy)", () => {
             "ReleaseStamp 'release-blue' must expose the policy fact 'versionChanged' (true when this update changes the colour's version) as a plain value known at preview; got nothing",
         ]);
     });
-    test("first deployment (previousVersion null) of both colours needs both backups", async () => {
+    test("a first deployment (previousVersion null) is not a release of anything: no backup needed", async () => {
         const g = set(goodStack(), "release-blue", "versionChanged", true);
         set(g, "release-blue", "previousVersion", null);
-        expect(messages(await run(g))).toEqual([]);
         g.get("app-blue-1")!.dependsOn = [];
+        expect(messages(await run(g))).toEqual([]);
+        // The other colour's real release is still checked.
+        g.get("app-green-1")!.dependsOn = [];
         expect(messages(await run(g))[0]).toContain(
-            "release of blue (new) -> 1.0.0: container app-blue-1 does not depend on a BackupSnapshot",
+            "release of green 1.0.0 -> 1.1.0: container app-green-1 does not depend on a BackupSnapshot",
         );
     });
     test("no ReleaseStamp in the stack: not applicable", async () => {

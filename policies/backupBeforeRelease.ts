@@ -26,13 +26,16 @@ export function appContainers(resources: PolicyResource[], color: Color): Policy
 export const backupBeforeRelease: StackValidationPolicy = {
     name: "backup-before-release",
     description:
-        "Every colour whose version changes in this update has all its app containers depend on a BackupSnapshot taken for that colour and release.",
+        "Every colour whose version changes in this update (not its first deployment) has all its app containers depend on a BackupSnapshot taken for that colour and release.",
     remediationSteps:
         "Create BackupSnapshot backup-<colour> for the release and pass it to ColorStack app-<colour> (args.after) so its containers dependsOn it.",
     severity: "high",
     validateStack: (args, report: ReportViolation) => {
         const stamps = ofTypeOrNotApplicable(args, TYPES.releaseStamp, "the stack has no ReleaseStamp (no releases to check)");
-        const releases = withFacts(stamps, TYPES.releaseStamp, releaseFacts, report).filter((r) => r.facts.versionChanged);
+        // A colour's first deployment (no previous version) replaces no release: there is nothing of it to back up.
+        const releases = withFacts(stamps, TYPES.releaseStamp, releaseFacts, report).filter(
+            (r) => r.facts.versionChanged && r.facts.previousVersion !== null,
+        );
         for (const { resource: stamp, facts } of releases) {
             const { color, version, previousVersion } = facts;
             const what = `release of ${color} ${previousVersion ?? "(new)"} -> ${version}`;

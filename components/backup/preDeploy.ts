@@ -64,8 +64,9 @@ export interface PreDeployArgs {
     /** Database URL per backup.postgres name (a Pulumi secret). */
     backupSecrets: pulumi.Input<Record<string, string>>;
     migration?: MigrationSettings;
-    secretEnv: pulumi.Input<Record<string, string>>;
-    secretEnvNames: readonly string[];
+    /** Per colour: the secret env (and its names) the colour's containers get. */
+    secretEnv: Record<Color, pulumi.Input<Record<string, string>>>;
+    secretEnvNames: Record<Color, readonly string[]>;
     networkName: pulumi.Input<string>;
     dockerHost: string;
     /** TLS client certificate for a tcp:// Docker host (secrets). @default - none */
@@ -183,8 +184,8 @@ export function preDeploy(args: PreDeployArgs, opts?: pulumi.ComponentResourceOp
                 down: m.down,
                 networkName: args.networkName,
                 env: args.colors[c].env,
-                secretEnv: args.secretEnv,
-                secretEnvNames: args.secretEnvNames,
+                secretEnv: args.secretEnv[c],
+                secretEnvNames: args.secretEnvNames[c],
                 dockerHost: args.dockerHost,
                 dockerTls: args.dockerTls,
                 timeoutSeconds: m.timeoutSeconds,

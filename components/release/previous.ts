@@ -8,6 +8,12 @@ export interface PreviousRelease {
     versions: pulumi.Output<Partial<Record<Color, string>> | undefined>;
     /** The router image (reference and id); unset on the first update. */
     routerImage: pulumi.Output<Partial<RouterImageFacts> | undefined>;
+    /**
+     * The outputs the live-colour plan reads, as plain values, before any resource is registered
+     * (so a refused update changes nothing). `colorSecretEnv` is the secret env each colour was
+     * released with; it never leaves the program except as a secret.
+     */
+    colors(): Promise<{ activeColor?: unknown; versions?: unknown; colorSpecs?: unknown; colorSecretEnv?: unknown }>;
 }
 
 /** A reference to the stack itself: the engine reads its last outputs before the program changes anything. */
@@ -15,5 +21,18 @@ export function previousRelease(): PreviousRelease {
     const self = new pulumi.StackReference("previous-release", {
         name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
     });
-    return { versions: self.getOutput("versions"), routerImage: self.getOutput("routerImage") };
+    const read = async (name: string): Promise<unknown> => {
+        const d = await self.getOutputDetails(name);
+        return d.value ?? d.secretValue;
+    };
+    return {
+        versions: self.getOutput("versions"),
+        routerImage: self.getOutput("routerImage"),
+        colors: async () => ({
+            activeColor: await read("activeColor"),
+            versions: await read("versions"),
+            colorSpecs: await read("colorSpecs"),
+            colorSecretEnv: await read("colorSecretEnv"),
+        }),
+    };
 }

@@ -5,6 +5,7 @@ import { BackupSettings, MigrationSettings, preDeploy, PreDeploy } from "../back
 import { UpstreamTarget } from "../routing/nginxConfig";
 import { Color, perColor } from "../../domain/color";
 import { currentRelease, deploymentId } from "../../domain/deploymentId";
+import { ColorSpec } from "../../domain/liveColor";
 import { ReleaseVersion } from "../../domain/version";
 import { sharesFor } from "../../domain/weights";
 import { HealthGate } from "./healthGate";
@@ -15,8 +16,6 @@ export interface ReleaseColorArgs {
     version: ReleaseVersion;
     /** Image `repository:tag` of that version. */
     image: string;
-    /** Env for this colour only, over `app.env`. */
-    env: Record<string, string>;
 }
 
 export interface ReleaseArgs {
@@ -28,12 +27,15 @@ export interface ReleaseArgs {
     /** The colour that gets the traffic, and the canary's share (permille): each gate checks its colour at the share it is about to get. */
     activeColor: Color;
     canaryPermille: number;
-    /** App settings shared by both colours. */
+    /** App settings shared by both colours (name, port, replicas, volumes); the rest comes per colour from `specs`. */
     app: AppSettings;
-    /** Secret env vars of the app (a Pulumi secret). */
-    secretEnv: pulumi.Input<Record<string, string>>;
-    /** Their names (known at preview; policy facts). */
-    secretEnvNames: readonly string[];
+    /**
+     * What each colour's containers are built from: the config, or for the live colour the spec it
+     * was released with (domain/liveColor.ts). Its version is the colour's `version`.
+     */
+    specs: Record<Color, ColorSpec>;
+    /** Secret env vars per colour (Pulumi secrets): the config's, or those the live colour was released with. */
+    secretEnv: Record<Color, pulumi.Input<Record<string, string>>>;
     /** App network both colours and the router join. */
     networkName: pulumi.Input<string>;
     /** Docker endpoint for the host-side steps (snapshot, migration, gate). */
@@ -44,6 +46,11 @@ export interface ReleaseArgs {
     gates: { healthPaths: string[]; smokePaths: string[]; retries: number; intervalSeconds: number; timeoutSeconds: number };
     /** A container on the app network with curl that runs the gate's probes (the router). */
     probeContainer: pulumi.Input<string>;
+    /**
+     * Makes, per colour, the last step before its containers change (the route fence), given the
+     * steps it must follow (the colour's snapshot and migration). @default - none
+     */
+    beforeContainers?: (color: Color, after: pulumi.Input<pulumi.Resource>[]) => pulumi.Resource;
     /** Pre-deploy snapshot (and migration) settings. @default - none: no backup or migration steps */
     backup?: { settings: BackupSettings; secrets: pulumi.Input<Record<string, string>>; migration?: MigrationSettings };
 }
@@ -70,9 +77,16 @@ export class Release extends pulumi.ComponentResource {
         const shares = sharesFor(args.activeColor, args.canaryPermille);
         // Each child lived at the stack's top level before; the alias keeps its identity.
         const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
-        const plainEnv = perColor((c) =>
-            appEnv({ ...args.app.env, ...args.colors[c].env }, { color: c, version: args.colors[c].version.semver }),
-        );
+        const appOf = perColor((c): AppSettings => ({
+            ...args.app,
+            env: { ...args.specs[c].env },
+            resources: { ...args.specs[c].resources },
+            healthcheck: {
+                ...args.specs[c].healthcheck,
+                command: args.specs[c].healthcheck.command ? [...args.specs[c].healthcheck.command] : undefined,
+            },
+        }));
+        const plainEnv = perColor((c) => appEnv(appOf[c].env, { color: c, version: args.colors[c].version.semver }));
 
         this.stamps = perColor(
             (c) =>
@@ -111,7 +125,7 @@ export class Release extends pulumi.ComponentResource {
                       backupSecrets: args.backup.secrets,
                       migration: args.backup.migration,
                       secretEnv: args.secretEnv,
-                      secretEnvNames: args.secretEnvNames,
+                      secretEnvNames: perColor((c) => args.specs[c].secretEnvNames),
                       networkName: args.networkName,
                       dockerHost: args.dockerHost,
                       dockerTls: args.dockerTls,
@@ -130,12 +144,13 @@ export class Release extends pulumi.ComponentResource {
                         version: args.colors[c].version,
                         image: args.colors[c].image,
                         deploymentId: this.deploymentIds[c],
-                        app: args.app,
-                        colorEnv: args.colors[c].env,
-                        secretEnv: args.secretEnv,
-                        secretEnvNames: args.secretEnvNames,
+                        app: appOf[c],
+                        secretEnv: args.secretEnv[c],
+                        secretEnvNames: args.specs[c].secretEnvNames,
                         networkName: args.networkName,
-                        after: this.preDeploy?.after[c],
+                        after: args.beforeContainers
+                            ? [args.beforeContainers(c, this.preDeploy?.after[c] ?? [])]
+                            : this.preDeploy?.after[c],
                     },
                     child,
                 ),

@@ -21,9 +21,8 @@ export interface CanaryRouterArgs {
     /** App containers per colour. */
     upstreams: Record<Color, pulumi.Input<UpstreamTarget[]>>;
     /**
-     * Header name/value that forces the canary. Note: after a failed gate the router keeps its
-     * previous config, whose canary pool still reaches the idle colour's (new, failing) containers
-     * for requests that force the canary; weighted traffic never does. Without a value, a random
+     * Header name/value that forces the canary. After a failed gate the router keeps the fenced
+     * config (RouteFence): forced requests go to the active colour. Without a value, a random
      * one (32 letters and digits, a Pulumi secret) that nobody can guess. @default - no header routing
      */
     header?: { name: string; value?: string };
@@ -48,6 +47,8 @@ export interface CanaryRouterArgs {
      * @default - none
      */
     gates?: pulumi.Input<pulumi.Resource>[];
+    /** Stamps of the route fences (RouteFence): a fence that ran makes the apply run again and lift it. @default - none */
+    fenceStamps?: pulumi.Input<string>[];
 }
 
 /**
@@ -109,6 +110,7 @@ export class CanaryRouter extends pulumi.ComponentResource {
                     SY_CONTAINER: container.name,
                     SY_CONFIG_B64: rendered.text.apply((t) => Buffer.from(t, "utf8").toString("base64")),
                     SY_CONFIG_SHA256: rendered.sha256,
+                    ...(args.fenceStamps ? { SY_FENCES: pulumi.all(args.fenceStamps).apply((s) => s.join(" ").trim()) } : {}),
                 },
                 // A new router container starts from the config volume, but is applied to again.
                 triggers: [container.id],

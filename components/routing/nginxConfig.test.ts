@@ -334,3 +334,80 @@ async function waitFor(check: () => Promise<boolean>, ms = 5000): Promise<void> 
     }
     throw new Error("timed out waiting for nginx to serve the new config");
 }
+
+describe("passive failover on a live nginx", () => {
+    const servers: http.Server[] = [];
+    let nginx: LiveNginx | undefined;
+    afterAll(async () => {
+        nginx?.stop();
+        await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    });
+
+    test("a refused or reset canary request goes to another canary container, then the stable colour; a sent POST is never replayed", async () => {
+        const port = await freePort();
+        const live = tempRuntime(`127.0.0.1:${port}`);
+        const url = `http://127.0.0.1:${port}`;
+        const seen: string[] = [];
+        // green-1 refuses (nothing listens), green-2 resets every connection after reading the request.
+        const refused: UpstreamTarget = { name: "green-1", address: "127.0.0.3", port: await freePort("127.0.0.3") };
+        const resetPort = await freePort("127.0.0.3");
+        const reset = http.createServer((req) => {
+            seen.push(`green-2 ${req.method}`);
+            req.socket.destroy();
+        });
+        await new Promise<void>((r) => reset.listen(resetPort, "127.0.0.3", () => r()));
+        servers.push(reset);
+        const blue: UpstreamTarget[] = [];
+        for (let i = 0; i < 2; i++) {
+            const p = await freePort("127.0.0.2");
+            const s = await backend("127.0.0.2", p, `blue-${i + 1}`);
+            s.on("request", (req: http.IncomingMessage) => seen.push(`blue-${i + 1} ${req.method}`));
+            servers.push(s);
+            blue.push({ name: `blue-${i + 1}`, address: "127.0.0.2", port: p });
+        }
+        const text = renderRouterConfig(
+            spec({
+                upstreams: { blue, green: [refused, { name: "green-2", address: "127.0.0.3", port: resetPort }] },
+                header: { name: "X-Canary", value: "yes" },
+                runtime: live.runtime,
+            }),
+        ).text;
+        expect(text).toContain(`server 127.0.0.2:${blue[0].port} backup; # blue blue-1`);
+        expect(text).toContain("proxy_next_upstream error timeout;");
+        expect(text).not.toContain("non_idempotent");
+        nginx = new LiveNginx(live.dir, text);
+        await new Promise((r) => setTimeout(r, 200));
+
+        // POST forced to the canary: refused by green-1 (never sent: may go on), reset by green-2
+        // after it was sent: answered 502, never replayed on blue.
+        const post = await request(`${url}/`, "POST", { "X-Canary": "yes" }, "x".repeat(64 * 1024));
+        expect(post.status).toBe(502);
+        expect(seen).toEqual(["green-2 POST"]);
+
+        // GET forced to the canary: both canary containers fail, the stable colour answers.
+        seen.length = 0;
+        await nginx.reload(text + "\n");
+        const r = await get(`${url}/`, { "X-Canary": "yes" });
+        expect(r.status).toBe(200);
+        expect(r.body).toMatch(/^blue-/);
+        expect(r.headers["x-switchyard-upstream-color"]).toBe("blue");
+        expect(seen.filter((s) => s.startsWith("green-2"))).toEqual(["green-2 GET"]);
+    }, 60000);
+});
+
+function request(url: string, method: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(
+            url,
+            { method, headers: { ...headers, "content-length": Buffer.byteLength(body) }, agent: false },
+            (res) => {
+                let text = "";
+                res.setEncoding("utf8");
+                res.on("data", (c) => (text += c));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+            },
+        );
+        req.on("error", reject);
+        req.end(body);
+    });
+}

@@ -176,11 +176,18 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
     line(`    access_log ${rt.accessLog} switchyard;`);
     line();
 
-    // One pool per colour (header/cookie/sticky routing) and the weighted split pool.
+    // One pool per colour (header/cookie/sticky routing) and the weighted split pool. The canary
+    // colour's pool has the stable colour's containers as backup servers: a request its own
+    // containers cannot take (refused, reset, timed out) goes to the stable colour last.
     for (const c of COLORS) {
         line(`    upstream sy_${c} {`);
         for (const u of spec.upstreams[c]) {
             line(`        server ${u.address}:${u.port}; # ${u.name}`);
+        }
+        if (c === canary) {
+            for (const u of spec.upstreams[active]) {
+                line(`        server ${u.address}:${u.port} backup; # ${active} ${u.name}`);
+            }
         }
         line("        keepalive 32;");
         line("    }");
@@ -313,6 +320,13 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
         line("            proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;");
         line("            proxy_set_header X-Real-IP $http_x_real_ip;");
         line("            proxy_connect_timeout 2s;");
+        // Passive failover (docs/decisions.md "Passive failover"): a request is passed to the next
+        // server only on a connection error or timeout, never on an HTTP answer; nginx never replays
+        // POST, PATCH or LOCK once any of it was sent (no non_idempotent). Three tries: another
+        // container of the colour, then the stable colour (backup servers of the canary pool).
+        line("            proxy_next_upstream error timeout;");
+        line("            proxy_next_upstream_tries 3;");
+        line("            proxy_next_upstream_timeout 10s;");
         line("            add_header X-Switchyard-Upstream-Color $sy_color always;");
         if (spec.sticky) {
             line("            add_header Set-Cookie $sy_bucket_cookie always;");

@@ -175,7 +175,11 @@ describe("4. a release that fails its health check never gets traffic", () => {
         expect(result.errors).toBe(0);
         expect(result.lost).toBe(0);
         expect(result.byColor.green ?? 0).toBe(0);
-        expect((await routerStatus()).configSha256).toBe(before.configSha256);
+        // The router did not take the release (same weights and versions); it serves the route fence
+        // taken before green's containers changed: even a forced request goes to blue.
+        const fenced = await routerStatus();
+        expect({ weights: fenced.weights, versions: fenced.versions }).toEqual({ weights: before.weights, versions: before.versions });
+        expect(await colorCounts(20, { "X-Switchyard-Canary": "always" })).toEqual({ blue: 20 });
 
         const rm = await pulumi(["config", "rm", "--path", "colors.green.env.FAIL_HEALTH"]);
         expect(rm.code).toBe(0);

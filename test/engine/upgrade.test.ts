@@ -109,11 +109,16 @@ describe("upgrading a deployed stack to the Release component", () => {
         // (version before, commit) is unknown until its ledger has run again, so the preview shows
         // the snapshot as updated; the ledger reprints its entry and the update takes no snapshot
         // (checked below). The routing apply step moved to runtime/ too: it applies the same config
-        // once more (validated, graceful reload). Nothing is replaced or deleted, and no Docker
+        // once more (validated, graceful reload). The route fences are created; their first run
+        // changes nothing. Nothing is replaced or deleted, and no Docker
         // resource changes.
         const R = "update switchyard:release:Release$switchyard:";
         expect(summary.sort()).toEqual([
             "create switchyard:release:Release::release",
+            "create switchyard:routing:RouteFence$command:local:Command::fence-blue-step",
+            "create switchyard:routing:RouteFence$command:local:Command::fence-green-step",
+            "create switchyard:routing:RouteFence::fence-blue",
+            "create switchyard:routing:RouteFence::fence-green",
             `${R}backup:BackupSnapshot$command:local:Command::backup-blue-snapshot`,
             `${R}backup:BackupSnapshot$command:local:Command::backup-green-snapshot`,
             `${R}backup:ReleaseLedger$command:local:Command::ledger-blue-record`,

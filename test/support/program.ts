@@ -24,6 +24,8 @@ export interface Registered {
 export interface RunResult {
     resources: Registered[];
     outputs: Record<string, unknown>;
+    /** Names of the stack outputs that are Pulumi secrets (encrypted in state). */
+    secretOutputs: string[];
     /** Raw (wire) value of each stack output: tells whether an output is secret. */
     byType(type: string): Registered[];
     one(type: string, name: string): Registered;
@@ -108,7 +110,7 @@ export async function runProgram(
 ): Promise<RunResult> {
     const resources: Registered[] = [];
     let pulumi!: typeof pulumiType;
-    let program!: Record<string, unknown>;
+    let program!: (() => Promise<Record<string, unknown>>) | Record<string, unknown>;
     const stack = opts.stack ?? "local";
     const allConfig: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) {
@@ -169,15 +171,22 @@ export async function runProgram(
         program = require("../../index");
     });
 
+    // The program is an async function returning its outputs (index.ts).
+    const exported = typeof program === "function" ? await program() : program;
     const outputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(program)) {
+    const secretOutputs: string[] = [];
+    for (const [k, v] of Object.entries(exported)) {
         outputs[k] = await resolveValue(pulumi, v);
+        if (pulumi.Output.isInstance(v) && (await (v as unknown as { isSecret: Promise<boolean> }).isSecret)) {
+            secretOutputs.push(k);
+        }
     }
     // Let every registration finish.
     await new Promise((r) => setTimeout(r, 50));
     return {
         resources,
         outputs,
+        secretOutputs,
         byType: (t) => resources.filter((r) => r.type === t),
         one: (t, n) => {
             const found = resources.filter((r) => r.type === t && r.name === n);
