@@ -28,14 +28,40 @@ export function runnerDatabaseUrl(url: string): string {
     return url.replace(/^([a-z]+:\/\/(?:[^@/]*@)?)(127\.0\.0\.1|localhost|\[::1\])(?=[:/?]|$)/i, `$1${HOST_GATEWAY_NAME}`);
 }
 
-/** The files of this checkout the runner runs: the backup tool, its shared domain modules, the TS loader. */
+/**
+ * The files of this checkout the runner runs: the backup tool's entry points, runtime/backup and
+ * domain/backup, the TS loader, and every module they import relatively (followed to the end, so a
+ * shared module the tool starts to use is uploaded with it).
+ */
 export function runnerCodeFiles(projectDir = PROJECT_DIR): string[] {
     const ts = (dir: string) =>
         fs
             .readdirSync(path.join(projectDir, dir))
             .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
             .map((f) => `${dir}/${f}`);
-    return ["tools/ts-hook.js", "runtime/backup.js", "runtime/backup-runner.js", ...ts("runtime/backup"), ...ts("domain/backup")].sort();
+    const files = new Set([
+        "tools/ts-hook.js",
+        "runtime/backup.js",
+        "runtime/backup-runner.js",
+        ...ts("runtime/backup"),
+        ...ts("domain/backup"),
+    ]);
+    const queue = [...files];
+    while (queue.length > 0) {
+        const f = queue.pop()!;
+        const text = fs.readFileSync(path.join(projectDir, f), "utf8");
+        for (const m of text.matchAll(/(?:from |require\()"(\.{1,2}\/[^"]+)"/g)) {
+            const base = path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1]));
+            const hit = [base, `${base}.ts`, `${base}.js`].find(
+                (c) => fs.existsSync(path.join(projectDir, c)) && fs.statSync(path.join(projectDir, c)).isFile(),
+            );
+            if (hit && !files.has(hit)) {
+                files.add(hit);
+                queue.push(hit);
+            }
+        }
+    }
+    return [...files].sort();
 }
 
 export interface BackupRunnerArgs {
