@@ -25,12 +25,19 @@ function withBackup(patch: (c: Config) => void = () => undefined): Config {
 const short = (urn: string) => urn.split("::").pop();
 const deps = (r: RunResult, type: string, name: string) => r.one(type, name).dependencies.map(short).sort();
 const count = (r: RunResult, type: string) => r.byType(type).length;
+/** What a colour's containers wait for: their own dependencies, and those of the route fence they wait for. */
+const before = (r: RunResult, container: string) => {
+    const d = deps(r, T.container, container);
+    const fence = d.find((x) => /^fence-(blue|green)-step$/.test(x!));
+    return fence ? [...d, ...deps(r, T.command, fence)] : d;
+};
 const isSecret = (v: unknown) => !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] !== undefined;
 
 test("no backup configured: no backup, ledger or migration resource, no backup outputs", async () => {
     const r = await runProgram(baseConfig());
     expect(r.resources.filter((x) => x.type.startsWith("switchyard:backup:") || x.type === T.migration)).toEqual([]);
-    expect(count(r, T.command)).toBe(5);
+    // The 5 commands of a stack without backup, and one route fence step per colour.
+    expect(count(r, T.command)).toBe(7);
     expect(r.outputs.backups).toEqual({});
     expect(r.outputs.migrations).toEqual({});
     for (const c of r.byType(T.container)) {
@@ -48,7 +55,7 @@ describe("backup configured", () => {
         expect(count(r, T.ledger)).toBe(2);
         expect(count(r, T.snapshot)).toBe(2);
         expect(count(r, T.migration)).toBe(0);
-        expect(count(r, T.command)).toBe(5 + 4);
+        expect(count(r, T.command)).toBe(7 + 4);
         expect(
             r
                 .byType(T.snapshot)
@@ -72,7 +79,8 @@ describe("backup configured", () => {
             ["green", "blue"],
         ]) {
             for (const i of [1, 2]) {
-                const d = deps(r, T.container, `app-${c}-${i}`);
+                const d = before(r, `app-${c}-${i}`);
+                expect(d).toContain(`fence-${c}-step`);
                 expect(d).toContain(`backup-${c}-snapshot`);
                 expect(d).not.toContain(`backup-${other}-snapshot`);
             }
@@ -151,9 +159,9 @@ describe("migration configured", () => {
         expect(count(r, T.migration)).toBe(2);
         expect(deps(r, T.migration, "migration-blue")).toEqual(["backup-blue-snapshot", "backup-green-snapshot"]);
         expect(deps(r, T.migration, "migration-green")).toEqual(["backup-blue-snapshot", "backup-green-snapshot", "migration-blue-run"]);
-        expect(deps(r, T.container, "app-green-1")).toEqual(expect.arrayContaining(["backup-green-snapshot", "migration-green-run"]));
-        expect(deps(r, T.container, "app-green-1")).not.toContain("migration-blue-run");
-        expect(deps(r, T.container, "app-blue-2")).toEqual(expect.arrayContaining(["backup-blue-snapshot", "migration-blue-run"]));
+        expect(before(r, "app-green-1")).toEqual(expect.arrayContaining(["backup-green-snapshot", "migration-green-run"]));
+        expect(before(r, "app-green-1")).not.toContain("migration-blue-run");
+        expect(before(r, "app-blue-2")).toEqual(expect.arrayContaining(["backup-blue-snapshot", "migration-blue-run"]));
     });
 
     test("runs the new image on the app network; secret values only in the secret environment", () => {

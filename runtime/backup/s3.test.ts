@@ -98,6 +98,7 @@ describe("S3 target (moto server)", () => {
                 complete: true,
                 createdAt: expect.any(String),
                 deploymentId: "dep-s3",
+                kind: "pre-deploy",
                 totalBytes: snap.totalBytes,
                 location: snap.location,
             },
