@@ -8,6 +8,7 @@ import { credentialMessage, findCredentials } from "./credentials";
 import { checkDockerTls, DockerTlsMaterial } from "./dockerTls";
 import { checkEnvironment, StackEnvironment } from "./environment";
 import { checkRegistryAuth, RegistryCredentials } from "./registryAuth";
+import type { ReleaseSettings } from "./release";
 import { ParsedStackConfig, schema } from "./schema";
 
 export const NAMESPACE = "switchyard";
@@ -53,6 +54,8 @@ export interface StackConfig {
     /** Prometheus, alert rules and Grafana provisioning (config/monitoring.ts); grafana.push carries the
      * token of the secret `grafanaToken` (MonitoringStack passes it on only as a Pulumi secret). @default - disabled */
     readonly monitoring: MonitoringConfig;
+    /** The plan of `switchyard release` (config/release.ts). */
+    readonly release: ReleaseSettings;
 }
 
 export type ConfigResult =
@@ -368,6 +371,7 @@ export function parseStackConfig(
             ...(c.backup ? { backup: withStackDefaults(c.backup, stack) } : {}),
             ...(c.migration ? { migration: c.migration } : {}),
             monitoring: withGrafanaToken(c.monitoring, grafanaTokenCheck.token),
+            release: c.release,
         },
     };
 }

@@ -5,6 +5,7 @@ import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
 import { bindAddress, bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
+import { releaseSchema } from "./release";
 
 /**
  * The whole stack config (namespace `switchyard`), one schema. Pulumi.yaml documents every key;
@@ -280,6 +281,8 @@ export const schema = z
         migration: z.preprocess(emptyAsUnset, migrationSchema.optional()),
         /** Prometheus, alert rules, Grafana provisioning (config/monitoring.ts). @default - disabled: no monitoring resources */
         monitoring: monitoringSchema.prefault({}),
+        /** The plan of `switchyard release` (config/release.ts); the program itself does not use it. @default - see config/release.ts */
+        release: releaseSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
         // The router answers statusPath itself: a gate or health check on it would test the router, not the app.
