@@ -16,6 +16,8 @@ function fakeCommands(code: ExitCode = ExitCode.Ok) {
         recover: async (o) => (calls.push(["recover", o]), code),
         down: async (o) => (calls.push(["down", o]), code),
         backup: async (o) => (calls.push(["backup", o]), code),
+        release: async (o) => (calls.push(["release", o]), code),
+        status: async (o) => (calls.push(["status", o]), code),
     };
     return { commands, calls };
 }
@@ -32,6 +34,42 @@ describe("switchyard: arguments", () => {
             ["up", { stack: "production", json: true, policyPack: ["policies", "extra"], refresh: false, create: false }],
         ],
         [["drift"], ["drift", { stack: undefined, json: false }]],
+        [
+            ["release", "1.4.2", "--stack", "production", "--emergency", "INC-1 approved by J. Doe", "--commit"],
+            [
+                "release",
+                {
+                    stack: "production",
+                    json: false,
+                    action: "start",
+                    version: "1.4.2",
+                    emergency: "INC-1 approved by J. Doe",
+                    allowDowngrade: false,
+                    full: false,
+                    commit: true,
+                    dryRunAnalysis: false,
+                },
+            ],
+        ],
+        [
+            ["release", "promote", "--full", "--json"],
+            [
+                "release",
+                {
+                    stack: undefined,
+                    json: true,
+                    action: "promote",
+                    allowDowngrade: false,
+                    full: true,
+                    commit: false,
+                    dryRunAnalysis: false,
+                },
+            ],
+        ],
+        [
+            ["status", "--watch"],
+            ["status", { stack: undefined, json: false, watch: true }],
+        ],
         [
             ["drift", "--stack", "e2e", "--json"],
             ["drift", { stack: "e2e", json: true }],
@@ -138,6 +176,8 @@ describe("switchyard: exit codes", () => {
             drift: () => Promise.reject(e),
             recover: () => Promise.reject(e),
             down: () => Promise.reject(e),
+            release: () => Promise.reject(e),
+            status: () => Promise.reject(e),
             backup: () => Promise.reject(e),
         });
         const a = fakeIo();

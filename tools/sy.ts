@@ -7,10 +7,14 @@
  *   switchyard recover [--stack S] [--json]
  *   switchyard down    [--stack S] [--json]
  *   switchyard backup  snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]  [--stack S] [--json]
+ *   switchyard release <version> [--emergency REASON] [--allow-downgrade] [--commit] [--dry-run-analysis] [--stack S] [--json]
+ *   switchyard release promote [--full] | abort | retry | pause | resume  [--commit] [--stack S] [--json]
+ *   switchyard status  [--watch] [--stack S] [--json]
  *
  * Exit codes: 0 done / no drift; 1 drift found, or the update, recovery or backup failed; 2 usage or
  * environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run);
- * 3 restore cancelled; 4 snapshot does not verify.
+ * 3 restore cancelled; 4 snapshot does not verify. `release`: 0 promoted, 1 rolled back or aborted, 2 error
+ * (preflight refused, usage), 3 paused or inconclusive.
  */
 import { Command, CommanderError, Option } from "commander";
 import { checkEnvironment } from "../config/environment";
@@ -19,6 +23,8 @@ import type { BackupAction, BackupOptions } from "./commands/backup";
 import type { DownOptions } from "./commands/down";
 import type { DriftOptions } from "./commands/drift";
 import type { RecoverOptions } from "./commands/recover";
+import type { ReleaseAction, ReleaseOptions } from "./commands/release";
+import type { StatusOptions } from "./commands/status";
 import type { UpOptions } from "./commands/up";
 
 /** What each command runs (the real ones by default; tests pass their own). */
@@ -28,6 +34,8 @@ export interface Commands {
     recover(opts: RecoverOptions, io: Io): Promise<ExitCode>;
     down(opts: DownOptions, io: Io): Promise<ExitCode>;
     backup(opts: BackupOptions, io: Io): Promise<ExitCode>;
+    release(opts: ReleaseOptions, io: Io): Promise<ExitCode>;
+    status(opts: StatusOptions, io: Io): Promise<ExitCode>;
 }
 
 const realCommands: Commands = {
@@ -36,6 +44,8 @@ const realCommands: Commands = {
     recover: (o, io) => require("./commands/recover").recover(o, io),
     down: (o, io) => require("./commands/down").down(o, io),
     backup: (o, io) => require("./commands/backup").backup(o, io),
+    release: (o, io) => require("./commands/release").release(o, io),
+    status: (o, io) => require("./commands/status").status(o, io),
 };
 
 const EXIT_CODES_HELP = `
@@ -44,7 +54,8 @@ Exit codes:
   1  drift found, or the update, the recovery, the destroy or the backup command failed
   2  usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run)
   3  backup restore: not confirmed, nothing was changed
-  4  backup verify/restore: the snapshot does not verify, nothing was changed`;
+  4  backup verify/restore: the snapshot does not verify, nothing was changed
+release: 0 promoted, 1 rolled back or aborted, 2 error (preflight refused: nothing changed), 3 paused or inconclusive`;
 
 function collect(value: string, previous: string[]): string[] {
     return [...previous, value];
@@ -102,6 +113,28 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
         "--dry-run",
         "say what would be removed, remove nothing",
     );
+    common(
+        program
+            .command("release")
+            .description(
+                "progressive canary of <version> on the idle colour: steps, analysis, promotion, stability watch, automatic rollback; " +
+                    "or promote [--full] | abort | retry | pause | resume the stack's release",
+            ),
+    )
+        .argument("<version|action>", "the version to release, or promote | abort | retry | pause | resume")
+        .option("--emergency <reason>", "release outside the deployment window; the reason is recorded")
+        .option("--allow-downgrade", "allow a version older than the live one")
+        .option("--full", "promote: skip the remaining steps")
+        .option("--commit", "commit Pulumi.<stack>.yaml (what is live) when the driver exits")
+        .option("--dry-run-analysis", "score the live canary against the analysis thresholds once, change nothing")
+        .action((arg: string, opts: Record<string, unknown>) => run("release", { ...opts, arg }));
+    common(
+        program
+            .command("status")
+            .description("colours, versions, weights configured/served/measured, release step, analysis, last decision"),
+    )
+        .option("--watch", "redraw every 2 s until Ctrl-C")
+        .action((opts) => run("status", opts));
     return program;
 }
 
@@ -133,6 +166,25 @@ export async function main(argv: string[], io: Io = processIo, commands: Command
                 dryRun: Boolean(opts.dryRun),
             };
             code = await commands.backup(backup, io);
+        } else if (command === "release") {
+            const arg = String(opts.arg);
+            const actions: string[] = ["promote", "abort", "retry", "pause", "resume"];
+            const action = (actions.includes(arg) ? arg : "start") as ReleaseAction;
+            code = await commands.release(
+                {
+                    ...common,
+                    action,
+                    ...(action === "start" ? { version: arg } : {}),
+                    ...(opts.emergency !== undefined ? { emergency: String(opts.emergency) } : {}),
+                    allowDowngrade: Boolean(opts.allowDowngrade),
+                    full: Boolean(opts.full),
+                    commit: Boolean(opts.commit),
+                    dryRunAnalysis: Boolean(opts.dryRunAnalysis),
+                },
+                io,
+            );
+        } else if (command === "status") {
+            code = await commands.status({ ...common, watch: Boolean(opts.watch) }, io);
         } else {
             code = await commands[command](common, io);
         }

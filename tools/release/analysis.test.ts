@@ -28,6 +28,7 @@ describe("scoreReading", () => {
             "pass",
             undefined,
         ],
+        ["a canary container down, whatever the traffic", reading({ requests: 3, down: 1 }), "fail", /1 canary container\(s\) down/],
         ["too few requests", reading({ requests: 10, errorRatio: 0, p95Seconds: 0.02 }), "inconclusive", /10 canary requests/],
         ["Prometheus unreachable", { ok: false, at: "t", error: "ECONNREFUSED" }, "error", /ECONNREFUSED/],
         ["no p95 value from Prometheus", reading({ requests: 100, errorRatio: 0 }), "error", /p95Seconds: Prometheus gave no value/],

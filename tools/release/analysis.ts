@@ -14,6 +14,8 @@ export interface ColorReading {
     /** 5xx share 0..1; absent when the colour had no request. */
     readonly errorRatio?: number;
     readonly p95Seconds?: number;
+    /** Scrape targets (app containers) of the colour that Prometheus finds down. */
+    readonly down?: number;
 }
 
 export type Reading =
@@ -40,6 +42,14 @@ export function scoreReading(r: Reading, a: Analysis): Score {
         };
     }
     const { canary, stable } = r;
+    if (canary.down !== undefined && canary.down > 0) {
+        // A dead canary container gets no traffic (nginx retries elsewhere): few requests must not hide it.
+        return {
+            result: "fail",
+            samples: [{ at, metric: "containersDown", canary: canary.down, threshold: 0, result: "fail" }],
+            reason: `${canary.down} canary container(s) down (Prometheus up == 0)`,
+        };
+    }
     const requests: AnalysisSample = {
         at,
         metric: "requests",
