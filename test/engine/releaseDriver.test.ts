@@ -294,6 +294,14 @@ describe("switchyard release on the real engine", () => {
         expect(r.stderr).toMatch(new RegExp(`switchyard release --stack ${STACK} promote`));
         expect(r.stderr).toMatch(new RegExp(`switchyard release --stack ${STACK} abort`));
         expect((await configEqualsLive()).equal).toBe(true);
+        // status shows the paused step, the weight the router serves and the analysis against its thresholds
+        const st = await run(process.execPath, [SWITCHYARD, "status", "--stack", STACK, "--json"]);
+        expect(st.code).toBe(0);
+        const doc = JSON.parse(st.stdout);
+        expect(doc.release.phase).toBe("paused");
+        expect(doc.release.step).toBe("step 1/2 at 10%");
+        expect(doc.weights.router).toEqual({ green: 90, blue: 10 });
+        expect(doc.analysis.result).toBe("inconclusive");
         const p = await sy(["release", "promote", "--full"]);
         if (p.code !== 0) throw new Error(`promote failed (${p.code}):\n${p.stderr.slice(-4000)}`);
         const s = await routerStatus();

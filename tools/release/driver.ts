@@ -329,6 +329,7 @@ export class ReleaseDriver {
             if (this.deps.now() >= start + duration) {
                 const reason = `stability watch passed: ${errors ?? 0} error(s) in ${w.duration}, at most ${w.maxErrors}`;
                 this.decide("promoted", reason);
+                this.deps.say(`release: ${reason}`);
                 this.emit("watch-passed", { decision: "promote", reason, samples: [{ ...sample, result: "pass" }] });
                 return this.move("watch-passed");
             }
