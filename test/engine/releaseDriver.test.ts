@@ -159,7 +159,7 @@ describe("switchyard release on the real engine", () => {
                     thresholds: { errorRatio: 0.05, p95Seconds: 0.5 },
                     relative: { errorRatioDelta: 0.05, p95Factor: 5, p95FloorSeconds: 0.25 },
                 },
-                watch: { duration: "8s", interval: "2s", maxErrors: 3 },
+                watch: { duration: "15s", interval: "2s", maxErrors: 3 },
             },
         });
         await up();

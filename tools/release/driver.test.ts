@@ -133,6 +133,18 @@ describe("ReleaseDriver", () => {
         ]);
     });
 
+    test("a container of the new colour down during the watch is a breach", async () => {
+        let promoted = false;
+        const { driver, log } = setup(() => (promoted ? { ...good, canary: { ...good.canary, down: 1 } } : good));
+        const origUp = log.push.bind(log);
+        log.push = (...l: string[]) => {
+            if (l.some((x) => x.startsWith("up promote"))) promoted = true;
+            return origUp(...l);
+        };
+        expect(await driver.run("run-step")).toBe("rolled-back");
+        expect(driver.state.rollback?.reason).toMatch(/stability watch breached: 1 container\(s\) of green down/);
+    });
+
     test("a failed step update (gate) rolls back", async () => {
         const { driver, log } = setup(() => good, { failUp: "step 2" });
         expect(await driver.run("run-step")).toBe("rolled-back");

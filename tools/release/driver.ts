@@ -322,6 +322,18 @@ export class ReleaseDriver {
             const v = watchVerdict(errors, silent, w, this.analysis.consecutiveErrorLimit);
             const at = new Date(this.deps.now()).toISOString();
             const sample = { at, metric: "watchErrors", ...(errors !== undefined ? { canary: errors } : {}), threshold: w.maxErrors };
+            // A dead container of the new colour is a breach before its errors add up.
+            const reading = await this.deps.read(interval);
+            const down = reading.ok ? (reading.canary.down ?? 0) : 0;
+            if (down > 0) {
+                return this.fail(
+                    `stability watch breached: ${down} container(s) of ${r.canaryColor} down (Prometheus up == 0)`,
+                    "failure",
+                    {
+                        samples: [{ at, metric: "containersDown", canary: down, threshold: 0, result: "fail" }],
+                    },
+                );
+            }
             if (v.breach) {
                 return this.fail(`stability watch breached: ${v.reason}`, "failure", { samples: [{ ...sample, result: "fail" }] });
             }
