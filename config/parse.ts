@@ -9,6 +9,7 @@ import { checkDockerTls, DockerTlsMaterial } from "./dockerTls";
 import { checkEnvironment, StackEnvironment } from "./environment";
 import { checkNotificationSecrets } from "./notifications";
 import { checkRegistryAuth, RegistryCredentials } from "./registryAuth";
+import type { ReleaseSettings } from "./release";
 import { ParsedStackConfig, schema } from "./schema";
 import { scrubber, stringLeaves } from "../domain/scrub";
 
@@ -65,6 +66,8 @@ export interface StackConfig {
     readonly records: ParsedStackConfig["records"];
     /** The newest deployment record's id (stack output latestRecord). @default - none */
     readonly latestRecord?: string;
+    /** The plan of `switchyard release` (config/release.ts). */
+    readonly release: ReleaseSettings;
 }
 
 export type ConfigResult =
@@ -413,6 +416,7 @@ function checkStackConfig(
             notifications: c.notifications,
             records: c.records,
             ...(c.latestRecord ? { latestRecord: c.latestRecord } : {}),
+            release: c.release,
         },
     };
 }

@@ -6,6 +6,7 @@ import { backupSchema, migrationSchema } from "./backup";
 import { bindAddress, bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
 import { latestRecordSchema, notificationsSchema, recordsSchema } from "./notifications";
+import { releaseSchema } from "./release";
 
 /**
  * The whole stack config (namespace `switchyard`), one schema. Pulumi.yaml documents every key;
@@ -302,6 +303,8 @@ export const schema = z
         records: recordsSchema.prefault({}),
         /** The newest deployment record, written by switchyard rollback and release; shown as the output latestRecord. @default - none */
         latestRecord: z.preprocess((v) => (v === "" ? undefined : v), latestRecordSchema.optional()),
+        /** The plan of `switchyard release` (config/release.ts); the program itself does not use it. @default - see config/release.ts */
+        release: releaseSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
         // The router answers statusPath itself: a gate or health check on it would test the router, not the app.

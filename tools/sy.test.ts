@@ -18,6 +18,8 @@ function fakeCommands(code: ExitCode = ExitCode.Ok) {
         backup: async (o) => (calls.push(["backup", o]), code),
         rollback: async (o) => (calls.push(["rollback", o]), code),
         audit: async (o) => (calls.push(["audit", o]), code),
+        release: async (o) => (calls.push(["release", o]), code),
+        status: async (o) => (calls.push(["status", o]), code),
     };
     return { commands, calls };
 }
@@ -45,6 +47,42 @@ describe("switchyard: arguments", () => {
         [
             ["audit", "--since", "2026-11-01"],
             ["audit", { stack: undefined, json: false, since: "2026-11-01" }],
+        ],
+        [
+            ["release", "1.4.2", "--stack", "production", "--emergency", "INC-1 approved by J. Doe", "--commit"],
+            [
+                "release",
+                {
+                    stack: "production",
+                    json: false,
+                    action: "start",
+                    version: "1.4.2",
+                    emergency: "INC-1 approved by J. Doe",
+                    allowDowngrade: false,
+                    full: false,
+                    commit: true,
+                    dryRunAnalysis: false,
+                },
+            ],
+        ],
+        [
+            ["release", "promote", "--full", "--json"],
+            [
+                "release",
+                {
+                    stack: undefined,
+                    json: true,
+                    action: "promote",
+                    allowDowngrade: false,
+                    full: true,
+                    commit: false,
+                    dryRunAnalysis: false,
+                },
+            ],
+        ],
+        [
+            ["status", "--watch"],
+            ["status", { stack: undefined, json: false, watch: true }],
         ],
         [
             ["drift", "--stack", "e2e", "--json"],
@@ -152,6 +190,8 @@ describe("switchyard: exit codes", () => {
             drift: () => Promise.reject(e),
             recover: () => Promise.reject(e),
             down: () => Promise.reject(e),
+            release: () => Promise.reject(e),
+            status: () => Promise.reject(e),
             backup: () => Promise.reject(e),
             rollback: () => Promise.reject(e),
             audit: () => Promise.reject(e),

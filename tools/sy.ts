@@ -9,10 +9,14 @@
  *   switchyard rollback [--level 1|2|3|4] [--to DEPLOYMENT-ID] [--snapshot ID] [--reason TEXT] [--yes] [--stack S] [--json]
  *   switchyard audit   [--since DATE] [--stack S] [--json]
  *   switchyard backup  now | snapshot | list | verify <id|latest> | restore <id|latest> [--yes] | prune [--dry-run]  [--stack S] [--json]
+ *   switchyard release <version> [--emergency REASON] [--allow-downgrade] [--commit] [--dry-run-analysis] [--stack S] [--json]
+ *   switchyard release promote [--full] | abort | retry | pause | resume  [--commit] [--stack S] [--json]
+ *   switchyard status  [--watch] [--stack S] [--json]
  *
  * Exit codes: 0 done / no drift; 1 drift found, or the update, recovery or backup failed; 2 usage or
  * environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run);
- * 3 restore or level-4 rollback not confirmed; 4 snapshot does not verify.
+ * 3 restore or level-4 rollback not confirmed; 4 snapshot does not verify. `release`: 0 promoted,
+ * 1 rolled back or aborted, 2 error (preflight refused, usage), 3 paused or inconclusive.
  */
 import { Command, CommanderError, Option } from "commander";
 import { checkEnvironment } from "../config/environment";
@@ -21,6 +25,8 @@ import type { BackupAction, BackupOptions } from "./commands/backup";
 import type { DownOptions } from "./commands/down";
 import type { DriftOptions } from "./commands/drift";
 import type { RecoverOptions } from "./commands/recover";
+import type { ReleaseAction, ReleaseOptions } from "./commands/release";
+import type { StatusOptions } from "./commands/status";
 import type { UpOptions } from "./commands/up";
 import type { AuditOptions } from "./commands/audit";
 import type { RollbackOptions } from "./commands/rollback";
@@ -34,6 +40,8 @@ export interface Commands {
     backup(opts: BackupOptions, io: Io): Promise<ExitCode>;
     rollback(opts: RollbackOptions, io: Io): Promise<ExitCode>;
     audit(opts: AuditOptions, io: Io): Promise<ExitCode>;
+    release(opts: ReleaseOptions, io: Io): Promise<ExitCode>;
+    status(opts: StatusOptions, io: Io): Promise<ExitCode>;
 }
 
 const realCommands: Commands = {
@@ -44,6 +52,8 @@ const realCommands: Commands = {
     backup: (o, io) => require("./commands/backup").backup(o, io),
     rollback: (o, io) => require("./commands/rollback").rollback(o, io),
     audit: (o, io) => require("./commands/audit").audit(o, io),
+    release: (o, io) => require("./commands/release").release(o, io),
+    status: (o, io) => require("./commands/status").status(o, io),
 };
 
 const EXIT_CODES_HELP = `
@@ -52,7 +62,8 @@ Exit codes:
   1  drift found, or the update, the recovery, the destroy, the backup command or the rollback failed
   2  usage or environment error (bad arguments, DOCKER_CONTEXT set, no such stack, the check could not run)
   3  backup restore, rollback --level 4: not confirmed, nothing was changed
-  4  backup verify/restore: the snapshot does not verify, nothing was changed`;
+  4  backup verify/restore: the snapshot does not verify, nothing was changed
+release: 0 promoted, 1 rolled back or aborted, 2 error (preflight refused: nothing changed), 3 paused or inconclusive`;
 
 function collect(value: string, previous: string[]): string[] {
     return [...previous, value];
@@ -129,6 +140,28 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
         "--dry-run",
         "say what would be removed, remove nothing",
     );
+    common(
+        program
+            .command("release")
+            .description(
+                "progressive canary of <version> on the idle colour: steps, analysis, promotion, stability watch, automatic rollback; " +
+                    "or promote [--full] | abort | retry | pause | resume the stack's release",
+            ),
+    )
+        .argument("<version|action>", "the version to release, or promote | abort | retry | pause | resume")
+        .option("--emergency <reason>", "release outside the deployment window; the reason is recorded")
+        .option("--allow-downgrade", "allow a version older than the live one")
+        .option("--full", "promote: skip the remaining steps")
+        .option("--commit", "commit Pulumi.<stack>.yaml (what is live) when the driver exits")
+        .option("--dry-run-analysis", "score the live canary against the analysis thresholds once, change nothing")
+        .action((arg: string, opts: Record<string, unknown>) => run("release", { ...opts, arg }));
+    common(
+        program
+            .command("status")
+            .description("colours, versions, weights configured/served/measured, release step, analysis, last decision"),
+    )
+        .option("--watch", "redraw every 2 s until Ctrl-C")
+        .action((opts) => run("status", opts));
     return program;
 }
 
@@ -175,6 +208,25 @@ export async function main(argv: string[], io: Io = processIo, commands: Command
             );
         } else if (command === "audit") {
             code = await commands.audit({ ...common, ...(opts.since !== undefined ? { since: opts.since as string } : {}) }, io);
+        } else if (command === "release") {
+            const arg = String(opts.arg);
+            const actions: string[] = ["promote", "abort", "retry", "pause", "resume"];
+            const action = (actions.includes(arg) ? arg : "start") as ReleaseAction;
+            code = await commands.release(
+                {
+                    ...common,
+                    action,
+                    ...(action === "start" ? { version: arg } : {}),
+                    ...(opts.emergency !== undefined ? { emergency: String(opts.emergency) } : {}),
+                    allowDowngrade: Boolean(opts.allowDowngrade),
+                    full: Boolean(opts.full),
+                    commit: Boolean(opts.commit),
+                    dryRunAnalysis: Boolean(opts.dryRunAnalysis),
+                },
+                io,
+            );
+        } else if (command === "status") {
+            code = await commands.status({ ...common, watch: Boolean(opts.watch) }, io);
         } else {
             code = await commands[command](common, io);
         }

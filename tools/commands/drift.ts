@@ -50,7 +50,8 @@ export async function drift(opts: DriftOptions, io: Io): Promise<ExitCode> {
     });
 }
 
-function liveDeps(s: OpenStack): DriftDeps {
+/** The drift checks' live reads (Docker, the router) and the state edit, for a stack. */
+export function liveDeps(s: OpenStack): DriftDeps {
     return {
         exportState: () => s.stack.exportStack(),
         inspect: (host, name) => {

@@ -1,0 +1,335 @@
+/**
+ * Real engine: `switchyard release` on its own stack (`e2e-rel`, router on 18580, Prometheus on
+ * 18590, 1 s scrapes), with autocannon load through the router. One stack for every scenario, in
+ * order: a held lock is refused with nothing changed; a good release walks its steps and is
+ * promoted with no failed request; a 5xx canary, a slow canary, a canary killed mid-step and a
+ * breach during the stability watch are rolled back automatically (router first, then the stack,
+ * then a clean preview); low traffic pauses as inconclusive and is promoted by command; Prometheus
+ * down never promotes. Each scenario's figures go to report().
+ */
+import { PROMETHEUS_PORT } from "./releaseDriverEnv"; // must stay the first import
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    baseConfig,
+    configSet,
+    destroyStack,
+    eventually,
+    freshStack,
+    load,
+    LoadResult,
+    outputs,
+    previewNoChanges,
+    pulumi,
+    report,
+    ROOT,
+    routerStatus,
+    run,
+    spawnUp,
+    STACK,
+    up,
+} from "./harness";
+
+jest.setTimeout(20 * 60_000);
+
+const SWITCHYARD = path.join(ROOT, "tools/bin/switchyard.js");
+const RECORD = path.join(ROOT, ".switchyard", "releases", `${STACK}.json`);
+const CONFIG_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
+const GRAFANA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-rel-grafana-"));
+const EMERGENCY = ["--emergency", "engine test, outside the deployment window on purpose"];
+
+afterAll(async () => {
+    await run("docker", ["start", `${STACK}-prometheus`]);
+    await destroyStack();
+    fs.rmSync(RECORD, { force: true });
+    fs.rmSync(GRAFANA_DIR, { recursive: true, force: true });
+});
+
+interface ReleaseReport {
+    outcome: string;
+    exitCode: number;
+    wallMs: number;
+    record?: {
+        plan: { phase: string; stepIndex: number };
+        rollback?: { reason: string; canaryZeroMs?: number; cleanMs?: number; proof?: { previewClean: boolean } };
+        lastDecision?: { decision: string; reason: string };
+    };
+}
+
+/** Runs the CLI; returns its exit code, JSON report and stderr (progress). */
+async function sy(args: string[]): Promise<{ code: number; report?: ReleaseReport; stderr: string; ms: number }> {
+    const r = await run(process.execPath, [SWITCHYARD, ...args, "--stack", STACK, "--json"], { timeoutMs: 600_000 });
+    let parsed: ReleaseReport | undefined;
+    try {
+        parsed = JSON.parse(r.stdout);
+    } catch {
+        parsed = undefined;
+    }
+    return { code: r.code, report: parsed, stderr: r.stderr, ms: r.ms };
+}
+
+/** Load through the router for as long as `work` runs. */
+async function underLoad<T>(work: () => Promise<T>, rate = 40): Promise<{ result: T; load: LoadResult }> {
+    const p = work();
+    const [result, l] = await Promise.all([p, load({ rate, connections: 8, minRequests: rate * 5, until: p })]);
+    return { result, load: l };
+}
+
+/** The stack file says what is live: active colour, versions and canary weight equal the outputs, and preview is clean. */
+async function configEqualsLive(): Promise<{ equal: boolean; previewClean: boolean }> {
+    const cfg = JSON.parse((await pulumi(["config", "--json"])).stdout) as Record<string, { value: string; objectValue?: unknown }>;
+    const val = (k: string) => cfg[`switchyard:${k}`]?.objectValue ?? JSON.parse(cfg[`switchyard:${k}`]?.value ?? "null");
+    const o = await outputs();
+    const colors = val("colors") as Record<string, { version: string }>;
+    const canary = val("canary") as { weight?: number };
+    const active = cfg["switchyard:activeColor"].value;
+    const weights = o.weights as Record<string, number>;
+    const versions = o.versions as Record<string, string>;
+    const equal =
+        o.activeColor === active &&
+        versions.blue === colors.blue.version &&
+        versions.green === colors.green.version &&
+        weights[active === "blue" ? "green" : "blue"] === Number(canary.weight ?? 0);
+    const p = await previewNoChanges();
+    return { equal, previewClean: p.code === 0 };
+}
+
+/** Polls the router until the canary colour has weight 0; ms from `since`. */
+async function canaryZeroAfter(canary: string, since: number): Promise<number> {
+    await eventually(async () => (await routerStatus()).weights[canary] === 0, 120_000, `${canary} at 0% in the router`);
+    return Date.now() - since;
+}
+
+const failed = (l: LoadResult) => l.non2xx + l.errors + l.lost;
+
+function figures(
+    name: string,
+    r: { code: number; report?: ReleaseReport; ms: number },
+    l: LoadResult | undefined,
+    extra: Record<string, unknown> = {},
+) {
+    const rb = r.report?.record?.rollback;
+    const f = {
+        exitCode: r.code,
+        outcome: r.report?.outcome,
+        requestsSent: l?.sent,
+        requestsFailed: l ? failed(l) : undefined,
+        decisionToCanaryZeroMs: rb?.canaryZeroMs,
+        decisionToCleanMs: rb?.cleanMs,
+        previewCleanProof: rb?.proof?.previewClean,
+        releaseWallMs: r.ms,
+        ...extra,
+    };
+    report(`14-release-${name}`, f);
+    return f;
+}
+
+async function expectRolledBack(r: { code: number; report?: ReleaseReport; stderr: string }, canary: string, previous: string) {
+    if (r.code !== 1) throw new Error(`expected a rollback (exit 1), got ${r.code}:\n${r.stderr.slice(-3000)}`);
+    expect(r.report?.outcome).toBe("rolled-back");
+    expect(r.report?.record?.rollback?.proof?.previewClean).toBe(true);
+    const s = await routerStatus();
+    expect(s.weights[canary]).toBe(0);
+    expect(s.versions[canary]).toBe(previous);
+    const live = await configEqualsLive();
+    expect(live).toEqual({ equal: true, previewClean: true });
+}
+
+describe("switchyard release on the real engine", () => {
+    beforeAll(async () => {
+        await freshStack({
+            ...baseConfig(),
+            // Injected errors and latency are on `/` only: the gate smoke-tests /health, so a faulty
+            // canary passes its gate and gets traffic, which analysis must catch.
+            "switchyard:gates": { ...(baseConfig()["switchyard:gates"] as object), smokePaths: ["/health"] },
+            "switchyard:monitoring": {
+                enabled: true,
+                prometheus: { mode: "container", image: "switchyard/prometheus:local", port: PROMETHEUS_PORT, scrapeInterval: "1s" },
+                grafana: { provisioningDir: GRAFANA_DIR },
+            },
+            "switchyard:release": {
+                steps: [{ weight: 10, pause: "6s" }, { weight: 50, pause: "6s" }, 100],
+                analysis: {
+                    interval: "3s",
+                    minRequests: 5,
+                    failureLimit: 0,
+                    inconclusiveLimit: 1,
+                    consecutiveErrorLimit: 1,
+                    thresholds: { errorRatio: 0.05, p95Seconds: 0.5 },
+                    relative: { errorRatioDelta: 0.05, p95Factor: 5, p95FloorSeconds: 0.25 },
+                },
+                watch: { duration: "15s", interval: "2s", maxErrors: 3 },
+            },
+        });
+        await up();
+        // Prometheus has both colours before the first release.
+        await eventually(
+            async () => {
+                const res = await fetch(
+                    `http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/query?query=${encodeURIComponent(`up{stack="${STACK}"}`)}`,
+                );
+                const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+                return body.data.result.length === 5 && body.data.result.every((x) => x.value[1] === "1");
+            },
+            90_000,
+            "5 healthy scrape targets",
+        );
+    });
+
+    test("the stack lock is held by another update: a clear refusal, nothing changed", async () => {
+        // The other update replaces blue's containers (a new env value), so it holds the lock for a while.
+        await configSet("colors.blue.env.OTHER_UPDATE", "1", { path: true });
+        const before = fs.readFileSync(CONFIG_FILE, "utf8");
+        const other = spawnUp();
+        try {
+            await eventually(async () => lockHeld(), 60_000, "the other update's lock");
+            const r = await sy(["release", "1.2.0", ...EMERGENCY]);
+            expect(r.code).toBe(2);
+            expect(r.stderr).toMatch(/preflight lock: FAILED: the stack is locked by another update .*Fix: wait for that update to finish/);
+            expect(fs.readFileSync(CONFIG_FILE, "utf8")).toBe(before);
+            expect(fs.existsSync(RECORD)).toBe(false);
+            expect(other.exitCode).toBeNull(); // the refusal came while the other update ran
+            figures("lock-held", r, undefined, { refusedInMs: r.ms });
+        } finally {
+            await new Promise((resolve) => (other.exitCode !== null ? resolve(undefined) : other.on("exit", resolve)));
+        }
+    });
+
+    test("a good release walks every step, is promoted with 0 failed requests, and the stack file is what is live", async () => {
+        const { result: r, load: l } = await underLoad(() => sy(["release", "1.2.0", ...EMERGENCY]));
+        if (r.code !== 0) throw new Error(`release failed (${r.code}):\n${r.stderr.slice(-4000)}`);
+        expect(r.report?.outcome).toBe("promoted");
+        expect(r.stderr).toMatch(/step 1\/2: canary green at 10%/);
+        expect(r.stderr).toMatch(/step 2\/2: canary green at 50%/);
+        expect(r.stderr).toMatch(/stability watch passed/);
+        expect(failed(l)).toBe(0);
+        expect(l.byColor.green).toBeGreaterThan(0);
+        const s = await routerStatus();
+        expect([s.activeColor, s.versions.green, s.weights.blue]).toEqual(["green", "1.2.0", 0]);
+        expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });
+        figures("good", r, l);
+    });
+
+    test("a 5xx canary is rolled back automatically", async () => {
+        await blueEnv({ ERROR_RATE: "0.5" });
+        const { result: r, load: l } = await underLoad(() => sy(["release", "1.2.1", ...EMERGENCY]));
+        await expectRolledBack(r, "blue", "1.0.0");
+        expect(r.report?.record?.rollback?.reason).toMatch(/errorRatio/);
+        figures("5xx-canary", r, l);
+    });
+
+    test("a slow canary is rolled back automatically", async () => {
+        await blueEnv({ LATENCY_MS: "800" });
+        const { result: r, load: l } = await underLoad(() => sy(["release", "1.2.1", ...EMERGENCY]));
+        await expectRolledBack(r, "blue", "1.0.0");
+        expect(r.report?.record?.rollback?.reason).toMatch(/p95/);
+        figures("slow-canary", r, l);
+        await blueEnv({});
+    });
+
+    test("a canary killed mid-step is rolled back automatically", async () => {
+        let killedAt = 0;
+        const { result: r, load: l } = await underLoad(async () => {
+            const p = sy(["release", "1.2.1", ...EMERGENCY]);
+            // Once the canary takes traffic, kill its containers.
+            await eventually(async () => (await routerStatus()).weights.blue > 0, 180_000, "blue taking traffic");
+            killedAt = Date.now();
+            await run("docker", ["kill", `${STACK}-app-blue-1`, `${STACK}-app-blue-2`]);
+            const zero = canaryZeroAfter("blue", killedAt);
+            return { r: await p, breachToZeroMs: await zero };
+        });
+        await expectRolledBack(r.r, "blue", "1.0.0");
+        figures("killed-canary", r.r, l, { breachToCanaryZeroMs: r.breachToZeroMs });
+    });
+
+    test("a breach during the stability watch is rolled back automatically", async () => {
+        const { result: r, load: l } = await underLoad(async () => {
+            const p = sy(["release", "1.2.1", ...EMERGENCY]);
+            await eventually(async () => (await routerStatus()).activeColor === "blue", 240_000, "blue promoted");
+            const at = Date.now();
+            // The new active colour starts failing after promotion: every request it gets is a 502.
+            await run("docker", ["kill", `${STACK}-app-blue-1`, `${STACK}-app-blue-2`]);
+            const zero = eventually(async () => (await routerStatus()).activeColor === "green", 120_000, "green active again").then(
+                () => Date.now() - at,
+            );
+            return { r: await p, breachToZeroMs: await zero };
+        });
+        if (r.r.code !== 1) throw new Error(`expected a rollback, got ${r.r.code}:\n${r.r.stderr.slice(-4000)}`);
+        expect(r.r.report?.record?.rollback?.reason).toMatch(/stability watch breached/);
+        expect(r.r.report?.record?.rollback?.proof?.previewClean).toBe(true);
+        const s = await routerStatus();
+        expect([s.activeColor, s.weights.blue, s.versions.blue]).toEqual(["green", 0, "1.0.0"]);
+        expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });
+        figures("watch-breach", r.r, l, { breachToStableActiveMs: r.breachToZeroMs });
+    });
+
+    test("Prometheus down during analysis: never promoted", async () => {
+        const { result: r, load: l } = await underLoad(async () => {
+            const p = sy(["release", "1.2.1", ...EMERGENCY]);
+            await eventually(async () => (await routerStatus()).weights.blue > 0, 180_000, "blue taking traffic");
+            await run("docker", ["stop", "-t", "1", `${STACK}-prometheus`]);
+            return p;
+        });
+        expect([1, 3]).toContain(r.code);
+        expect(r.stderr).not.toMatch(/release: promote:/);
+        const s = await routerStatus();
+        expect(s.activeColor).toBe("green");
+        let end = r;
+        if (r.code === 3) {
+            end = await sy(["release", "abort"]);
+            expect(end.code).toBe(1);
+        }
+        expect(end.report?.record?.rollback?.proof?.previewClean).toBe(true);
+        expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });
+        figures("prometheus-down", r, l, { firstExit: r.code, lastDecision: r.report?.record?.lastDecision?.reason });
+    });
+
+    test("low traffic: inconclusive, paused with the commands, then promoted by command", async () => {
+        // No load: the canary gets next to no request.
+        const r = await sy(["release", "1.2.1", ...EMERGENCY]);
+        if (r.code !== 3) throw new Error(`expected inconclusive (exit 3), got ${r.code}:\n${r.stderr.slice(-4000)}`);
+        expect(r.report?.outcome).toBe("paused");
+        expect(r.stderr).toMatch(/inconclusive/);
+        expect(r.stderr).toMatch(new RegExp(`switchyard release --stack ${STACK} promote`));
+        expect(r.stderr).toMatch(new RegExp(`switchyard release --stack ${STACK} abort`));
+        expect((await configEqualsLive()).equal).toBe(true);
+        // status shows the paused step, the weight the router serves and the analysis against its thresholds
+        const st = await run(process.execPath, [SWITCHYARD, "status", "--stack", STACK, "--json"]);
+        expect(st.code).toBe(0);
+        const doc = JSON.parse(st.stdout);
+        expect(doc.release.phase).toBe("paused");
+        expect(doc.release.step).toBe("step 1/2 at 10%");
+        expect(doc.weights.router).toEqual({ green: 90, blue: 10 });
+        expect(doc.analysis.result).toBe("inconclusive");
+        const p = await sy(["release", "promote", "--full"]);
+        if (p.code !== 0) throw new Error(`promote failed (${p.code}):\n${p.stderr.slice(-4000)}`);
+        const s = await routerStatus();
+        expect([s.activeColor, s.versions.blue]).toEqual(["blue", "1.2.1"]);
+        expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });
+        figures("low-traffic", r, undefined, { promoteExit: p.code, promoteWallMs: p.ms });
+    });
+});
+
+/** A lock file of this stack anywhere under the file backend's locks directory. */
+function lockHeld(dir = path.join(ROOT, ".switchyard/state/.pulumi/locks")): boolean {
+    if (!fs.existsSync(dir)) return false;
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .some((e) =>
+            e.isDirectory()
+                ? e.name === STACK
+                    ? fs.readdirSync(path.join(dir, e.name)).some((f) => f.endsWith(".json"))
+                    : lockHeld(path.join(dir, e.name))
+                : false,
+        );
+}
+
+/** The idle blue colour's own env (a fault to inject, or none), applied before the release: a pending config change would be drift. */
+async function blueEnv(env: Record<string, string>): Promise<void> {
+    await pulumi(["config", "rm", "--path", "colors.blue.env"]);
+    for (const [k, v] of Object.entries(env)) {
+        await configSet(`colors.blue.env.${k}`, v, { path: true });
+    }
+    await up();
+}

@@ -1,0 +1,115 @@
+/**
+ * `switchyard status [--watch] [--json] [--stack S]`: where the stack and its release are. Colours
+ * and versions, canary weight configured (stack) vs served (router status) vs measured (Prometheus),
+ * the release's step and time to the next one, each analysis metric against its threshold, and the
+ * last decision. `--watch` redraws every 2 s until Ctrl-C.
+ */
+import { otherColor } from "../../domain/color";
+import { parseDuration } from "../../domain/duration";
+import { CommonOptions, ExitCode, Io } from "../lib/cli";
+import { PROJECT_DIR, withStack } from "../lib/stack";
+import { scoreReading } from "../release/analysis";
+import { PrometheusClient, routerStatus } from "../release/live";
+import { loadRecord } from "../release/record";
+import { redact } from "./release";
+import { plainOutputs } from "./up";
+import { parseStackConfig, rawStackConfig } from "../../config/parse";
+
+export interface StatusOptions extends CommonOptions {
+    watch?: boolean;
+}
+
+export interface StatusReport {
+    stack: string;
+    activeColor: unknown;
+    versions: unknown;
+    weights: { configured: unknown; router?: unknown; measured?: Record<string, number> | string };
+    release?: {
+        phase: string;
+        step: string;
+        secondsToNext?: number;
+        lastDecision?: unknown;
+        record: unknown;
+    };
+    analysis?: { result: string; reason?: string; samples: unknown[] } | string;
+}
+
+export function renderStatus(r: StatusReport): string {
+    const lines = [
+        `stack ${r.stack}: active ${String(r.activeColor)}, versions ${JSON.stringify(r.versions)}`,
+        `weights configured ${JSON.stringify(r.weights.configured)}, router ${JSON.stringify(r.weights.router ?? "?")}, measured ${JSON.stringify(r.weights.measured ?? "?")}`,
+    ];
+    if (r.release) {
+        const next = r.release.secondsToNext === undefined ? "" : `, next in ${r.release.secondsToNext}s`;
+        lines.push(`release: ${r.release.phase}, ${r.release.step}${next}`);
+        if (r.release.lastDecision) {
+            lines.push(`last decision: ${JSON.stringify(r.release.lastDecision)}`);
+        }
+    } else {
+        lines.push("release: none recorded");
+    }
+    if (typeof r.analysis === "string") {
+        lines.push(`analysis: ${r.analysis}`);
+    } else if (r.analysis) {
+        lines.push(`analysis: ${r.analysis.result}${r.analysis.reason ? ` (${r.analysis.reason})` : ""}`);
+        for (const s of r.analysis.samples as { metric: string; canary?: number; stable?: number; threshold: number; result: string }[]) {
+            lines.push(`  ${s.metric}: canary ${s.canary ?? "-"} stable ${s.stable ?? "-"} threshold ${s.threshold}: ${s.result}`);
+        }
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+export async function status(opts: StatusOptions, io: Io): Promise<ExitCode> {
+    return withStack(opts, async (s) => {
+        const all = await s.stack.getAllConfig();
+        const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
+        const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
+        const parsed = parseStackConfig(s.name, raw, secretKeys, {});
+        for (;;) {
+            const o = plainOutputs(await s.stack.outputs());
+            const record = loadRecord(PROJECT_DIR, s.name);
+            const prom = typeof o.prometheusUrl === "string" ? new PrometheusClient(o.prometheusUrl, s.name) : undefined;
+            const dockerHost = parsed.ok ? parsed.config.docker.host : (io.env.DOCKER_HOST ?? "");
+            const statusPath = o.routerStatusUrl ? new URL(String(o.routerStatusUrl)).pathname : "/_switchyard/status";
+            const router = routerStatus(dockerHost, String(o.routerContainer ?? ""), statusPath);
+            const report: StatusReport = {
+                stack: s.name,
+                activeColor: o.activeColor,
+                versions: o.versions,
+                weights: { configured: o.weights, router: router?.weights },
+            };
+            if (prom) {
+                report.weights.measured = await prom.share(30).catch((e: unknown) => `Prometheus: ${String(e)}`);
+            }
+            if (record) {
+                const i = record.plan.stepIndex;
+                report.release = {
+                    phase: record.plan.phase,
+                    step:
+                        i < record.steps.length ? `step ${i + 1}/${record.steps.length} at ${record.steps[i].weightPercent}%` : "promotion",
+                    ...(record.stepEndsAt
+                        ? { secondsToNext: Math.max(0, Math.round((Date.parse(record.stepEndsAt) - Date.now()) / 1000)) }
+                        : {}),
+                    lastDecision: record.lastDecision,
+                    record: redact(record),
+                };
+            }
+            if (prom && parsed.ok) {
+                const active = parsed.config.activeColor;
+                const reading = await prom.read(
+                    parseDuration(parsed.config.release.analysis.interval) ?? 30_000,
+                    otherColor(active),
+                    active,
+                );
+                report.analysis = scoreReading(reading, parsed.config.release.analysis);
+            } else {
+                report.analysis = "no Prometheus on this stack (monitoring.enabled false)";
+            }
+            io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+            if (!opts.watch) {
+                return ExitCode.Ok;
+            }
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+    });
+}
