@@ -14,9 +14,10 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import type { PreviewStep } from "../drift/drift";
 import { checkDrift, DriftDeps, renderDrift } from "../drift/report";
-import { ROUTER_IMAGE, ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { CliError, CommonOptions, errorText, ExitCode, Io, maskedIo } from "../lib/cli";
 import { docker } from "../lib/docker";
+import { readRouterStatus } from "../lib/routerStatus";
 import { Progress } from "../lib/progress";
 import { OpenStack, withStack } from "../lib/stack";
 
@@ -63,14 +64,8 @@ export function liveDeps(s: OpenStack): DriftDeps {
             return r.code === 0 ? r.out : undefined;
         },
         routerServedSha: (host, router, statusPath) => {
-            // The inner listener straight: the status document is served there whether or not it is public.
-            const url = `http://${ROUTER_IMAGE_RUNTIME.listen}${statusPath}`;
-            const r = docker(host, ["exec", router, "curl", "-fsS", "--max-time", "5", url], s.dockerTls);
-            try {
-                return JSON.parse(r.out).configSha256;
-            } catch {
-                return undefined;
-            }
+            const sha = readRouterStatus(host, router, statusPath, s.dockerTls)?.configSha256;
+            return typeof sha === "string" ? sha : undefined;
         },
         markForReapply: (urn) => taint(s, urn),
     };

@@ -19,6 +19,7 @@ import { DEFAULT_WINDOW, DeploymentWindow, parseWindow } from "../../domain/wind
 import { checkDrift } from "../drift/report";
 import type { PreviewStep } from "../drift/drift";
 import { CliError, CommonOptions, errorText, ExitCode, firstLine, Io } from "../lib/cli";
+import { createNotifier, Notifier } from "../lib/notify";
 import { Progress } from "../lib/progress";
 import { OpenStack, PROJECT_DIR, withStack } from "../lib/stack";
 import { parseDuration } from "../../domain/duration";
@@ -65,17 +66,19 @@ interface Context {
     progress: Progress;
     dockerHost: string;
     router: string;
+    /** The stack's notification sinks (switchyard:notifications). */
+    notify: Notifier;
     prometheus?: PrometheusClient;
 }
 
-function parseConfig(stack: string, all: ConfigMap): StackConfig {
+function parseConfig(stack: string, all: ConfigMap): { config: StackConfig; notificationSecrets: Record<string, string> } {
     const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
     const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
     const r = parseStackConfig(stack, raw, secretKeys, {});
     if (!r.ok) {
         throw new CliError(`the config of stack ${stack} is invalid:\n  - ${r.errors.join("\n  - ")}`, ExitCode.Usage);
     }
-    return r.config;
+    return { config: r.config, notificationSecrets: r.notificationSecrets };
 }
 
 /** The deployment window of the stack: policies/config/<stack>.json's `deployment-window`, else the default. */
@@ -95,7 +98,7 @@ export function stackWindow(stack: string): DeploymentWindow {
 
 async function context(s: OpenStack, io: Io): Promise<Context> {
     const progress = new Progress(io.now, io.err);
-    const config = parseConfig(s.name, await s.stack.getAllConfig());
+    const { config, notificationSecrets } = parseConfig(s.name, await s.stack.getAllConfig());
     const secretOutputs = await s.stack.outputs();
     const outputs = plainOutputs(secretOutputs);
     const url = typeof outputs.prometheusUrl === "string" ? outputs.prometheusUrl : undefined;
@@ -107,6 +110,7 @@ async function context(s: OpenStack, io: Io): Promise<Context> {
         progress,
         dockerHost: config.docker.host,
         router: String(outputs.routerContainer ?? `${s.name}-router`),
+        notify: createNotifier(config.notifications, notificationSecrets, (l) => progress.say(l)),
         ...(url ? { prometheus: new PrometheusClient(url, s.name) } : {}),
     };
 }
@@ -433,7 +437,8 @@ export async function release(opts: ReleaseOptions, io: Io, extraListeners: Rele
         if (opts.dryRunAnalysis) {
             return dryRunAnalysis(c, io, opts.json);
         }
-        const listeners = [...(opts.json ? [] : [progressListener(io)]), ...extraListeners];
+        // The stack's notification sinks hear every event; the bus never lets a slow sink hold the driver.
+        const listeners = [...(opts.json ? [] : [progressListener(io)]), (e: ReleaseEvent) => c.notify(e), ...extraListeners];
         const t0 = Date.now();
         const end = opts.action === "start" ? await start(c, opts, io, listeners) : await continueRelease(c, opts, io, listeners);
         const record = loadRecord(PROJECT_DIR, s.name);

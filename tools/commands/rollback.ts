@@ -26,9 +26,11 @@ import { parseConfig } from "../../runtime/backup/config";
 import { makeTarget } from "../../runtime/backup/targets";
 import { CliError, CommonOptions, ExitCode, firstLine, Io } from "../lib/cli";
 import { commitsBetween, headCommit, whoAmI } from "../lib/git";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { createNotifier, Delivery } from "../lib/notify";
 import { Progress } from "../lib/progress";
 import { RecordStore, recordStore } from "../lib/records";
+import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
 import { OpenStack, withStack } from "../lib/stack";
 import { backupToolConfig, releaseFromOutputs, runTool } from "./backup";
 
@@ -164,22 +166,17 @@ async function previousVersion(
  * record state). Null when the router never said so before `stop` settled.
  */
 async function watchTraffic(
-    statusUrl: unknown,
+    read: () => Record<string, unknown> | undefined,
     color: Color,
     stop: Promise<unknown>,
     now: () => number,
     t0: number,
 ): Promise<number | null> {
-    if (typeof statusUrl !== "string" || !/^https?:\/\//.test(statusUrl)) return null;
     let done = false;
     void stop.finally(() => (done = true));
     for (;;) {
-        try {
-            const r = await fetch(statusUrl, { signal: AbortSignal.timeout(1000) });
-            if (r.ok && ((await r.json()) as { activeColor?: string }).activeColor === color) return (now() - t0) / 1000;
-        } catch {
-            // The router answers again in a moment (or the update fails, which stops the watch).
-        }
+        // The router answers again in a moment (or the update fails, which stops the watch).
+        if (read()?.activeColor === color) return (now() - t0) / 1000;
         if (done) return null;
         await new Promise((r) => setTimeout(r, 100));
     }
@@ -319,7 +316,10 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
                         if (store) config["switchyard:latestRecord"] = { value: id };
                         await s.stack.setAllConfig(config, true);
                         const update = s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
-                        const moved = watchTraffic(outputs.routerStatusUrl, a.to, update, io.now, ta);
+                        const statusPath = statusPathOf(outputs.routerStatusUrl, ROUTER_IMAGE.defaultStatusPath);
+                        const read = () =>
+                            readRouterStatus(cfg.docker.host, String(outputs.routerContainer ?? ""), statusPath, s.dockerTls);
+                        const moved = watchTraffic(read, a.to, update, io.now, ta);
                         await update;
                         trafficMovedSeconds = await moved;
                     },

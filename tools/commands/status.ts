@@ -9,7 +9,9 @@ import { parseDuration } from "../../domain/duration";
 import { CommonOptions, ExitCode, Io } from "../lib/cli";
 import { PROJECT_DIR, withStack } from "../lib/stack";
 import { scoreReading } from "../release/analysis";
-import { PrometheusClient, routerStatus } from "../release/live";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
+import { PrometheusClient } from "../release/live";
+import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
 import { loadRecord } from "../release/record";
 import { redact } from "./release";
 import { plainOutputs } from "./up";
@@ -70,8 +72,8 @@ export async function status(opts: StatusOptions, io: Io): Promise<ExitCode> {
             const record = loadRecord(PROJECT_DIR, s.name);
             const prom = typeof o.prometheusUrl === "string" ? new PrometheusClient(o.prometheusUrl, s.name) : undefined;
             const dockerHost = parsed.ok ? parsed.config.docker.host : (io.env.DOCKER_HOST ?? "");
-            const statusPath = o.routerStatusUrl ? new URL(String(o.routerStatusUrl)).pathname : "/_switchyard/status";
-            const router = routerStatus(dockerHost, String(o.routerContainer ?? ""), statusPath);
+            const statusPath = statusPathOf(o.routerStatusUrl, ROUTER_IMAGE.defaultStatusPath);
+            const router = readRouterStatus(dockerHost, String(o.routerContainer ?? ""), statusPath, s.dockerTls);
             const report: StatusReport = {
                 stack: s.name,
                 activeColor: o.activeColor,

@@ -150,21 +150,3 @@ export function imageProblem(dockerHost: string, image: string): string | undefi
     const m = docker(dockerHost, ["manifest", "inspect", image]);
     return m.code === 0 ? undefined : `not on the host, and the registry says: ${(m.err || m.out).trim().split("\n")[0] || "no manifest"}`;
 }
-
-/** Measured canary state from the router: its status document (configured weights and config sha). */
-export function routerStatus(dockerHost: string, router: string, statusPath: string): Record<string, unknown> | undefined {
-    const r = docker(dockerHost, [
-        "exec",
-        router,
-        "curl",
-        "-fsS",
-        "--max-time",
-        "3",
-        `http://127.0.0.1:${ROUTER_IMAGE.frontPort}${statusPath}`,
-    ]);
-    try {
-        return r.code === 0 ? (JSON.parse(r.out) as Record<string, unknown>) : undefined;
-    } catch {
-        return undefined;
-    }
-}
