@@ -45,6 +45,10 @@ describe("deployment-window (stack policy)", () => {
         const g = set(goodStack(), "release-green", "versionChanged", false);
         expect(await run(g, FRIDAY)).toEqual({ violations: [] });
     });
+    test("a colour's first deployment (no previous version) is not a release: allowed any time", async () => {
+        const g = set(goodStack(), "release-green", "previousVersion", null);
+        expect(await run(g, FRIDAY)).toEqual({ violations: [] });
+    });
     test("window, time zone and hint come from policy config", async () => {
         const config = {
             days: ["fri"],

@@ -28,7 +28,7 @@ export function makeDeploymentWindow(now: () => Date): StackValidationPolicy {
     return {
         name: "deployment-window",
         description:
-            "Releases (a colour's version changes) go out only inside the deployment window (default Tue-Thu 10:00-14:00 UTC); outside it only with an emergency override whose reason is in the stack outputs.",
+            "Releases (a colour's version changes, not its first deployment) go out only inside the deployment window (default Tue-Thu 10:00-14:00 UTC); outside it only with an emergency override whose reason is in the stack outputs.",
         remediationSteps:
             "Wait for the window, or set an emergency override with a reason; the program exports it as stack output deploymentWindowOverride for audit.",
         severity: "high",
@@ -56,7 +56,8 @@ export function makeDeploymentWindow(now: () => Date): StackValidationPolicy {
                 "without it the deployment window cannot tell whether this update is a release",
             )
                 .map((r) => r.facts)
-                .filter((f) => f.versionChanged);
+                // A colour's first deployment (no previous version) replaces nothing that serves: not a release.
+                .filter((f) => f.versionChanged && f.previousVersion !== null);
             if (releases.length === 0) {
                 return;
             }
