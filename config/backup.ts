@@ -86,15 +86,8 @@ const schedule = z.strictObject({
         .string({ error: CRON_ERROR })
         .trim()
         .refine((c) => c.split(/\s+/).length === 5 && c.split(/\s+/).every((f) => CRON_FIELD.test(f)), { error: CRON_ERROR }),
-    /** Keep the newest N scheduled snapshots. Neither this nor keepWithinDays: keep the newest 30. */
-    keepLast: wholeNumber(1, 10000).optional(),
-    /** Keep scheduled snapshots younger than D days. */
-    keepWithinDays: num(
-        z
-            .number({ error: "must be a number of days" })
-            .gt(0, { error: "must be more than 0 days" })
-            .max(3650, { error: "must be at most 3650 days" }),
-    ).optional(),
+    /** Scheduled snapshots kept: keepLast (newest N) and keepWithinDays (younger than D days); neither: the newest 30. */
+    ...retention.shape,
     /**
      * The alert BackupStale fires when the newest verified snapshot (any kind) is older than this.
      * @default 1560 - 26 hours: a daily schedule plus two hours of slack

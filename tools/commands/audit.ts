@@ -5,8 +5,8 @@
  * export` stays the raw record; this reads neither it nor any secret.
  */
 import type { UpdateSummary } from "@pulumi/pulumi/automation";
-import { parseStackConfig, rawStackConfig } from "../../config/parse";
 import type { DeploymentRecord } from "../../domain/deploymentRecord";
+import { stackConfigOf } from "../lib/stackConfig";
 import { CliError, CommonOptions, ExitCode, Io } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { recordStore } from "../lib/records";
@@ -110,13 +110,7 @@ export async function audit(opts: AuditOptions, io: Io): Promise<ExitCode> {
     return withStack(opts, async (s) => {
         const progress = new Progress(io.now, io.err);
         progress.say(`stack ${s.name}: reading records and update history`);
-        const all = await s.stack.getAllConfig();
-        const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
-        const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
-        const parsed = parseStackConfig(s.name, raw, secretKeys, { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT });
-        if (!parsed.ok) {
-            throw new CliError(`the config of stack ${s.name} is invalid:\n  - ${parsed.errors.join("\n  - ")}`, ExitCode.Usage);
-        }
+        const parsed = stackConfigOf(s.name, await s.stack.getAllConfig(), { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT });
         const store = recordStore(parsed.config, io.env);
         const records = store ? await store.list() : [];
         // Secrets stay hidden (showSecrets false): the history's config shows them as [secret].

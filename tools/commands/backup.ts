@@ -13,8 +13,8 @@ import { spawn } from "child_process";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { runtimeFile, PROJECT_DIR } from "../../components/runtimeCommand";
 import { DOCKER_TLS_ENV, dockerTlsEnv } from "../../domain/dockerTls";
-import { parseStackConfig, rawStackConfig } from "../../config/parse";
 import { ReleaseFacts, toolConfig, ToolKind } from "../../runtime/backup/toolConfig";
+import { stackConfigOf } from "../lib/stackConfig";
 import { CliError, CommonOptions, ExitCode, Io, maskedIo } from "../lib/cli";
 import { Progress } from "../lib/progress";
 import { withStack } from "../lib/stack";
@@ -78,12 +78,7 @@ export function backupToolConfig(
     release?: ReleaseFacts,
     kind?: ToolKind,
 ): { json: string; dockerHost: string; dockerTls: Record<string, string> } {
-    const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
-    const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
-    const r = parseStackConfig(stack, raw, secretKeys, env);
-    if (!r.ok) {
-        throw new CliError(`the config of stack ${stack} is invalid:\n  - ${r.errors.join("\n  - ")}`, ExitCode.Usage);
-    }
+    const r = stackConfigOf(stack, all, env);
     if (!r.config.backup) {
         throw new CliError(`stack ${stack} has no switchyard:backup config: it takes no snapshots`, ExitCode.Usage);
     }

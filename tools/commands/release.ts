@@ -11,13 +11,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import type { ConfigMap, OutputMap } from "@pulumi/pulumi/automation";
-import { parseStackConfig, rawStackConfig, StackConfig } from "../../config/parse";
+import type { StackConfig } from "../../config/parse";
 import { otherColor } from "../../domain/color";
 import type { ReleaseEvent } from "../../domain/releaseEvent";
 import { imageTag, parseReleaseVersion } from "../../domain/version";
 import { DEFAULT_WINDOW, DeploymentWindow, parseWindow } from "../../domain/window";
 import { checkDrift } from "../drift/report";
 import type { PreviewStep } from "../drift/drift";
+import { stackConfigOf } from "../lib/stackConfig";
 import { CliError, CommonOptions, errorText, ExitCode, firstLine, Io } from "../lib/cli";
 import { createNotifier, Notifier } from "../lib/notify";
 import { Progress } from "../lib/progress";
@@ -72,12 +73,7 @@ interface Context {
 }
 
 function parseConfig(stack: string, all: ConfigMap): { config: StackConfig; notificationSecrets: Record<string, string> } {
-    const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
-    const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
-    const r = parseStackConfig(stack, raw, secretKeys, {});
-    if (!r.ok) {
-        throw new CliError(`the config of stack ${stack} is invalid:\n  - ${r.errors.join("\n  - ")}`, ExitCode.Usage);
-    }
+    const r = stackConfigOf(stack, all);
     return { config: r.config, notificationSecrets: r.notificationSecrets };
 }
 

@@ -13,7 +13,7 @@
 import { spawn } from "child_process";
 import * as readline from "readline";
 import { PROJECT_DIR, runtimeFile } from "../../components/runtimeCommand";
-import { parseStackConfig, rawStackConfig, StackConfig } from "../../config/parse";
+import type { StackConfig } from "../../config/parse";
 import { appEnv } from "../../components/app/containerSpec";
 import { Color, COLORS } from "../../domain/color";
 import { DeploymentRecord, DriftProof, foldRecord, recordId, RecordStep } from "../../domain/deploymentRecord";
@@ -24,6 +24,7 @@ import { planRollback, RollbackLevel, RollbackPlan, RollbackState, versionOfDepl
 import { listStack } from "../../runtime/backup/common";
 import { parseConfig } from "../../runtime/backup/config";
 import { makeTarget } from "../../runtime/backup/targets";
+import { stackConfigOf } from "../lib/stackConfig";
 import { CliError, CommonOptions, ExitCode, firstLine, Io } from "../lib/cli";
 import { commitsBetween, headCommit, whoAmI } from "../lib/git";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
@@ -199,12 +200,7 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
     const progress = new Progress(io.now, io.err);
     progress.say(`stack ${s.name}: reading outputs and config`);
     const all = await s.stack.getAllConfig();
-    const plain = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
-    const { raw, secretKeys } = rawStackConfig(plain, (k) => all[k]?.secret === true);
-    const parsed = parseStackConfig(s.name, raw, secretKeys, { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT });
-    if (!parsed.ok) {
-        throw new CliError(`the config of stack ${s.name} is invalid:\n  - ${parsed.errors.join("\n  - ")}`, ExitCode.Usage);
-    }
+    const parsed = stackConfigOf(s.name, all, { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT });
     const cfg = parsed.config;
     const outputs = Object.fromEntries(Object.entries(await s.stack.outputs()).map(([k, v]) => [k, v.value]));
     const state = rollbackState(s.name, outputs, cfg.canary.permille);
