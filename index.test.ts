@@ -330,6 +330,8 @@ describe("a Docker host over tcp", () => {
         expect(steps.map((x) => x.name).sort()).toEqual([
             "backup-blue-snapshot",
             "backup-green-snapshot",
+            "fence-blue-step",
+            "fence-green-step",
             "gate-blue-check",
             "gate-green-check",
             "migration-blue-run",

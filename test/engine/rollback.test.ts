@@ -69,9 +69,10 @@ function recordFile(id: string): any {
     return JSON.parse(fs.readFileSync(path.join(root, ".records", `${id}.json`), "utf8"));
 }
 
-/** The state a release leaves: green runs 1.2.0 and takes all traffic, blue keeps what it ran. */
+/** The state a release leaves: green (idle) takes 1.2.0 through its gate, then all traffic; blue keeps what it ran. */
 async function releaseGreen(): Promise<void> {
     await h.configSet("colors.green.version", "1.2.0", { path: true });
+    await h.up();
     await h.configSet("activeColor", "green");
     await h.up();
     expect((await h.routerStatus()).activeColor).toBe("green");

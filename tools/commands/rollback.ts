@@ -12,6 +12,7 @@
  */
 import { spawn } from "child_process";
 import * as readline from "readline";
+import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, runtimeFile } from "../../components/runtimeCommand";
 import type { StackConfig } from "../../config/parse";
 import { appEnv } from "../../components/app/containerSpec";
@@ -20,6 +21,7 @@ import { DeploymentRecord, DriftProof, foldRecord, recordId, RecordStep } from "
 import { LABELS, ROLES } from "../../domain/labels";
 import { notesSummary, renderReleaseNotes } from "../../domain/releaseNotes";
 import type { ReleaseEvent } from "../../domain/releaseEvent";
+import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { planRollback, RollbackLevel, RollbackPlan, RollbackState, versionOfDeploymentId } from "../../domain/rollbackPlan";
 import { listStack } from "../../runtime/backup/common";
 import { parseConfig } from "../../runtime/backup/config";
@@ -27,7 +29,6 @@ import { makeTarget } from "../../runtime/backup/targets";
 import { stackConfigOf } from "../lib/stackConfig";
 import { CliError, CommonOptions, ExitCode, firstLine, Io } from "../lib/cli";
 import { commitsBetween, headCommit, whoAmI } from "../lib/git";
-import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { createNotifier, Delivery } from "../lib/notify";
 import { Progress } from "../lib/progress";
 import { RecordStore, recordStore } from "../lib/records";
@@ -308,9 +309,18 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
                         ? `deploy ${a.version} on ${a.to} through the gates, traffic to ${a.to}`
                         : `flip traffic ${a.from} -> ${a.to}`,
                     async () => {
-                        const config = Object.fromEntries(Object.entries(plan.config).map(([k, v]) => [`switchyard:${k}`, { value: v }]));
-                        if (store) config["switchyard:latestRecord"] = { value: id };
-                        await s.stack.setAllConfig(config, true);
+                        const entries = Object.entries(plan.config);
+                        const asConfig = (kv: [string, string][]) =>
+                            Object.fromEntries(kv.map(([k, v]) => [`switchyard:${k}`, { value: v }]));
+                        const record: ConfigMap = store ? { "switchyard:latestRecord": { value: id } } : {};
+                        if (a.redeploy) {
+                            // The program refuses a new version on the colour an update moves traffic to: the idle
+                            // colour takes the version (through its gates) in one update, the traffic in the next.
+                            const versions = entries.filter(([k]) => k.startsWith("colors."));
+                            await s.stack.setAllConfig({ ...asConfig(versions), ...record }, true);
+                            await s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
+                        }
+                        await s.stack.setAllConfig({ ...asConfig(entries), ...record }, true);
                         const update = s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
                         const statusPath = statusPathOf(outputs.routerStatusUrl, ROUTER_IMAGE.defaultStatusPath);
                         const read = () =>
@@ -335,13 +345,17 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
                 freshSnapshotId = await step(
                     "fresh snapshot of the current data",
                     async () => {
-                        const { json, dockerHost } = backupToolConfig(
+                        const { json, dockerHost, dockerTls } = backupToolConfig(
                             s.name,
                             await s.stack.getAllConfig(),
                             { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT },
                             releaseFromOutputs(outputs),
                         );
-                        const r = await runTool(["snapshot"], { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost }, io);
+                        const r = await runTool(
+                            ["snapshot"],
+                            { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost, ...dockerTls },
+                            io,
+                        );
                         if (r.code !== 0) throw new Error(`the fresh snapshot failed (backup tool exit ${r.code}); nothing was restored`);
                         return JSON.parse(r.stdout.trim().split("\n").pop() ?? "").snapshotId as string;
                     },
@@ -349,12 +363,12 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
                 );
             } else {
                 await step(`restore snapshot ${a.snapshotId}`, async () => {
-                    const { json, dockerHost } = backupToolConfig(s.name, await s.stack.getAllConfig(), {
+                    const { json, dockerHost, dockerTls } = backupToolConfig(s.name, await s.stack.getAllConfig(), {
                         DOCKER_CONTEXT: io.env.DOCKER_CONTEXT,
                     });
                     const r = await runTool(
                         ["restore", a.snapshotId, "--yes", "--json"],
-                        { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost },
+                        { ...io.env, SWITCHYARD_BACKUP_CONFIG: json, DOCKER_HOST: dockerHost, ...dockerTls },
                         io,
                     );
                     if (r.code !== 0) throw new Error(`the restore failed (backup tool exit ${r.code})`);
