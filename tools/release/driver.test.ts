@@ -125,9 +125,12 @@ describe("ReleaseDriver", () => {
     test("a watch breach after promotion rolls back to the stable colour", async () => {
         const { driver, log } = setup(() => good, { watchErrors: 4 });
         expect(await driver.run("run-step")).toBe("rolled-back");
-        expect(log.slice(-4)).toEqual([
+        // Green is live after the promotion: traffic back first, its version in a second update.
+        expect(log.slice(-6)).toEqual([
             "router stable",
-            'config {"activeColor":"blue","canary.weight":"0","colors.green.version":"1.1.0"}',
+            'config {"activeColor":"blue","canary.weight":"0"}',
+            "up rollback",
+            'config {"colors.green.version":"1.1.0"}',
             "up rollback",
             "preview",
         ]);

@@ -373,12 +373,18 @@ export class ReleaseDriver {
         let proof: RollbackProof | undefined;
         let cleanMs: number | undefined;
         try {
-            await this.deps.setConfig({
-                activeColor: r.stableColor,
-                "canary.weight": "0",
-                [`colors.${r.canaryColor}.version`]: r.canaryPreviousVersion,
-            });
-            await this.deps.up(`rollback: ${r.stableColor} active, ${r.canaryColor} back to ${r.canaryPreviousVersion}`, true);
+            const revert = { [`colors.${r.canaryColor}.version`]: r.canaryPreviousVersion };
+            if (r.plan.phase === "watch") {
+                // After the promotion the canary colour is live: the program changes no live colour's
+                // version, so the traffic goes back in one update and the version in the next.
+                await this.deps.setConfig({ activeColor: r.stableColor, "canary.weight": "0" });
+                await this.deps.up(`rollback: ${r.stableColor} active`, true);
+                await this.deps.setConfig(revert);
+                await this.deps.up(`rollback: ${r.canaryColor} back to ${r.canaryPreviousVersion}`, false);
+            } else {
+                await this.deps.setConfig({ activeColor: r.stableColor, "canary.weight": "0", ...revert });
+                await this.deps.up(`rollback: ${r.stableColor} active, ${r.canaryColor} back to ${r.canaryPreviousVersion}`, true);
+            }
             const p = await this.deps.previewClean();
             proof = { previewClean: p.clean, at: new Date(this.deps.now()).toISOString(), detail: p.detail };
             cleanMs = this.deps.now() - decidedAt;
