@@ -178,8 +178,9 @@ describe("switchyard release on the real engine", () => {
     });
 
     test("the stack lock is held by another update: a clear refusal, nothing changed", async () => {
-        // The other update replaces blue's containers (a new env value), so it holds the lock for a while.
-        await configSet("colors.blue.env.OTHER_UPDATE", "1", { path: true });
+        // The other update replaces the idle colour's containers (a new env value; the live colour keeps
+        // its released spec), so it holds the lock for a while.
+        await configSet("colors.green.env.OTHER_UPDATE", "1", { path: true });
         const before = fs.readFileSync(CONFIG_FILE, "utf8");
         const other = spawnUp();
         try {
