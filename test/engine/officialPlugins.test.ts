@@ -88,13 +88,16 @@ describe("a second run changes nothing (official docker provider refresh)", () =
         expect((await previewNoChanges()).code).toBe(0);
     });
 
-    test("a healthcheck change reaches the containers (the provider cannot update it in place)", async () => {
+    test("a healthcheck change reaches the idle colour's containers (the provider cannot update it in place); the live colour keeps its own", async () => {
         await freshStack();
         await up();
         await configSet("app.healthcheck.intervalSeconds", "3", { path: true });
         await up();
-        const hc = await run("docker", ["inspect", "-f", "{{.Config.Healthcheck.Interval}}", `${STACK}-app-blue-1`]);
-        expect(hc.stdout.trim()).toMatch(/^(3s|3000000000)$/);
+        const interval = async (c: string) =>
+            (await run("docker", ["inspect", "-f", "{{.Config.Healthcheck.Interval}}", `${STACK}-app-${c}-1`])).stdout.trim();
+        expect(await interval("green")).toMatch(/^(3s|3000000000)$/);
+        // Blue serves: it keeps the spec it was released with until it is idle (or rolled).
+        expect(await interval("blue")).toMatch(/^(2s|2000000000)$/);
         expect((await previewNoChanges()).code).toBe(0);
     });
 });
