@@ -148,8 +148,10 @@ export class Release extends pulumi.ComponentResource {
                         secretEnv: args.secretEnv[c],
                         secretEnvNames: args.specs[c].secretEnvNames,
                         networkName: args.networkName,
+                        // The containers wait for the fence and, directly too, for the snapshot and migration
+                        // (the backup-before-release policy reads a container's own dependencies).
                         after: args.beforeContainers
-                            ? [args.beforeContainers(c, this.preDeploy?.after[c] ?? [])]
+                            ? [...(this.preDeploy?.after[c] ?? []), args.beforeContainers(c, this.preDeploy?.after[c] ?? [])]
                             : this.preDeploy?.after[c],
                     },
                     child,
