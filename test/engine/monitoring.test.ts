@@ -327,12 +327,18 @@ describe("a monitored stack deployed by the program before MonitoringStack split
             .map((s) => `${s.op} ${s.urn.split("::").slice(2).join("::")}`)
             .sort();
         report("6-monitoring-upgrade-to-mode-split", { steps: steps.length, changed });
-        // The two new components, and the routing apply step (its script moved to runtime/ since:
-        // the same config is applied once more by graceful reload); every container, volume and
-        // image is the same.
+        // The two new components, the route fences (their first run changes nothing), the dashboard
+        // file (it gained the scheduled-backups panel), and the routing apply step (its script moved
+        // to runtime/ since: the same config is applied once more by graceful reload); every
+        // container, volume and image is the same.
         expect(changed).toEqual([
             "create switchyard:observability:MonitoringStack$switchyard:observability:GrafanaDashboard::monitoring-grafana",
             "create switchyard:observability:MonitoringStack$switchyard:observability:PrometheusServer::monitoring-prometheus",
+            "create switchyard:routing:RouteFence$command:local:Command::fence-blue-step",
+            "create switchyard:routing:RouteFence$command:local:Command::fence-green-step",
+            "create switchyard:routing:RouteFence::fence-blue",
+            "create switchyard:routing:RouteFence::fence-green",
+            "update switchyard:observability:MonitoringStack$switchyard:observability:GrafanaDashboard$command:local:Command::monitoring-grafana-files",
             "update switchyard:routing:CanaryRouter$command:local:Command::routing-apply",
         ]);
 
