@@ -182,7 +182,11 @@ describe("pre-deploy backup and migration on the real engine", () => {
         expect(listed.every((s) => s.complete)).toBe(true);
         const state = (await h.pulumi(["stack", "export"])).stdout;
         expect(state).not.toContain(pg.password);
-        expect(JSON.stringify(o)).not.toContain(pg.password);
+        // Outputs as anyone reads them: the secret ones (each colour's released secretEnv) stay [secret].
+        const shown = await h.pulumi(["stack", "output", "--json"]);
+        expect(shown.code).toBe(0);
+        expect(shown.stdout).not.toContain(pg.password);
+        expect(JSON.parse(shown.stdout).colorSecretEnv).toBe("[secret]");
         expect((await h.get(`${h.ROUTER_URL}/`)).status).toBe(200);
         h.report("backup-1-first-up", { upSeconds: r.ms / 1000, snapshotBytes: backups.green.totalBytes });
     });
