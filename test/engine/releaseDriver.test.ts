@@ -288,6 +288,8 @@ describe("switchyard release on the real engine", () => {
 
     test("low traffic: inconclusive, paused with the commands, then promoted by command", async () => {
         // No load: the canary gets next to no request.
+        const stable = (await routerStatus()).activeColor;
+        const canary = stable === "blue" ? "green" : "blue";
         const r = await sy(["release", "1.2.1", ...EMERGENCY]);
         if (r.code !== 3) throw new Error(`expected inconclusive (exit 3), got ${r.code}:\n${r.stderr.slice(-4000)}`);
         expect(r.report?.outcome).toBe("paused");
@@ -301,12 +303,12 @@ describe("switchyard release on the real engine", () => {
         const doc = JSON.parse(st.stdout);
         expect(doc.release.phase).toBe("paused");
         expect(doc.release.step).toBe("step 1/2 at 10%");
-        expect(doc.weights.router).toEqual({ green: 90, blue: 10 });
+        expect(doc.weights.router).toEqual({ [stable]: 90, [canary]: 10 });
         expect(doc.analysis.result).toBe("inconclusive");
         const p = await sy(["release", "promote", "--full"]);
         if (p.code !== 0) throw new Error(`promote failed (${p.code}):\n${p.stderr.slice(-4000)}`);
         const s = await routerStatus();
-        expect([s.activeColor, s.versions.blue]).toEqual(["blue", "1.2.1"]);
+        expect([s.activeColor, s.versions[canary]]).toEqual([canary, "1.2.1"]);
         expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });
         figures("low-traffic", r, undefined, { promoteExit: p.code, promoteWallMs: p.ms });
     });
