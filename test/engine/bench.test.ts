@@ -16,13 +16,17 @@ import type { BenchReport } from "../../tools/bench/report";
 
 jest.setTimeout(20 * 60_000);
 
-afterAll(() => h.destroyStack());
+let outDir = "";
+afterAll(async () => {
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+    await h.destroyStack();
+});
 
 test("npm run bench --smoke: every section measures, a flip loses nothing, config is put back", async () => {
     await h.freshStack();
     await h.up();
     const configBefore = fs.readFileSync(path.join(h.ROOT, `Pulumi.${h.STACK}.yaml`), "utf8");
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "sy-bench-"));
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), "sy-bench-"));
     const { bench, parseBenchArgs } = require("../../tools/bench/run") as typeof import("../../tools/bench/run");
     const { renderReport } = require("../../tools/bench/report") as typeof import("../../tools/bench/report");
     const t0 = Date.now();
@@ -59,7 +63,6 @@ test("npm run bench --smoke: every section measures, a flip loses nothing, confi
     const files = fs.readdirSync(outDir);
     expect(files).toHaveLength(1);
     expect(JSON.parse(fs.readFileSync(path.join(outDir, files[0]), "utf8")).rows).toHaveLength(report.rows.length);
-    fs.rmSync(outDir, { recursive: true, force: true });
 
     const preview = await h.previewNoChanges();
     expect(preview.code).toBe(0);
