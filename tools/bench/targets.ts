@@ -2,14 +2,17 @@
  * Where the benchmarks send load, and what a container spent: addresses read from Docker, and CPU
  * time from the container's own cgroup, read inside it so the host's cgroup layout does not matter.
  */
-import { execFileSync } from "child_process";
+import { docker as dockerOn } from "../lib/docker";
+
+/** The benchmarks measure the local engine (the local stack's docker.host), or DOCKER_HOST when set. */
+const HOST = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
 
 function docker(args: string[]): string {
-    return execFileSync("docker", args, {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, DOCKER_CONTEXT: undefined },
-    }).trim();
+    const r = dockerOn(HOST, args);
+    if (r.code !== 0) {
+        throw new Error(`docker ${args.join(" ")} failed: ${r.err.trim()}`);
+    }
+    return r.out.trim();
 }
 
 /** The container's address on its first network. */
