@@ -37,6 +37,7 @@ const SWITCHYARD = path.join(ROOT, "tools/bin/switchyard.js");
 const RECORD = path.join(ROOT, ".switchyard", "releases", `${STACK}.json`);
 const CONFIG_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
 const GRAFANA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-rel-grafana-"));
+const RECORDS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-rel-records-"));
 const EMERGENCY = ["--emergency", "engine test, outside the deployment window on purpose"];
 
 afterAll(async () => {
@@ -44,12 +45,14 @@ afterAll(async () => {
     await destroyStack();
     fs.rmSync(RECORD, { force: true });
     fs.rmSync(GRAFANA_DIR, { recursive: true, force: true });
+    fs.rmSync(RECORDS_DIR, { recursive: true, force: true });
 });
 
 interface ReleaseReport {
     outcome: string;
     exitCode: number;
     wallMs: number;
+    deploymentRecord?: { id: string; location: string } | null;
     record?: {
         plan: { phase: string; stepIndex: number };
         rollback?: { reason: string; canaryZeroMs?: number; cleanMs?: number; proof?: { previewClean: boolean } };
@@ -102,6 +105,31 @@ async function canaryZeroAfter(canary: string, since: number): Promise<number> {
 }
 
 const failed = (l: LoadResult) => l.non2xx + l.errors + l.lost;
+
+interface DeploymentRecordDoc {
+    id: string;
+    kind: string;
+    outcome: string;
+    versions: { from: string; to: string };
+    steps: { name: string; weightPercent?: number }[];
+    samples: unknown[];
+    events: { kind: string }[];
+    rollbackReason: string | null;
+    driftProof: { noChanges: boolean } | null;
+    notes: { file: string; summary: string } | null;
+}
+
+/** The deployment record the release wrote, which the stack output latestRecord names; with its notes. */
+async function deploymentRecord(r: { report?: ReleaseReport }): Promise<{ doc: DeploymentRecordDoc; notes: string }> {
+    const at = r.report?.deploymentRecord;
+    if (!at) throw new Error(`the release wrote no deployment record: ${JSON.stringify(r.report)}`);
+    expect(path.dirname(at.location)).toBe(path.join(RECORDS_DIR, STACK));
+    const doc = JSON.parse(fs.readFileSync(at.location, "utf8")) as DeploymentRecordDoc;
+    expect(doc.id).toBe(at.id);
+    expect((await outputs()).latestRecord).toBe(at.id);
+    const notes = fs.readFileSync(path.join(RECORDS_DIR, STACK, doc.notes?.file ?? "missing"), "utf8");
+    return { doc, notes };
+}
 
 function figures(
     name: string,
@@ -161,6 +189,7 @@ describe("switchyard release on the real engine", () => {
                 },
                 watch: { duration: "15s", interval: "2s", maxErrors: 3 },
             },
+            "switchyard:records": { target: { type: "local", root: RECORDS_DIR } },
         });
         await up();
         // Prometheus has both colours before the first release.
@@ -209,6 +238,16 @@ describe("switchyard release on the real engine", () => {
         const s = await routerStatus();
         expect([s.activeColor, s.versions.green, s.weights.blue]).toEqual(["green", "1.2.0", 0]);
         expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });
+        const { doc, notes } = await deploymentRecord(r);
+        expect([doc.kind, doc.outcome, doc.versions.from, doc.versions.to]).toEqual(["release", "promoted", "1.0.0", "1.2.0"]);
+        expect(doc.steps.filter((x) => x.weightPercent !== undefined).map((x) => x.weightPercent)).toEqual(
+            expect.arrayContaining([10, 50]),
+        );
+        expect(doc.samples.length).toBeGreaterThan(0);
+        expect(doc.events.map((e) => e.kind)).toEqual(expect.arrayContaining(["release-start", "step", "promote", "watch-passed"]));
+        expect(doc.driftProof?.noChanges).toBe(true);
+        expect(notes).toMatch(new RegExp(`^# ${STACK} 1\\.0\\.0 → 1\\.2\\.0 \\(release\\)`));
+        expect(notes).toContain(`- Record: \`${doc.id}\``);
         figures("good", r, l);
     });
 
@@ -217,6 +256,9 @@ describe("switchyard release on the real engine", () => {
         const { result: r, load: l } = await underLoad(() => sy(["release", "1.2.1", ...EMERGENCY]));
         await expectRolledBack(r, "blue", "1.0.0");
         expect(r.report?.record?.rollback?.reason).toMatch(/errorRatio/);
+        const { doc } = await deploymentRecord(r);
+        expect([doc.outcome, doc.versions.to, doc.driftProof?.noChanges]).toEqual(["rolled-back", "1.2.1", true]);
+        expect(doc.rollbackReason).toMatch(/errorRatio/);
         figures("5xx-canary", r, l);
     });
 
@@ -305,8 +347,15 @@ describe("switchyard release on the real engine", () => {
         expect(doc.release.step).toBe("step 1/2 at 10%");
         expect(doc.weights.router).toEqual({ [stable]: 90, [canary]: 10 });
         expect(doc.analysis.result).toBe("inconclusive");
+        const paused = await deploymentRecord(r);
+        expect(paused.doc.outcome).toBe("in-progress");
         const p = await sy(["release", "promote", "--full"]);
         if (p.code !== 0) throw new Error(`promote failed (${p.code}):\n${p.stderr.slice(-4000)}`);
+        // The promoting process finishes the same attempt's record.
+        const done = await deploymentRecord(p);
+        expect(done.doc.id).toBe(paused.doc.id);
+        expect(done.doc.outcome).toBe("promoted");
+        expect(done.doc.events.map((e) => e.kind)).toEqual(expect.arrayContaining(["inconclusive", "promote", "watch-passed"]));
         const s = await routerStatus();
         expect([s.activeColor, s.versions[canary]]).toEqual([canary, "1.2.1"]);
         expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });

@@ -12,7 +12,9 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import type { ConfigMap, OutputMap } from "@pulumi/pulumi/automation";
 import type { StackConfig } from "../../config/parse";
-import { otherColor } from "../../domain/color";
+import { Color, otherColor } from "../../domain/color";
+import { DriftProof, foldRecord, Outcome as RecordOutcome, recordId } from "../../domain/deploymentRecord";
+import { notesSummary, renderReleaseNotes } from "../../domain/releaseNotes";
 import type { ReleaseEvent } from "../../domain/releaseEvent";
 import { imageTag, parseReleaseVersion } from "../../domain/version";
 import { DEFAULT_WINDOW, DeploymentWindow, parseWindow } from "../../domain/window";
@@ -20,7 +22,9 @@ import { checkDrift } from "../drift/report";
 import type { PreviewStep } from "../drift/drift";
 import { stackConfigOf } from "../lib/stackConfig";
 import { CliError, CommonOptions, errorText, ExitCode, firstLine, Io } from "../lib/cli";
+import { commitsBetween, headCommit, whoAmI } from "../lib/git";
 import { createNotifier, Notifier } from "../lib/notify";
+import { publishRecord, RecordStore, recordStore } from "../lib/records";
 import { Progress } from "../lib/progress";
 import { OpenStack, PROJECT_DIR, withStack } from "../lib/stack";
 import { parseDuration } from "../../domain/duration";
@@ -70,6 +74,10 @@ interface Context {
     /** The stack's notification sinks (switchyard:notifications). */
     notify: Notifier;
     prometheus?: PrometheusClient;
+    /** Where the attempt's deployment record goes (switchyard:records); absent when records are not kept. */
+    store?: RecordStore;
+    /** The release currently driven, once there is one (the record collects its events). */
+    current?: ReleaseRecord;
 }
 
 function parseConfig(stack: string, all: ConfigMap): { config: StackConfig; notificationSecrets: Record<string, string> } {
@@ -108,6 +116,7 @@ async function context(s: OpenStack, io: Io): Promise<Context> {
         router: String(outputs.routerContainer ?? `${s.name}-router`),
         notify: createNotifier(config.notifications, notificationSecrets, (l) => progress.say(l)),
         ...(url ? { prometheus: new PrometheusClient(url, s.name) } : {}),
+        store: recordStore(config, io.env),
     };
 }
 
@@ -269,7 +278,11 @@ async function start(c: Context, opts: ReleaseOptions, io: Io, listeners: Releas
         deploymentId: "pending",
         ...(opts.emergency ? { emergency: opts.emergency } : {}),
         pid: process.pid,
+        ...(c.store ? { recordId: recordId(new Date(), s.name, "release") } : {}),
+        versionsBefore: { blue: config.colors.blue.version.semver, green: config.colors.green.version.semver },
+        events: [],
     };
+    c.current = record;
     saveRecord(PROJECT_DIR, record);
     const deps = driverDeps(c, () => record);
     const driver = new ReleaseDriver(record, deps, {
@@ -286,7 +299,12 @@ async function start(c: Context, opts: ReleaseOptions, io: Io, listeners: Releas
         const label = `release ${record.versions.to} to the idle colour ${canary} (canary at 0%)`;
         progress.say(label);
         try {
-            await deps.setConfig({ [`colors.${canary}.version`]: requested, "canary.weight": "0" });
+            // The output latestRecord names this attempt from its first update on, so the updates after it stay clean.
+            await deps.setConfig({
+                [`colors.${canary}.version`]: requested,
+                "canary.weight": "0",
+                ...(record.recordId ? { latestRecord: record.recordId } : {}),
+            });
             const r = await deps.up(label, false);
             record.deploymentId = r.deploymentId ?? record.deploymentId;
             record.stableRouterConfig = readRouterConfig(c.dockerHost, c.router);
@@ -374,6 +392,7 @@ async function continueRelease(c: Context, opts: ReleaseOptions, io: Io, listene
     }
     record.plan = t.state;
     record.pid = process.pid;
+    c.current = record;
     record.lastDecision = { decision: outcome, reason: `${outcome} by an operator`, at: new Date().toISOString() };
     if (outcome === "abort") {
         record.lastDecision = { decision: "abort", reason: "abort by an operator", at: new Date().toISOString() };
@@ -433,10 +452,17 @@ export async function release(opts: ReleaseOptions, io: Io, extraListeners: Rele
         if (opts.dryRunAnalysis) {
             return dryRunAnalysis(c, io, opts.json);
         }
-        // The stack's notification sinks hear every event; the bus never lets a slow sink hold the driver.
-        const listeners = [...(opts.json ? [] : [progressListener(io)]), (e: ReleaseEvent) => c.notify(e), ...extraListeners];
+        // A continued attempt's own (in-progress) record is not the previous release.
+        const continued = opts.action === "start" || opts.action === "retry" ? undefined : loadRecord(PROJECT_DIR, s.name)?.recordId;
+        const notes = await notesContext(c, continued);
+        // The stack's notification sinks hear every event (the last ones with the notes' summary); the bus
+        // never lets a slow sink hold the driver.
+        const collect = async (e: ReleaseEvent) => void (c.current ? (c.current.events ??= []).push(e) : undefined);
+        const toSinks = (e: ReleaseEvent) => c.notify(e, FINAL_EVENTS.has(e.kind) ? { notes: `Changes: ${notes.summary}.` } : undefined);
+        const listeners = [collect, ...(opts.json ? [] : [progressListener(io)]), toSinks, ...extraListeners];
         const t0 = Date.now();
         const end = opts.action === "start" ? await start(c, opts, io, listeners) : await continueRelease(c, opts, io, listeners);
+        const written = c.current ? await writeDeploymentRecord(c, c.current, end, notes, io) : undefined;
         const record = loadRecord(PROJECT_DIR, s.name);
         const message = `release ${s.name}: ${record?.versions.to ?? "?"} ${end}`;
         const hint = end === "paused" && opts.action === "pause" ? "" : commitHint(s.name, Boolean(opts.commit), message, io);
@@ -446,19 +472,126 @@ export async function release(opts: ReleaseOptions, io: Io, extraListeners: Rele
             exitCode: EXIT_OF[end],
             wallMs: Date.now() - t0,
             record: record && redact(record),
+            deploymentRecord: written ?? null,
             git: hint,
         };
         io.out(
             opts.json
                 ? `${JSON.stringify(report, null, 2)}\n`
-                : `switchyard release, stack ${s.name}: ${end}${record?.lastDecision ? ` (${record.lastDecision.reason})` : ""}\n${hint ? `${hint}\n` : ""}`,
+                : `switchyard release, stack ${s.name}: ${end}${record?.lastDecision ? ` (${record.lastDecision.reason})` : ""}\n${written ? `record: ${written.location}\n` : ""}${hint ? `${hint}\n` : ""}`,
         );
         return EXIT_OF[end] as ExitCode;
     });
 }
 
-/** The record without the router config (it holds the canary header value). */
-export function redact(r: ReleaseRecord): Omit<ReleaseRecord, "stableRouterConfig"> & { stableRouterConfig?: { sha256: string } } {
-    const { stableRouterConfig, ...rest } = r;
+/** Events after which the release's notes summary goes to the sinks. */
+const FINAL_EVENTS = new Set<ReleaseEvent["kind"]>(["watch-passed", "rollback", "failure"]);
+
+interface NotesContext {
+    readonly commit: string | null;
+    readonly previousCommit: string | null;
+    readonly commits: ReturnType<typeof commitsBetween>;
+    readonly summary: string;
+}
+
+/** The commits since the previous recorded release or rollback (the notes' range), read before anything changes. */
+async function notesContext(c: Context, ownId: string | undefined): Promise<NotesContext> {
+    const records = (c.store ? await c.store.list().catch(() => []) : []).filter((r) => r.id !== ownId);
+    const commit = headCommit(PROJECT_DIR);
+    const previousCommit = [...records].reverse().find((r) => r.commit)?.commit ?? null;
+    const commits = commitsBetween(previousCommit, commit, PROJECT_DIR);
+    return { commit, previousCommit, commits, summary: notesSummary(commits) };
+}
+
+const OUTCOME_OF: Record<RunEnd, RecordOutcome> = {
+    promoted: "promoted",
+    "rolled-back": "rolled-back",
+    aborted: "rolled-back",
+    paused: "in-progress",
+    error: "failed",
+};
+
+/**
+ * The attempt's deployment record and release notes (rewritten by each process that drives it, so a
+ * paused release has an in-progress record). The zero-drift proof is the rollback's clean preview, or
+ * after a promotion a refresh preview expecting no changes.
+ */
+async function writeDeploymentRecord(
+    c: Context,
+    r: ReleaseRecord,
+    end: RunEnd,
+    notes: NotesContext,
+    io: Io,
+): Promise<{ id: string; location: string } | undefined> {
+    saveRecord(PROJECT_DIR, r);
+    if (!c.store || !r.recordId) {
+        return undefined;
+    }
+    let driftProof: DriftProof | undefined;
+    if (r.rollback?.proof) {
+        const p = r.rollback.proof;
+        driftProof = { checkedAt: p.at, noChanges: p.previewClean, changeSummary: {}, ...(p.previewClean ? {} : { error: p.detail }) };
+    } else if (end === "promoted") {
+        c.progress.say("release: refresh preview, expecting no changes (the record's drift proof)");
+        const checkedAt = new Date().toISOString();
+        try {
+            const p = await c.s.stack.preview({ refresh: true, expectNoChanges: true });
+            driftProof = { checkedAt, noChanges: true, changeSummary: p.changeSummary as Record<string, number> };
+        } catch (e) {
+            driftProof = { checkedAt, noChanges: false, changeSummary: {}, error: firstLine(e) };
+        }
+    }
+    const after = plainOutputs(await c.s.stack.outputs());
+    const backups = after.backups as Record<Color, { snapshotId?: string }> | undefined;
+    const outcome = driftProof && !driftProof.noChanges ? "failed" : OUTCOME_OF[end];
+    const finishedAt = new Date().toISOString();
+    const record = foldRecord(
+        {
+            id: r.recordId,
+            kind: "release",
+            stack: r.stack,
+            who: whoAmI(io.env, PROJECT_DIR),
+            commit: notes.commit,
+            previousCommit: notes.previousCommit,
+            startedAt: r.startedAt,
+            ...(end === "paused" ? {} : { finishedAt }),
+            activeColor: { before: r.stableColor, after: (after.activeColor ?? r.stableColor) as Color },
+            versionsBefore: r.versionsBefore ?? { blue: "unknown", green: "unknown" },
+            versionsAfter: (after.versions ?? r.versionsBefore) as Record<Color, string>,
+            snapshotId: backups?.[r.canaryColor]?.snapshotId ?? null,
+            outcome,
+            ...(end === "error" ? { error: r.lastDecision?.reason ?? "the rollback did not end clean" } : {}),
+            ...(driftProof ? { driftProof } : {}),
+            notesFile: `${r.recordId}.notes.md`,
+            notesSummary: notes.summary,
+        },
+        r.events ?? [],
+    );
+    const text = renderReleaseNotes(
+        {
+            stack: r.stack,
+            recordId: r.recordId,
+            deploymentId: r.deploymentId,
+            kind: "release",
+            outcome,
+            who: record.who,
+            commit: notes.commit,
+            previousCommit: notes.previousCommit,
+            versions: r.versions,
+            snapshotId: record.snapshotId,
+            reason: record.rollbackReason ?? r.emergency ?? null,
+            at: finishedAt,
+        },
+        notes.commits,
+    );
+    const location = await publishRecord(c.store, record, text, (t) => c.progress.say(t));
+    return location ? { id: r.recordId, location } : undefined;
+}
+
+/** The record without the router config (it holds the canary header value) and the event list (in the deployment record). */
+export function redact(
+    r: ReleaseRecord,
+): Omit<ReleaseRecord, "stableRouterConfig" | "events"> & { stableRouterConfig?: { sha256: string } } {
+    const { stableRouterConfig, events: _events, ...rest } = r;
     return { ...rest, ...(stableRouterConfig ? { stableRouterConfig: { sha256: stableRouterConfig.sha256 } } : {}) };
 }

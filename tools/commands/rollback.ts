@@ -31,7 +31,7 @@ import { CliError, CommonOptions, ExitCode, firstLine, Io } from "../lib/cli";
 import { commitsBetween, headCommit, whoAmI } from "../lib/git";
 import { createNotifier, Delivery } from "../lib/notify";
 import { Progress } from "../lib/progress";
-import { RecordStore, recordStore } from "../lib/records";
+import { publishRecord, recordStore } from "../lib/records";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
 import { OpenStack, withStack } from "../lib/stack";
 import { backupToolConfig, releaseFromOutputs, runTool } from "./backup";
@@ -453,7 +453,7 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
             },
             commits,
         );
-        outcome.recordLocation = await writeRecord(store, record, notes, progress);
+        outcome.recordLocation = await publishRecord(store, record, notes, (t) => progress.say(t));
         outcome.record = record;
     }
     // The rollback is done; only the notifications' budgets remain.
@@ -499,16 +499,4 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
     }
     if (error && !opts.json) io.err(`switchyard rollback: ${error}\n`);
     return outcome.exitCode;
-}
-
-async function writeRecord(store: RecordStore, record: DeploymentRecord, notes: string, progress: Progress): Promise<string | undefined> {
-    try {
-        const at = await store.write(record, notes);
-        progress.say(`record ${record.id} written to ${at}`);
-        return at;
-    } catch (e) {
-        // The rollback itself is done; a record that cannot be written is reported, not fatal.
-        progress.say(`record ${record.id} could NOT be written: ${firstLine(e)}`);
-        return undefined;
-    }
 }

@@ -8,6 +8,7 @@ import * as path from "path";
 import type { RecordSettings } from "../../config/notifications";
 import type { StackConfig } from "../../config/parse";
 import { DeploymentRecord, RECORD_ID } from "../../domain/deploymentRecord";
+import { firstLine } from "./cli";
 import { s3Client } from "../../runtime/backup/targets";
 
 export interface RecordStore {
@@ -114,4 +115,24 @@ export function recordStore(cfg: Pick<StackConfig, "stack" | "records" | "backup
             "switchyard:records.target is {type: backup} but the stack has no switchyard:backup target; set one, or use {type: local, root}",
         );
     return b.type === "local" ? new LocalRecordStore(path.join(b.root, ".records")) : new S3RecordStore(b, env);
+}
+
+/**
+ * Writes a finished attempt's record and notes; where it went, or undefined when it could not be
+ * written. The attempt itself is done by then: a store that refuses is reported, never fatal.
+ */
+export async function publishRecord(
+    store: RecordStore,
+    record: DeploymentRecord,
+    notes: string,
+    say: (text: string) => void,
+): Promise<string | undefined> {
+    try {
+        const at = await store.write(record, notes);
+        say(`record ${record.id} written to ${at}`);
+        return at;
+    } catch (e) {
+        say(`record ${record.id} could NOT be written: ${firstLine(e)}`);
+        return undefined;
+    }
 }

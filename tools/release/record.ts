@@ -52,6 +52,12 @@ export interface ReleaseRecord {
         readonly proof?: RollbackProof;
     };
     finishedAt?: string;
+    /** The deployment record this attempt writes (also the stack output latestRecord); absent when records are not kept. */
+    recordId?: string;
+    /** Both colours' versions before the attempt. */
+    versionsBefore?: Readonly<Record<Color, string>>;
+    /** Every event of the attempt so far, for its deployment record (a later process continues the list). */
+    events?: ReleaseEvent[];
 }
 
 export function recordPath(projectDir: string, stack: string): string {
