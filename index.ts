@@ -180,6 +180,7 @@ export = async () => {
         routerContainer: router.containerName,
         routerImage: router.imageFacts,
         routerConfigSha256: routing.configSha256,
+        routerSpec: routing.spec,
         canaryHeader: routing.header ?? null,
         backups: release.preDeploy?.backupsOutput ?? {},
         migrations: release.preDeploy?.migrationsOutput ?? {},

@@ -60,6 +60,11 @@ export interface CanaryRouterArgs {
  */
 export class CanaryRouter extends pulumi.ComponentResource {
     public readonly configSha256: pulumi.Output<string>;
+    /**
+     * What the config was rendered from (a secret: it holds the header value). Level-1 rollback
+     * renders the flipped config from it and applies it before its update.
+     */
+    public readonly spec: pulumi.Output<RouterSpec>;
     public readonly weights: Record<Color, number>;
     /** The header that forces the canary (a secret: its value is the key to the canary). */
     public readonly header?: pulumi.Output<{ name: string; value: string }>;
@@ -95,6 +100,7 @@ export class CanaryRouter extends pulumi.ComponentResource {
                 statusPublic: args.statusPublic ?? false,
                 runtime: ROUTER_IMAGE_RUNTIME,
             }));
+        this.spec = pulumi.secret(spec);
         const rendered = spec.apply(renderRouterConfig);
         // A hash of the config cannot give the header value back: it stays a plain output.
         this.configSha256 = pulumi.unsecret(rendered.sha256);

@@ -187,6 +187,8 @@ describe("switchyard rollback on the real engine", () => {
         const r = await switchyard(["rollback", "--level", "1", "--reason", "error ratio 4% on green"]);
         expect(r.code).toBe(0);
         await checkRolledBack(1, r.doc, "1.0.0");
+        // Blue was healthy: the router was given the flipped routing before the update.
+        expect(r.doc.fastPath).toBe("router");
         wall.level1 = r.doc.totalSeconds;
         const got = Object.fromEntries(Object.entries(counts()).map(([k, n]) => [k, n - before[k]]));
         // Two events (start, end): 200 once each; one 429 (Retry-After 1 s) then 200s; 500 three times each; telegram once each.
@@ -207,6 +209,7 @@ describe("switchyard rollback on the real engine", () => {
         expect((hook.links as Record<string, string>).record).toContain(r.doc.recordId);
         expect(r.doc.notifications.filter((d: { ok: boolean }) => !d.ok).map((d: { sink: string }) => d.sink)).toEqual(["error", "error"]);
         h.report("rollback-level-1", {
+            fastPath: r.doc.fastPath,
             trafficMovedSeconds: r.doc.trafficMovedSeconds,
             trafficSeconds: r.doc.trafficSeconds,
             totalSeconds: r.doc.totalSeconds,

@@ -170,8 +170,8 @@ function driverDeps(c: Context, record: () => ReleaseRecord): DriverDeps {
                 ? prom.read(windowMs, record().canaryColor, record().stableColor)
                 : { ok: false, at: new Date().toISOString(), error: "monitoring is not enabled on this stack (no Prometheus)" },
         errorsSince: async (color, since) => (prom ? prom.errorsSince(color, since) : undefined),
-        routerConfig: async () => readRouterConfig(c.dockerHost, c.router),
-        applyRouterConfig: async (cfg) => applyRouterConfig(c.dockerHost, c.router, cfg),
+        routerConfig: async () => readRouterConfig(c.dockerHost, c.router, s.dockerTls),
+        applyRouterConfig: async (cfg) => applyRouterConfig(c.dockerHost, c.router, cfg, s.dockerTls),
         save: (r) => saveRecord(PROJECT_DIR, r),
         reload: () => loadRecord(PROJECT_DIR, s.name),
         synthetic: c.config.release.synthetic.enabled ? () => syntheticTraffic(c) : undefined,
@@ -256,7 +256,7 @@ async function start(c: Context, opts: ReleaseOptions, io: Io, listeners: Releas
         liveVersion: config.colors[stable].version.semver,
         allowDowngrade: Boolean(opts.allowDowngrade),
         image,
-        imageProblem: image ? imageProblem(c.dockerHost, image) : undefined,
+        imageProblem: image ? imageProblem(c.dockerHost, image, s.dockerTls) : undefined,
         inProgress: inProgress(loadRecord(PROJECT_DIR, s.name)),
         syntheticWithoutHeader: config.release.synthetic.enabled && !config.canary.header,
     });
@@ -307,7 +307,7 @@ async function start(c: Context, opts: ReleaseOptions, io: Io, listeners: Releas
             });
             const r = await deps.up(label, false);
             record.deploymentId = r.deploymentId ?? record.deploymentId;
-            record.stableRouterConfig = readRouterConfig(c.dockerHost, c.router);
+            record.stableRouterConfig = readRouterConfig(c.dockerHost, c.router, s.dockerTls);
             saveRecord(PROJECT_DIR, record);
         } catch (e) {
             record.lastDecision = {

@@ -33,6 +33,9 @@ import { createNotifier, Delivery } from "../lib/notify";
 import { Progress } from "../lib/progress";
 import { publishRecord, recordStore } from "../lib/records";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
+import { docker } from "../lib/docker";
+import { applyRouterConfig } from "../release/live";
+import { renderRouterConfig, RouterSpec } from "../../components/routing/nginxConfig";
 import { OpenStack, withStack } from "../lib/stack";
 import { backupToolConfig, releaseFromOutputs, runTool } from "./backup";
 
@@ -184,6 +187,39 @@ async function watchTraffic(
     }
 }
 
+/**
+ * Level 1's fast path: the router serves `to` at 100% at once, rendered from the spec the program
+ * last applied, when every container of `to` runs and is healthy (the update after it renders the
+ * same routing and proves it). Undefined when applied; else why the update moves the traffic instead.
+ */
+function flipRouterDirectly(
+    outputs: Readonly<Record<string, unknown>>,
+    to: Color,
+    dockerHost: string,
+    tls: Readonly<Record<string, string>>,
+): string | undefined {
+    const spec = outputs.routerSpec as RouterSpec | null | undefined;
+    if (!spec?.upstreams?.[to] || typeof outputs.routerContainer !== "string") {
+        return "the stack's outputs have no routerSpec (deployed by an earlier program)";
+    }
+    if (spec.upstreams[to].length === 0) {
+        return `${to} has no container`;
+    }
+    for (const u of spec.upstreams[to]) {
+        const r = docker(
+            dockerHost,
+            ["inspect", "-f", "{{.State.Running}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", u.name],
+            tls,
+        );
+        const [running, health] = r.out.trim().split(" ");
+        if (r.code !== 0 || running !== "true" || (health !== "healthy" && health !== "none")) {
+            return `${u.name} is not running healthy (${(r.out || r.err).trim()})`;
+        }
+    }
+    applyRouterConfig(dockerHost, outputs.routerContainer, renderRouterConfig({ ...spec, activeColor: to, canaryPermille: 0 }), tls);
+    return undefined;
+}
+
 interface Outcome {
     exitCode: ExitCode;
     record?: DeploymentRecord;
@@ -298,6 +334,8 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
     let error: string | undefined;
     let freshSnapshotId: string | null = null;
     let trafficSeconds = 0;
+    // How the traffic moved: "router" (applied directly, before the update) or why the update did it.
+    let fastPath: string | null = null;
     // Set inside the step's closure (the compiler would otherwise narrow it to null).
     let trafficMovedSeconds = null as number | null;
     try {
@@ -320,11 +358,23 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
                             await s.stack.setAllConfig({ ...asConfig(versions), ...record }, true);
                             await s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
                         }
-                        await s.stack.setAllConfig({ ...asConfig(entries), ...record }, true);
-                        const update = s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
                         const statusPath = statusPathOf(outputs.routerStatusUrl, ROUTER_IMAGE.defaultStatusPath);
                         const read = () =>
                             readRouterStatus(cfg.docker.host, String(outputs.routerContainer ?? ""), statusPath, s.dockerTls);
+                        if (!a.redeploy) {
+                            try {
+                                fastPath = flipRouterDirectly(outputs, a.to, cfg.docker.host, s.dockerTls) ?? "router";
+                            } catch (e) {
+                                fastPath = firstLine(e);
+                            }
+                            progress.say(
+                                fastPath === "router"
+                                    ? `stack ${s.name}: the router serves ${a.to}; the update records it`
+                                    : `stack ${s.name}: traffic moves with the update (${fastPath})`,
+                            );
+                        }
+                        await s.stack.setAllConfig({ ...asConfig(entries), ...record }, true);
+                        const update = s.stack.up({ onEvent: (e) => void progress.onEvent(e) });
                         const moved = watchTraffic(read, a.to, update, io.now, ta);
                         await update;
                         trafficMovedSeconds = await moved;
@@ -470,6 +520,7 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
         plan: plan.lines,
         trafficSeconds,
         trafficMovedSeconds,
+        fastPath,
         totalSeconds: (io.now() - t0) / 1000,
         notifyWaitSeconds,
         recordId: store ? id : null,

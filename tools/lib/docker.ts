@@ -11,10 +11,11 @@ export function docker(
     dockerHost: string,
     args: string[],
     tls: Readonly<Record<string, string>> = {},
+    opts: { input?: string; timeoutMs?: number } = {},
 ): { code: number; out: string; err: string } {
     // DOCKER_CONTEXT would win over DOCKER_HOST (the commands refuse it before they start).
     const env: Record<string, string | undefined> = { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CONTEXT: undefined, ...tls };
     return DOCKER_TLS_ENV.cert in tls
-        ? sh(process.execPath, [runtimeFile("docker-tls.js"), "docker", ...args], env)
-        : sh("docker", args, env);
+        ? sh(process.execPath, [runtimeFile("docker-tls.js"), "docker", ...args], env, opts)
+        : sh("docker", args, env, opts);
 }

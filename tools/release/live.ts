@@ -5,7 +5,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { spawnSync } from "child_process";
 import { expandGrafanaVariables, queries } from "../../components/observability/queries";
 import { JOBS, ROUTER_METRICS } from "../../components/observability/metricNames";
 import { configShaOf } from "../../components/routing/nginxConfig";
@@ -86,8 +85,12 @@ export class PrometheusClient {
 }
 
 /** The router's routing config as it holds it. */
-export function readRouterConfig(dockerHost: string, router: string): { text: string; sha256: string } {
-    const r = docker(dockerHost, ["exec", router, "cat", ROUTER_IMAGE.innerConfig]);
+export function readRouterConfig(
+    dockerHost: string,
+    router: string,
+    tls: Readonly<Record<string, string>>,
+): { text: string; sha256: string } {
+    const r = docker(dockerHost, ["exec", router, "cat", ROUTER_IMAGE.innerConfig], tls);
     const sha = r.code === 0 ? configShaOf(r.out) : undefined;
     if (!sha) {
         throw new Error(`could not read the routing config of ${router}: ${r.err.trim() || "no switchyard status sha in it"}`);
@@ -96,15 +99,18 @@ export function readRouterConfig(dockerHost: string, router: string): { text: st
 }
 
 /** Applies a routing config with the router image's apply command (validate, install, reload, wait for the sha). */
-export function applyRouterConfig(dockerHost: string, router: string, config: { text: string; sha256: string }): void {
-    const r = spawnSync("docker", ["exec", "-i", router, ROUTER_IMAGE.applyBin, "-", config.sha256], {
+export function applyRouterConfig(
+    dockerHost: string,
+    router: string,
+    config: { text: string; sha256: string },
+    tls: Readonly<Record<string, string>>,
+): void {
+    const r = docker(dockerHost, ["exec", "-i", router, ROUTER_IMAGE.applyBin, "-", config.sha256], tls, {
         input: config.text,
-        encoding: "utf8",
-        env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CONTEXT: undefined },
-        timeout: 30_000,
+        timeoutMs: 30_000,
     });
-    if (r.status !== 0) {
-        throw new Error(`the router refused the config: ${(r.stderr || r.stdout || String(r.error)).trim()}`);
+    if (r.code !== 0) {
+        throw new Error(`the router refused the config: ${(r.err || r.out).trim()}`);
     }
 }
 
@@ -143,10 +149,10 @@ export function fileBackendLock(backendUrl: string | undefined, project: string,
 }
 
 /** Why an image is neither present nor pullable on the host, or undefined when it is usable. */
-export function imageProblem(dockerHost: string, image: string): string | undefined {
-    if (docker(dockerHost, ["image", "inspect", image]).code === 0) {
+export function imageProblem(dockerHost: string, image: string, tls: Readonly<Record<string, string>>): string | undefined {
+    if (docker(dockerHost, ["image", "inspect", image], tls).code === 0) {
         return undefined;
     }
-    const m = docker(dockerHost, ["manifest", "inspect", image]);
+    const m = docker(dockerHost, ["manifest", "inspect", image], tls);
     return m.code === 0 ? undefined : `not on the host, and the registry says: ${(m.err || m.out).trim().split("\n")[0] || "no manifest"}`;
 }
