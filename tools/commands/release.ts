@@ -78,6 +78,8 @@ interface Context {
     store?: RecordStore;
     /** The release currently driven, once there is one (the record collects its events). */
     current?: ReleaseRecord;
+    /** Answers to the driver's own synthetic requests (time, 5xx or no answer), so analysis keeps them apart. */
+    syntheticLog: { at: number; failed: boolean }[];
 }
 
 function parseConfig(stack: string, all: ConfigMap): { config: StackConfig; notificationSecrets: Record<string, string> } {
@@ -117,6 +119,7 @@ async function context(s: OpenStack, io: Io): Promise<Context> {
         notify: createNotifier(config.notifications, notificationSecrets, (l) => progress.say(l)),
         ...(url ? { prometheus: new PrometheusClient(url, s.name) } : {}),
         store: recordStore(config, io.env),
+        syntheticLog: [],
     };
 }
 
@@ -165,10 +168,21 @@ function driverDeps(c: Context, record: () => ReleaseRecord): DriverDeps {
                 return { clean: false, detail: firstLine(e) };
             }
         },
-        read: async (windowMs) =>
-            prom
-                ? prom.read(windowMs, record().canaryColor, record().stableColor)
-                : { ok: false, at: new Date().toISOString(), error: "monitoring is not enabled on this stack (no Prometheus)" },
+        read: async (windowMs) => {
+            if (!prom) {
+                return { ok: false, at: new Date().toISOString(), error: "monitoring is not enabled on this stack (no Prometheus)" };
+            }
+            const reading = await prom.read(windowMs, record().canaryColor, record().stableColor);
+            if (!reading.ok || !c.config.release.synthetic.enabled) {
+                return reading;
+            }
+            const since = Date.now() - windowMs;
+            const sent = c.syntheticLog.filter((x) => x.at >= since);
+            return {
+                ...reading,
+                canary: { ...reading.canary, synthetic: { requests: sent.length, errors: sent.filter((x) => x.failed).length } },
+            };
+        },
         errorsSince: async (color, since) => (prom ? prom.errorsSince(color, since) : undefined),
         routerConfig: async () => readRouterConfig(c.dockerHost, c.router, s.dockerTls),
         applyRouterConfig: async (cfg) => applyRouterConfig(c.dockerHost, c.router, cfg, s.dockerTls),
@@ -189,14 +203,23 @@ function syntheticTraffic(c: Context): () => void {
         return () => undefined;
     }
     const { ratePerSecond, path: p } = c.config.release.synthetic;
+    const log = (failed: boolean) => {
+        const now = Date.now();
+        c.syntheticLog.push({ at: now, failed });
+        // Readings look back one analysis interval: an hour is plenty, and bounds the log.
+        while (c.syntheticLog.length > 0 && c.syntheticLog[0].at < now - 3_600_000) c.syntheticLog.shift();
+    };
     const timer = setInterval(
         () => {
             fetch(`${base}${p}`, {
                 headers: { [header.name]: header.value, "X-Switchyard-Synthetic": "1", "User-Agent": "switchyard-release-synthetic" },
                 signal: AbortSignal.timeout(5000),
             })
-                .then((r) => r.arrayBuffer())
-                .catch(() => undefined);
+                .then(async (r) => {
+                    await r.arrayBuffer();
+                    log(r.status >= 500);
+                })
+                .catch(() => log(true));
         },
         Math.max(1, Math.round(1000 / ratePerSecond)),
     );

@@ -11,6 +11,18 @@ const reading = (canary: ColorReading, stable: ColorReading = { requests: 500, e
 });
 
 describe("scoreReading", () => {
+    test("synthetic requests are kept apart from what users sent", () => {
+        const s = scoreReading(reading({ requests: 80, errorRatio: 0, p95Seconds: 0.02, synthetic: { requests: 50, errors: 1 } }), A);
+        const by = Object.fromEntries(s.samples.map((x) => [x.metric, x.canary]));
+        expect([by.requests, by.syntheticRequests, by.syntheticErrors, by.organicRequests]).toEqual([80, 50, 1, 30]);
+        // The router's count runs a little behind the driver's: never a negative organic count.
+        const behind = scoreReading(reading({ requests: 55, errorRatio: 0, p95Seconds: 0.02, synthetic: { requests: 60, errors: 0 } }), A);
+        expect(behind.samples.find((x) => x.metric === "organicRequests")?.canary).toBe(0);
+        expect(scoreReading(reading({ requests: 80, errorRatio: 0, p95Seconds: 0.02 }), A).samples.map((x) => x.metric)).not.toContain(
+            "syntheticRequests",
+        );
+    });
+
     test.each<[string, Reading, SampleResult, RegExp | undefined]>([
         ["healthy canary", reading({ requests: 100, errorRatio: 0, p95Seconds: 0.02 }), "pass", undefined],
         ["5xx canary", reading({ requests: 100, errorRatio: 0.2, p95Seconds: 0.02 }), "fail", /errorRatio 0.2 > 0.01/],
@@ -31,6 +43,18 @@ describe("scoreReading", () => {
         ["a canary container down, whatever the traffic", reading({ requests: 3, down: 1 }), "fail", /1 canary container\(s\) down/],
         ["too few requests", reading({ requests: 10, errorRatio: 0, p95Seconds: 0.02 }), "inconclusive", /10 canary requests/],
         ["Prometheus unreachable", { ok: false, at: "t", error: "ECONNREFUSED" }, "error", /ECONNREFUSED/],
+        [
+            "too few requests even with the synthetic ones",
+            reading({ requests: 12, errorRatio: 0, p95Seconds: 0.02, synthetic: { requests: 10, errors: 0 } }),
+            "inconclusive",
+            /12 canary requests in the window \(10 synthetic\)/,
+        ],
+        [
+            "synthetic requests make a low-traffic canary judgeable",
+            reading({ requests: 60, errorRatio: 0, p95Seconds: 0.02, synthetic: { requests: 55, errors: 0 } }),
+            "pass",
+            undefined,
+        ],
         ["no p95 value from Prometheus", reading({ requests: 100, errorRatio: 0 }), "error", /p95Seconds: Prometheus gave no value/],
     ])("%s -> %s", (_, r, result, reason) => {
         const s = scoreReading(r, A);

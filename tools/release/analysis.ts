@@ -16,6 +16,11 @@ export interface ColorReading {
     readonly p95Seconds?: number;
     /** Scrape targets (app containers) of the colour that Prometheus finds down. */
     readonly down?: number;
+    /**
+     * Of `requests`, those the driver sent itself (synthetic traffic, canary only) in the window, and
+     * how many of them answered 5xx: they count towards minRequests, and the samples keep them apart.
+     */
+    readonly synthetic?: { readonly requests: number; readonly errors: number };
 }
 
 export type Reading =
@@ -58,14 +63,23 @@ export function scoreReading(r: Reading, a: Analysis): Score {
         threshold: a.minRequests,
         result: canary.requests >= a.minRequests && canary.requests > 0 ? "pass" : "inconclusive",
     };
+    const syn = canary.synthetic;
+    // What the users sent: the router's count less the driver's own requests (never below 0: the windows differ a little).
+    const organic: AnalysisSample[] = syn
+        ? [
+              { at, metric: "syntheticRequests", canary: syn.requests, threshold: 0, result: "pass" },
+              { at, metric: "syntheticErrors", canary: syn.errors, threshold: 0, result: "pass" },
+              { at, metric: "organicRequests", canary: Math.max(0, canary.requests - syn.requests), threshold: 0, result: "pass" },
+          ]
+        : [];
     if (requests.result === "inconclusive") {
         return {
             result: "inconclusive",
-            samples: [requests],
-            reason: `${fmt(canary.requests)} canary requests in the window, fewer than analysis.minRequests ${a.minRequests}`,
+            samples: [requests, ...organic],
+            reason: `${fmt(canary.requests)} canary requests in the window${syn ? ` (${syn.requests} synthetic)` : ""}, fewer than analysis.minRequests ${a.minRequests}`,
         };
     }
-    const samples: AnalysisSample[] = [requests];
+    const samples: AnalysisSample[] = [requests, ...organic];
     const reasons: string[] = [];
     const check = (metric: string, value: number | undefined, stableValue: number | undefined, threshold: number, failed: boolean) => {
         const result: SampleResult = value === undefined ? "error" : failed ? "fail" : "pass";
