@@ -8,6 +8,7 @@
  * down never promotes. Each scenario's figures go to report().
  */
 import { PROMETHEUS_PORT } from "./releaseDriverEnv"; // must stay the first import
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -286,6 +287,44 @@ describe("switchyard release on the real engine", () => {
         figures("killed-canary", r.r, l, { breachToCanaryZeroMs: r.breachToZeroMs });
     });
 
+    test("Ctrl-C during a step rolls back: traffic to the stable colour, the stack file what is live", async () => {
+        let interruptedAt = 0;
+        let exitedAt = 0;
+        const { result: r, load: l } = await underLoad(async () => {
+            const started = Date.now();
+            const child = spawn(process.execPath, [SWITCHYARD, "release", "1.2.1", ...EMERGENCY, "--stack", STACK, "--json"], {
+                cwd: ROOT,
+                env: process.env,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+            child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+            const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+            try {
+                await eventually(async () => (await routerStatus()).weights.blue > 0, 180_000, "blue taking traffic");
+                interruptedAt = Date.now();
+                child.kill("SIGINT");
+                const code = await exited;
+                exitedAt = Date.now();
+                let report: ReleaseReport | undefined;
+                try {
+                    report = JSON.parse(stdout) as ReleaseReport;
+                } catch {
+                    report = undefined;
+                }
+                return { code, report, stderr, ms: exitedAt - started };
+            } finally {
+                if (child.exitCode === null) child.kill("SIGKILL");
+            }
+        });
+        expect(r.stderr).toMatch(/interrupt: rolling back to green/);
+        await expectRolledBack(r, "blue", "1.0.0");
+        expect(r.report?.record?.rollback?.reason).toMatch(/interrupted \(Ctrl-C\)/);
+        figures("ctrl-c", r, l, { interruptToExitMs: exitedAt - interruptedAt });
+    });
+
     test("a breach during the stability watch is rolled back automatically", async () => {
         const { result: r, load: l } = await underLoad(async () => {
             const p = sy(["release", "1.2.1", ...EMERGENCY]);
@@ -347,6 +386,25 @@ describe("switchyard release on the real engine", () => {
         expect(doc.release.step).toBe("step 1/2 at 10%");
         expect(doc.weights.router).toEqual({ [stable]: 90, [canary]: 10 });
         expect(doc.analysis.result).toBe("inconclusive");
+        // status --watch redraws until Ctrl-C
+        const watch = spawn(process.execPath, [SWITCHYARD, "status", "--watch", "--stack", STACK], { cwd: ROOT, env: process.env });
+        let frames = "";
+        watch.stdout.setEncoding("utf8").on("data", (d: string) => (frames += d));
+        try {
+            await eventually(
+                async () => (frames.match(/^release: paused, step 1\/2 at 10%/gm) ?? []).length >= 2,
+                60_000,
+                "two status frames",
+            );
+        } finally {
+            watch.kill("SIGINT");
+        }
+        expect(frames).toMatch(new RegExp(`^stack ${STACK}: active ${stable}`, "m"));
+        // resume runs the step again: still no load, so inconclusive and paused again
+        const resumed = await sy(["release", "resume"]);
+        if (resumed.code !== 3)
+            throw new Error(`expected inconclusive again (exit 3), got ${resumed.code}:\n${resumed.stderr.slice(-3000)}`);
+        expect(resumed.stderr).toMatch(/inconclusive/);
         const paused = await deploymentRecord(r);
         expect(paused.doc.outcome).toBe("in-progress");
         const p = await sy(["release", "promote", "--full"]);
