@@ -15,7 +15,7 @@ import { Color, COLORS, perColor } from "./domain/color";
 import { canonical, ColorSpec, describeLiveColor, planLiveColor, previousColors } from "./domain/liveColor";
 
 export = async () => {
-    const { config: cfg, secretEnv, backupSecrets, registryAuth, dockerTls } = loadConfig();
+    const { config: cfg, secretEnv, backupSecrets, notificationSecrets, registryAuth, dockerTls } = loadConfig();
     const { stack, docker } = cfg;
     const previous = previousRelease();
     const recorded = await previous.colors();
@@ -130,6 +130,9 @@ export = async () => {
                       urls: backupSecrets,
                       image: schedule.image,
                       networkName: host.networkName,
+                      dockerHost: docker.host,
+                      dockerTls,
+                      notifications: { settings: cfg.notifications, secrets: notificationSecrets },
                   },
                   onHost,
               )

@@ -12,6 +12,8 @@ export interface LoadedConfig {
     readonly secretEnv: pulumi.Output<Record<string, string>>;
     /** Database URLs of the backup sources (`switchyard:backupSecrets`), as a Pulumi secret. */
     readonly backupSecrets: pulumi.Output<Record<string, string>>;
+    /** Webhook URL or bot token per notification sink (`switchyard:notificationSecrets`), as a Pulumi secret. */
+    readonly notificationSecrets: pulumi.Output<Record<string, string>>;
     /** Registry credentials for the docker provider (`switchyard:registryAuth`), as a Pulumi secret. @default - none */
     readonly registryAuth?: pulumi.Output<RegistryCredentials[]>;
     /** TLS client material for a tcp:// docker.host (`switchyard:dockerTls`), each a Pulumi secret. @default - none */
@@ -49,6 +51,7 @@ export function loadConfig(): LoadedConfig {
         config: { ...result.config, monitoring: { ...m, grafana: { ...m.grafana, provisioningDir } } },
         secretEnv: pulumi.secret(result.secretEnv),
         backupSecrets: pulumi.secret(result.backupSecrets),
+        notificationSecrets: pulumi.secret(result.notificationSecrets),
         // None: the provider's inputs stay as they were, so stacks without a registry see no change.
         registryAuth: result.registryAuth.length > 0 ? pulumi.secret(result.registryAuth) : undefined,
         dockerTls: result.dockerTls

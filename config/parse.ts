@@ -77,7 +77,7 @@ export type ConfigResult =
           secretEnv: Record<string, string>;
           backupSecrets: Record<string, string>;
           registryAuth: RegistryCredentials[];
-          /** Webhook URL or bot token per notifications sink (the operator commands only). */
+          /** Webhook URL or bot token per notifications sink (the operator commands, and the backup runner for a failed run). */
           notificationSecrets: Record<string, string>;
           /** Client certificate for a tcp:// docker.host. @default - none */
           dockerTls?: DockerTlsMaterial;

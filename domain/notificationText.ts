@@ -4,7 +4,7 @@
  * Slack mrkdwn, plain text for the JSON webhook) before they are put in, so a version string or a
  * reason can never inject markup; the template's own markup stays.
  */
-import type { ReleaseEvent, ReleaseEventKind } from "./releaseEvent";
+import type { BackupFailureEvent, ReleaseEvent, ReleaseEventKind } from "./releaseEvent";
 
 export type TextFormat = "html" | "slack" | "plain";
 
@@ -18,6 +18,18 @@ export const DEFAULT_TEMPLATES: Readonly<Record<ReleaseEventKind, string>> = {
     failure: "{{stack}}: {{from}} → {{to}} FAILED: {{reason}}",
     "watch-passed": "{{stack}}: {{to}} passed its watch window",
 };
+
+/**
+ * Text of a failed scheduled backup run. Built in: `templates.failure` is written for releases
+ * (versions, deployment id), which a backup run has none of.
+ */
+export const BACKUP_FAILURE_TEMPLATE =
+    "{{stack}}: scheduled backup FAILED after {{durationSeconds}} s: {{reason}} (nothing was published; earlier snapshots are kept)";
+
+/** The values the backup failure text can name. */
+export function backupFailureFields(e: BackupFailureEvent): Record<string, string> {
+    return { kind: e.kind, subject: e.subject, at: e.at, stack: e.stack, reason: e.reason, durationSeconds: e.durationSeconds.toFixed(1) };
+}
 
 export function escapeFor(format: TextFormat, value: string): string {
     if (format === "html") {

@@ -56,3 +56,21 @@ export interface ReleaseEvent {
     /** Links (dashboard, record) to show with the event. */
     readonly links?: Readonly<Record<string, string>>;
 }
+
+/**
+ * A failed scheduled backup run, as the backup runner sends it to the stack's sinks. It belongs to
+ * no release (no deployment, colour or version); `subject` tells it from a release's `failure`.
+ */
+export interface BackupFailureEvent {
+    readonly kind: "failure";
+    readonly subject: "scheduled-backup";
+    /** ISO-8601 time the run ended. */
+    readonly at: string;
+    readonly stack: string;
+    /** The backup tool's error, one line (the tool scrubs URLs and passwords from it). */
+    readonly reason: string;
+    readonly durationSeconds: number;
+}
+
+/** Everything the notification sinks receive. */
+export type NotificationEvent = ReleaseEvent | BackupFailureEvent;

@@ -1,8 +1,9 @@
 /**
  * Real engine: scheduled backups (backup.schedule) with the real Pulumi CLI, the real runner
  * container (switchyard/backup-runner: Debian's cron + the backup tool uploaded by the program), a
- * real PostgreSQL 15 (a private cluster started here) and the real Prometheus of the stack.
- * Own stack `e2e-sched`, router 18900, Prometheus 18901. One describe, steps in order.
+ * real PostgreSQL 15 (a private cluster started here), the real Prometheus of the stack, and a local
+ * HTTP receiver as the stack's webhook sink (on the docker0 gateway, where the runner reaches the
+ * Docker host). Own stack `e2e-sched`, router 18900, Prometheus 18901. One describe, steps in order.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -11,6 +12,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { expandGrafanaVariables, queries } from "../../components/observability/queries";
 import { PgCluster, startPostgres } from "../support/backup";
+import { Receiver, startReceiver } from "../support/receivers";
 
 process.env.SWITCHYARD_E2E_STACK = process.env.SWITCHYARD_E2E_SCHED_STACK ?? "e2e-sched";
 process.env.SWITCHYARD_E2E_PORT = process.env.SWITCHYARD_E2E_SCHED_PORT ?? "18900";
@@ -28,7 +30,11 @@ const RUNNER = `${h.STACK}-backup-runner`;
 const PROM = `http://127.0.0.1:${PROMETHEUS_PORT}`;
 const SCHEDULE = { cron: "* * * * *", keepLast: 1, maxAgeMinutes: 10, alertForSeconds: 0 };
 
+/** Part of the sink's URL: a secret, which must never show in the runner's inspect output. */
+const SINK_SECRET = "sink-e2e-4f1c9a";
+
 let pg: PgCluster;
+let sink: Receiver;
 let root: string;
 let grafanaDir: string;
 let toolConfigFile: string;
@@ -120,6 +126,15 @@ function editConfig(edit: (c: Record<string, unknown>) => void): void {
     fs.writeFileSync(CONFIG_FILE, YAML.stringify(doc));
 }
 
+function runnerId(): string {
+    return execFileSync("docker", ["inspect", "-f", "{{.Id}}", RUNNER]).toString().trim();
+}
+
+/** The schedule file cron reads in the runner. */
+function installedCron(): string {
+    return execFileSync("docker", ["exec", RUNNER, "cat", "/etc/cron.d/switchyard-backup"]).toString();
+}
+
 function runnerContainers(): string[] {
     return execFileSync("docker", ["ps", "-aq", "--filter", `name=^${RUNNER}$`])
         .toString()
@@ -133,6 +148,7 @@ beforeAll(async () => {
     const img = await h.run("bash", [path.join(h.ROOT, "scripts/images.sh"), "--only", "backup-runner"], { timeoutMs: 15 * 60_000 });
     if (img.code !== 0) throw new Error(`scripts/images.sh --only backup-runner failed:\n${img.stdout}\n${img.stderr}`);
     pg = await startPostgres({ listen: [dockerGateway()] });
+    sink = await startReceiver("ok", { host: dockerGateway() });
     pg.sql("CREATE DATABASE app");
     pg.sql(
         `CREATE TABLE items (id int PRIMARY KEY, payload text NOT NULL);
@@ -158,8 +174,10 @@ beforeAll(async () => {
         prometheus: { mode: "container", image: "switchyard/prometheus:local", port: PROMETHEUS_PORT, scrapeInterval: "2s" },
         grafana: { provisioningDir: grafanaDir },
     };
+    config["switchyard:notifications"] = { sinks: [{ type: "webhook", name: "ops" }], timeoutSeconds: 3, retries: 0 };
     await h.freshStack(config);
     await h.configSet("backupSecrets.app", pg.url("app"), { secret: true, path: true });
+    await h.configSet("notificationSecrets.ops", `${sink.url}/hook/${SINK_SECRET}`, { secret: true, path: true });
     const t = Date.now();
     await h.up();
     h.report("sched-0-up", {
@@ -174,6 +192,7 @@ afterAll(async () => {
         if (process.env.SWITCHYARD_E2E_KEEP !== "1") await h.destroyStack();
     } finally {
         pg?.destroy();
+        await sink?.close();
         if (root) fs.rmSync(root, { recursive: true, force: true });
         if (toolConfigFile) fs.rmSync(toolConfigFile, { force: true });
         if (grafanaDir) fs.rmSync(grafanaDir, { recursive: true, force: true });
@@ -182,18 +201,32 @@ afterAll(async () => {
 });
 
 describe("scheduled and on-demand backups on the real engine", () => {
-    test("the runner is a container of the stack that restarts with the daemon", () => {
+    test("the runner is a container of the stack that restarts with the daemon; its settings are installed files, not inputs", () => {
         expect(runnerContainers()).toHaveLength(1);
-        const [policy, running, cron] = execFileSync("docker", [
-            "inspect",
-            "-f",
-            '{{.HostConfig.RestartPolicy.Name}}|{{.State.Running}}|{{range .Config.Env}}{{if eq (index (split . "=") 0) "SWITCHYARD_BACKUP_CRON"}}{{.}}{{end}}{{end}}',
-            RUNNER,
-        ])
+        const [policy, running] = execFileSync("docker", ["inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}|{{.State.Running}}", RUNNER])
             .toString()
             .trim()
             .split("|");
-        expect({ policy, running, cron }).toEqual({ policy: "unless-stopped", running: "true", cron: "SWITCHYARD_BACKUP_CRON=* * * * *" });
+        expect({ policy, running }).toEqual({ policy: "unless-stopped", running: "true" });
+        expect(installedCron()).toBe("* * * * * root /usr/local/bin/switchyard-backup-run >/proc/1/fd/1 2>/proc/1/fd/2\n");
+        const modes = execFileSync("docker", [
+            "exec",
+            RUNNER,
+            "stat",
+            "-c",
+            "%n %a %U",
+            "/etc/switchyard/backup.json",
+            "/etc/switchyard/notify.json",
+        ])
+            .toString()
+            .trim()
+            .split("\n");
+        expect(modes).toEqual(["/etc/switchyard/backup.json 600 root", "/etc/switchyard/notify.json 600 root"]);
+        // Neither the sink's URL nor the database password is in what `docker inspect` shows.
+        const inspect = execFileSync("docker", ["inspect", RUNNER]).toString();
+        expect(inspect).not.toContain(SINK_SECRET);
+        expect(inspect).not.toContain(new URL(pg.url("app")).password);
+        expect(inspect).not.toContain("SWITCHYARD_BACKUP_CRON");
     });
 
     test("backup now: a manual snapshot, verified, with id, size and duration", async () => {
@@ -253,8 +286,47 @@ describe("scheduled and on-demand backups on the real engine", () => {
         expect(await firingAlerts()).toEqual([]);
     });
 
-    test("database stopped: the next run fails, publishes nothing, keeps every snapshot, and the alert fires", async () => {
+    test("a schedule change (cron, keepLast) updates the runner in place: same container, cron runs the new schedule", async () => {
+        const before = runnerId();
+        await h.configSet("backup.schedule.cron", "*/1 * * * *", { path: true });
+        await h.configSet("backup.schedule.keepLast", "2", { path: true });
+        // The program's plan: updates only, nothing replaced, and the runner container not touched. The
+        // pre-deploy snapshot Commands update too: their prune applies the scheduled retention (an
+        // update reuses the release's snapshot, it takes none).
+        const p = await h.pulumi(["preview", "--json"]);
+        expect(p.code).toBe(0);
+        const changed = (JSON.parse(p.stdout).steps as { op: string; urn: string }[])
+            .filter((s) => s.op !== "same" && s.op !== "read")
+            .map((s) => `${s.op} ${s.urn.split("::").pop()}`)
+            .sort();
+        expect(changed).toEqual(["update backup-blue-snapshot", "update backup-green-snapshot", "update backup-runner-install"]);
+        const t = Date.now();
+        await h.up();
+        const upSeconds = (Date.now() - t) / 1000;
+        const installedAt = Date.now();
+        expect(runnerId()).toBe(before);
+        expect(installedCron()).toBe("*/1 * * * * root /usr/local/bin/switchyard-backup-run >/proc/1/fd/1 2>/proc/1/fd/2\n");
+        // The next run started after the install keeps two scheduled snapshots (keepLast 2, was 1).
+        const state = await waitFor("a scheduled run started after the schedule change", 150_000, () => {
+            const s = runnerStateOrNone();
+            const run = s?.lastRun;
+            return run?.success && Date.parse(run.at) - run.durationSeconds * 1000 >= installedAt ? s : undefined;
+        });
+        const scheduled = (await list()).filter((s) => s.kind === "scheduled");
+        expect(scheduled).toHaveLength(2);
+        expect(scheduled.map((s) => s.id)).toContain(state.lastRun!.snapshotId);
+        h.report("sched-3-schedule-change", {
+            containerIdBefore: before.slice(0, 12),
+            containerIdAfter: runnerId().slice(0, 12),
+            upSeconds,
+            firstRunOnNewScheduleSecondsAfterUp: +((Date.parse(state.lastRun!.at) - installedAt) / 1000).toFixed(1),
+        });
+    });
+
+    test("database stopped: the next run fails, publishes nothing, keeps every snapshot, notifies the sink, and the alert fires", async () => {
         const failuresBefore = runnerState().runs.failure;
+        // Successful runs send nothing.
+        expect(sink.received).toEqual([]);
         pg.stop();
         try {
             // Taken once the database is down: no run can publish after this.
@@ -267,6 +339,21 @@ describe("scheduled and on-demand backups on the real engine", () => {
             const failedAt = Date.parse(state.lastRun!.at);
             expect(state.lastRun).toMatchObject({ success: false });
             expect(state.lastRun!.error).toMatch(/backup source postgres 'app' failed/);
+            // The failed run's event reached the stack's webhook sink, once, with the stack and the reason.
+            const delivered = await waitFor("the failure at the webhook sink", 30_000, () =>
+                sink.received.length > 0 ? sink.received[0] : undefined,
+            );
+            const notifiedAfter = (delivered.at - failedAt) / 1000;
+            expect({ method: delivered.method, path: delivered.path }).toEqual({ method: "POST", path: `/hook/${SINK_SECRET}` });
+            expect(delivered.body).toEqual({
+                kind: "failure",
+                subject: "scheduled-backup",
+                at: state.lastRun!.at,
+                stack: h.STACK,
+                reason: state.lastRun!.error,
+                durationSeconds: state.lastRun!.durationSeconds,
+                text: expect.stringContaining(`${h.STACK}: scheduled backup FAILED`),
+            });
             const alert = await waitFor("SwitchyardBackupStale firing", 60_000, async () => {
                 const a = await firingAlerts();
                 return a.length > 0 ? a[0] : undefined;
@@ -280,8 +367,14 @@ describe("scheduled and on-demand backups on the real engine", () => {
             // The dashboard panel shows the failure.
             const lastRun = await query(expandGrafanaVariables(queries.backupLastRun, { stack: h.STACK, rateInterval: "10s" }));
             expect(lastRun[0].value[1]).toBe("0");
+            // One event per failed run, never the same run twice.
+            const ats = sink.received.map((r) => (r.body as { kind: string; at: string }).at);
+            expect(new Set(ats).size).toBe(ats.length);
+            expect(sink.received.every((r) => (r.body as { kind: string; stack: string }).kind === "failure")).toBe(true);
             h.report("sched-4-failure-alert", {
                 alertFiredSecondsAfterFailedRun: +firedAfter.toFixed(1),
+                notifiedSecondsAfterFailedRun: +notifiedAfter.toFixed(2),
+                notificationsReceived: sink.received.length,
                 alertActiveAt: alert.activeAt,
                 failedRunEndedAt: state.lastRun!.at,
             });
@@ -304,8 +397,8 @@ describe("scheduled and on-demand backups on the real engine", () => {
     test("restore from a scheduled snapshot gives back the rows exactly", async () => {
         // The runner is gone, so nothing prunes the snapshot while it is restored.
         const scheduled = (await list()).filter((s) => s.kind === "scheduled");
-        expect(scheduled).toHaveLength(1);
-        const id = scheduled[0].id;
+        expect(scheduled).toHaveLength(2);
+        const id = scheduled.map((s) => s.id).sort()[1];
         const want = digest();
         pg.sql("DELETE FROM items WHERE id % 3 = 0; UPDATE items SET payload = 'changed' WHERE id % 7 = 0", "app");
         expect(digest()).not.toEqual(want);

@@ -21,8 +21,14 @@ export interface Receiver {
     close(): Promise<void>;
 }
 
-/** `rate-limited`: the first `limited` requests get 429 with `Retry-After: retryAfter`, then 200. */
-export async function startReceiver(behaviour: Behaviour, opts: { retryAfter?: string; limited?: number } = {}): Promise<Receiver> {
+/**
+ * `rate-limited`: the first `limited` requests get 429 with `Retry-After: retryAfter`, then 200.
+ * `host`: the address to listen on (e.g. the docker0 gateway, so containers can reach it). @default 127.0.0.1
+ */
+export async function startReceiver(
+    behaviour: Behaviour,
+    opts: { retryAfter?: string; limited?: number; host?: string } = {},
+): Promise<Receiver> {
     const received: Received[] = [];
     const sockets = new Set<import("net").Socket>();
     const server = http.createServer((req, res) => {
@@ -51,10 +57,11 @@ export async function startReceiver(behaviour: Behaviour, opts: { retryAfter?: s
         sockets.add(s);
         s.on("close", () => sockets.delete(s));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const host = opts.host ?? "127.0.0.1";
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
     const { port } = server.address() as AddressInfo;
     return {
-        url: `http://127.0.0.1:${port}`,
+        url: `http://${host}:${port}`,
         behaviour,
         received,
         close: () =>

@@ -108,3 +108,39 @@ test("a Retry-After beyond the budget is not waited for", async () => {
         await limited.close();
     }
 });
+
+test("a failed scheduled backup run: the built-in text escaped per sink, never the release's failure template; the webhook gets the event", async () => {
+    const ok = await startReceiver("ok");
+    const tg = await startReceiver("ok");
+    try {
+        const settings = notificationsSchema.parse({
+            sinks: [
+                { type: "slack", name: "s" },
+                { type: "telegram", name: "t", chatId: "-100123", apiUrl: tg.url },
+                { type: "webhook", name: "w" },
+            ],
+            templates: { failure: "{{from}} → {{to}} failed" },
+        });
+        const notify = createNotifier(settings, { s: `${ok.url}/slack`, t: "123456:ABCDEFGHIJKL", w: `${ok.url}/hook` }, () => undefined);
+        const e = {
+            kind: "failure",
+            subject: "scheduled-backup",
+            at: "2026-01-01T03:15:09.000Z",
+            stack: "prod",
+            reason: "backup source postgres 'app' failed: <refused>",
+            durationSeconds: 2.04,
+        } as const;
+        await notify(e);
+        const bodies = Object.fromEntries(ok.received.map((x) => [x.path, x.body]));
+        const text = (reason: string) =>
+            `prod: scheduled backup FAILED after 2.0 s: ${reason} (nothing was published; earlier snapshots are kept)`;
+        expect(bodies).toEqual({
+            "/slack": { text: text("backup source postgres 'app' failed: &lt;refused&gt;") },
+            "/hook": { ...e, text: text("backup source postgres 'app' failed: <refused>") },
+        });
+        expect((tg.received[0].body as { text: string }).text).toBe(text("backup source postgres 'app' failed: &lt;refused&gt;"));
+        expect(notify.deliveries.map((d) => d.ok)).toEqual([true, true, true]);
+    } finally {
+        await Promise.all([ok.close(), tg.close()]);
+    }
+});

@@ -1,13 +1,20 @@
 /**
  * Notification sinks: Slack incoming webhook, Telegram sendMessage (parse_mode HTML) and a generic
- * JSON webhook, fed ReleaseEvents. Each event goes to every sink at once; each sink has a budget
+ * JSON webhook, fed ReleaseEvents (and the backup runner's BackupFailureEvents). Each event goes to every sink at once; each sink has a budget
  * (notifications.timeoutSeconds) that covers its retries and Retry-After waits, so a slow or down
  * sink never holds the caller longer than that. Failures are logged (sink name and status, never
  * the URL or token) and never thrown.
  */
 import type { NotificationSettings, SinkSettings } from "../../config/notifications";
-import { DEFAULT_TEMPLATES, renderTemplate, templateFields, TextFormat } from "../../domain/notificationText";
-import type { ReleaseEvent } from "../../domain/releaseEvent";
+import {
+    BACKUP_FAILURE_TEMPLATE,
+    backupFailureFields,
+    DEFAULT_TEMPLATES,
+    renderTemplate,
+    templateFields,
+    TextFormat,
+} from "../../domain/notificationText";
+import type { NotificationEvent } from "../../domain/releaseEvent";
 
 /** What happened at one sink for one event. */
 export interface Delivery {
@@ -22,7 +29,7 @@ export interface Delivery {
     error?: string;
 }
 
-export type Notifier = ((e: ReleaseEvent, extra?: Readonly<Record<string, string>>) => Promise<void>) & {
+export type Notifier = ((e: NotificationEvent, extra?: Readonly<Record<string, string>>) => Promise<void>) & {
     /** Every delivery so far, in the order they ended. */
     readonly deliveries: readonly Delivery[];
 };
@@ -33,7 +40,7 @@ const FORMAT: Record<SinkSettings["type"], TextFormat> = { slack: "slack", teleg
 export function sinkRequest(
     sink: SinkSettings,
     secret: string,
-    e: ReleaseEvent,
+    e: NotificationEvent,
     text: string,
 ): { url: string; body: Record<string, unknown> } {
     switch (sink.type) {
@@ -121,9 +128,10 @@ export function createNotifier(
 ): Notifier {
     const deliveries: Delivery[] = [];
     const budgetMs = Math.round(settings.timeoutSeconds * 1000);
-    const notify = async (e: ReleaseEvent, extra: Readonly<Record<string, string>> = {}): Promise<void> => {
-        const fields = templateFields(e, extra);
-        const template = settings.templates[e.kind] ?? DEFAULT_TEMPLATES[e.kind];
+    const notify = async (e: NotificationEvent, extra: Readonly<Record<string, string>> = {}): Promise<void> => {
+        const backup = "subject" in e;
+        const fields = backup ? { ...backupFailureFields(e), ...extra } : templateFields(e, extra);
+        const template = backup ? BACKUP_FAILURE_TEMPLATE : (settings.templates[e.kind] ?? DEFAULT_TEMPLATES[e.kind]);
         await Promise.all(
             settings.sinks.map(async (sink) => {
                 const secret = secrets[sink.name];
