@@ -55,10 +55,7 @@ test("each sink gets what it should; 429 waits Retry-After; 500 retries; a hangi
     const secrets = { ok: r.ok.url + "/hook", limited: r.limited.url, error: r.error.url, hang: r.hang.url, tg: "123456:ABCDEFGHIJKL" };
     const lines: string[] = [];
     const notify = createNotifier(settings, secrets, (l) => lines.push(l));
-    const t0 = Date.now();
     await notify(event);
-    const ms = Date.now() - t0;
-    expect(ms).toBeLessThan(2500 + 2000);
     expect(r.ok.received.map((x) => [x.path, x.body])).toEqual([
         ["/hook", { text: "<b>prod</b> rolled back: error ratio &lt;b&gt;4%&lt;/b&gt;" }],
     ]);
@@ -99,9 +96,8 @@ test("a Retry-After beyond the budget is not waited for", async () => {
     try {
         const settings = notificationsSchema.parse({ sinks: [{ type: "webhook", name: "w" }], timeoutSeconds: 1, retries: 3 });
         const notify = createNotifier(settings, { w: limited.url }, () => undefined);
-        const t0 = Date.now();
         await notify(event);
-        expect(Date.now() - t0).toBeLessThan(1000);
+        // Waiting out Retry-After would have sent a second request (the receiver answers 429 five times).
         expect(limited.received).toHaveLength(1);
         expect(notify.deliveries[0].error).toMatch(/Retry-After 30 s is beyond the 1000 ms budget/);
     } finally {
