@@ -2,7 +2,9 @@
 # All of switchyard's tests, from a fresh clone: `npm test` runs this.
 #   1. setup (scripts/setup.sh: packages, Docker engine, npm ci, Pulumi toolchain, local images)
 #   2. unit tier: pure functions, Pulumi mocks, policies, and real nginx/promtool/PostgreSQL/S3 servers
-#   3. engine tier: the real Pulumi CLI and the official plugins against the local Docker engine (serial)
+#   3. engine tier: the real Pulumi CLI and the official plugins against the local Docker engine, in two
+#      shards side by side (each file has its own stack, ports and containers; the files sharing the
+#      default stack `e2e` are in one shard; within a shard, files run one at a time)
 # Ends with one line "tests: N passed, N failed[, N skipped]" over all tiers; exits non-zero on any
 # failure. SWITCHYARD_TEST_TIERS="unit" (any of unit, engine) runs those tiers.
 # Afterwards the machine runs nothing the tests started: each engine test file removes its stack,
@@ -50,12 +52,31 @@ TIERS=${SWITCHYARD_TEST_TIERS:-unit engine}
 status=0
 sy_log "tests: npm run build (prettier, eslint, tsc)"
 npm run --silent build || { sy_log "tests: the build failed (above)"; status=1; }
+# Engine shard 1: the files on the default stack `e2e` and a share of the others by wall time; shard 2: every
+# other engine file (a new file lands there unless listed here).
+ENGINE_SHARD_1='/test/engine/(release|operations|officialPlugins|upgrade|backup|policies|bench|liveColour|monitoring|security)\.test\.ts$'
+engine_shard() {
+    local n=$1
+    shift
+    npx jest --selectProjects engine --runInBand --json --outputFile ".switchyard/results/engine-$n.json" "$@" 2>&1 |
+        sed -u "s/^/[engine-$n] /"
+    return "${PIPESTATUS[0]}"
+}
 for tier in $TIERS; do
     sy_log "tests: $tier tier"
-    args=(--selectProjects "$tier" --json --outputFile ".switchyard/results/$tier.json")
-    [ "$tier" = engine ] && args+=(--runInBand)
-    [ "$tier" = unit ] && args+=(--maxWorkers 2)
-    npx jest "${args[@]}" || status=1
+    if [ "$tier" = engine ]; then
+        engine_shard 1 --testPathPattern "$ENGINE_SHARD_1" &
+        shard1=$!
+        engine_shard 2 --testPathIgnorePatterns "$ENGINE_SHARD_1" /node_modules/ &
+        shard2=$!
+        wait "$shard1" || status=1
+        wait "$shard2" || status=1
+        for n in 1 2; do
+            [ -s ".switchyard/results/engine-$n.json" ] || { sy_log "tests: engine shard $n produced no results"; status=1; }
+        done
+        continue
+    fi
+    npx jest --selectProjects "$tier" --json --outputFile ".switchyard/results/$tier.json" --maxWorkers 2 || status=1
     [ -s ".switchyard/results/$tier.json" ] || { sy_log "tests: $tier tier produced no results"; status=1; }
 done
 

@@ -8,9 +8,11 @@ const dir = process.argv[2] ?? ".switchyard/results";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const tier of ["unit", "engine"]) {
-    const file = path.join(dir, `${tier}.json`);
-    if (!fs.existsSync(file)) continue;
+// unit.json, then the engine shards (engine-1.json, engine-2.json).
+const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^(unit|engine(-\d+)?)\.json$/.test(f)) : [];
+for (const name of files.sort((a, b) => (a === "unit.json" ? -1 : b === "unit.json" ? 1 : a.localeCompare(b)))) {
+    const tier = name.slice(0, -".json".length);
+    const file = path.join(dir, name);
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
     passed += r.numPassedTests;
     failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
