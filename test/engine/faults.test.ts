@@ -205,7 +205,8 @@ describe("faults under a mixed 400 req/s load", () => {
                     : "not switchyard drift, whose refresh preview and live checks ran during the pause (a paused container is running to Docker)",
             ].join("; "),
         });
-        expect(drift?.code).toBeDefined();
+        // The drift check ran (exit 2 would mean it could not).
+        expect([0, 1]).toContain(drift?.code);
         // The design gives no bound while the container is stopped; afterwards everything is served again.
         expect(lost(after.total)).toBe(0);
     });
@@ -302,7 +303,8 @@ describe("faults under a mixed 400 req/s load", () => {
             upSeconds: result!.ms / 1000,
             upTail: result!.code === 0 ? undefined : `${result!.stdout}\n${result!.stderr}`.slice(-3000),
             router: router.stdout.trim(),
-            routerLog: `${routerLog.stdout}${routerLog.stderr}`.slice(-3000),
+            // The router's own words when it is not simply running as it was.
+            routerLog: /^running restarts=0 /.test(router.stdout) ? undefined : `${routerLog.stdout}${routerLog.stderr}`.slice(-3000),
             greenDockerHealth: health,
             recoverySeconds: 0,
             detectedBy: passes ? "nothing: the gate passed on a healthy phase" : "pulumi up (the health gate)",
