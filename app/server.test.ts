@@ -179,7 +179,38 @@ describe("knobs", () => {
             errorRate: 0,
             latencyMs: 0,
             shutdownTimeoutMs: 10000,
+            healthFlapSeconds: 0,
         });
+    });
+
+    test.each([
+        [0, 0, false],
+        [0, 99_999, false],
+        [2, 0, true],
+        [2, 1999, true],
+        [2, 2000, false],
+        [2, 3999, false],
+        [2, 4000, true],
+        [0.5, 600, false],
+        [0.5, 1100, true],
+    ])("HEALTH_FLAP_SECONDS=%s, %s ms after start: failing %s", (flap, elapsed, failing) => {
+        const { flapFailing } = require(SERVER) as { flapFailing: (ms: number, s: number) => boolean };
+        expect(flapFailing(elapsed, flap)).toBe(failing);
+    });
+
+    test("HEALTH_FLAP_SECONDS=1: the health endpoints alternate between 503 and 200, / always serves", async () => {
+        const app = await startApp({ HEALTH_FLAP_SECONDS: "1" });
+        const seen = { health: new Set<number>(), ready: new Set<number>(), root: new Set<number>() };
+        const until = Date.now() + 4500;
+        while (Date.now() < until) {
+            seen.health.add((await request(app.port, { path: "/health" })).status);
+            seen.ready.add((await request(app.port, { path: "/health/ready" })).status);
+            seen.root.add((await request(app.port)).status);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        expect([...seen.health].sort()).toEqual([200, 503]);
+        expect([...seen.ready].sort()).toEqual([200, 503]);
+        expect([...seen.root]).toEqual([200]);
     });
 
     test("FAIL_HEALTH=1: both health endpoints answer 503, / still serves", async () => {
@@ -237,6 +268,8 @@ describe("knobs", () => {
         ["LATENCY_MS", "-1"],
         ["LATENCY_MS", "2.5"],
         ["FAIL_HEALTH", "yes"],
+        ["HEALTH_FLAP_SECONDS", "-1"],
+        ["HEALTH_FLAP_SECONDS", "soon"],
     ])("invalid %s=%s: exits 2 naming the variable", async (name, value) => {
         const proc = spawn(process.execPath, [SERVER], {
             env: { PATH: process.env.PATH ?? "", [name]: value },

@@ -5,8 +5,8 @@
  * Endpoints
  *   GET  /              {version, color, hostname}
  *   POST /              {received: <body length in bytes>, version, color}
- *   GET  /health        liveness  (503 when FAIL_HEALTH=1)
- *   GET  /health/ready  readiness (503 when FAIL_HEALTH=1 or while shutting down)
+ *   GET  /health        liveness  (503 when FAIL_HEALTH=1, or in a failing HEALTH_FLAP_SECONDS phase)
+ *   GET  /health/ready  readiness (as /health, and 503 while shutting down)
  *   GET  /metrics       Prometheus text format (prom-client)
  * Every response carries X-Switchyard-Version and X-Switchyard-Color.
  *
@@ -15,6 +15,8 @@
  *   SWITCHYARD_COLOR (or APP_COLOR)      colour reported, e.g. blue/green (default "none")
  *   PORT          listen port (default 8080; 0 picks a free port, printed in the start log)
  *   FAIL_HEALTH   "1" makes both health endpoints answer 503
+ *   HEALTH_FLAP_SECONDS  N > 0 makes both health endpoints flap: 503 for the first N s after start,
+ *                 then 200 for N s, and so on (a health check that flaps; default 0 = off)
  *   ERROR_RATE    share (0..1) of requests to / answered with 500 (default 0)
  *   LATENCY_MS    delay added to every request to / (default 0)
  *   SHUTDOWN_TIMEOUT_MS  how long SIGTERM waits for in-flight requests (default 10000)
@@ -52,7 +54,14 @@ function readSettings(env) {
         errorRate: num("ERROR_RATE", 0, 0, 1, false),
         latencyMs: num("LATENCY_MS", 0, 0, 600000, true),
         shutdownTimeoutMs: num("SHUTDOWN_TIMEOUT_MS", 10000, 0, 3600000, true),
+        healthFlapSeconds: num("HEALTH_FLAP_SECONDS", 0, 0, 86400, false),
     };
+}
+
+/** Whether a flapping health check is in a failing phase `elapsedMs` after start (phases of `flapSeconds`, failing first). */
+function flapFailing(elapsedMs, flapSeconds) {
+    if (!(flapSeconds > 0)) return false;
+    return Math.floor(elapsedMs / (flapSeconds * 1000)) % 2 === 0;
 }
 
 function createMetrics(settings) {
@@ -90,6 +99,7 @@ function routeOf(path) {
 function start(settings, log = (o) => process.stdout.write(JSON.stringify(o) + "\n")) {
     const metrics = createMetrics(settings);
     const hostname = os.hostname();
+    const startedAt = Date.now();
     let shuttingDown = false;
     const inFlight = new Set();
 
@@ -125,6 +135,12 @@ function start(settings, log = (o) => process.stdout.write(JSON.stringify(o) + "
         }
         if (path === "/health" || path === "/health/ready") {
             if (settings.failHealth) return sendJson(res, 503, { status: "failing", reason: "FAIL_HEALTH=1" });
+            if (flapFailing(Date.now() - startedAt, settings.healthFlapSeconds)) {
+                return sendJson(res, 503, {
+                    status: "failing",
+                    reason: `HEALTH_FLAP_SECONDS=${settings.healthFlapSeconds}, failing phase`,
+                });
+            }
             if (path === "/health/ready" && shuttingDown) return sendJson(res, 503, { status: "shutting down" });
             return sendJson(res, 200, { status: "ok" });
         }
@@ -198,4 +214,4 @@ if (require.main === module) {
     start(settings);
 }
 
-module.exports = { readSettings, start, routeOf };
+module.exports = { readSettings, start, routeOf, flapFailing };

@@ -1,0 +1,93 @@
+/** The open-loop mixed load against real local servers: on time, counted, and a stuck server shows as timeouts. */
+import * as http from "http";
+import { AddressInfo } from "net";
+
+import { lost } from "./loadTally";
+import { startMixedLoad } from "./mixedLoad";
+
+function serve(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+    const server = http.createServer(handler);
+    return new Promise((resolve) => {
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as AddressInfo;
+            resolve({
+                url: `http://127.0.0.1:${port}`,
+                close: () => {
+                    server.closeAllConnections();
+                    return new Promise((r) => server.close(() => r()));
+                },
+            });
+        });
+    });
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("three streams at their rates: keep-alive GETs, GETs on fresh connections, 64 KiB POSTs; every request answered", async () => {
+    const seen = { get: 0, post: 0, bodyBytes: new Set<number>(), closeHeader: 0 };
+    const app = await serve((req, res) => {
+        let n = 0;
+        req.on("data", (c: Buffer) => (n += c.length));
+        req.on("end", () => {
+            if (req.method === "POST") {
+                seen.post++;
+                seen.bodyBytes.add(n);
+            } else {
+                seen.get++;
+                if (req.headers.connection === "close") seen.closeHeader++;
+            }
+            res.writeHead(200, { "x-switchyard-color": "blue" });
+            res.end("ok");
+        });
+    });
+    try {
+        const load = startMixedLoad({ url: app.url, rates: { keepAlive: 40, fresh: 20, post: 20 } });
+        await wait(1500);
+        const r = await load.stop();
+        expect(r.streams.keepAlive.sent).toBeGreaterThanOrEqual(Math.floor(40 * 1.5) - 2);
+        expect(r.streams.fresh.sent).toBeGreaterThanOrEqual(Math.floor(20 * 1.5) - 2);
+        expect(r.streams.post.sent).toBeGreaterThanOrEqual(Math.floor(20 * 1.5) - 2);
+        expect(r.total.sent).toBeLessThanOrEqual(Math.ceil(80 * r.seconds));
+        expect(lost(r.total)).toBe(0);
+        expect(r.total.byColor).toEqual({ blue: r.total.sent });
+        expect(seen.post).toBe(r.streams.post.sent);
+        expect([...seen.bodyBytes]).toEqual([65536]);
+        expect(seen.get).toBe(r.streams.keepAlive.sent + r.streams.fresh.sent);
+        expect(seen.closeHeader).toBe(r.streams.fresh.sent);
+    } finally {
+        await app.close();
+    }
+});
+
+test("a server that never answers: every request is a timeout; one that resets: connection errors and 5xx are told apart", async () => {
+    const stuck = await serve(() => undefined);
+    let i = 0;
+    const flaky = await serve((req, res) => {
+        req.resume();
+        if (i++ % 2 === 0) {
+            req.socket.destroy();
+        } else {
+            res.writeHead(503);
+            res.end();
+        }
+    });
+    try {
+        const a = startMixedLoad({ url: stuck.url, rates: { keepAlive: 20, fresh: 20, post: 20 }, timeoutMs: 300 });
+        await wait(500);
+        const ra = await a.stop();
+        expect(ra.total.sent).toBeGreaterThan(20);
+        expect(ra.total.timeouts).toBe(ra.total.sent);
+        expect(lost(ra.total)).toBe(ra.total.sent);
+
+        const b = startMixedLoad({ url: flaky.url, rates: { keepAlive: 0, fresh: 40, post: 0 } });
+        await wait(500);
+        const rb = await b.stop();
+        expect(rb.total.ok).toBe(0);
+        expect(rb.total.connErrors + rb.total.non2xx).toBe(rb.total.sent);
+        expect(rb.total.connErrors).toBeGreaterThan(0);
+        expect(rb.total.non2xx).toBeGreaterThan(0);
+    } finally {
+        await stuck.close();
+        await flaky.close();
+    }
+});

@@ -1,0 +1,123 @@
+/**
+ * Open-loop mixed load for fault tests: three streams at fixed rates, each request sent on time
+ * whether or not earlier ones were answered (a closed-loop tool such as autocannon stops sending
+ * while its connections wait on a stuck server, which hides exactly the requests a fault costs).
+ * Streams: GETs on keep-alive connections, GETs each on a fresh connection (Connection: close),
+ * and POSTs of `postBytes` on keep-alive connections. Every request is counted when sent and when
+ * it settles (tools/bench/loadTally.ts).
+ */
+import * as http from "http";
+import { performance } from "perf_hooks";
+
+import { combine, dueBy, EMPTY, markSent, Outcome, settle, Tally } from "./loadTally";
+
+export const STREAMS = ["keepAlive", "fresh", "post"] as const;
+export type Stream = (typeof STREAMS)[number];
+
+export interface MixedLoadSpec {
+    /** Base URL of the router, e.g. http://127.0.0.1:18850 */
+    readonly url: string;
+    /** Requests per second of each stream. */
+    readonly rates: Readonly<Record<Stream, number>>;
+    /** Body size of the POST stream. @default 65536 */
+    readonly postBytes?: number;
+    /** A request without an answer after this long counts as a timeout. @default 10000 */
+    readonly timeoutMs?: number;
+}
+
+export interface MixedLoadResult {
+    readonly streams: Readonly<Record<Stream, Tally>>;
+    readonly total: Tally;
+    readonly seconds: number;
+}
+
+export interface MixedLoad {
+    /** Milliseconds since the load started (to mark a fault's start and end). */
+    now(): number;
+    /** Stops sending, waits for every request in flight to settle (at most the timeout), returns the counts. */
+    stop(): Promise<MixedLoadResult>;
+}
+
+const TICK_MS = 5;
+
+export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
+    const timeoutMs = spec.timeoutMs ?? 10_000;
+    const body = Buffer.alloc(spec.postBytes ?? 65536, "x");
+    const target = new URL(spec.url);
+    // No socket limit: a request waiting on a stuck server must not hold back the ones after it.
+    const agents = { keepAlive: new http.Agent({ keepAlive: true }), post: new http.Agent({ keepAlive: true }) };
+    const tallies: Record<Stream, Tally> = { keepAlive: EMPTY, fresh: EMPTY, post: EMPTY };
+    const issued: Record<Stream, number> = { keepAlive: 0, fresh: 0, post: 0 };
+    const pending = new Set<Promise<void>>();
+    const t0 = performance.now();
+    const now = () => performance.now() - t0;
+
+    const send = (stream: Stream): void => {
+        const at = now();
+        tallies[stream] = markSent(tallies[stream]);
+        const p = new Promise<void>((resolve) => {
+            let done = false;
+            const finish = (o: Outcome) => {
+                if (done) return;
+                done = true;
+                clearTimeout(timer);
+                tallies[stream] = settle(tallies[stream], o, at);
+                resolve();
+            };
+            const isPost = stream === "post";
+            const req = http.request(
+                {
+                    host: target.hostname,
+                    port: target.port,
+                    path: "/",
+                    method: isPost ? "POST" : "GET",
+                    agent: stream === "fresh" ? false : agents[stream],
+                    headers: {
+                        ...(stream === "fresh" ? { connection: "close" } : {}),
+                        ...(isPost ? { "content-type": "application/octet-stream", "content-length": body.length } : {}),
+                    },
+                },
+                (res) => {
+                    res.resume();
+                    res.on("end", () => {
+                        const color = res.headers["x-switchyard-color"];
+                        finish({ kind: "answered", status: res.statusCode ?? 0, ...(typeof color === "string" ? { color } : {}) });
+                    });
+                    res.on("error", () => finish({ kind: "connError" }));
+                },
+            );
+            const timer = setTimeout(() => {
+                finish({ kind: "timeout" });
+                req.destroy();
+            }, timeoutMs);
+            req.on("error", () => finish({ kind: "connError" }));
+            req.end(isPost ? body : undefined);
+        });
+        pending.add(p);
+        void p.then(() => pending.delete(p));
+    };
+
+    const ticker = setInterval(() => {
+        const elapsed = now();
+        for (const s of STREAMS) {
+            const due = dueBy(elapsed, spec.rates[s]);
+            while (issued[s] < due) {
+                issued[s]++;
+                send(s);
+            }
+        }
+    }, TICK_MS);
+
+    return {
+        now,
+        async stop() {
+            clearInterval(ticker);
+            const seconds = now() / 1000;
+            await Promise.all([...pending]);
+            agents.keepAlive.destroy();
+            agents.post.destroy();
+            const streams = { ...tallies };
+            return { streams, total: combine(STREAMS.map((s) => streams[s])), seconds };
+        },
+    };
+}
