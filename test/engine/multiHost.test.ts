@@ -1,8 +1,9 @@
 /**
  * Real engine on real remote Docker hosts: three throwaway hosts (scripts/test-hosts.sh), each its
  * own dockerd and sshd, reached over ssh:// with a generated key and pinned host keys. The stack
- * deploys to one of them through the same `docker.host: ssh://...` a user writes, then flips
- * colours under load through that host's router with no failed request.
+ * deploys to one of them through the same `docker.hosts: [{name, host: ssh://...}]` a user writes, then
+ * flips colours under load through that host's router with no failed request. A list of several
+ * hosts is refused before anything changes (the fan-out is not built yet).
  */
 import "./multiHostEnv";
 
@@ -10,7 +11,21 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { dockerOn, startTestHosts, stopTestHosts, TestHosts } from "./dockerHosts";
-import { baseConfig, configSet, destroyStack, freshStack, get, load, PORT, previewNoChanges, report, run, STACK, up } from "./harness";
+import {
+    baseConfig,
+    configSet,
+    destroyStack,
+    freshStack,
+    get,
+    load,
+    PORT,
+    previewNoChanges,
+    pulumi,
+    report,
+    run,
+    STACK,
+    up,
+} from "./harness";
 
 jest.setTimeout(20 * 60_000);
 
@@ -72,7 +87,8 @@ test("the stack on one ssh:// host: up, traffic through its router, a flip under
     const target = hosts.hosts[0];
     const url = `http://${target.ip}:${PORT}`;
     const config = baseConfig();
-    config["switchyard:docker"] = { host: target.host };
+    // The list form a multi-host user writes, with one entry (this version deploys to one host).
+    config["switchyard:docker"] = { hosts: [{ name: "web-1", host: target.host, labels: { rack: "a" } }] };
     // Clients reach the router on the host's own address, not this machine's loopback.
     config["switchyard:router"] = { ...(config["switchyard:router"] as object), bindAddress: "0.0.0.0" };
     await freshStack(config);
@@ -115,4 +131,28 @@ test("the stack on one ssh:// host: up, traffic through its router, a flip under
 
     const preview = await previewNoChanges();
     expect(preview.code).toBe(0);
+
+    // Three hosts: refused by the program before any resource, so the deployed host is untouched.
+    const before = await dockerOn(hosts, target, ["ps", "--format", "{{.ID}} {{.Names}}"]);
+    for (const [i, h] of hosts.hosts.entries()) {
+        if (i > 0) {
+            await configSet(`docker.hosts[${i}].name`, `web-${i + 1}`, { path: true });
+            await configSet(`docker.hosts[${i}].host`, h.host, { path: true });
+        }
+    }
+    const refused = await pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain(
+        "switchyard:docker.hosts: lists 3 hosts (web-1, web-2, web-3); this version deploys a stack to one Docker host. Nothing was changed.",
+    );
+    expect((await dockerOn(hosts, target, ["ps", "--format", "{{.ID}} {{.Names}}"])).stdout).toBe(before.stdout);
+    for (const other of hosts.hosts.slice(1)) {
+        expect((await dockerOn(hosts, other, ["ps", "-aq"])).stdout.trim()).toBe("");
+    }
+    // Back to the deployed config, so that the stack's teardown reaches its host.
+    for (const i of [2, 1]) {
+        const rm = await pulumi(["config", "rm", "--path", `docker.hosts[${i}]`]);
+        expect(rm.code).toBe(0);
+    }
+    expect((await previewNoChanges()).code).toBe(0);
 });
