@@ -4,6 +4,9 @@
 #
 #   scripts/test-hosts.sh up NAME COUNT [IMAGE...]   start COUNT hosts, wait for `docker -H ssh://`,
 #                                                    load the IMAGEs (local refs) into each
+#   scripts/test-hosts.sh cut NAME I                 make host I (1-based) unreachable: it drops every packet
+#                                                    from the network (ssh and published ports time out)
+#   scripts/test-hosts.sh mend NAME I                reachable again
 #   scripts/test-hosts.sh down NAME                  remove the hosts, their volumes, network and files
 #
 # `up` writes $SWITCHYARD_HOSTS_DIR/NAME (default /tmp/switchyard-hosts/NAME): the client key, a known_hosts
@@ -15,7 +18,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 IMAGE=${SWITCHYARD_DOCKER_HOST_IMAGE:-switchyard/docker-host:${SWITCHYARD_IMAGE_TAG:-local}}
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -81,6 +84,8 @@ Host *
     ControlMaster auto
     ControlPath $DIR/cm-%C
     ControlPersist 60
+    ServerAliveInterval 2
+    ServerAliveCountMax 2
 CONF
     printf '#!/bin/sh\nexec /usr/bin/ssh -F %q "$@"\n' "$DIR/ssh_config" >"$DIR/bin/ssh"
     chmod 0755 "$DIR/bin/ssh"
@@ -121,8 +126,38 @@ CONF
     trap - EXIT
 }
 
+# cut|mend I: the host's line in hosts.txt gives its container and address.
+host_line() {
+    [[ ${1:-} =~ ^[1-9][0-9]?$ ]] || sy_die "test-hosts: host index '${1:-}' must be 1..99"
+    [[ -f $DIR/hosts.txt ]] || sy_die "test-hosts: no hosts named $NAME (run up first)"
+    sed -n "${1}p" "$DIR/hosts.txt" | grep . || sy_die "test-hosts: $NAME has no host $1"
+}
+# The host's own firewall drops what comes from the test network (to itself and to its containers'
+# published ports), so a client sees a host that does not answer, as after a network failure.
+CUT_RULES=("INPUT -i eth0 -j DROP" "FORWARD -i eth0 -j DROP")
+cut_host() {
+    local n ip r
+    read -r n ip <<<"$(host_line "$1")"
+    # The shared ssh connection would outlive the cut and hang new sessions: close it first.
+    ssh -F "$DIR/ssh_config" -O exit "$ip" >/dev/null 2>&1 || true
+    for r in "${CUT_RULES[@]}"; do
+        # shellcheck disable=SC2086 # a rule is several words
+        docker exec "$n" iptables -C $r 2>/dev/null || docker exec "$n" iptables -I $r
+    done
+}
+mend_host() {
+    local n ip r
+    read -r n ip <<<"$(host_line "$1")"
+    for r in "${CUT_RULES[@]}"; do
+        # shellcheck disable=SC2086
+        while docker exec "$n" iptables -C $r 2>/dev/null; do docker exec "$n" iptables -D $r; done
+    done
+}
+
 case $cmd in
     up) shift 2; up "${1:-}" "${@:2}" ;;
+    cut) cut_host "${3:-}" ;;
+    mend) mend_host "${3:-}" ;;
     down) down ;;
     *) usage ;;
 esac

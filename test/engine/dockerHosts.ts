@@ -50,6 +50,14 @@ export async function stopTestHosts(name: string): Promise<void> {
     }
 }
 
+/** Makes host `index` (0-based) drop every packet from the test network, or answer again (`mend`). */
+export async function setReachable(hosts: TestHosts, index: number, reachable: boolean): Promise<void> {
+    const r = await run("bash", [SCRIPT, reachable ? "mend" : "cut", hosts.name, String(index + 1)]);
+    if (r.code !== 0) {
+        throw new Error(`scripts/test-hosts.sh ${reachable ? "mend" : "cut"} ${hosts.name} ${index + 1} failed: ${r.stderr}`);
+    }
+}
+
 /** `docker -H <host> ...` through the fixture's ssh config. */
 export function dockerOn(hosts: TestHosts, host: TestHost, args: string[]): ReturnType<typeof run> {
     return run("docker", ["-H", host.host, ...args], { env: hosts.env });

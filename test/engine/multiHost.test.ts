@@ -10,7 +10,7 @@ import "./multiHostEnv";
 import * as fs from "fs";
 import * as path from "path";
 
-import { dockerOn, startTestHosts, stopTestHosts, TestHosts } from "./dockerHosts";
+import { dockerOn, setReachable, startTestHosts, stopTestHosts, TestHosts } from "./dockerHosts";
 import {
     baseConfig,
     configSet,
@@ -81,6 +81,23 @@ test("a host key that is not the pinned one is refused", async () => {
     fs.rmSync(wrong);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+});
+
+test("a cut host does not answer while the others do, and answers again once mended", async () => {
+    const [h1, h2, h3] = hosts.hosts;
+    const sshTo = (ip: string) => run("ssh", [ip, "true"], { env: hosts.env, timeoutMs: 30_000 });
+    await setReachable(hosts, 2, false);
+    try {
+        const cut = await sshTo(h3.ip);
+        expect(cut.code).toBe(255);
+        expect(cut.stderr).toMatch(/timed out/i);
+        for (const h of [h1, h2]) {
+            expect((await dockerOn(hosts, h, ["version", "--format", "{{.Server.Version}}"])).code).toBe(0);
+        }
+    } finally {
+        await setReachable(hosts, 2, true);
+    }
+    expect((await dockerOn(hosts, h3, ["version", "--format", "{{.Server.Version}}"])).code).toBe(0);
 });
 
 test("the stack on one ssh:// host: up, traffic through its router, a flip under load with 0 failed requests, no drift", async () => {
