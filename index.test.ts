@@ -298,6 +298,41 @@ describe("invalid config", () => {
     });
 });
 
+describe("docker.hosts", () => {
+    const ssh = "ssh://deploy@10.0.0.5";
+
+    test("a list of one deploys exactly as docker.host with that endpoint: same resources, names and provider", async () => {
+        const single = await runProgram(withConfig((c) => (c.docker = { host: ssh })));
+        const listed = await runProgram(withConfig((c) => (c.docker = { hosts: [{ name: "web-1", host: ssh, labels: { rack: "a" } }] })));
+        expect(listed.resources.map((x) => `${x.type}::${x.name}`).sort()).toEqual(
+            single.resources.map((x) => `${x.type}::${x.name}`).sort(),
+        );
+        expect(listed.one(T.provider, "host-provider").inputs.host).toBe(ssh);
+        expect(single.one(T.provider, "host-provider").inputs.host).toBe(ssh);
+    });
+
+    test("a list of several is refused before any resource is registered, naming the hosts", async () => {
+        const cfg = withConfig(
+            (c) =>
+                (c.docker = {
+                    hosts: [
+                        { name: "web-1", host: ssh },
+                        { name: "web-2", host: "ssh://deploy@10.0.0.6" },
+                    ],
+                }),
+        );
+        let registered = -1;
+        await expect(
+            runProgram(cfg).then((r) => {
+                registered = r.resources.length;
+            }),
+        ).rejects.toThrow(
+            "switchyard:docker.hosts: lists 2 hosts (web-1, web-2); this version deploys a stack to one Docker host. Nothing was changed.",
+        );
+        expect(registered).toBe(-1);
+    });
+});
+
 describe("a Docker host over tcp", () => {
     const CA = "-----BEGIN CERTIFICATE-----\nMIIBca-tls-material\n-----END CERTIFICATE-----\n";
     const CERT = "-----BEGIN CERTIFICATE-----\nMIIBcert-tls-material\n-----END CERTIFICATE-----\n";

@@ -10,13 +10,17 @@ import { DockerHost } from "./components/host";
 import { MonitoringStack } from "./components/observability";
 import { previousRelease, Release } from "./components/release";
 import { CanaryRouter, RouteFence, RouterContainer } from "./components/routing";
-import { loadConfig } from "./config";
+import { beyondOneHost, loadConfig } from "./config";
 import { Color, COLORS, perColor } from "./domain/color";
 import { canonical, ColorSpec, describeLiveColor, planLiveColor, previousColors } from "./domain/liveColor";
 
 export = async () => {
     const { config: cfg, secretEnv, backupSecrets, notificationSecrets, registryAuth, dockerTls } = loadConfig();
     const { stack, docker } = cfg;
+    const severalHosts = beyondOneHost(docker.hosts);
+    if (severalHosts !== undefined) {
+        throw new pulumi.RunError(severalHosts);
+    }
     const previous = previousRelease();
     const recorded = await previous.colors();
 

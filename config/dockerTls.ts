@@ -31,7 +31,7 @@ const SET =
 export function checkDockerTls(
     raw: unknown,
     isSecret: boolean,
-    docker: { readonly host: string; readonly insecure: boolean } | null,
+    docker: { readonly host: string; readonly insecure: boolean; readonly hosts?: readonly { readonly host: string }[] } | null,
     prefix: string,
 ): { tls?: DockerTlsMaterial; errors: string[] } {
     const key = `${prefix}:dockerTls`;
@@ -63,22 +63,25 @@ export function checkDockerTls(
     if (docker === null) {
         return { errors };
     }
-    const tcp = docker.host.startsWith("tcp://");
-    if (tcp && unset && !docker.insecure) {
-        errors.push(
-            `${prefix}:docker.host: ${docker.host} has no TLS; a Docker daemon on plain tcp gives root on its host to anyone who reaches the port. ` +
-                `Fix: give the client certificate: ${SET}; or use ssh://user@host; only on a trusted, isolated network: pulumi config set --path docker.insecure true`,
-        );
+    // The single-host form names docker.host; the list form names each entry.
+    const entries = docker.hosts
+        ? docker.hosts.map((h, i) => ({ key: `docker.hosts[${i}].host`, host: h.host }))
+        : [{ key: "docker.host", host: docker.host }];
+    const tcp = entries.some((e) => e.host.startsWith("tcp://"));
+    const which = docker.hosts ? "no entry of docker.hosts is tcp://" : `docker.host is ${docker.host}`;
+    for (const e of entries) {
+        if (e.host.startsWith("tcp://") && unset && !docker.insecure) {
+            errors.push(
+                `${prefix}:${e.key}: ${e.host} has no TLS; a Docker daemon on plain tcp gives root on its host to anyone who reaches the port. ` +
+                    `Fix: give the client certificate: ${SET}; or use ssh://user@host; only on a trusted, isolated network: pulumi config set --path docker.insecure true`,
+            );
+        }
     }
     if (!tcp && !unset) {
-        errors.push(
-            `${key}: applies to tcp:// hosts only (docker.host is ${docker.host}, which TLS does not protect); remove it: pulumi config rm dockerTls`,
-        );
+        errors.push(`${key}: applies to tcp:// hosts only (${which}, which TLS does not protect); remove it: pulumi config rm dockerTls`);
     }
     if (docker.insecure && !tcp) {
-        errors.push(
-            `${prefix}:docker.insecure: allows plain tcp:// only (docker.host is ${docker.host}); remove it: pulumi config rm --path docker.insecure`,
-        );
+        errors.push(`${prefix}:docker.insecure: allows plain tcp:// only (${which}); remove it: pulumi config rm --path docker.insecure`);
     }
     if (docker.insecure && tcp && !unset) {
         errors.push(

@@ -87,9 +87,9 @@ const MISTAKES: [string, Patch, string | RegExp, Mistake?][] = [
     ["router.bind", [["router.bind", "127.0.0.1"]], /^switchyard:router\.bind: unknown key .*bindAddress/],
     ["router.status_path", [["router.status_path", "/status"]], /^switchyard:router\.status_path: unknown key/],
     [
-        "docker.hosts",
-        [["docker.hosts", "ssh://deploy@h2"]],
-        /^switchyard:docker\.hosts: unknown key .*allowed keys here: host, network, insecure/,
+        "docker.hostname",
+        [["docker.hostname", "ssh://deploy@h2"]],
+        /^switchyard:docker\.hostname: unknown key .*allowed keys here: host, hosts, network, insecure/,
     ],
     ["gates.healthPath", [["gates.healthPath", "/health"]], /^switchyard:gates\.healthPath: unknown key .*healthPaths/],
     ["monitoring.enable", [["monitoring.enable", true]], /^switchyard:monitoring\.enable: unknown key .*enabled/],

@@ -5,6 +5,7 @@ import { toPermille } from "../domain/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings, withStackDefaults } from "./backup";
 import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
 import { credentialMessage, findCredentials } from "./credentials";
+import { DEFAULT_DOCKER_HOST, DockerHostEntry } from "./dockerHosts";
 import { checkDockerTls, DockerTlsMaterial } from "./dockerTls";
 import { checkEnvironment, StackEnvironment } from "./environment";
 import { checkNotificationSecrets } from "./notifications";
@@ -47,7 +48,13 @@ export interface StackConfig {
     readonly app: ParsedStackConfig["app"];
     /** Names of the secret env vars (values travel separately, as a Pulumi secret). */
     readonly secretEnvNames: readonly string[];
-    readonly docker: ParsedStackConfig["docker"] & { readonly network: string };
+    readonly docker: Omit<ParsedStackConfig["docker"], "host" | "hosts" | "network"> & {
+        /** The Docker host: docker.host (default unix:///var/run/docker.sock), or the first of docker.hosts. */
+        readonly host: string;
+        /** docker.hosts as configured. @default - unset: the single-host form, `host` */
+        readonly hosts?: readonly DockerHostEntry[];
+        readonly network: string;
+    };
     /** `tag`: the router image's tag (its version label in metrics). */
     readonly router: ParsedStackConfig["router"] & { readonly tag: string };
     readonly gates: ParsedStackConfig["gates"];
@@ -148,6 +155,11 @@ function keyName(path: readonly PropertyKey[]): string {
     }
     const [head, ...rest] = path.map(String);
     return `${NAMESPACE}:${head}${rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("")}`;
+}
+
+/** The single host of the single-host form, or the first of docker.hosts. */
+function dockerHostOf(docker: { readonly host?: string; readonly hosts?: readonly { readonly host: string }[] }): string {
+    return docker.hosts?.[0]?.host ?? docker.host ?? DEFAULT_DOCKER_HOST;
 }
 
 /** Keys a strict object of the schema accepts at `path` (for "unknown key" messages). */
@@ -257,7 +269,8 @@ function checkStackConfig(
     ];
 
     const parsed = schema.safeParse(rest);
-    errors.push(...checkEnvironment(env, parsed.success ? parsed.data.docker.host : undefined, stack));
+    const docker = parsed.success ? { ...parsed.data.docker, host: dockerHostOf(parsed.data.docker) } : null;
+    errors.push(...checkEnvironment(env, docker?.host, stack));
     const registryAuth = checkRegistryAuth(rawRegistryAuth, secretKeys.has("registryAuth"), NAMESPACE);
     errors.push(...registryAuth.errors);
     if (!parsed.success) {
@@ -266,7 +279,7 @@ function checkStackConfig(
         }
     }
     errors.push(...credentials.map((f) => credentialMessage(keyName(f.path), f)));
-    const dockerTls = checkDockerTls(rawDockerTls, secretKeys.has("dockerTls"), parsed.success ? parsed.data.docker : null, NAMESPACE);
+    const dockerTls = checkDockerTls(rawDockerTls, secretKeys.has("dockerTls"), docker, NAMESPACE);
     errors.push(...dockerTls.errors);
 
     const secretEnv: Record<string, string> = {};
@@ -406,7 +419,7 @@ function checkStackConfig(
             canary: { permille: toPermille(c.canary.weight), header: c.canary.header, cookie: c.canary.cookie, sticky },
             app: c.app,
             secretEnvNames: Object.keys(secretEnv).sort(),
-            docker: { ...c.docker, network: c.docker.network ?? `${stack}-${c.app.name}` },
+            docker: { ...c.docker, host: dockerHostOf(c.docker), network: c.docker.network ?? `${stack}-${c.app.name}` },
             router: { ...c.router, tag: c.router.image.slice(c.router.image.lastIndexOf(":") + 1) },
             gates: c.gates,
             deploymentWindow: c.deploymentWindow,

@@ -3,6 +3,7 @@ import { COLORS } from "../domain/color";
 import { dockerCpus } from "../domain/dockerForms";
 import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
+import { checkOneHostForm, dockerEndpoint, dockerHostsSchema } from "./dockerHosts";
 import { bindAddress, bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
 import { latestRecordSchema, notificationsSchema, recordsSchema } from "./notifications";
@@ -229,16 +230,15 @@ export const schema = z
         app: appSchema,
         docker: z
             .strictObject({
-                host: z
-                    .string()
-                    .regex(/^(unix:\/\/\/\S+|ssh:\/\/[^\s@]+@[^\s:]+(:\d+)?|tcp:\/\/[^\s:]+:\d+)$/, {
-                        error: "must be unix:///path/docker.sock, ssh://user@host[:port] or tcp://host:port",
-                    })
-                    .default("unix:///var/run/docker.sock"),
+                /** The one Docker host. @default - unix:///var/run/docker.sock when docker.hosts is unset too */
+                host: dockerEndpoint().optional(),
+                /** Several Docker hosts, [{name, host, labels}]; exclusive with `host`. @default - one host, `host` */
+                hosts: dockerHostsSchema.optional(),
                 network: z.string().regex(DOCKER_NAME, { error: "must be a Docker network name" }).optional(),
                 /** Allow `tcp://` without TLS (the secret dockerTls). Dangerous: the port gives root on the host. @default false */
                 insecure: bool().default(false),
             })
+            .superRefine(checkOneHostForm)
             .prefault({}),
         router: z
             .strictObject({

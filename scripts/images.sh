@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds switchyard's local images on this machine; nothing is pulled from a registry.
 #
-#   scripts/images.sh [--only base,demo-app,router,prometheus,postgres,backup-runner] [--force] [VERSION...]
+#   scripts/images.sh [--only base,demo-app,router,prometheus,postgres,backup-runner,docker-host] [--force] [VERSION...]
 #
 #   VERSION...  semver tags for switchyard/demo-app (default: $SWITCHYARD_APP_VERSIONS or
 #               "1.0.0 1.1.0"). All versions share one build; the running version comes
@@ -18,6 +18,8 @@
 #   switchyard/postgres:$TAG        Debian's postgresql-15
 #   switchyard/backup-runner:$TAG   Debian's cron, nodejs, postgresql-client-15, mariadb-client + the
 #                                   backup tool's npm dependencies (see images/backup-runner/Dockerfile)
+#   switchyard/docker-host:$TAG     Debian's docker.io + openssh-server: a Docker host for the
+#                                   multi-host tests (test/engine/dockerHosts.ts), run with every capability
 # with TAG=${SWITCHYARD_IMAGE_TAG:-local}; every image also gets a content tag sha-<12 hex>.
 #
 # Idempotent: each image carries the label io.switchyard.inputs-sha256 (hash of everything
@@ -39,7 +41,7 @@ T0=$(date +%s.%N)
 step() { printf '[images %7.1fs] %s\n' "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*"; }
 die() { printf 'images.sh: %s\n' "$*" >&2; exit 1; }
 
-ONLY="base,demo-app,router,prometheus,postgres,backup-runner"
+ONLY="base,demo-app,router,prometheus,postgres,backup-runner,docker-host"
 FORCE=0
 VERSIONS=()
 while (($#)); do
@@ -60,7 +62,7 @@ for v in "${VERSIONS[@]}"; do
 done
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 for w in ${ONLY//,/ }; do
-  case $w in base|demo-app|router|prometheus|postgres|backup-runner) ;; *) die "--only: unknown image '$w'" ;; esac
+  case $w in base|demo-app|router|prometheus|postgres|backup-runner|docker-host) ;; *) die "--only: unknown image '$w'" ;; esac
 done
 
 command -v docker >/dev/null || die "docker CLI not found"
@@ -231,6 +233,7 @@ if wants backup-runner; then
   build_image switchyard/backup-runner "$RSTAGE" "$TAG"
   rm -rf "$RSTAGE"
 fi
+if wants docker-host; then build_image switchyard/docker-host "$IMAGES/docker-host" "$TAG"; fi
 
 step "done"
 docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}' | grep '^switchyard/' | sort

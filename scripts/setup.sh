@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SY_ROOT"
 
-PACKAGES=(docker.io nginx-light postgresql prometheus debootstrap curl ca-certificates busybox-static mtail mariadb-server mariadb-client docker-registry apache2-utils)
+PACKAGES=(docker.io openssh-client nginx-light postgresql prometheus debootstrap curl ca-certificates busybox-static mtail mariadb-server mariadb-client docker-registry apache2-utils)
 
 sy_log "setup: system packages"
 missing=()

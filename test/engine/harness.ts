@@ -251,11 +251,17 @@ export interface LoadResult {
 }
 
 /** One autocannon run of exactly `amount` requests. */
-function batch(amount: number, rate: number, connections: number, byColor: Record<string, number>): Promise<autocannon.Result> {
+function batch(
+    amount: number,
+    rate: number,
+    connections: number,
+    byColor: Record<string, number>,
+    url: string,
+): Promise<autocannon.Result> {
     return new Promise((resolve, reject) => {
         autocannon(
             {
-                url: ROUTER_URL,
+                url,
                 connections,
                 overallRate: rate,
                 amount,
@@ -288,7 +294,14 @@ function batch(amount: number, rate: number, connections: number, byColor: Recor
  * amount (10 s each) until `until` settles and at least `minRequests` were sent. Fixed amounts make
  * lost requests countable (sent - answered - errors).
  */
-export async function load(opts: { rate: number; connections: number; minRequests: number; until: Promise<unknown> }): Promise<LoadResult> {
+export async function load(opts: {
+    rate: number;
+    connections: number;
+    minRequests: number;
+    until: Promise<unknown>;
+    /** @default - the stack's router on this machine (ROUTER_URL) */
+    url?: string;
+}): Promise<LoadResult> {
     const byColor: Record<string, number> = {};
     let done = false;
     opts.until.then(
@@ -298,7 +311,7 @@ export async function load(opts: { rate: number; connections: number; minRequest
     const total: LoadResult = { sent: 0, requests: 0, non2xx: 0, errors: 0, timeouts: 0, lost: 0, byColor, durationSeconds: 0 };
     const amount = opts.rate * 10;
     while (!done || total.sent < opts.minRequests) {
-        const r = await batch(amount, opts.rate, opts.connections, byColor);
+        const r = await batch(amount, opts.rate, opts.connections, byColor, opts.url ?? ROUTER_URL);
         const answered = r["2xx"] + r.non2xx;
         total.sent += amount;
         total.requests += answered;
