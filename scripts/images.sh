@@ -41,7 +41,8 @@ T0=$(date +%s.%N)
 step() { printf '[images %7.1fs] %s\n' "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*"; }
 die() { printf 'images.sh: %s\n' "$*" >&2; exit 1; }
 
-ONLY="base,demo-app,router,prometheus,postgres,backup-runner,docker-host"
+# docker-host is for the multi-host tests only: scripts/test-hosts.sh builds it when it is missing.
+ONLY="base,demo-app,router,prometheus,postgres,backup-runner"
 FORCE=0
 VERSIONS=()
 while (($#)); do

@@ -44,7 +44,9 @@ down() {
 up() {
     local count=$1; shift
     [[ $count =~ ^[1-9][0-9]?$ ]] || sy_die "test-hosts: COUNT '$count' must be 1..99"
-    docker image inspect "$IMAGE" >/dev/null 2>&1 || sy_die "test-hosts: $IMAGE is missing (scripts/images.sh --only docker-host)"
+    if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+        bash "$SY_ROOT/scripts/images.sh" --only docker-host || sy_die "test-hosts: could not build $IMAGE (scripts/images.sh --only docker-host)"
+    fi
     local img; for img in "$@"; do docker image inspect "$img" >/dev/null 2>&1 || sy_die "test-hosts: image $img is missing"; done
     down
     trap 'rc=$?; if ((rc != 0)); then echo "test-hosts: up failed, removing $NAME" >&2; down; fi' EXIT
