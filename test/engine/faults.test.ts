@@ -26,6 +26,8 @@ import {
     routerStatus,
     run,
     STACK,
+    switchyardJson,
+    colorContainerIds,
     up,
 } from "./harness";
 
@@ -38,7 +40,6 @@ const VOLUME = `${STACK}-data`;
 // Fixed paths, so a run killed before its afterAll is cleaned up by the next one.
 const DISK_IMAGE = `/tmp/switchyard-${STACK}-disk.img`;
 const BACKUP_ROOT = `/tmp/switchyard-${STACK}-backups`;
-const SWITCHYARD = path.join(ROOT, "tools/bin/switchyard.js");
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,30 +78,6 @@ async function buildImage(): Promise<void> {
 async function fillVolume(mb: number): Promise<void> {
     const script = mb > 0 ? `head -c ${mb}M /dev/urandom > /v/blob` : "rm -f /v/blob";
     await must("docker", ["run", "--rm", "-v", `${VOLUME}:/v`, "switchyard/base:bookworm", "sh", "-c", script]);
-}
-
-async function switchyard(args: string[]): Promise<{ code: number; doc: any; stderr: string; ms: number }> {
-    const r = await run(process.execPath, [SWITCHYARD, ...args, "--stack", STACK, "--json"]);
-    let doc: unknown;
-    try {
-        doc = JSON.parse(r.stdout);
-    } catch {
-        throw new Error(`switchyard ${args.join(" ")} printed no JSON document (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-    }
-    return { code: r.code, doc, stderr: r.stderr, ms: r.ms };
-}
-
-async function containerIds(color: string): Promise<string[]> {
-    const r = await run("docker", [
-        "ps",
-        "-q",
-        "--no-trunc",
-        "--filter",
-        `label=switchyard.stack=${STACK}`,
-        "--filter",
-        `label=switchyard.color=${color}`,
-    ]);
-    return r.stdout.split("\n").filter(Boolean).sort();
 }
 
 interface FaultMarks {
@@ -180,7 +157,7 @@ describe("faults under a mixed 400 req/s load", () => {
             await must("docker", ["pause", name]);
             const pausedUntil = Date.now() + 30_000;
             // Does the drift check see it while it lasts? It runs beside the pause, which ends on time.
-            const checking = switchyard(["drift"]).then((d) => {
+            const checking = switchyardJson(["drift"]).then((d) => {
                 drift = { code: d.code, doc: d.doc, ms: d.ms, finishedPaused: Date.now() < pausedUntil };
             });
             await wait(Math.max(0, pausedUntil - Date.now()));
@@ -219,7 +196,7 @@ describe("faults under a mixed 400 req/s load", () => {
             return { start, end: now() };
         });
         const status = await routerStatus();
-        const drift = await switchyard(["drift"]);
+        const drift = await switchyardJson(["drift"]);
         const after = await cleanLoad();
         report("fault-2-router-restarted", {
             ...loadFigures(load, marks),
@@ -235,11 +212,11 @@ describe("faults under a mixed 400 req/s load", () => {
     });
 
     test("the backup disk fills during a release's snapshot: the update is refused, nothing partial published, earlier snapshots verify, 0 lost", async () => {
-        const listed0 = await switchyard(["backup", "list"]);
+        const listed0 = await switchyardJson(["backup", "list"]);
         expect(listed0.code).toBe(0);
         const ids0 = (listed0.doc as { id: string }[]).map((s) => s.id).sort();
         expect(ids0).toHaveLength(2);
-        const green0 = await containerIds("green");
+        const green0 = await colorContainerIds("green");
         await fillVolume(24);
         await configSet("colors.green.version", "1.2.0", { path: true });
         let refused: Awaited<ReturnType<typeof pulumi>> | undefined;
@@ -250,9 +227,9 @@ describe("faults under a mixed 400 req/s load", () => {
         });
         const message = `${refused!.stdout}\n${refused!.stderr}`;
         const leftovers = fs.readdirSync(BACKUP_ROOT).filter((f) => f !== "lost+found");
-        const listed1 = await switchyard(["backup", "list"]);
-        const verified = await Promise.all(ids0.map((id) => switchyard(["backup", "verify", id])));
-        const green1 = await containerIds("green");
+        const listed1 = await switchyardJson(["backup", "list"]);
+        const verified = await Promise.all(ids0.map((id) => switchyardJson(["backup", "verify", id])));
+        const green1 = await colorContainerIds("green");
 
         // Recovery: space freed, the same release again.
         await fillVolume(0);

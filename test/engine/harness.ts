@@ -57,6 +57,42 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env
     });
 }
 
+/**
+ * The operator CLI (`switchyard ... --stack STACK --json`) with `input` on its stdin (closed when
+ * none): its JSON report, exit code, stderr and wall time. Throws with what it printed when the
+ * output is not one JSON document.
+ */
+export async function switchyardJson(
+    args: string[],
+    opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; doc: any; stderr: string; ms: number }> {
+    const r = await run(process.execPath, [path.join(ROOT, "tools/bin/switchyard.js"), ...args, "--stack", STACK, "--json"], {
+        input: opts.input ?? "",
+        ...(opts.env ? { env: opts.env } : {}),
+    });
+    let doc: unknown;
+    try {
+        doc = JSON.parse(r.stdout);
+    } catch {
+        throw new Error(`switchyard ${args.join(" ")} printed no JSON document (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    }
+    return { code: r.code, doc, stderr: r.stderr, ms: r.ms };
+}
+
+/** Ids of the running containers of one colour of the test stack, sorted. */
+export async function colorContainerIds(color: string): Promise<string[]> {
+    const r = await run("docker", [
+        "ps",
+        "-q",
+        "--no-trunc",
+        "--filter",
+        `label=switchyard.stack=${STACK}`,
+        "--filter",
+        `label=switchyard.color=${color}`,
+    ]);
+    return r.stdout.split("\n").filter(Boolean).sort();
+}
+
 export function pulumi(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
     requireToolchain();
     return run("pulumi", [...args, "--stack", STACK, "--non-interactive"], opts);

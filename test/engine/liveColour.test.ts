@@ -19,6 +19,7 @@ import {
     report,
     run,
     STACK,
+    colorContainerIds,
     up,
 } from "./harness";
 
@@ -27,20 +28,6 @@ jest.setTimeout(15 * 60_000);
 afterAll(async () => {
     await destroyStack();
 });
-
-/** Ids of the running containers of one colour of the stack. */
-async function colourIds(color: string): Promise<string[]> {
-    const r = await run("docker", [
-        "ps",
-        "-q",
-        "--no-trunc",
-        "--filter",
-        `label=switchyard.stack=${STACK}`,
-        "--filter",
-        `label=switchyard.color=${color}`,
-    ]);
-    return r.stdout.split("\n").filter(Boolean).sort();
-}
 
 /** Runs `step` under load; returns the load figures. */
 async function underLoad(scenario: string, step: () => Promise<unknown>) {
@@ -82,8 +69,8 @@ describe("the live colour", () => {
         await up();
         expect(await colorCounts(50, { "X-Switchyard-Canary": "always" })).toEqual({ green: 50 });
 
-        const blue0 = await colourIds("blue");
-        const green0 = await colourIds("green");
+        const blue0 = await colorContainerIds("blue");
+        const green0 = await colorContainerIds("green");
         expect(blue0).toHaveLength(2);
         expect(green0).toHaveLength(2);
 
@@ -102,8 +89,8 @@ describe("the live colour", () => {
         );
         const shared = await underLoad("shared-env", () => up());
         expect({ non2xx: shared.non2xx, errors: shared.errors, lost: shared.lost }).toEqual({ non2xx: 0, errors: 0, lost: 0 });
-        expect(await colourIds("blue")).toEqual(blue0);
-        const green1 = await colourIds("green");
+        expect(await colorContainerIds("blue")).toEqual(blue0);
+        const green1 = await colorContainerIds("green");
         expect(green1.some((id) => green0.includes(id))).toBe(false);
         const o1 = await outputs();
         expect(o1.liveColor).toEqual({
@@ -124,22 +111,22 @@ describe("the live colour", () => {
         expect(refused.stdout + refused.stderr).toMatch(
             /colors\.blue\.version: 1\.0\.0 -> 1\.0\.1 on blue, the live colour .*nothing was changed/,
         );
-        expect(await colourIds("blue")).toEqual(blue0);
-        expect(await colourIds("green")).toEqual(green1);
+        expect(await colorContainerIds("blue")).toEqual(blue0);
+        expect(await colorContainerIds("green")).toEqual(green1);
         await configSet("colors.blue.version", "1.0.0", { path: true });
 
         // The flip: traffic moves to green; blue, live until the router moved, still keeps its spec.
         await configSet("activeColor", "green");
         const flip = await underLoad("flip", () => up());
         expect({ non2xx: flip.non2xx, errors: flip.errors, lost: flip.lost }).toEqual({ non2xx: 0, errors: 0, lost: 0 });
-        expect(await colourIds("blue")).toEqual(blue0);
-        expect(await colourIds("green")).toEqual(green1);
+        expect(await colorContainerIds("blue")).toEqual(blue0);
+        expect(await colorContainerIds("green")).toEqual(green1);
 
         // The next update: blue is idle and takes the pending change; green (live) is not touched.
         const after = await underLoad("idle-catches-up", () => up());
         expect({ non2xx: after.non2xx, errors: after.errors, lost: after.lost }).toEqual({ non2xx: 0, errors: 0, lost: 0 });
-        expect(await colourIds("green")).toEqual(green1);
-        const blue2 = await colourIds("blue");
+        expect(await colorContainerIds("green")).toEqual(green1);
+        const blue2 = await colorContainerIds("blue");
         expect(blue2.some((id) => blue0.includes(id))).toBe(false);
         expect((await outputs()).liveColor).toMatchObject({
             live: "green",

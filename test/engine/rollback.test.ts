@@ -21,29 +21,15 @@ const h: typeof import("./harness") = require("./harness");
 jest.setTimeout(20 * 60_000);
 
 const IMAGE = "switchyard/demo-app-migrate";
-const SWITCHYARD = path.join(h.ROOT, "tools/bin/switchyard.js");
 const CANARY_SECRET = `canary-${Math.random().toString(36).slice(2)}-value`;
 const ACTOR = "e2e-rollback-actor";
 
 let pg: PgCluster;
 let root: string;
+/** `switchyard ... --json` as the CI actor. */
+const sy = (args: string[], input?: string) => h.switchyardJson(args, { input: input ?? "", env: { GITHUB_ACTOR: ACTOR } });
 const receivers = {} as Record<"slack" | "limited" | "error" | "telegram" | "hang", Receiver>;
 const wall: Record<string, number> = {};
-
-/** `switchyard rollback ... --json`: the report document, the exit code, stderr and wall time. */
-async function switchyard(args: string[], input?: string): Promise<{ code: number; doc: any; stderr: string; ms: number }> {
-    const r = await h.run(process.execPath, [SWITCHYARD, ...args, "--stack", h.STACK, "--json"], {
-        input: input ?? "",
-        env: { GITHUB_ACTOR: ACTOR },
-    });
-    let doc: unknown;
-    try {
-        doc = JSON.parse(r.stdout);
-    } catch {
-        throw new Error(`switchyard ${args.join(" ")} printed no JSON document (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-    }
-    return { code: r.code, doc, stderr: r.stderr, ms: r.ms };
-}
 
 function digest(): { rows: number; md5: string; migrations: string } {
     const [rows, md5] = pg
@@ -184,7 +170,7 @@ describe("switchyard rollback on the real engine", () => {
         beforeRelease = digest();
         await releaseGreen();
         const before = counts();
-        const r = await switchyard(["rollback", "--level", "1", "--reason", "error ratio 4% on green"]);
+        const r = await sy(["rollback", "--level", "1", "--reason", "error ratio 4% on green"]);
         expect(r.code).toBe(0);
         await checkRolledBack(1, r.doc, "1.0.0");
         // Blue was healthy: the router was given the flipped routing before the update.
@@ -221,7 +207,7 @@ describe("switchyard rollback on the real engine", () => {
     test("level 2: the previous version (1.1.0, from green's snapshot manifest) is deployed on blue through the gates, then takes the traffic", async () => {
         await releaseGreen();
         expect((await h.routerStatus()).versions.blue).toBe("1.0.0");
-        const r = await switchyard(["rollback", "--level", "2"]);
+        const r = await sy(["rollback", "--level", "2"]);
         expect(r.code).toBe(0);
         const rec = await checkRolledBack(2, r.doc, "1.1.0");
         expect(rec.versions.after).toEqual({ blue: "1.1.0", green: "1.2.0" });
@@ -236,7 +222,7 @@ describe("switchyard rollback on the real engine", () => {
     test("level 3: flip to blue 1.1.0, then green 1.2.0's recorded down-migration runs", async () => {
         await releaseGreen();
         expect(digest().migrations).toContain("green 1.2.0");
-        const r = await switchyard(["rollback", "--level", "3"]);
+        const r = await sy(["rollback", "--level", "3"]);
         expect(r.code).toBe(0);
         const rec = await checkRolledBack(3, r.doc, "1.1.0");
         expect(rec.steps.map((s: { name: string }) => s.name)).toContain("down-migration of green 1.2.0");
@@ -262,7 +248,7 @@ describe("switchyard rollback on the real engine", () => {
         const mutated = digest();
         expect(mutated).not.toEqual(beforeRelease);
 
-        const no = await switchyard(["rollback", "--level", "4"], "no\n");
+        const no = await sy(["rollback", "--level", "4"], "no\n");
         expect(no.code).toBe(3);
         expect((await h.routerStatus()).activeColor).toBe("green");
         expect(digest()).toEqual(mutated);
@@ -272,13 +258,13 @@ describe("switchyard rollback on the real engine", () => {
         fs.cpSync(path.join(root, releaseSnapshot), path.join(root, foreign), { recursive: true });
         const m = JSON.parse(fs.readFileSync(path.join(root, foreign, "manifest.json"), "utf8"));
         fs.writeFileSync(path.join(root, foreign, "manifest.json"), JSON.stringify({ ...m, id: foreign, stack: "other-stack" }));
-        const refused = await switchyard(["rollback", "--level", "4", "--yes", "--snapshot", foreign]);
+        const refused = await sy(["rollback", "--level", "4", "--yes", "--snapshot", foreign]);
         expect(refused.code).toBe(2);
         expect(refused.doc.error).toMatch(/not one of stack e2e-ops's snapshots/);
         fs.rmSync(path.join(root, foreign), { recursive: true, force: true });
         expect((await h.routerStatus()).activeColor).toBe("green");
 
-        const r = await switchyard(["rollback", "--level", "4", "--yes"]);
+        const r = await sy(["rollback", "--level", "4", "--yes"]);
         expect(r.code).toBe(0);
         const rec = await checkRolledBack(4, r.doc, "1.1.0");
         // The restored data is the data before green's release: the rows, and the migrations applied then.
@@ -312,7 +298,7 @@ describe("switchyard rollback on the real engine", () => {
             const secrets = c["switchyard:notificationSecrets"] as Record<string, unknown>;
             for (const k of ["limited", "error", "telegram"]) delete secrets[k];
         });
-        const r = await switchyard(["rollback", "--level", "1"]);
+        const r = await sy(["rollback", "--level", "1"]);
         expect(r.code).toBe(0);
         await checkRolledBack(1, r.doc, "1.1.0");
         expect(receivers.hang.received.length).toBeGreaterThanOrEqual(1);
@@ -331,13 +317,13 @@ describe("switchyard rollback on the real engine", () => {
     });
 
     test("audit lists the rollbacks and drift checks; stack export holds no plaintext secret", async () => {
-        const r = await switchyard(["audit"]);
+        const r = await sy(["audit"]);
         expect(r.code).toBe(0);
         const kinds = r.doc.entries.map((e: { kind: string }) => e.kind);
         expect(kinds.filter((k: string) => k === "rollback")).toHaveLength(5);
         expect(kinds.filter((k: string) => k === "drift-check")).toHaveLength(5);
         expect(kinds.filter((k: string) => k === "update").length).toBeGreaterThanOrEqual(6);
-        const since = await switchyard(["audit", "--since", new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)]);
+        const since = await sy(["audit", "--since", new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)]);
         expect(since.doc.entries).toEqual([]);
         const exported = await h.pulumi(["stack", "export"]);
         expect(exported.code).toBe(0);
