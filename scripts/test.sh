@@ -56,7 +56,7 @@ sy_log "tests: npm run build (prettier, eslint, tsc)"
 npm run --silent build || { sy_log "tests: the build failed (above)"; status=1; }
 # Engine shard 1: the files on the default stack `e2e` and a share of the others by wall time; shard 2: every
 # other engine file (a new file lands there unless listed here).
-ENGINE_SHARD_1='/test/engine/(release|operations|officialPlugins|upgrade|backup|policies|bench|liveColour|monitoring|security)\.test\.ts$'
+ENGINE_SHARD_1='/test/engine/(release|operations|officialPlugins|upgrade|backup|policies|bench|liveColour)\.test\.ts$'
 engine_shard() {
     local n=$1
     shift
