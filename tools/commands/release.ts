@@ -24,7 +24,7 @@ import { stackConfigOf } from "../lib/stackConfig";
 import { CliError, CommonOptions, errorText, ExitCode, firstLine, Io } from "../lib/cli";
 import { commitsBetween, headCommit, whoAmI } from "../lib/git";
 import { createNotifier, Notifier } from "../lib/notify";
-import { publishRecord, RecordStore, recordStore } from "../lib/records";
+import { driftProofOf, publishRecord, RecordStore, recordStore } from "../lib/records";
 import { Progress } from "../lib/progress";
 import { OpenStack, PROJECT_DIR, withStack } from "../lib/stack";
 import { parseDuration } from "../../domain/duration";
@@ -160,13 +160,8 @@ function driverDeps(c: Context, record: () => ReleaseRecord): DriverDeps {
             }
         },
         previewClean: async () => {
-            try {
-                const r = await s.stack.preview({ refresh: true, expectNoChanges: true });
-                const changes = Object.entries(r.changeSummary).filter(([op, n]) => op !== "same" && n > 0);
-                return { clean: changes.length === 0, detail: changes.map(([op, n]) => `${n} ${op}`).join(", ") || "no changes" };
-            } catch (e) {
-                return { clean: false, detail: firstLine(e) };
-            }
+            const p = await driftProofOf(s.stack);
+            return { clean: p.noChanges, detail: p.noChanges ? "no changes" : (p.error ?? "changes") };
         },
         read: async (windowMs) => {
             if (!prom) {
@@ -556,13 +551,7 @@ async function writeDeploymentRecord(
         driftProof = { checkedAt: p.at, noChanges: p.previewClean, changeSummary: {}, ...(p.previewClean ? {} : { error: p.detail }) };
     } else if (end === "promoted") {
         c.progress.say("release: refresh preview, expecting no changes (the record's drift proof)");
-        const checkedAt = new Date().toISOString();
-        try {
-            const p = await c.s.stack.preview({ refresh: true, expectNoChanges: true });
-            driftProof = { checkedAt, noChanges: true, changeSummary: p.changeSummary as Record<string, number> };
-        } catch (e) {
-            driftProof = { checkedAt, noChanges: false, changeSummary: {}, error: firstLine(e) };
-        }
+        driftProof = await driftProofOf(c.s.stack);
     }
     const after = plainOutputs(await c.s.stack.outputs());
     const backups = after.backups as Record<Color, { snapshotId?: string }> | undefined;

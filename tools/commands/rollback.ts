@@ -31,7 +31,7 @@ import { CliError, CommonOptions, ExitCode, firstLine, Io } from "../lib/cli";
 import { commitsBetween, headCommit, whoAmI } from "../lib/git";
 import { createNotifier, Delivery } from "../lib/notify";
 import { Progress } from "../lib/progress";
-import { publishRecord, recordStore } from "../lib/records";
+import { driftProofOf, publishRecord, recordStore } from "../lib/records";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
 import { docker } from "../lib/docker";
 import { applyRouterConfig } from "../release/live";
@@ -434,15 +434,7 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
     if (!error) {
         driftProof = await step(
             "refresh preview, expecting no changes",
-            async () => {
-                const checkedAt = new Date(io.now()).toISOString();
-                try {
-                    const p = await s.stack.preview({ refresh: true, expectNoChanges: true });
-                    return { checkedAt, noChanges: true, changeSummary: p.changeSummary as Record<string, number> };
-                } catch (e) {
-                    return { checkedAt, noChanges: false, changeSummary: {}, error: firstLine(e) };
-                }
-            },
+            () => driftProofOf(s.stack),
             (p) => (p.noChanges ? "no changes" : `DRIFT: ${p.error}`),
         );
         if (!driftProof.noChanges) error = `drift after the rollback: ${driftProof.error}`;

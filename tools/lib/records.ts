@@ -7,7 +7,8 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import type { RecordSettings } from "../../config/notifications";
 import type { StackConfig } from "../../config/parse";
-import { DeploymentRecord, RECORD_ID } from "../../domain/deploymentRecord";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { DeploymentRecord, DriftProof, RECORD_ID } from "../../domain/deploymentRecord";
 import { firstLine } from "./cli";
 import { s3Client } from "../../runtime/backup/targets";
 
@@ -115,6 +116,17 @@ export function recordStore(cfg: Pick<StackConfig, "stack" | "records" | "backup
             "switchyard:records.target is {type: backup} but the stack has no switchyard:backup target; set one, or use {type: local, root}",
         );
     return b.type === "local" ? new LocalRecordStore(path.join(b.root, ".records")) : new S3RecordStore(b, env);
+}
+
+/** The zero-drift proof of an attempt: `preview --refresh --expect-no-changes`, clean or with why not. */
+export async function driftProofOf(stack: Stack): Promise<DriftProof> {
+    const checkedAt = new Date().toISOString();
+    try {
+        const p = await stack.preview({ refresh: true, expectNoChanges: true });
+        return { checkedAt, noChanges: true, changeSummary: p.changeSummary as Record<string, number> };
+    } catch (e) {
+        return { checkedAt, noChanges: false, changeSummary: {}, error: firstLine(e) };
+    }
 }
 
 /**
