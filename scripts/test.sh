@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # All of switchyard's tests, from a fresh clone: `npm test` runs this.
 #   1. setup (scripts/setup.sh: packages, Docker engine, npm ci, Pulumi toolchain, local images)
-#   2. unit tier: pure functions, Pulumi mocks, policies, and real nginx/promtool/PostgreSQL/S3 servers
-#   3. engine tier: the real Pulumi CLI and the official plugins against the local Docker engine, in two
+#   2. engine tier: the real Pulumi CLI and the official plugins against the local Docker engine, in two
 #      shards side by side (each file has its own stack, ports and containers; the files sharing the
 #      default stack `e2e` are in one shard; within a shard, files run one at a time)
+#   3. beside them: the build (prettier, eslint, tsc), then the unit tier: pure functions, Pulumi mocks,
+#      policies, and real nginx/promtool/PostgreSQL/S3 servers
 # Ends with one line "tests: N passed, N failed[, N skipped]" over all tiers; exits non-zero on any
 # failure. SWITCHYARD_TEST_TIERS="unit" (any of unit, engine) runs those tiers.
 # Afterwards the machine runs nothing the tests started: each engine test file removes its stack,
@@ -52,8 +53,6 @@ rm -f .switchyard/results/*.json .switchyard/results/*.jsonl
 
 TIERS=${SWITCHYARD_TEST_TIERS:-unit engine}
 status=0
-sy_log "tests: npm run build (prettier, eslint, tsc)"
-npm run --silent build || { sy_log "tests: the build failed (above)"; status=1; }
 # Engine shard 1: the files on the default stack `e2e` and a share of the others by wall time; shard 2: every
 # other engine file (a new file lands there unless listed here).
 ENGINE_SHARD_1='/test/engine/(release|operations|officialPlugins|upgrade|backup|policies|bench|liveColour)\.test\.ts$'
@@ -64,23 +63,30 @@ engine_shard() {
         sed -u "s/^/[engine-$n] /"
     return "${PIPESTATUS[0]}"
 }
-for tier in $TIERS; do
-    sy_log "tests: $tier tier"
-    if [ "$tier" = engine ]; then
-        engine_shard 1 --testPathPattern "$ENGINE_SHARD_1" &
-        shard1=$!
-        engine_shard 2 --testPathIgnorePatterns "$ENGINE_SHARD_1" /node_modules/ &
-        shard2=$!
-        wait "$shard1" || status=1
-        wait "$shard2" || status=1
-        for n in 1 2; do
-            [ -s ".switchyard/results/engine-$n.json" ] || { sy_log "tests: engine shard $n produced no results"; status=1; }
-        done
-        continue
-    fi
-    npx jest --selectProjects "$tier" --json --outputFile ".switchyard/results/$tier.json" --maxWorkers 2 || status=1
-    [ -s ".switchyard/results/$tier.json" ] || { sy_log "tests: $tier tier produced no results"; status=1; }
+# The engine shards mostly wait on containers and gates: the build and the unit tier run beside them.
+shards=()
+if [[ " $TIERS " == *" engine "* ]]; then
+    sy_log "tests: engine tier (two shards, in the background)"
+    engine_shard 1 --testPathPattern "$ENGINE_SHARD_1" &
+    shards+=($!)
+    engine_shard 2 --testPathIgnorePatterns "$ENGINE_SHARD_1" /node_modules/ &
+    shards+=($!)
+fi
+sy_log "tests: npm run build (prettier, eslint, tsc)"
+npm run --silent build || { sy_log "tests: the build failed (above)"; status=1; }
+if [[ " $TIERS " == *" unit "* ]]; then
+    sy_log "tests: unit tier"
+    npx jest --selectProjects unit --json --outputFile .switchyard/results/unit.json --maxWorkers 2 || status=1
+    [ -s .switchyard/results/unit.json ] || { sy_log "tests: unit tier produced no results"; status=1; }
+fi
+for pid in "${shards[@]}"; do
+    wait "$pid" || status=1
 done
+if [ ${#shards[@]} -gt 0 ]; then
+    for n in 1 2; do
+        [ -s ".switchyard/results/engine-$n.json" ] || { sy_log "tests: engine shard $n produced no results"; status=1; }
+    done
+fi
 
 node tools/testSummary.js .switchyard/results || status=1
 sy_log "tests: done (exit $status)"
