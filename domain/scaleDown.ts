@@ -1,0 +1,118 @@
+/**
+ * How many containers each colour runs in this update (docs/decisions.md "Scale-down of the idle
+ * colour"). The live colour, and a colour with a canary share, always run `replicas`. The idle
+ * colour stays warm (all `replicas`) for `delayMs` after it stopped serving (after a promote, or
+ * after a new version was put on it), so a rollback inside that time only moves traffic; the
+ * first update after it runs it at `idleReplicas`. The clock is the stack's own output
+ * `colorScale` (what the previous update decided), so the stack file and the state stay the truth:
+ * only the passing of time makes a scale-down due, and every update and preview says so.
+ * Pure: the program passes the current time in.
+ */
+import { Color, COLORS, isColor, perColor } from "./color";
+import { formatDuration } from "./duration";
+
+export type ScaleState = "live" | "canary" | "warm" | "scaled-down";
+
+/** One colour's scale, as decided and recorded (stack output `colorScale`). */
+export interface ColorScale {
+    readonly state: ScaleState;
+    /** Containers it runs after this update. */
+    readonly replicas: number;
+    /** When it stopped serving (ISO time); null while live or canary. */
+    readonly idleSince: string | null;
+    /** When it drops to idleReplicas (ISO time); null while live or canary. */
+    readonly scaleDownAt: string | null;
+}
+
+export interface ScaleInput {
+    readonly activeColor: Color;
+    readonly canaryPermille: number;
+    /** The previous update's activeColor output; unset on a first update. */
+    readonly previousActive?: Color;
+    /** The previous update's `colorScale` output (or what an earlier program left: anything). */
+    readonly previous: unknown;
+    /** Colours whose version changes in this update (a fresh release on the idle colour starts warm). */
+    readonly versionChanged: Readonly<Record<Color, boolean>>;
+    readonly replicas: number;
+    readonly idleReplicas: number;
+    readonly delayMs: number;
+    /** Now, in milliseconds since the epoch. */
+    readonly now: number;
+}
+
+/** The recorded idleSince of a colour, when the previous output holds a valid one. */
+function recordedIdleSince(previous: unknown, c: Color): number | undefined {
+    if (previous === null || typeof previous !== "object") return undefined;
+    const entry = (previous as Record<string, unknown>)[c];
+    if (entry === null || typeof entry !== "object") return undefined;
+    const since = (entry as Record<string, unknown>).idleSince;
+    if (typeof since !== "string") return undefined;
+    const t = Date.parse(since);
+    return Number.isFinite(t) ? t : undefined;
+}
+
+export function planScale(s: ScaleInput): Record<Color, ColorScale> {
+    return perColor((c): ColorScale => {
+        if (c === s.activeColor) {
+            return { state: "live", replicas: s.replicas, idleSince: null, scaleDownAt: null };
+        }
+        if (s.canaryPermille > 0) {
+            return { state: "canary", replicas: s.replicas, idleSince: null, scaleDownAt: null };
+        }
+        const recorded = recordedIdleSince(s.previous, c);
+        // The clock starts now when the colour just stopped serving, got a new version, or when no
+        // valid time is recorded (a first update, or a stack deployed by an earlier program).
+        const fresh =
+            recorded === undefined || recorded > s.now || s.previousActive === c || !isColor(s.previousActive) || s.versionChanged[c];
+        const since = fresh ? s.now : recorded;
+        const at = since + s.delayMs;
+        const due = s.now >= at;
+        return {
+            state: due ? "scaled-down" : "warm",
+            replicas: due ? Math.min(s.idleReplicas, s.replicas) : s.replicas,
+            idleSince: new Date(since).toISOString(),
+            scaleDownAt: new Date(at).toISOString(),
+        };
+    });
+}
+
+/** Containers each colour ran after the previous update, from its `colorScale` output (undefined where unknown). */
+export function previousReplicas(previous: unknown): Partial<Record<Color, number>> {
+    const out: Partial<Record<Color, number>> = {};
+    if (previous === null || typeof previous !== "object") return out;
+    for (const c of COLORS) {
+        const entry = (previous as Record<string, unknown>)[c];
+        const n = entry !== null && typeof entry === "object" ? (entry as Record<string, unknown>).replicas : undefined;
+        if (typeof n === "number" && Number.isInteger(n) && n >= 0) out[c] = n;
+    }
+    return out;
+}
+
+/** One log line per idle colour: what this update does to its scale, and when the next step is due. */
+export function describeScale(
+    plan: Readonly<Record<Color, ColorScale>>,
+    before: Partial<Record<Color, number>>,
+    s: Pick<ScaleInput, "replicas" | "idleReplicas" | "delayMs">,
+): string[] {
+    const lines: string[] = [];
+    for (const c of COLORS) {
+        const p = plan[c];
+        const was = before[c];
+        if (p.state === "scaled-down") {
+            const change = was === undefined || was === p.replicas ? `runs ${p.replicas}` : `scales down ${was} -> ${p.replicas}`;
+            lines.push(
+                `switchyard: ${c} (idle since ${p.idleSince}, app.scaleDownDelay ${formatDuration(s.delayMs)} passed at ${p.scaleDownAt}) ${change} replica(s) (app.idleReplicas)`,
+            );
+        } else if (p.state === "warm") {
+            const up = was !== undefined && was < p.replicas ? ` (scales up ${was} -> ${p.replicas})` : "";
+            lines.push(
+                `switchyard: ${c} (idle since ${p.idleSince}) stays warm with ${p.replicas} replica(s)${up} until ${p.scaleDownAt}; the first update after that scales it to ${Math.min(s.idleReplicas, s.replicas)} (app.idleReplicas)`,
+            );
+        } else if (was !== undefined && was < p.replicas) {
+            lines.push(
+                `switchyard: ${c} (${p.state}) scales up ${was} -> ${p.replicas} replica(s) through its health gate before it gets traffic`,
+            );
+        }
+    }
+    return lines;
+}
