@@ -10,9 +10,12 @@ function input(patch: Partial<ScaleInput> = {}): ScaleInput {
     return {
         activeColor: "green",
         canaryPermille: 0,
-        previousActive: "green",
-        previous: { blue: { state: "warm", replicas: 2, idleSince: iso(T0), scaleDownAt: iso(T0 + DELAY) } },
-        versionChanged: { blue: false, green: false },
+        versions: { blue: "1.0.0", green: "1.1.0" },
+        previous: {
+            activeColor: "green",
+            versions: { blue: "1.0.0", green: "1.1.0" },
+            colorScale: { blue: { state: "warm", replicas: 2, idleSince: iso(T0), scaleDownAt: iso(T0 + DELAY) } },
+        },
         replicas: 2,
         idleReplicas: 1,
         delayMs: DELAY,
@@ -27,24 +30,24 @@ describe("planScale", () => {
         ["at the delay it drops to idleReplicas", { now: T0 + DELAY }, 1, "scaled-down", T0],
         ["long after, it stays down", { now: T0 + 10 * DELAY }, 1, "scaled-down", T0],
         ["idleReplicas 0 stops it", { now: T0 + DELAY, idleReplicas: 0 }, 0, "scaled-down", T0],
-        ["a promote in this update starts the clock now", { previousActive: "blue", now: T0 + 99_000 }, 2, "warm", T0 + 99_000],
+        [
+            "a promote in this update starts the clock now",
+            { previous: { ...input().previous, activeColor: "blue" }, now: T0 + 99_000 },
+            2,
+            "warm",
+            T0 + 99_000,
+        ],
         [
             "a new version on the idle colour starts the clock now",
-            { versionChanged: { blue: true, green: false }, now: T0 + 99_000 },
+            { versions: { blue: "1.2.0", green: "1.1.0" }, now: T0 + 99_000 },
             2,
             "warm",
             T0 + 99_000,
         ],
-        [
-            "a first update (nothing recorded) starts the clock now",
-            { previousActive: undefined, previous: undefined, now: T0 + 99_000 },
-            2,
-            "warm",
-            T0 + 99_000,
-        ],
+        ["a first update (nothing recorded) starts the clock now", { previous: {}, now: T0 + 99_000 }, 2, "warm", T0 + 99_000],
         [
             "an unreadable record starts the clock now",
-            { previous: { blue: { idleSince: "yesterday" } }, now: T0 + 99_000 },
+            { previous: { ...input().previous, colorScale: { blue: { idleSince: "yesterday" } } }, now: T0 + 99_000 },
             2,
             "warm",
             T0 + 99_000,
@@ -66,7 +69,7 @@ describe("planScale", () => {
             green: { state: "live", replicas: 2, idleSince: null, scaleDownAt: null },
         };
         const now = T0 + 60_000;
-        const p = planScale(input({ activeColor: "blue", previousActive: "green", previous, now }));
+        const p = planScale(input({ activeColor: "blue", previous: { ...input().previous, colorScale: previous }, now }));
         expect(p.blue).toEqual({ state: "live", replicas: 2, idleSince: null, scaleDownAt: null });
         expect(p.green).toEqual({ state: "warm", replicas: 2, idleSince: iso(now), scaleDownAt: iso(now + DELAY) });
     });
@@ -74,6 +77,7 @@ describe("planScale", () => {
     const arb = fc.record({
         activeColor: fc.constantFrom<Color>(...COLORS),
         previousActive: fc.option(fc.constantFrom<Color>(...COLORS), { nil: undefined }),
+        newVersion: fc.record({ blue: fc.boolean(), green: fc.boolean() }),
         canaryPermille: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1000 })),
         replicas: fc.integer({ min: 1, max: 20 }),
         idleReplicas: fc.integer({ min: 0, max: 20 }),
@@ -81,15 +85,17 @@ describe("planScale", () => {
         since: fc.integer({ min: T0 - 3_600_000, max: T0 + 3_600_000 }),
         now: fc.integer({ min: T0 - 3_600_000, max: T0 + 7_200_000 }),
         later: fc.integer({ min: 0, max: 7_200_000 }),
-        versionChanged: fc.record({ blue: fc.boolean(), green: fc.boolean() }),
     });
     type Drawn = typeof arb extends fc.Arbitrary<infer R> ? R : never;
     const inputOf = (a: Drawn, now: number): ScaleInput => ({
         activeColor: a.activeColor,
-        previousActive: a.previousActive,
         canaryPermille: a.canaryPermille,
-        previous: { [otherColor(a.activeColor)]: { idleSince: iso(a.since) } },
-        versionChanged: a.versionChanged,
+        versions: { blue: a.newVersion.blue ? "2.0.0" : "1.0.0", green: a.newVersion.green ? "2.0.0" : "1.0.0" },
+        previous: {
+            activeColor: a.previousActive,
+            versions: { blue: "1.0.0", green: "1.0.0" },
+            colorScale: { [otherColor(a.activeColor)]: { idleSince: iso(a.since) } },
+        },
         replicas: a.replicas,
         idleReplicas: a.idleReplicas,
         delayMs: a.delayMs,
@@ -122,9 +128,7 @@ describe("planScale", () => {
                     // The next update, later, reads back what this one recorded: same colour still idle.
                     const next = planScale({
                         ...inputOf(a, a.now + a.later),
-                        previous: first,
-                        previousActive: a.activeColor,
-                        versionChanged: { blue: false, green: false },
+                        previous: { activeColor: a.activeColor, versions: inputOf(a, a.now).versions, colorScale: first },
                     });
                     expect(next[idle].state).toBe("scaled-down");
                     expect(next[idle].idleSince).toBe(first[idle].idleSince);
@@ -156,7 +160,7 @@ describe("previousReplicas and describeScale", () => {
     });
 
     test("a warm colour says when it will be scaled down; a colour going live says it scales up through its gate", () => {
-        const plan = planScale(input({ activeColor: "blue", previousActive: "green", now: T0 }));
+        const plan = planScale(input({ activeColor: "blue", now: T0 }));
         expect(describeScale(plan, { blue: 1, green: 2 }, input())).toEqual([
             `switchyard: blue (live) scales up 1 -> 2 replica(s) through its health gate before it gets traffic`,
             `switchyard: green (idle since ${iso(T0)}) stays warm with 2 replica(s) until ${iso(T0 + DELAY)}; the first update after that scales it to 1 (app.idleReplicas)`,

@@ -27,12 +27,13 @@ export interface ColorScale {
 export interface ScaleInput {
     readonly activeColor: Color;
     readonly canaryPermille: number;
-    /** The previous update's activeColor output; unset on a first update. */
-    readonly previousActive?: Color;
-    /** The previous update's `colorScale` output (or what an earlier program left: anything). */
-    readonly previous: unknown;
-    /** Colours whose version changes in this update (a fresh release on the idle colour starts warm). */
-    readonly versionChanged: Readonly<Record<Color, boolean>>;
+    /** Each colour's version in this update. */
+    readonly versions: Readonly<Record<Color, string>>;
+    /**
+     * The previous update's outputs `activeColor`, `versions` and `colorScale`, as read back (a first
+     * update, or a stack deployed by an earlier program, has some or none of them).
+     */
+    readonly previous: { readonly activeColor?: unknown; readonly versions?: unknown; readonly colorScale?: unknown };
     readonly replicas: number;
     readonly idleReplicas: number;
     readonly delayMs: number;
@@ -59,11 +60,17 @@ export function planScale(s: ScaleInput): Record<Color, ColorScale> {
         if (s.canaryPermille > 0) {
             return { state: "canary", replicas: s.replicas, idleSince: null, scaleDownAt: null };
         }
-        const recorded = recordedIdleSince(s.previous, c);
+        const recorded = recordedIdleSince(s.previous.colorScale, c);
+        const versions = s.previous.versions;
+        const before = versions !== null && typeof versions === "object" ? (versions as Record<string, unknown>)[c] : undefined;
         // The clock starts now when the colour just stopped serving, got a new version, or when no
         // valid time is recorded (a first update, or a stack deployed by an earlier program).
         const fresh =
-            recorded === undefined || recorded > s.now || s.previousActive === c || !isColor(s.previousActive) || s.versionChanged[c];
+            recorded === undefined ||
+            recorded > s.now ||
+            !isColor(s.previous.activeColor) ||
+            s.previous.activeColor === c ||
+            before !== s.versions[c];
         const since = fresh ? s.now : recorded;
         const at = since + s.delayMs;
         const due = s.now >= at;
