@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { Color, COLORS, otherColor } from "./color";
-import { describeScale, planScale, previousReplicas, ScaleInput } from "./scaleDown";
+import { describeScale, dueScaleDowns, planScale, previousReplicas, ScaleInput, warmUntil } from "./scaleDown";
 
 const T0 = Date.parse("2026-01-01T10:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -165,5 +165,33 @@ describe("previousReplicas and describeScale", () => {
             `switchyard: blue (live) scales up 1 -> 2 replica(s) through its health gate before it gets traffic`,
             `switchyard: green (idle since ${iso(T0)}) stays warm with 2 replica(s) until ${iso(T0 + DELAY)}; the first update after that scales it to 1 (app.idleReplicas)`,
         ]);
+    });
+});
+
+describe("dueScaleDowns and warmUntil", () => {
+    const warm = { state: "warm", replicas: 2, idleSince: iso(T0), scaleDownAt: iso(T0 + DELAY) };
+    test.each<[string, unknown, number, string[]]>([
+        ["warm, before its time", { green: warm }, T0 + DELAY - 1, []],
+        ["warm, at its time", { green: warm }, T0 + DELAY, ["green"]],
+        ["already scaled down", { green: { ...warm, state: "scaled-down", replicas: 1 } }, T0 + 10 * DELAY, []],
+        ["live", { blue: { state: "live", replicas: 2, idleSince: null, scaleDownAt: null } }, T0 + 10 * DELAY, []],
+        ["no output (an earlier program)", undefined, T0, []],
+        ["an unreadable time", { green: { ...warm, scaleDownAt: "soon" } }, T0 + 10 * DELAY, []],
+    ])("%s", (_, colorScale, now, colors) => {
+        expect(dueScaleDowns(colorScale, now).map((d) => d.color)).toEqual(colors);
+    });
+
+    test("the due entry carries the times and the replicas it runs now", () => {
+        expect(dueScaleDowns({ green: warm }, T0 + DELAY)).toEqual([
+            { color: "green", replicas: 2, idleSince: iso(T0), scaleDownAt: iso(T0 + DELAY) },
+        ]);
+    });
+
+    test("warmUntil says until when and what comes next, only for a warm colour", () => {
+        expect(warmUntil({ blue: warm }, "blue")).toBe(
+            `blue stays warm (2 replicas) for an instant rollback until ${iso(T0 + DELAY)} (app.scaleDownDelay); the first update after that (switchyard up) scales it down to app.idleReplicas`,
+        );
+        expect(warmUntil({ blue: { ...warm, state: "scaled-down" } }, "blue")).toBeUndefined();
+        expect(warmUntil(undefined, "blue")).toBeUndefined();
     });
 });

@@ -123,3 +123,41 @@ export function describeScale(
     }
     return lines;
 }
+
+/** A scale-down the passing of time made due: recorded warm, its scaleDownAt passed. */
+export interface DueScaleDown {
+    readonly color: Color;
+    readonly replicas: number;
+    readonly idleSince: string;
+    readonly scaleDownAt: string;
+}
+
+/** The idle colours whose scale-down is due at `now`, from the stack output `colorScale`. */
+export function dueScaleDowns(colorScale: unknown, now: number): DueScaleDown[] {
+    if (colorScale === null || typeof colorScale !== "object") return [];
+    const out: DueScaleDown[] = [];
+    for (const c of COLORS) {
+        const e = (colorScale as Record<string, unknown>)[c] as Partial<Record<keyof ColorScale, unknown>> | null | undefined;
+        if (!e || e.state !== "warm" || typeof e.scaleDownAt !== "string" || typeof e.idleSince !== "string") continue;
+        const at = Date.parse(e.scaleDownAt);
+        if (Number.isFinite(at) && at <= now) {
+            out.push({
+                color: c,
+                replicas: typeof e.replicas === "number" ? e.replicas : 0,
+                idleSince: e.idleSince,
+                scaleDownAt: e.scaleDownAt,
+            });
+        }
+    }
+    return out;
+}
+
+/** What happens next to `color` (stack output `colorScale`), for the release driver's last words; undefined when it is not idle and warm. */
+export function warmUntil(colorScale: unknown, color: Color): string | undefined {
+    const e =
+        colorScale !== null && typeof colorScale === "object"
+            ? ((colorScale as Record<string, unknown>)[color] as Partial<Record<keyof ColorScale, unknown>> | undefined)
+            : undefined;
+    if (!e || e.state !== "warm" || typeof e.scaleDownAt !== "string") return undefined;
+    return `${color} stays warm (${String(e.replicas)} replicas) for an instant rollback until ${e.scaleDownAt} (app.scaleDownDelay); the first update after that (switchyard up) scales it down to app.idleReplicas`;
+}
