@@ -539,3 +539,56 @@ describe("the route fence under mocks", () => {
         expect(Object.keys(r.one(T.command, "routing-apply").inputs.environment as object)).toContain("SY_FENCES");
     });
 });
+
+describe("the idle colour's scale-down under mocks", () => {
+    const longAgo = "2020-01-01T00:00:00.000Z";
+    const scaledOutputs = async (cfg: Config) => {
+        const out = (await runProgram(cfg)).outputs;
+        // As an update long after the previous one left green idle would find it.
+        const colorScale = out.colorScale as Record<string, Record<string, unknown>>;
+        return { ...out, colorScale: { ...colorScale, green: { ...colorScale.green, idleSince: longAgo } } };
+    };
+    const containersOf = (r: RunResult, c: string) => r.resources.filter((x) => x.type === T.container && x.name.startsWith(`app-${c}-`));
+
+    test("inside the delay both colours run all replicas, and the output says when the idle one drops", async () => {
+        const r = await runProgram(baseConfig());
+        expect(containersOf(r, "green")).toHaveLength(2);
+        expect(r.outputs.colorScale).toMatchObject({
+            blue: { state: "live", replicas: 2, idleSince: null, scaleDownAt: null },
+            green: { state: "warm", replicas: 2 },
+        });
+    });
+
+    test.each([
+        [1, ["app-green-1"]],
+        [0, []],
+    ])("after the delay the idle colour runs app.idleReplicas %i; the live colour keeps all", async (idle, names) => {
+        const cfg = withConfig((c) => ((c.app as Record<string, unknown>).idleReplicas = idle));
+        const r = await runProgram(cfg, { previousOutputs: await scaledOutputs(cfg) });
+        expect(containersOf(r, "green").map((x) => x.name)).toEqual(names);
+        expect(containersOf(r, "blue").map((x) => x.name)).toEqual(["app-blue-1", "app-blue-2"]);
+        expect(r.outputs.colorScale).toMatchObject({ green: { state: "scaled-down", replicas: idle, idleSince: longAgo } });
+        const gate = JSON.parse((r.one(T.command, "gate-green-check").inputs.environment as Record<string, string>).SY_GATE);
+        expect([gate.replicas, gate.targets.length, gate.trafficPermille]).toEqual([idle, idle, 0]);
+    });
+
+    test("a flip to the scaled-down colour brings it back to all replicas, gated at its new share before the routing apply", async () => {
+        const cfg = withConfig((c) => ((c.app as Record<string, unknown>).idleReplicas = 0));
+        const previousOutputs = await scaledOutputs(cfg);
+        const r = await runProgram(
+            withConfig((c) => {
+                (c.app as Record<string, unknown>).idleReplicas = 0;
+                c.activeColor = "green";
+            }),
+            { previousOutputs },
+        );
+        expect(containersOf(r, "green").map((x) => x.name)).toEqual(["app-green-1", "app-green-2"]);
+        expect(r.outputs.colorScale).toMatchObject({ green: { state: "live", replicas: 2 }, blue: { state: "warm", replicas: 2 } });
+        const gate = r.one(T.command, "gate-green-check");
+        expect(JSON.parse((gate.inputs.environment as Record<string, string>).SY_GATE)).toMatchObject({
+            replicas: 2,
+            trafficPermille: 1000,
+        });
+        expect(r.one(T.command, "routing-apply").dependencies).toContain(gate.urn);
+    });
+});

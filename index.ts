@@ -13,6 +13,7 @@ import { CanaryRouter, RouteFence, RouterContainer } from "./components/routing"
 import { beyondOneHost, loadConfig } from "./config";
 import { Color, COLORS, perColor } from "./domain/color";
 import { canonical, ColorSpec, describeLiveColor, planLiveColor, previousColors } from "./domain/liveColor";
+import { describeScale, planScale, previousReplicas } from "./domain/scaleDown";
 
 export = async () => {
     const { config: cfg, secretEnv, backupSecrets, notificationSecrets, registryAuth, dockerTls } = loadConfig();
@@ -43,6 +44,17 @@ export = async () => {
     }
     const live = planned.plan;
     void pulumi.log.info(describeLiveColor(live));
+    // Time-dependent by design: the idle colour drops to app.idleReplicas once app.scaleDownDelay has passed.
+    const scaleOf = { replicas: cfg.app.replicas, ...cfg.scaleDown };
+    const scale = planScale({
+        activeColor: cfg.activeColor,
+        canaryPermille: cfg.canary.permille,
+        versions: perColor((c) => cfg.colors[c].version.semver),
+        previous: recorded,
+        ...scaleOf,
+        now: Date.now(),
+    });
+    describeScale(scale, previousReplicas(recorded.colorScale), scaleOf).forEach((l) => void pulumi.log.info(l));
     // A pinned colour keeps the secret env values it was released with (when they were recorded).
     const recordedSecrets = (recorded.colorSecretEnv ?? {}) as Partial<Record<string, Record<string, string>>>;
     const colorSecretEnv = perColor((c) => {
@@ -97,6 +109,7 @@ export = async () => {
             ...onNetwork,
             ...traffic,
             app: cfg.app,
+            replicas: perColor((c) => scale[c].replicas),
             specs: live.effective,
             secretEnv: colorSecretEnv,
             gates: cfg.gates,
@@ -175,6 +188,8 @@ export = async () => {
         // What each colour runs (the live one: what it was released with), and what waits for it.
         colorSpecs: live.effective,
         colorSecretEnv: pulumi.secret(colorSecretEnv),
+        // Per colour: state, replicas, and since when it is idle and when it drops to app.idleReplicas.
+        colorScale: scale,
         liveColor: {
             live: live.live ?? null,
             pinned: live.pinned,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Color, COLORS } from "../domain/color";
+import { parseDuration } from "../domain/duration";
 import { imageTag, parseReleaseVersion, ReleaseVersion } from "../domain/version";
 import { toPermille } from "../domain/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings, withStackDefaults } from "./backup";
@@ -46,6 +47,11 @@ export interface StackConfig {
         readonly sticky?: { readonly cookieName: string; readonly maxAgeSeconds: number };
     };
     readonly app: ParsedStackConfig["app"];
+    /**
+     * The idle colour's scale-down (app.idleReplicas, app.scaleDownDelay): containers it keeps, and
+     * after how long (ms; the default is release.watch.duration + 5m).
+     */
+    readonly scaleDown: { readonly idleReplicas: number; readonly delayMs: number };
     /** Names of the secret env vars (values travel separately, as a Pulumi secret). */
     readonly secretEnvNames: readonly string[];
     readonly docker: Omit<ParsedStackConfig["docker"], "host" | "hosts" | "network"> & {
@@ -418,6 +424,7 @@ function checkStackConfig(
             colors,
             canary: { permille: toPermille(c.canary.weight), header: c.canary.header, cookie: c.canary.cookie, sticky },
             app: c.app,
+            scaleDown: { idleReplicas: c.app.idleReplicas, delayMs: scaleDownDelayMs(c.app.scaleDownDelay, c.release.watch.duration) },
             secretEnvNames: Object.keys(secretEnv).sort(),
             docker: { ...c.docker, host: dockerHostOf(c.docker), network: c.docker.network ?? `${stack}-${c.app.name}` },
             router: { ...c.router, tag: c.router.image.slice(c.router.image.lastIndexOf(":") + 1) },
@@ -433,6 +440,15 @@ function checkStackConfig(
         },
     };
 }
+
+/** app.scaleDownDelay in ms; unset: long enough for the release driver's stability watch and a decision after it. */
+function scaleDownDelayMs(delay: string | undefined, watch: string): number {
+    const ms = delay === undefined ? undefined : parseDuration(delay);
+    return ms ?? (parseDuration(watch) ?? 0) + SCALE_DOWN_MARGIN_MS;
+}
+
+/** Added to release.watch.duration when app.scaleDownDelay is unset. */
+export const SCALE_DOWN_MARGIN_MS = 5 * 60_000;
 
 /** Equal up to one edit (a typo): `secretEnvs`, `secretenv`, `backupSecret`. */
 function nearlyEqual(a: string, b: string): boolean {

@@ -50,6 +50,7 @@ describe("valid configs", () => {
             tagPrefix: "",
             port: 8080,
             replicas: 2,
+            idleReplicas: 1,
             env: {},
             healthcheck: { path: "/health", intervalSeconds: 5, timeoutSeconds: 3, retries: 5, startPeriodSeconds: 5 },
             resources: { cpus: 0.5, memoryMb: 256 },
@@ -369,4 +370,55 @@ test("env values set as numbers or booleans (config set --path) become text; obj
     expect(bad.ok).toBe(false);
     if (!bad.ok)
         expect(bad.errors).toEqual(['switchyard:app.env.X: env values must be strings, numbers or booleans (got {"nested":true})']);
+});
+
+describe("app.idleReplicas and app.scaleDownDelay", () => {
+    test.each<[string, Raw, { idleReplicas: number; delayMs: number }]>([
+        ["unset: 1 replica after the watch (5m) and 5m more", valid(), { idleReplicas: 1, delayMs: 600_000 }],
+        [
+            "unset delay follows release.watch.duration",
+            setPath(valid(), ["release", "watch", "duration"], "20m"),
+            { idleReplicas: 1, delayMs: 1_500_000 },
+        ],
+        [
+            "0 stops the idle colour; a delay as text",
+            setPath(setPath(valid(), ["app", "idleReplicas"], "0"), ["app", "scaleDownDelay"], "1h"),
+            { idleReplicas: 0, delayMs: 3_600_000 },
+        ],
+        [
+            "a short delay with a shorter watch",
+            setPath(setPath(valid(), ["app", "scaleDownDelay"], "20s"), ["release", "watch", "duration"], "10s"),
+            { idleReplicas: 1, delayMs: 20_000 },
+        ],
+    ])("%s", (_, raw, want) => {
+        const r = parse(raw);
+        if (!r.ok) throw new Error(r.errors.join("\n"));
+        expect(r.config.scaleDown).toEqual(want);
+    });
+
+    test.each<[string, Raw, string]>([
+        [
+            "more idle than serving replicas",
+            setPath(setPath(valid(), ["app", "replicas"], 2), ["app", "idleReplicas"], 3),
+            "switchyard:app.idleReplicas: is more than app.replicas (2): the idle colour cannot keep more containers than a serving one; set app.idleReplicas to at most 2 (1 keeps one warm, 0 stops the idle colour) (got 3)",
+        ],
+        [
+            "a negative count",
+            setPath(valid(), ["app", "idleReplicas"], -1),
+            "switchyard:app.idleReplicas: must be at least 0 per colour (got -1)",
+        ],
+        [
+            "not a duration",
+            setPath(valid(), ["app", "scaleDownDelay"], "10"),
+            'switchyard:app.scaleDownDelay: must be a duration such as 10m (ms, s, m, h) (got "10")',
+        ],
+        [
+            "shorter than the stability watch",
+            setPath(valid(), ["app", "scaleDownDelay"], "1m"),
+            'switchyard:app.scaleDownDelay: is shorter than release.watch.duration (5m): the colour a release leaves must stay warm through the stability watch, so that a rollback during it only moves traffic; set app.scaleDownDelay to at least 5m or shorten release.watch.duration (got "1m")',
+        ],
+    ])("%s is refused, naming the key and the fix", (_, raw, message) => {
+        const r = parse(raw);
+        expect(r.ok ? [] : r.errors).toEqual([message]);
+    });
 });

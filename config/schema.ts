@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { COLORS } from "../domain/color";
 import { dockerCpus } from "../domain/dockerForms";
+import { parseDuration } from "../domain/duration";
 import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
 import { checkOneHostForm, dockerEndpoint, dockerHostsSchema } from "./dockerHosts";
@@ -131,6 +132,13 @@ export const appSchema = z.strictObject({
         .default(""),
     port: port().default(8080),
     replicas: wholeNumber(1, 20, { unit: " per colour" }).default(2),
+    /** Containers the idle colour keeps once app.scaleDownDelay has passed (0 stops it). @default 1 */
+    idleReplicas: wholeNumber(0, 20, { unit: " per colour" }).default(1),
+    /** How long the idle colour stays warm after it stopped serving. @default - release.watch.duration + 5m */
+    scaleDownDelay: z
+        .string({ error: "must be a duration such as 10m (ms, s, m, h)" })
+        .refine((t) => parseDuration(t) !== undefined, { error: "must be a duration such as 10m (ms, s, m, h)" })
+        .optional(),
     env: envMap.default({}),
     healthcheck: healthcheck.prefault({}),
     resources: z
@@ -322,6 +330,25 @@ export const schema = z
                     message: `is also ${key}${i === undefined ? "" : `[${i}]`}, which the router would answer instead of the app; give the router a path of its own such as /_switchyard/status`,
                 });
             }
+        }
+        // Checked only against a valid replicas (its own error names it otherwise).
+        if (Number.isInteger(c.app.replicas) && c.app.replicas >= 1 && c.app.idleReplicas > c.app.replicas) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["app", "idleReplicas"],
+                input: c.app.idleReplicas,
+                message: `is more than app.replicas (${c.app.replicas}): the idle colour cannot keep more containers than a serving one; set app.idleReplicas to at most ${c.app.replicas} (1 keeps one warm, 0 stops the idle colour)`,
+            });
+        }
+        const watch = parseDuration(c.release.watch.duration) ?? 0;
+        const delay = c.app.scaleDownDelay === undefined ? undefined : parseDuration(c.app.scaleDownDelay);
+        if (delay !== undefined && delay < watch) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["app", "scaleDownDelay"],
+                input: c.app.scaleDownDelay,
+                message: `is shorter than release.watch.duration (${c.release.watch.duration}): the colour a release leaves must stay warm through the stability watch, so that a rollback during it only moves traffic; set app.scaleDownDelay to at least ${c.release.watch.duration} or shorten release.watch.duration`,
+            });
         }
         const sticky = c.canary.sticky;
         if (c.canary.cookie && sticky?.enabled && c.canary.cookie.name === sticky.cookieName) {

@@ -32,6 +32,8 @@ export interface DriftProof {
     /** The preview's change summary (op -> count). */
     readonly changeSummary: Readonly<Record<string, number>>;
     readonly error?: string;
+    /** Scale-downs of the idle colour that were due (app.scaleDownDelay passed): planned, not drift. @default - none */
+    readonly scaleDownDue?: readonly string[];
 }
 
 /** What the command knows that the events do not carry. */

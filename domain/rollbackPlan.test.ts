@@ -94,3 +94,20 @@ test.each([
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(message);
 });
+
+test.each<[string, RollbackState["replicas"], { from: number; to: number } | null, number]>([
+    ["unknown scale (an earlier program's outputs)", undefined, null, 2],
+    ["the idle colour still warm", { running: { blue: 2, green: 2 }, full: 2 }, null, 2],
+    ["the idle colour scaled down to 1", { running: { blue: 1, green: 2 }, full: 2 }, { from: 1, to: 2 }, 3],
+    ["the idle colour scaled down to 0", { running: { blue: 0, green: 3 }, full: 3 }, { from: 0, to: 3 }, 3],
+])("level 1 with %s", (_, replicas, scaleUp, lineCount) => {
+    const r = planRollback({ ...state, ...(replicas ? { replicas } : {}) }, { level: 1 });
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.plan.actions[0]).toEqual({ kind: "traffic", from: "green", to: "blue", version: "1.1.0", redeploy: false, scaleUp });
+    expect(r.plan.lines).toHaveLength(lineCount);
+    if (scaleUp) {
+        expect(r.plan.lines[0]).toBe(
+            `scale blue back up from ${scaleUp.from} to ${scaleUp.to} replica(s) (it was idle longer than app.scaleDownDelay) through its health gate, in the update that moves the traffic; the router keeps serving green until the gate passed`,
+        );
+    }
+});

@@ -22,6 +22,12 @@ export interface RollbackState {
     readonly migrations?: Readonly<Record<Color, { image: string; version: string; down: readonly string[] | null; deploymentId: string }>>;
     /** Stack output `backups`: each colour's latest pre-deploy snapshot. */
     readonly backups?: Readonly<Record<Color, { snapshotId: string }>>;
+    /**
+     * Containers each colour runs (stack output `colorScale`) and how many a serving colour runs
+     * (app.replicas): an idle colour scaled down after app.scaleDownDelay is scaled back up, through
+     * its gate, before it gets traffic. @default - unknown: both run all
+     */
+    readonly replicas?: { readonly running: Readonly<Partial<Record<Color, number>>>; readonly full: number };
 }
 
 export interface RollbackRequest {
@@ -35,7 +41,15 @@ export interface RollbackRequest {
 }
 
 export type RollbackAction =
-    | { readonly kind: "traffic"; readonly from: Color; readonly to: Color; readonly version: string; readonly redeploy: boolean }
+    | {
+          readonly kind: "traffic";
+          readonly from: Color;
+          readonly to: Color;
+          readonly version: string;
+          readonly redeploy: boolean;
+          /** The target colour is scaled down: the update scales it up (through its gate) first. */
+          readonly scaleUp: { readonly from: number; readonly to: number } | null;
+      }
     | {
           readonly kind: "down-migration";
           readonly color: Color;
@@ -90,8 +104,15 @@ export function planRollback(s: RollbackState, r: RollbackRequest): { ok: true; 
     const config: Record<string, string> = { activeColor: idle };
     if (s.canaryPermille !== 0) config["canary.weight"] = "0";
     if (redeploy) config[`colors.${idle}.version`] = to;
-    const actions: RollbackAction[] = [{ kind: "traffic", from: live, to: idle, version: to, redeploy }];
+    const running = s.replicas?.running[idle];
+    const scaleUp = s.replicas && running !== undefined && running < s.replicas.full ? { from: running, to: s.replicas.full } : null;
+    const actions: RollbackAction[] = [{ kind: "traffic", from: live, to: idle, version: to, redeploy, scaleUp }];
     const lines = [
+        ...(scaleUp && !redeploy
+            ? [
+                  `scale ${idle} back up from ${scaleUp.from} to ${scaleUp.to} replica(s) (it was idle longer than app.scaleDownDelay) through its health gate, in the update that moves the traffic; the router keeps serving ${live} until the gate passed`,
+              ]
+            : []),
         redeploy
             ? `deploy ${to} on ${idle} (now ${s.versions[idle]}) through its health gates, then move all traffic from ${live} (${from}) to ${idle}`
             : `move all traffic from ${live} (${from}) to ${idle} (${to})${s.canaryPermille !== 0 ? `, canary weight ${s.canaryPermille / 10}% -> 0` : ""}`,

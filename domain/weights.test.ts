@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { COLORS, otherColor } from "./color";
+import { Color, COLORS, otherColor } from "./color";
 import { sharesFor, splitPoolWeights, toPermille } from "./weights";
 
 describe("weight arithmetic", () => {
@@ -62,5 +62,24 @@ describe("weight arithmetic", () => {
             ["blue", 1],
             ["green", 999],
         ]);
+    });
+
+    test.each<[string, Color, number, { blue: number; green: number }, string | [Color, number][]]>([
+        [
+            "an idle colour scaled to 0 (no share): the live one alone",
+            "blue",
+            0,
+            { blue: 2, green: 0 },
+            [
+                ["blue", 1],
+                ["blue", 1],
+            ],
+        ],
+        ["the live colour with no container", "blue", 0, { blue: 0, green: 2 }, "replicas for blue must be a positive integer, got 0"],
+        ["a canary share with no container", "blue", 10, { blue: 2, green: 0 }, "replicas for green must be a positive integer, got 0"],
+    ])("%s", (_, active, permille, replicas, want) => {
+        const run = () => splitPoolWeights(sharesFor(active, permille), replicas).map((s): [Color, number] => [s.color, s.weight]);
+        if (typeof want === "string") expect(run).toThrow(want);
+        else expect(run()).toEqual(want);
     });
 });

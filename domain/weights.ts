@@ -50,11 +50,12 @@ export interface WeightedServer {
 /**
  * Server weights of the split pool, so that nginx's smooth weighted round-robin gives each colour
  * exactly its share whatever the replica counts. A colour with share 0 has no server in the pool
- * (it receives no request at all). Weights are reduced by their common divisor.
+ * (it receives no request at all) and may have no container. Weights are reduced by their common divisor.
  */
 export function splitPoolWeights(shares: Shares, replicas: Record<Color, number>): WeightedServer[] {
     for (const c of COLORS) {
-        if (!Number.isInteger(replicas[c]) || replicas[c] < 1) {
+        // A colour with no share may have no container (the idle colour scaled to 0).
+        if (!Number.isInteger(replicas[c]) || replicas[c] < (shares[c] === 0 ? 0 : 1)) {
             throw new RangeError(`replicas for ${c} must be a positive integer, got ${replicas[c]}`);
         }
     }
@@ -66,7 +67,8 @@ export function splitPoolWeights(shares: Shares, replicas: Record<Color, number>
             : Array.from({ length: replicas[c] }, (_, i) => ({
                   color: c,
                   replica: i,
-                  weight: shares[c] * replicas[otherColor(c)],
+                  // A colour with no container has no share, so the factor only matters when it is >= 1.
+                  weight: shares[c] * Math.max(1, replicas[otherColor(c)]),
               })),
     );
     const g = raw.reduce((acc, s) => gcd(acc, s.weight), 0);

@@ -10,7 +10,7 @@ const http = require("http");
 
 /**
  * @typedef {{ name: string, address: string, port: number }} Target
- * @typedef {{ color: string, version: string, targets: Target[], healthPaths: string[],
+ * @typedef {{ color: string, version: string, targets: Target[], replicas?: number, trafficPermille?: number, healthPaths: string[],
  *   smokePaths: string[], retries: number, intervalSeconds: number, timeoutSeconds: number,
  *   probe: { kind: "docker-exec", container: string } | { kind: "direct" } }} GateSpec
  * @typedef {{ status: number } | { error: string }} ProbeResult
@@ -118,7 +118,9 @@ function validateSpec(spec) {
     if (!spec || typeof spec !== "object") {
         throw new Error("gate spec must be a JSON object");
     }
-    if (!Array.isArray(spec.targets) || spec.targets.length === 0) problems.push("targets must list at least one container");
+    // An idle colour scaled to 0 (app.idleReplicas) with no share has nothing to check.
+    const stopped = spec.replicas === 0 && spec.trafficPermille === 0;
+    if (!Array.isArray(spec.targets) || (spec.targets.length === 0 && !stopped)) problems.push("targets must list at least one container");
     else
         for (const t of spec.targets) {
             if (!t || !t.address) problems.push(`target ${t && t.name} has no address (is the container on the app network?)`);

@@ -139,7 +139,19 @@ describe("health gate", () => {
         expect(invalid.stderr).toMatch(/SY_GATE is not valid JSON/);
     });
 
-    test("a spec without targets is refused before probing", async () => {
-        await expect(gate.runGate(spec([]), probe, noSleep)).rejects.toThrow(/targets must list at least one container/);
+    test.each([
+        ["no replicas given", {}],
+        ["replicas 0 but a share of traffic", { replicas: 0, trafficPermille: 5 }],
+        ["replicas 2", { replicas: 2, trafficPermille: 0 }],
+    ])("a spec without targets is refused before probing: %s", async (_, patch) => {
+        await expect(gate.runGate(spec([], patch), probe, noSleep)).rejects.toThrow(/targets must list at least one container/);
+    });
+
+    test("a colour scaled to 0 with no share passes with nothing to check", async () => {
+        await expect(gate.runGate(spec([], { replicas: 0, trafficPermille: 0 }), probe, noSleep)).resolves.toEqual({
+            ok: true,
+            failures: [],
+            checks: [],
+        });
     });
 });

@@ -14,6 +14,8 @@ export interface HealthGateArgs {
     targets: pulumi.Input<UpstreamTarget[]>;
     /** Container ids: a recreated container re-runs the gate. */
     containerIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Containers the colour runs (0: the idle colour scaled to 0, nothing to check). @default - as many as targets */
+    replicas?: number;
     /** Share of traffic (permille) this colour is about to get: any change re-runs the gate. */
     trafficPermille: number;
     /** Endpoints that must answer 2xx, polled with retries. */
@@ -51,6 +53,7 @@ export class HealthGate extends pulumi.ComponentResource {
                 color: args.color,
                 version: args.version,
                 trafficPermille: args.trafficPermille,
+                ...(args.replicas !== undefined ? { replicas: args.replicas } : {}),
                 targets,
                 healthPaths: args.healthPaths,
                 smokePaths: args.smokePaths,

@@ -10,10 +10,10 @@ export interface PreviousRelease {
     routerImage: pulumi.Output<Partial<RouterImageFacts> | undefined>;
     /**
      * The outputs the live-colour plan reads, as plain values, before any resource is registered
-     * (so a refused update changes nothing). `colorSecretEnv` is the secret env each colour was
+     * (so a refused update changes nothing), and the idle colour's scale clock (`colorScale`). `colorSecretEnv` is the secret env each colour was
      * released with; it never leaves the program except as a secret.
      */
-    colors(): Promise<{ activeColor?: unknown; versions?: unknown; colorSpecs?: unknown; colorSecretEnv?: unknown }>;
+    colors(): Promise<{ activeColor?: unknown; versions?: unknown; colorSpecs?: unknown; colorSecretEnv?: unknown; colorScale?: unknown }>;
 }
 
 /** A reference to the stack itself: the engine reads its last outputs before the program changes anything. */
@@ -33,6 +33,7 @@ export function previousRelease(): PreviousRelease {
             versions: await read("versions"),
             colorSpecs: await read("colorSpecs"),
             colorSecretEnv: await read("colorSecretEnv"),
+            colorScale: await read("colorScale"),
         }),
     };
 }

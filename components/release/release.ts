@@ -29,6 +29,8 @@ export interface ReleaseArgs {
     canaryPermille: number;
     /** App settings shared by both colours (name, port, replicas, volumes); the rest comes per colour from `specs`. */
     app: AppSettings;
+    /** Containers each colour runs now (domain/scaleDown.ts: the idle colour may be scaled down). @default - app.replicas each */
+    replicas?: Record<Color, number>;
     /**
      * What each colour's containers are built from: the config, or for the live colour the spec it
      * was released with (domain/liveColor.ts). Its version is the colour's `version`.
@@ -79,6 +81,7 @@ export class Release extends pulumi.ComponentResource {
         const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
         const appOf = perColor((c): AppSettings => ({
             ...args.app,
+            replicas: args.replicas?.[c] ?? args.app.replicas,
             env: { ...args.specs[c].env },
             resources: { ...args.specs[c].resources },
             healthcheck: {
@@ -169,6 +172,7 @@ export class Release extends pulumi.ComponentResource {
                         targets: this.targets[c],
                         containerIds: this.colorStacks[c].containers.map((k) => k.id),
                         trafficPermille: shares[c],
+                        replicas: appOf[c].replicas,
                         ...args.gates,
                         probeContainer: args.probeContainer,
                         dockerHost: args.dockerHost,

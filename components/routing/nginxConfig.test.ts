@@ -81,12 +81,33 @@ describe("rendering", () => {
             spec({ upstreams: { blue: [{ name: "a", address: "app-blue-1", port: 8080 }], green: targets("green", 1) } }),
             /expected an IPv4 address/,
         ],
-        ["no green container", spec({ upstreams: { blue: targets("blue", 1), green: [] } }), /colour green has no upstream container/],
+        [
+            "no container of the active colour",
+            spec({ upstreams: { blue: [], green: targets("green", 1) } }),
+            /colour blue has no upstream container$/,
+        ],
+        [
+            "a canary share for a colour with no container",
+            spec({ canaryPermille: 10, upstreams: { blue: targets("blue", 1), green: [] } }),
+            /colour green has no upstream container but a canary share of 10 permille/,
+        ],
         ["a bad cookie name", spec({ cookie: { name: "my-cookie" } }), /must be letters, digits and '_'/],
         ["permille over 1000", spec({ canaryPermille: 1001 }), /outside 0..1000/],
     ])("refuses %s", (_n, s, message) => {
         expect(() => renderRouterConfig(s)).toThrow(message);
     });
+});
+
+test("an idle colour scaled to 0: its forced requests go to the active colour, and nginx -t accepts it", () => {
+    const text = renderRouterConfig(spec({ upstreams: { blue: targets("blue", 2), green: [] } })).text;
+    const pool = text.slice(text.indexOf("upstream sy_green {"), text.indexOf("}", text.indexOf("upstream sy_green {")));
+    expect(pool.split("\n").filter((l) => l.includes("server "))).toEqual([
+        "        server 172.30.0.10:8080; # blue local-app-blue-1",
+        "        server 172.30.0.11:8080; # blue local-app-blue-2",
+    ]);
+    const checked = nginxTest(dir, text);
+    expect(checked.output).toBe("");
+    expect(checked.ok).toBe(true);
 });
 
 describe("nginx -t accepts every config the schema accepts", () => {

@@ -83,8 +83,11 @@ function validate(spec: RouterSpec): void {
         throw new RangeError(`canaryPermille ${spec.canaryPermille} is outside 0..${PERMILLE}`);
     }
     for (const c of COLORS) {
-        if (spec.upstreams[c].length === 0) {
-            throw new Error(`colour ${c} has no upstream container`);
+        // Only the idle colour may have none (scaled to app.idleReplicas 0), and then no share.
+        if (spec.upstreams[c].length === 0 && (c === spec.activeColor || spec.canaryPermille > 0)) {
+            throw new Error(
+                `colour ${c} has no upstream container${c === spec.activeColor ? "" : ` but a canary share of ${spec.canaryPermille} permille`}`,
+            );
         }
         for (const u of spec.upstreams[c]) {
             if (!IPV4.test(u.address)) {
@@ -178,15 +181,17 @@ export function renderRouterConfig(spec: RouterSpec): RenderedRouterConfig {
 
     // One pool per colour (header/cookie/sticky routing) and the weighted split pool. The canary
     // colour's pool has the stable colour's containers as backup servers: a request its own
-    // containers cannot take (refused, reset, timed out) goes to the stable colour last.
+    // containers cannot take (refused, reset, timed out) goes to the stable colour last. A canary
+    // colour with no container (scaled to 0) has only the stable ones: forced requests go there.
     for (const c of COLORS) {
         line(`    upstream sy_${c} {`);
         for (const u of spec.upstreams[c]) {
             line(`        server ${u.address}:${u.port}; # ${u.name}`);
         }
         if (c === canary) {
+            const backup = spec.upstreams[c].length === 0 ? "" : " backup";
             for (const u of spec.upstreams[active]) {
-                line(`        server ${u.address}:${u.port} backup; # ${active} ${u.name}`);
+                line(`        server ${u.address}:${u.port}${backup}; # ${active} ${u.name}`);
             }
         }
         line("        keepalive 32;");

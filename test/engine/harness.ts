@@ -139,6 +139,8 @@ export function baseConfig(): Record<string, unknown> {
             replicas: 2,
             resources: { cpus: 0.5, memoryMb: 128 },
             healthcheck: { intervalSeconds: 2, timeoutSeconds: 2, retries: 5, startPeriodSeconds: 1 },
+            // Longer than any file's run: only scaleDown.test.ts sees the idle colour scaled down.
+            scaleDownDelay: "2h",
         },
         "switchyard:router": { image: "switchyard/router:local", port: PORT, bindAddress: "127.0.0.1" },
         "switchyard:gates": {

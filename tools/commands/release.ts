@@ -25,6 +25,7 @@ import { CliError, CommonOptions, errorText, ExitCode, firstLine, Io } from "../
 import { commitsBetween, headCommit, whoAmI } from "../lib/git";
 import { createNotifier, Notifier } from "../lib/notify";
 import { driftProofOf, publishRecord, RecordStore, recordStore } from "../lib/records";
+import { warmUntil } from "../../domain/scaleDown";
 import { Progress } from "../lib/progress";
 import { OpenStack, PROJECT_DIR, withStack } from "../lib/stack";
 import { parseDuration } from "../../domain/duration";
@@ -542,6 +543,11 @@ async function writeDeploymentRecord(
     io: Io,
 ): Promise<{ id: string; location: string } | undefined> {
     saveRecord(PROJECT_DIR, r);
+    if (end === "promoted") {
+        // The scale-down of the colour it left is the next update's (app.scaleDownDelay): say when.
+        const warm = warmUntil(plainOutputs(await c.s.stack.outputs()).colorScale, r.stableColor);
+        if (warm) c.progress.say(`release: ${warm}`);
+    }
     if (!c.store || !r.recordId) {
         return undefined;
     }

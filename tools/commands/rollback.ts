@@ -23,6 +23,7 @@ import { notesSummary, renderReleaseNotes } from "../../domain/releaseNotes";
 import type { ReleaseEvent } from "../../domain/releaseEvent";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { planRollback, RollbackLevel, RollbackPlan, RollbackState, versionOfDeploymentId } from "../../domain/rollbackPlan";
+import { previousReplicas } from "../../domain/scaleDown";
 import { listStack } from "../../runtime/backup/common";
 import { parseConfig } from "../../runtime/backup/config";
 import { makeTarget } from "../../runtime/backup/targets";
@@ -59,7 +60,12 @@ export function parseLevel(v: string): RollbackLevel {
 }
 
 /** What the stack's outputs say about the live release (outputs of an earlier program may lack some). */
-export function rollbackState(stack: string, outputs: Readonly<Record<string, unknown>>, canaryPermille: number): RollbackState {
+export function rollbackState(
+    stack: string,
+    outputs: Readonly<Record<string, unknown>>,
+    canaryPermille: number,
+    fullReplicas?: number,
+): RollbackState {
     const active = outputs.activeColor;
     const versions = outputs.versions as Record<Color, string> | undefined;
     if ((active !== "blue" && active !== "green") || !versions || COLORS.some((c) => typeof versions[c] !== "string")) {
@@ -79,6 +85,9 @@ export function rollbackState(stack: string, outputs: Readonly<Record<string, un
         deploymentIds: (outputs.deploymentIds ?? {}) as Record<Color, string>,
         ...(has(migrations) ? { migrations } : {}),
         ...(has(backups) ? { backups } : {}),
+        ...(fullReplicas !== undefined && has(outputs.colorScale)
+            ? { replicas: { running: previousReplicas(outputs.colorScale), full: fullReplicas } }
+            : {}),
     };
 }
 
@@ -240,7 +249,7 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
     const parsed = stackConfigOf(s.name, all, { DOCKER_CONTEXT: io.env.DOCKER_CONTEXT });
     const cfg = parsed.config;
     const outputs = Object.fromEntries(Object.entries(await s.stack.outputs()).map(([k, v]) => [k, v.value]));
-    const state = rollbackState(s.name, outputs, cfg.canary.permille);
+    const state = rollbackState(s.name, outputs, cfg.canary.permille, cfg.app.replicas);
     const store = recordStore(cfg, io.env);
     const records = store ? await store.list() : [];
 
@@ -361,7 +370,11 @@ async function run(opts: RollbackOptions, io: Io, s: OpenStack): Promise<ExitCod
                         const statusPath = statusPathOf(outputs.routerStatusUrl, ROUTER_IMAGE.defaultStatusPath);
                         const read = () =>
                             readRouterStatus(cfg.docker.host, String(outputs.routerContainer ?? ""), statusPath, s.dockerTls);
-                        if (!a.redeploy) {
+                        if (!a.redeploy && a.scaleUp) {
+                            // Scaled down after app.scaleDownDelay: the update scales it up and gates it before the router moves.
+                            fastPath = `${a.to} runs ${a.scaleUp.from} of ${a.scaleUp.to} replicas (scaled down); its gate runs first`;
+                            progress.say(`stack ${s.name}: traffic moves with the update (${fastPath})`);
+                        } else if (!a.redeploy) {
                             try {
                                 fastPath = flipRouterDirectly(outputs, a.to, cfg.docker.host, s.dockerTls) ?? "router";
                             } catch (e) {

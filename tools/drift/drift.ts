@@ -5,6 +5,7 @@
  */
 import { configShaOf } from "../../components/routing/nginxConfig";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
+import type { DueScaleDown } from "../../domain/scaleDown";
 
 export interface StateResource {
     urn: string;
@@ -110,4 +111,27 @@ export function plannedChanges(steps: PreviewStep[]): string[] {
             const why = st.diffReasons && st.diffReasons.length > 0 ? ` (${st.diffReasons.join(", ")})` : "";
             return `${parts[3] ?? st.urn} [${type}]: ${verbs[st.op]}${why}`;
         });
+}
+
+/**
+ * The preview steps a due scale-down of the idle colour explains (domain/scaleDown.ts): its
+ * surplus containers deleted, its gate re-run on the remaining ones, the routing apply without
+ * them. Everything else is left for the drift lines. A due scale-down never creates anything.
+ */
+export function splitDueScaleDown(steps: PreviewStep[], due: readonly DueScaleDown[]): { explained: PreviewStep[]; rest: PreviewStep[] } {
+    const explained: PreviewStep[] = [];
+    const rest: PreviewStep[] = [];
+    for (const st of steps) {
+        const name = st.urn.split("::")[3] ?? "";
+        const byScaleDown =
+            due.length > 0 &&
+            ((st.op === "update" && name === "routing-apply") ||
+                due.some(
+                    (d) =>
+                        (st.op === "delete" && new RegExp(`^app-${d.color}-\\d+$`).test(name)) ||
+                        (st.op === "update" && name === `gate-${d.color}-check`),
+                ));
+        (byScaleDown ? explained : rest).push(st);
+    }
+    return { explained, rest };
 }

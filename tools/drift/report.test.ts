@@ -169,4 +169,49 @@ describe("drift report", () => {
             `router: could not mark the routing apply step (error: the stack is locked); heal with pulumi up --replace '${prefix}$command:local:Command::routing-apply'`,
         ]);
     });
+
+    test("a due scale-down of the idle colour is said plainly and is not drift; anything else still is", async () => {
+        const colorScale = {
+            blue: { state: "live", replicas: 2, idleSince: null, scaleDownAt: null },
+            green: { state: "warm", replicas: 2, idleSince: "2026-01-01T10:00:00.000Z", scaleDownAt: "2026-01-01T10:00:20.000Z" },
+        };
+        const clean = {
+            ...deps(),
+            exportState: async () => {
+                const e = exported();
+                (e.deployment.resources[2].outputs as { labels: unknown }).labels = [{ label: "switchyard.color", value: "blue" }];
+                Object.assign(e.deployment.resources[0].outputs as object, { colorScale });
+                return e;
+            },
+            inspect: () => ({
+                Id: "c1",
+                Image: "sha256:aaaa111122223333",
+                State: { Running: true, Status: "running" },
+                Config: { Labels: { "switchyard.color": "blue" } },
+            }),
+        };
+        const steps = [
+            { op: "delete", urn: `${prefix}$docker:index/container:Container::app-green-2` },
+            { op: "update", urn: `${prefix}$command:local:Command::gate-green-check`, diffReasons: ["environment"] },
+            { op: "update", urn: `${prefix}$command:local:Command::routing-apply`, diffReasons: ["environment"] },
+        ];
+        const due = await checkDrift("e2e", steps, "", clean, Date.parse("2026-01-01T10:00:20.000Z"));
+        expect(due.drift).toBe(false);
+        expect(renderDrift(due).split("\n").slice(1)).toEqual([
+            "scale-down due, not drift: green (idle since 2026-01-01T10:00:00.000Z; app.scaleDownDelay passed at 2026-01-01T10:00:20.000Z) still runs 2 replica(s): the next update (switchyard up) scales it to app.idleReplicas; the preview's app-green-2 [docker:index/container:Container]: would be deleted; gate-green-check [command:local:Command]: would be updated (environment); routing-apply [command:local:Command]: would be updated (environment)",
+            "",
+        ]);
+        // Before its time the same steps are drift; and a deleted live container is drift at any time.
+        const early = await checkDrift("e2e", steps, "", clean, Date.parse("2026-01-01T10:00:19.999Z"));
+        expect([early.drift, early.items.length, early.scaleDownDue]).toEqual([true, 3, []]);
+        const live = await checkDrift(
+            "e2e",
+            [...steps, { op: "delete", urn: `${prefix}$docker:index/container:Container::app-blue-2` }],
+            "",
+            clean,
+            Date.parse("2026-01-01T10:00:20.000Z"),
+        );
+        expect(live.items).toEqual(["refresh: app-blue-2 [docker:index/container:Container]: would be deleted"]);
+        expect(live.scaleDownDue).toHaveLength(1);
+    });
 });

@@ -4,8 +4,18 @@
  * Everything outside (engine, docker, the state edit) comes in through `DriftDeps`, so the whole
  * path from an export to the printed report is unit-tested.
  */
-import { containerDrift, expectedContainers, InspectedContainer, plannedChanges, PreviewStep, routerDrift, StateResource } from "./drift";
+import {
+    containerDrift,
+    expectedContainers,
+    InspectedContainer,
+    plannedChanges,
+    PreviewStep,
+    routerDrift,
+    splitDueScaleDown,
+    StateResource,
+} from "./drift";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
+import { dueScaleDowns } from "../../domain/scaleDown";
 import { stripSecrets } from "../lib/secrets";
 
 export interface DriftDeps {
@@ -28,15 +38,34 @@ export interface DriftReport {
     resources: number;
     containers: number;
     routerConfigSha256: string;
+    /**
+     * Scale-downs of the idle colour that time made due (app.scaleDownDelay passed): not drift; the
+     * next update does them. One line each, with the preview steps they explain.
+     */
+    scaleDownDue: string[];
 }
 
-export async function checkDrift(stack: string, steps: PreviewStep[], fallbackDockerHost: string, deps: DriftDeps): Promise<DriftReport> {
-    const drift = plannedChanges(steps).map((c) => `refresh: ${c}`);
+export async function checkDrift(
+    stack: string,
+    steps: PreviewStep[],
+    fallbackDockerHost: string,
+    deps: DriftDeps,
+    now: number = Date.now(),
+): Promise<DriftReport> {
     const state = stripSecrets(await deps.exportState()) as { deployment?: { resources?: StateResource[] } };
     const resources = state.deployment?.resources ?? [];
     const provider = resources.find((r) => r.type === "pulumi:providers:docker");
     const dockerHost = String(provider?.inputs?.host ?? fallbackDockerHost);
     const stackOut = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
+    const due = dueScaleDowns(stackOut.colorScale, now);
+    const { explained, rest } = splitDueScaleDown(steps, due);
+    const drift = plannedChanges(rest).map((c) => `refresh: ${c}`);
+    const explainedLines = [...new Set(plannedChanges(explained))];
+    const scaleDownDue = due.map(
+        (d) =>
+            `${d.color} (idle since ${d.idleSince}; app.scaleDownDelay passed at ${d.scaleDownAt}) still runs ${d.replicas} replica(s): ` +
+            `the next update (switchyard up) scales it to app.idleReplicas${explainedLines.length > 0 ? `; the preview's ${explainedLines.join("; ")}` : ""}`,
+    );
     const expectedSha = String(stackOut.routerConfigSha256 ?? "");
     const router = String(stackOut.routerContainer ?? "");
     // The configured status path (router.statusPath), as the stack published it.
@@ -75,19 +104,23 @@ export async function checkDrift(stack: string, steps: PreviewStep[], fallbackDo
         resources: resources.length,
         containers: containers.length,
         routerConfigSha256: expectedSha,
+        scaleDownDue,
     };
 }
 
 /** The lines `switchyard drift` prints (the wording of the former `node scripts/sy.js drift`: CI and tests read it). */
 export function renderDrift(r: DriftReport): string {
+    const due = r.scaleDownDue.map((l) => `scale-down due, not drift: ${l}\n`).join("");
     if (!r.drift) {
         return (
             `switchyard drift check, stack ${r.stack}: no drift ` +
-            `(${r.resources} resources refreshed, ${r.containers} containers and the router config ${r.routerConfigSha256.slice(0, 12)} checked live)\n`
+            `(${r.resources} resources refreshed, ${r.containers} containers and the router config ${r.routerConfigSha256.slice(0, 12)} checked live)\n` +
+            due
         );
     }
     return (
         `switchyard drift check, stack ${r.stack}: DRIFT\n  - ${r.items.join("\n  - ")}\n` +
+        due +
         `Heal with: pulumi up --refresh --stack ${r.stack}\n`
     );
 }

@@ -10,6 +10,8 @@ import type { StackConfig } from "../../config/parse";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { DeploymentRecord, DriftProof, RECORD_ID } from "../../domain/deploymentRecord";
 import { firstLine } from "./cli";
+import { plannedChanges, PreviewStep, splitDueScaleDown } from "../drift/drift";
+import { dueScaleDowns } from "../../domain/scaleDown";
 import { s3Client } from "../../runtime/backup/targets";
 
 export interface RecordStore {
@@ -121,12 +123,32 @@ export function recordStore(cfg: Pick<StackConfig, "stack" | "records" | "backup
 /** The zero-drift proof of an attempt: `preview --refresh --expect-no-changes`, clean or with why not. */
 export async function driftProofOf(stack: Stack): Promise<DriftProof> {
     const checkedAt = new Date().toISOString();
+    const steps: PreviewStep[] = [];
+    let summary: Record<string, number>;
     try {
-        const p = await stack.preview({ refresh: true, expectNoChanges: true });
-        return { checkedAt, noChanges: true, changeSummary: p.changeSummary as Record<string, number> };
+        const p = await stack.preview({
+            refresh: true,
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m) steps.push({ op: m.op, urn: m.urn, diffReasons: m.diffs });
+            },
+        });
+        summary = p.changeSummary as Record<string, number>;
     } catch (e) {
         return { checkedAt, noChanges: false, changeSummary: {}, error: firstLine(e) };
     }
+    // A scale-down of the idle colour that time made due (app.scaleDownDelay) is the next update's, not drift.
+    const due = dueScaleDowns((await stack.outputs()).colorScale?.value, Date.now());
+    const { explained, rest } = splitDueScaleDown(steps, due);
+    const changes = [...new Set(plannedChanges(rest))];
+    if (changes.length > 0) {
+        return { checkedAt, noChanges: false, changeSummary: summary, error: `the refresh preview plans changes: ${changes.join("; ")}` };
+    }
+    const dueLines = due.map(
+        (d) =>
+            `${d.color} (idle since ${d.idleSince}; app.scaleDownDelay passed at ${d.scaleDownAt}): ${explained.length} step(s) for the next update`,
+    );
+    return { checkedAt, noChanges: true, changeSummary: summary, ...(dueLines.length > 0 ? { scaleDownDue: dueLines } : {}) };
 }
 
 /**
