@@ -161,16 +161,18 @@ afterAll(async () => {
 });
 
 describe("dockerd restarted under a mixed 400 req/s load", () => {
-    test("with live-restore: every container keeps running, no request fails but refused new connections, nothing drifted", async () => {
+    test("with live-restore: every container keeps running, nothing drifted, all served once the daemon is back (losses measured)", async () => {
         expect(await liveRestore()).toBe(true);
         const { load, startMs, daemonSeconds, before, after } = await restartUnderLoad();
         const drift = await switchyardJson(["drift"]);
         const preview = await previewNoChanges();
+        const afterwards = await cleanLoad();
         report("fault-5-dockerd-restarted-live-restore", {
             ...loadFigures(load, startMs),
             daemonDownSeconds: daemonSeconds,
             recoverySeconds: recoverySeconds(load.total, startMs),
             containersRestarted: Object.keys(before).filter((n) => before[n] !== after[n]),
+            afterwards: figures(afterwards.total),
             driftAfter: drift.code,
             previewNoChangesAfter: preview.code,
             detectedBy:
@@ -183,16 +185,13 @@ describe("dockerd restarted under a mixed 400 req/s load", () => {
         expect(drift.code).toBe(0);
         expect(preview.code).toBe(0);
         expect(load.total.sent).toBeGreaterThan(2000);
-        // What can fail is a new connection while the new dockerd rebuilds its NAT rules: refused, so
-        // nothing reached the app and a client may retry it. Nothing answered with an error or hung.
-        expect({ non2xx: load.total.non2xx, timeouts: load.total.timeouts, notRefused: lost(load.total) - load.total.connErrors }).toEqual({
-            non2xx: 0,
-            timeouts: 0,
-            notRefused: 0,
-        });
+        // While the new daemon starts it sets up its iptables rules again, and traffic through them (the
+        // published port, the bridge) can fail meanwhile: measured, no bound (it lasts about as long as
+        // the daemon's start). Once it is up, everything is served again.
+        expect(lost(afterwards.total)).toBe(0);
     });
 
-    test("without live-restore (measured): the daemon stops every container, Docker starts them again; a plain up puts the routing right", async () => {
+    test("without live-restore (measured): the daemon stops every container, Docker starts them again; switchyard up puts the routing right", async () => {
         await onHost(`echo '{"live-restore": false}' > /etc/docker/daemon.json && kill -HUP "$(cat /var/run/docker.pid)"`);
         try {
             expect(await liveRestore()).toBe(false);
@@ -207,7 +206,8 @@ describe("dockerd restarted under a mixed 400 req/s load", () => {
             const servedBy = await colorCounts(200, {}, 20, url);
             const drift = await switchyardJson(["drift"]);
             const preview = await previewNoChanges();
-            const healed = await up();
+            // What an operator runs: `switchyard up` reads the host back first (refresh), then renders the routing again.
+            const healed = await switchyardJson(["up"]);
             const servedAfterUp = await colorCounts(200, {}, 20, url);
             report("fault-5-dockerd-restarted-no-live-restore", {
                 ...loadFigures(load, startMs),
@@ -218,7 +218,7 @@ describe("dockerd restarted under a mixed 400 req/s load", () => {
                 servedBy,
                 driftAfter: drift.code,
                 previewNoChangesAfter: preview.code,
-                upSeconds: healed.ms / 1000,
+                switchyardUp: { exitCode: healed.code, summary: healed.doc.summary, seconds: healed.ms / 1000 },
                 servedAfterUp,
                 detectedBy: [
                     "the clients (refused connections and 502s until Docker started the containers again)",
@@ -229,7 +229,8 @@ describe("dockerd restarted under a mixed 400 req/s load", () => {
             expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
             expect(lost(after2.total)).toBe(0);
             expect([0, 1]).toContain(drift.code);
-            // A plain up puts the routing right again: blue is live, green has no canary weight.
+            // `switchyard up` puts the routing right again: blue is live, green has no canary weight.
+            expect(healed.code).toBe(0);
             expect(servedAfterUp).toEqual({ blue: 200 });
             expect((await previewNoChanges()).code).toBe(0);
         } finally {
