@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { BackupRunner } from "./components/backup";
+import { PostgresServer } from "./components/database";
 import { DockerHost } from "./components/host";
 import { MonitoringStack } from "./components/observability";
 import { previousRelease, Release } from "./components/release";
@@ -80,6 +81,24 @@ export = async () => {
     const onHost = { providers: [host.provider] };
     const onNetwork = { stack, networkName: host.networkName, dockerHost: docker.host, dockerTls };
 
+    // The stack's own database (switchyard:database), healthy before the first snapshot: the backup
+    // URLs pass through its container id, so every snapshot (and the migration after it) waits for it.
+    const database = cfg.database
+        ? new PostgresServer(
+              "database",
+              {
+                  stack,
+                  containerName: cfg.database.containerName,
+                  volumeName: cfg.database.volumeName,
+                  image: cfg.database.postgres.image,
+                  networkName: host.networkName,
+                  url: backupSecrets.apply((s) => s[cfg.database!.postgres.source]),
+              },
+              onHost,
+          )
+        : undefined;
+    const backupUrls = database ? pulumi.all([backupSecrets, database.container.id]).apply(([s]) => s) : backupSecrets;
+
     const router = new RouterContainer("router", { ...onNetwork, ...cfg.router, previous: previous.routerImage }, onHost);
 
     // Before an idle colour's containers change (after its snapshot and migration), the router
@@ -117,7 +136,7 @@ export = async () => {
             previousVersions: previous.versions,
             probeContainer: router.containerName,
             beforeContainers: fence,
-            backup: cfg.backup ? { settings: cfg.backup, secrets: backupSecrets, migration: cfg.migration } : undefined,
+            backup: cfg.backup ? { settings: cfg.backup, secrets: backupUrls, migration: cfg.migration } : undefined,
         },
         onHost,
     );
@@ -207,6 +226,7 @@ export = async () => {
         backups: release.preDeploy?.backupsOutput ?? {},
         migrations: release.preDeploy?.migrationsOutput ?? {},
         backupRunnerContainer: backupRunner?.containerName ?? null,
+        databaseContainer: database?.containerName ?? null,
         prometheusUrl: monitoring?.prometheusUrl ?? null,
         latestRecord: cfg.latestRecord ?? null,
         grafanaProvisioningDir: monitoring?.grafanaProvisioningDir ?? null,

@@ -1,4 +1,7 @@
 /** switchyard:backup, switchyard:migration and switchyard:backupSecrets validation (config/backup.ts, config/parse.ts). */
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "./backup";
 import { parseStackConfig } from "./parse";
 
 type Raw = Record<string, unknown>;
@@ -94,12 +97,12 @@ test.each<[string, (r: Raw) => void, string[] | undefined, RegExp]>([
         /^switchyard:backupSecrets\.app: must be a database URL .*got a secret value that is not/,
     ],
     [
-        "relative root",
+        "empty root",
         (r) => {
-            (r.backup as Raw).target = { type: "local", root: "backups" };
+            (r.backup as Raw).target = { type: "local", root: "" };
         },
         undefined,
-        /^switchyard:backup\.target\.root: must be an absolute directory path/,
+        /^switchyard:backup\.target\.root: must be a directory path such as \/var\/backups\/switchyard or \.switchyard\/backups\/local/,
     ],
     [
         "unknown target type",
@@ -293,6 +296,19 @@ test("local target: the root is kept as given (no per-stack subdirectory)", () =
     const r = parse(valid());
     if (!r.ok) throw new Error(r.errors.join("\n"));
     expect(r.config.backup?.target).toEqual({ type: "local", root: "/var/backups/sy" });
+});
+
+test.each([
+    ["backups", "backups"],
+    [".switchyard/backups/local", ".switchyard/backups/local"],
+    ["./a/../b", "b"],
+])("local target: a relative root %s is taken from the project directory", (root, under) => {
+    const raw = valid();
+    (raw.backup as Raw).target = { type: "local", root };
+    const r = parse(raw);
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    expect(r.config.backup?.target).toEqual({ type: "local", root: path.join(PROJECT_DIR, under) });
+    expect(fs.existsSync(path.join(PROJECT_DIR, "Pulumi.yaml"))).toBe(true);
 });
 
 test("mysql sources: URL from backupSecrets, must be mysql://; names distinct from postgres", () => {

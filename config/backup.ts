@@ -1,3 +1,4 @@
+import * as path from "path";
 import { z } from "zod";
 import { SOURCE_NAME_PATTERN } from "../domain/backup/manifest";
 import { bool, DOCKER_NAME, IMAGE_REF, num, wholeNumber } from "./fields";
@@ -13,11 +14,18 @@ const sourceName = z.string({ error: "must be a source name" }).regex(SOURCE_NAM
     error: "must be 1-63 letters, digits, '_' or '-', starting with a letter or digit (it names the dump file and the backupSecrets entry)",
 });
 
+/** The project directory (where Pulumi.yaml is): a relative local root is taken from there. */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
 const localTarget = z.strictObject({
     type: z.literal("local"),
+    /** An absolute directory, or one relative to the project directory (e.g. `.switchyard/backups/local`). */
     root: z
-        .string({ error: "must be an absolute directory path such as /var/backups/switchyard" })
-        .regex(/^\/[^\u0000-\u001f]*$/, { error: "must be an absolute directory path such as /var/backups/switchyard" }),
+        .string({ error: "must be a directory path such as /var/backups/switchyard or .switchyard/backups/local" })
+        .regex(/^[^\u0000-\u001f]+$/, {
+            error: "must be a directory path such as /var/backups/switchyard or .switchyard/backups/local",
+        })
+        .transform((r) => path.resolve(PROJECT_DIR, r)),
 });
 
 const s3Target = z.strictObject({
@@ -209,7 +217,7 @@ export const migrationSchema = z.strictObject({
     timeoutSeconds: wholeNumber(1, 86400, { whole: "whole seconds", unit: " s" }).default(600),
 });
 
-type ParsedBackup = z.output<typeof backupSchema>;
+export type ParsedBackup = z.output<typeof backupSchema>;
 type S3Settings = Extract<ParsedBackup["target"], { type: "s3" }>;
 /** `switchyard:backup` as the program uses it: the S3 prefix is always set. */
 export type BackupSettings = Omit<ParsedBackup, "target"> & {

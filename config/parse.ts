@@ -4,6 +4,7 @@ import { parseDuration } from "../domain/duration";
 import { imageTag, parseReleaseVersion, ReleaseVersion } from "../domain/version";
 import { toPermille } from "../domain/weights";
 import { BackupSettings, checkBackupSecrets, MigrationSettings, withStackDefaults } from "./backup";
+import { checkDatabase, DatabaseSettings } from "./database";
 import { checkGrafanaToken, MonitoringConfig, withGrafanaToken } from "./monitoring";
 import { credentialMessage, findCredentials } from "./credentials";
 import { DEFAULT_DOCKER_HOST, DockerHostEntry } from "./dockerHosts";
@@ -70,6 +71,8 @@ export interface StackConfig {
     readonly backup?: BackupSettings;
     /** Migration hook. @default - none */
     readonly migration?: MigrationSettings;
+    /** The PostgreSQL container the stack runs (its credentials are backupSecrets.<source>). @default - none */
+    readonly database?: DatabaseSettings;
     /** Prometheus, alert rules and Grafana provisioning (config/monitoring.ts); grafana.push carries the
      * token of the secret `grafanaToken` (MonitoringStack passes it on only as a Pulumi secret). @default - disabled */
     readonly monitoring: MonitoringConfig;
@@ -358,6 +361,10 @@ function checkStackConfig(
             }
         });
     }
+    const databaseCheck = parsed.success
+        ? checkDatabase(parsed.data.database, parsed.data.backup, backupSecretsCheck.secrets, stack, NAMESPACE)
+        : undefined;
+    errors.push(...(databaseCheck?.errors ?? []));
     if (parsed.success && parsed.data.migration && !parsed.data.backup) {
         errors.push(
             `${NAMESPACE}:migration: needs switchyard:backup (got migration without backup); a migration changes data, ` +
@@ -430,7 +437,8 @@ function checkStackConfig(
             router: { ...c.router, tag: c.router.image.slice(c.router.image.lastIndexOf(":") + 1) },
             gates: c.gates,
             deploymentWindow: c.deploymentWindow,
-            ...(c.backup ? { backup: withStackDefaults(c.backup, stack) } : {}),
+            ...(c.backup ? { backup: withStackDefaults(databaseCheck?.backup ?? c.backup, stack) } : {}),
+            ...(databaseCheck?.database ? { database: databaseCheck.database } : {}),
             ...(c.migration ? { migration: c.migration } : {}),
             monitoring: withGrafanaToken(c.monitoring, grafanaTokenCheck.token),
             notifications: c.notifications,

@@ -4,6 +4,7 @@ import { dockerCpus } from "../domain/dockerForms";
 import { parseDuration } from "../domain/duration";
 import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
+import { databaseSchema } from "./database";
 import { checkOneHostForm, dockerEndpoint, dockerHostsSchema } from "./dockerHosts";
 import { bindAddress, bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
@@ -301,6 +302,8 @@ export const schema = z
             .prefault({}),
         /** Pre-deploy snapshot per release (config/backup.ts). @default - none: no backup resources */
         backup: z.preprocess(emptyAsUnset, backupSchema.optional()),
+        /** A PostgreSQL container the stack runs, backed up before each release (config/database.ts). @default - none */
+        database: z.preprocess(emptyAsUnset, databaseSchema.optional()),
         /** Migration run in the new image after the snapshot, before the gate (config/backup.ts). @default - none */
         migration: z.preprocess(emptyAsUnset, migrationSchema.optional()),
         /** Prometheus, alert rules, Grafana provisioning (config/monitoring.ts). @default - disabled: no monitoring resources */

@@ -20,4 +20,6 @@ export const ROLES = {
     prometheus: "prometheus",
     migration: "migration",
     backupRunner: "backup-runner",
+    /** The stack's own PostgreSQL (switchyard:database). */
+    database: "database",
 } as const;

@@ -25,12 +25,13 @@ cleanup() {
         # Plugins orphaned by a CLI a test killed (pulumi starts each in a process group of its own).
         ps -eo pid=,ppid=,args= | awk '$2 == 1 && $3 ~ /\/pulumi-(resource|language|analyzer)-/ {print $1}' | xargs -r kill -9 2>/dev/null
         local stack ids
-        for stack in "${SWITCHYARD_E2E_STACK:-e2e}" "${SWITCHYARD_E2E_MON_STACK:-e2e-mon}" e2e-backup e2e-policy e2e-bench "${SWITCHYARD_E2E_SEC_STACK:-e2e-sec}" "${SWITCHYARD_E2E_OPS_STACK:-e2e-ops}" "${SWITCHYARD_E2E_SCHED_STACK:-e2e-sched}" "${SWITCHYARD_E2E_LIVE_STACK:-e2e-live}" "${SWITCHYARD_E2E_REL_STACK:-e2e-rel}" "${SWITCHYARD_E2E_FAULT_STACK:-e2e-fault}" "${SWITCHYARD_E2E_MULTI_STACK:-e2e-multi}" "${SWITCHYARD_E2E_SCALE_STACK:-e2e-scale}"; do
+        for stack in "${SWITCHYARD_E2E_STACK:-e2e}" "${SWITCHYARD_E2E_MON_STACK:-e2e-mon}" e2e-backup e2e-policy e2e-bench "${SWITCHYARD_E2E_SEC_STACK:-e2e-sec}" "${SWITCHYARD_E2E_OPS_STACK:-e2e-ops}" "${SWITCHYARD_E2E_SCHED_STACK:-e2e-sched}" "${SWITCHYARD_E2E_LIVE_STACK:-e2e-live}" "${SWITCHYARD_E2E_REL_STACK:-e2e-rel}" "${SWITCHYARD_E2E_FAULT_STACK:-e2e-fault}" "${SWITCHYARD_E2E_MULTI_STACK:-e2e-multi}" "${SWITCHYARD_E2E_SCALE_STACK:-e2e-scale}" "${SWITCHYARD_E2E_EMBED_STACK:-e2e-embed}" "${SWITCHYARD_E2E_DFAULT_STACK:-e2e-dfault}"; do
             ids=$(docker ps -aq --filter "label=switchyard.stack=$stack" 2>/dev/null)
             [ -z "$ids" ] || { sy_log "tests: removing containers stack $stack left behind"; echo "$ids" | xargs -r docker rm -f >/dev/null; }
         done
         # The multi-host tests' Docker hosts (their stacks' containers live inside them).
         bash scripts/test-hosts.sh down "${SWITCHYARD_E2E_MULTI_STACK:-e2e-multi}" >/dev/null 2>&1 || true
+        bash scripts/test-hosts.sh down "${SWITCHYARD_E2E_DFAULT_STACK:-e2e-dfault}" >/dev/null 2>&1 || true
     fi
     if [ "$docker_was_up" = 0 ] && [ -f /tmp/switchyard-dockerd.pid ]; then
         sy_log "tests: stopping the Docker engine set-up started"

@@ -3,7 +3,7 @@
  * GETs on fresh connections, 64 KiB POSTs, 400 req/s in all). One stack for the file: blue live
  * with two replicas, green a 10% canary, pre-deploy snapshots of a Docker volume to a small
  * loop-mounted filesystem. Each fault reports what it cost per stream, how long until the service
- * was whole again and what noticed it. Restarting dockerd is left out: the engine is shared.
+ * was whole again and what noticed it. A dockerd restart is in dockerdRestart.test.ts (on a test host).
  */
 import "./faultsEnv";
 

@@ -244,13 +244,18 @@ export async function routerStatus(): Promise<{
 }
 
 /** Counts which colour served `n` requests (from the app's own X-Switchyard-Color header). */
-export async function colorCounts(n: number, headers: Record<string, string> = {}, concurrency = 20): Promise<Record<string, number>> {
+export async function colorCounts(
+    n: number,
+    headers: Record<string, string> = {},
+    concurrency = 20,
+    url = ROUTER_URL,
+): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     let next = 0;
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     const one = () =>
         new Promise<void>((resolve, reject) => {
-            http.get(`${ROUTER_URL}/`, { headers, agent }, (res) => {
+            http.get(`${url}/`, { headers, agent }, (res) => {
                 res.resume();
                 res.on("end", () => {
                     const c = res.statusCode === 200 ? String(res.headers["x-switchyard-color"]) : `status-${res.statusCode}`;

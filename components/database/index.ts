@@ -1,0 +1,2 @@
+export { PostgresServer } from "./postgresServer";
+export type { PostgresServerArgs } from "./postgresServer";
