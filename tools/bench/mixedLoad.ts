@@ -29,6 +29,13 @@ export interface MixedLoadResult {
     readonly streams: Readonly<Record<Stream, Tally>>;
     readonly total: Tally;
     readonly seconds: number;
+    /**
+     * When each request that got a 2xx answer was sent (ms since the load started), over all
+     * streams, in order. Requests go out on a fixed schedule, so the longest stretch of this
+     * timeline without an entry is the longest time a user would have seen no successful answer,
+     * unlike arrival times of a closed-loop tool, which bunch up after a stall.
+     */
+    readonly okSentMs: readonly number[];
 }
 
 export interface MixedLoad {
@@ -49,6 +56,7 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
     const tallies: Record<Stream, Tally> = { keepAlive: EMPTY, fresh: EMPTY, post: EMPTY };
     const issued: Record<Stream, number> = { keepAlive: 0, fresh: 0, post: 0 };
     const pending = new Set<Promise<void>>();
+    const okSentMs: number[] = [];
     const t0 = performance.now();
     const now = () => performance.now() - t0;
 
@@ -62,6 +70,9 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
                 done = true;
                 clearTimeout(timer);
                 tallies[stream] = settle(tallies[stream], o, at);
+                if (o.kind === "answered" && o.status >= 200 && o.status < 300) {
+                    okSentMs.push(at);
+                }
                 resolve();
             };
             const isPost = stream === "post";
@@ -117,7 +128,7 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
             agents.keepAlive.destroy();
             agents.post.destroy();
             const streams = { ...tallies };
-            return { streams, total: combine(STREAMS.map((s) => streams[s])), seconds };
+            return { streams, total: combine(STREAMS.map((s) => streams[s])), seconds, okSentMs: [...okSentMs].sort((a, b) => a - b) };
         },
     };
 }

@@ -107,6 +107,7 @@ export function findings(rows: readonly BenchRow[]): string[] {
 
 export async function bench(opts: BenchOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BenchReport> {
     const startedAt = new Date().toISOString();
+    const loadStart = os.loadavg()[0];
     const rows: BenchRow[] = [];
     await withStack({ stack: opts.stack }, async (s) => {
         const ctx: BenchContext = { stack: s.stack, stackName: s.name, runs: opts.runs, seconds: opts.seconds, smoke: opts.smoke, log };
@@ -134,7 +135,12 @@ export async function bench(opts: BenchOptions, log: (line: string) => void = (l
     const report: BenchReport = {
         startedAt,
         stack: opts.stack,
-        host: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+        host: {
+            cpus: os.cpus().length,
+            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+            node: process.version,
+            loadAverage: { start: loadStart, end: os.loadavg()[0] },
+        },
         runs: opts.runs,
         rows,
         findings: findings(rows),
