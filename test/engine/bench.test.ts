@@ -38,8 +38,9 @@ test("npm run bench --smoke: every section measures, a flip loses nothing, confi
     }
     process.stdout.write(renderReport(report));
 
+    expect(report.errors).toEqual([]);
     const sections = new Set(report.rows.map((r) => r.section));
-    expect([...sections].sort()).toEqual(["backup", "canary", "engine", "router", "switch"]);
+    expect([...sections].sort()).toEqual(["backup", "canary", "engine", "release", "router", "switch"]);
     for (const r of report.rows) {
         expect({ row: `${r.section} ${r.command} ${r.load} ${r.metric}`, finite: Number.isFinite(r.spread.median) }).toEqual({
             row: `${r.section} ${r.command} ${r.load} ${r.metric}`,

@@ -27,6 +27,8 @@ export interface BenchReport {
     readonly rows: readonly BenchRow[];
     /** Conclusions computed from the rows (goal met or missed, growth per command). */
     readonly findings: readonly string[];
+    /** Sections that failed, with the error (their rows are missing). */
+    readonly errors?: readonly string[];
 }
 
 export function renderReport(r: BenchReport): string {
@@ -49,7 +51,8 @@ export function renderReport(r: BenchReport): string {
             : ""
     }, ${r.runs} run(s) per row`;
     const findings = r.findings.length > 0 ? `\n\n${r.findings.map((f) => `- ${f}`).join("\n")}` : "";
-    return `${head}\n\n${table}${findings}\n`;
+    const errors = r.errors && r.errors.length > 0 ? `\n\nFailed sections:\n${r.errors.map((e) => `- ${e}`).join("\n")}` : "";
+    return `${head}\n\n${table}${findings}${errors}\n`;
 }
 
 /** The row of `rows` for a section, command, load and metric (undefined when it was not measured). */
