@@ -40,7 +40,7 @@ test("npm run bench --smoke: every section measures, a flip loses nothing, confi
 
     expect(report.errors).toEqual([]);
     const sections = new Set(report.rows.map((r) => r.section));
-    expect([...sections].sort()).toEqual(["backup", "canary", "engine", "release", "router", "switch"]);
+    expect([...sections].sort()).toEqual(["backup", "canary", "engine", "router", "switch"]);
     for (const r of report.rows) {
         expect({ row: `${r.section} ${r.command} ${r.load} ${r.metric}`, finite: Number.isFinite(r.spread.median) }).toEqual({
             row: `${r.section} ${r.command} ${r.load} ${r.metric}`,
