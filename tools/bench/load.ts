@@ -56,8 +56,11 @@ export function runLoad(spec: LoadSpec, signal?: AbortSignal): Promise<LoadResul
     const timeoutMs = spec.timeoutMs ?? 5000;
     const body = spec.postBytes ? Buffer.alloc(spec.postBytes, "x") : undefined;
     const target = new URL(spec.url);
-    // No socket limit: a slow answer must not hold back the requests due after it.
-    const agent = spec.keepAlive ? new http.Agent({ keepAlive: true }) : undefined;
+    // Up to 256 connections, so a slow answer does not hold back the requests due after it; a cap,
+    // because Docker's userland proxy in front of a published port stops accepting for good when it
+    // runs out of file descriptors (seen with thousands of connections on an overloaded machine).
+    // Requests beyond it wait, and their latency counts from when they were sent.
+    const agent = new http.Agent({ keepAlive: spec.keepAlive, maxSockets: 256 });
     const pending = new Set<Promise<void>>();
     const startedAt = performance.now();
 
@@ -87,9 +90,9 @@ export function runLoad(spec: LoadSpec, signal?: AbortSignal): Promise<LoadResul
                     port: target.port,
                     path: `${target.pathname}${target.search}`,
                     method: body ? "POST" : "GET",
-                    agent: agent ?? false,
+                    agent,
                     headers: {
-                        ...(agent ? {} : { connection: "close" }),
+                        ...(spec.keepAlive ? {} : { connection: "close" }),
                         ...(body ? { "content-type": "application/octet-stream", "content-length": body.length } : {}),
                         ...spec.headers,
                     },
@@ -116,7 +119,7 @@ export function runLoad(spec: LoadSpec, signal?: AbortSignal): Promise<LoadResul
             clearInterval(ticker);
             signal?.removeEventListener("abort", stop);
             await Promise.all([...pending]);
-            agent?.destroy();
+            agent.destroy();
             resolve({ sent, ok: latenciesMs.length, non2xx, errors, latenciesMs, okAt, startedAt, endedAt: performance.now() });
         };
         const ticker = setInterval(() => {

@@ -120,3 +120,31 @@ test("an outage shows as the longest stretch of send times without a success, no
         await app.close();
     }
 });
+
+test("maxSockets caps the connections of each stream; requests beyond it wait and are still answered", async () => {
+    let open = 0;
+    let most = 0;
+    const counting = (s: import("net").Socket) => {
+        open++;
+        most = Math.max(most, open);
+        s.on("close", () => open--);
+    };
+    const server = http.createServer((req, res) => {
+        req.resume();
+        setTimeout(() => res.end("ok"), 50);
+    });
+    server.on("connection", counting);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const load = startMixedLoad({ url, rates: { keepAlive: 200, fresh: 0, post: 0 }, maxSockets: 3 });
+        await wait(500);
+        const r = await load.stop();
+        expect(most).toBeLessThanOrEqual(3);
+        expect(r.total.ok).toBe(r.total.sent);
+        expect(r.total.sent).toBeGreaterThan(50);
+    } finally {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+    }
+});

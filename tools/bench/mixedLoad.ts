@@ -23,6 +23,13 @@ export interface MixedLoadSpec {
     readonly postBytes?: number;
     /** A request without an answer after this long counts as a timeout. @default 10000 */
     readonly timeoutMs?: number;
+    /**
+     * At most this many connections per stream; requests due beyond it wait for one (their time
+     * counts from when they were due). Docker's userland proxy in front of a published port stops
+     * accepting for good when it runs out of file descriptors, which thousands of connections to a
+     * stalled router on an overloaded machine did. @default - no limit
+     */
+    readonly maxSockets?: number;
 }
 
 export interface MixedLoadResult {
@@ -52,7 +59,12 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
     const body = Buffer.alloc(spec.postBytes ?? 65536, "x");
     const target = new URL(spec.url);
     // No socket limit: a request waiting on a stuck server must not hold back the ones after it.
-    const agents = { keepAlive: new http.Agent({ keepAlive: true }), post: new http.Agent({ keepAlive: true }) };
+    const limit = spec.maxSockets ? { maxSockets: spec.maxSockets } : {};
+    const agents = {
+        keepAlive: new http.Agent({ keepAlive: true, ...limit }),
+        post: new http.Agent({ keepAlive: true, ...limit }),
+        fresh: spec.maxSockets ? new http.Agent({ keepAlive: false, ...limit }) : undefined,
+    };
     const tallies: Record<Stream, Tally> = { keepAlive: EMPTY, fresh: EMPTY, post: EMPTY };
     const issued: Record<Stream, number> = { keepAlive: 0, fresh: 0, post: 0 };
     const pending = new Set<Promise<void>>();
@@ -82,7 +94,7 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
                     port: target.port,
                     path: "/",
                     method: isPost ? "POST" : "GET",
-                    agent: stream === "fresh" ? false : agents[stream],
+                    agent: stream === "fresh" ? (agents.fresh ?? false) : agents[stream],
                     headers: {
                         ...(stream === "fresh" ? { connection: "close" } : {}),
                         ...(isPost ? { "content-type": "application/octet-stream", "content-length": body.length } : {}),
@@ -127,6 +139,7 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
             await Promise.all([...pending]);
             agents.keepAlive.destroy();
             agents.post.destroy();
+            agents.fresh?.destroy();
             const streams = { ...tallies };
             return { streams, total: combine(STREAMS.map((s) => streams[s])), seconds, okSentMs: [...okSentMs].sort((a, b) => a - b) };
         },

@@ -167,7 +167,7 @@ async function underLoad(
     rates: Record<Stream, number>,
     action: () => Promise<void>,
 ): Promise<{ wall: number; failed: number; gapMs: number; sent: number }> {
-    const load = startMixedLoad({ url, rates, timeoutMs: 5000 });
+    const load = startMixedLoad({ url, rates, timeoutMs: 5000, maxSockets: 256 });
     // A second of load before and after, so a gap at either edge of the action is seen.
     await new Promise((r) => setTimeout(r, 1000));
     const t0 = load.now();
