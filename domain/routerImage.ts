@@ -28,8 +28,19 @@ export const ROUTER_IMAGE = {
 export interface RouterRuntime {
     /** `host:port` the inner nginx listens on (the front nginx of the router image proxies here). */
     readonly listen: string;
+    /**
+     * A unix socket the inner nginx listens on as well: the front's hop to the inner without a TCP
+     * connection on each end. @default - the TCP listener only
+     */
+    readonly socket?: string;
     readonly pidFile: string;
     readonly accessLog: string;
+    /**
+     * Lines of the access log are buffered and written at least this often (nginx `flush=`, e.g.
+     * `1s`) instead of one write per request; the exporter tailing it sees them this much later.
+     * @default - one write per request
+     */
+    readonly accessLogFlush?: string;
     readonly errorLog: string;
     /** Directory for nginx's temp paths (client bodies, proxy buffers). */
     readonly tempDir: string;
@@ -48,8 +59,10 @@ export const ROUTER_EXPORTER_PORT = 3903;
 /** Paths inside the switchyard router image (images/router). */
 export const ROUTER_IMAGE_RUNTIME: RouterRuntime = {
     listen: "127.0.0.1:8081",
+    socket: "/run/switchyard/inner.sock",
     pidFile: "/run/switchyard/inner.pid",
     accessLog: ROUTER_ACCESS_LOG_PATH,
+    accessLogFlush: "1s",
     errorLog: "/var/log/switchyard/inner-error.log",
     tempDir: "/var/lib/switchyard/tmp",
     workerProcesses: "auto",

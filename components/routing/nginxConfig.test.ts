@@ -93,6 +93,8 @@ describe("rendering", () => {
         ],
         ["a bad cookie name", spec({ cookie: { name: "my-cookie" } }), /must be letters, digits and '_'/],
         ["permille over 1000", spec({ canaryPermille: 1001 }), /outside 0..1000/],
+        ["a relative inner socket", spec({ runtime: { ...runtime, socket: "run/inner.sock" } }), /inner socket .* absolute path/],
+        ["a flush interval that is no nginx time", spec({ runtime: { ...runtime, accessLogFlush: "1 s" } }), /flush interval '1 s'/],
     ])("refuses %s", (_n, s, message) => {
         expect(() => renderRouterConfig(s)).toThrow(message);
     });
@@ -306,6 +308,30 @@ describe("a live nginx routes as rendered", () => {
         await waitFor(async () => JSON.parse((await get(`${url}/_switchyard/status`)).body).configSha256 === open.sha256);
         const published = JSON.parse((await get(`${url}/_switchyard/status`, { "X-Real-IP": "203.0.113.9" })).body);
         expect(published).toMatchObject({ versions: { blue: "1.0.0", green: "1.1.0" }, configSha256: open.sha256 });
+    }, 30000);
+
+    test("the router image's hop: the inner answers on its unix socket too; buffered access lines reach the log within the flush", async () => {
+        const socket = `${live.dir}/inner.sock`;
+        const viaSocket = renderRouterConfig(liveSpec({ runtime: { ...live.runtime, socket, accessLogFlush: "300ms" } }));
+        expect(viaSocket.text).toContain(`        listen unix:${socket};\n`);
+        expect(viaSocket.text).toContain(`    access_log ${live.runtime.accessLog} switchyard buffer=64k flush=300ms;\n`);
+        expect(viaSocket.text).toContain("    client_body_buffer_size 128k;\n");
+        await nginx!.reload(viaSocket.text);
+        const before = fs.readFileSync(live.runtime.accessLog, "utf8").length;
+        const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const req = http.request({ socketPath: socket, path: "/", method: "POST", headers: { "X-Real-IP": "203.0.113.9" } }, (res) => {
+                let body = "";
+                res.on("data", (c: Buffer) => (body += c.toString()));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            });
+            req.on("error", reject);
+            req.end(Buffer.alloc(64 * 1024, "x"));
+        });
+        expect(reply.status).toBe(200);
+        expect(reply.body).toMatch(/^blue-[12]$/);
+        await waitFor(async () => fs.readFileSync(live.runtime.accessLog, "utf8").slice(before).includes('"method":"POST"'));
+        // The 64 KiB body stayed in memory: nginx warns when it spills a body to a temp file.
+        expect(fs.readFileSync(live.runtime.errorLog, "utf8")).not.toMatch(/buffered to a temporary file/);
     }, 30000);
 
     test("sticky: a client keeps its bucket; as the weight grows clients only move towards the canary", async () => {

@@ -21,7 +21,8 @@ set -euo pipefail
 
 log() { printf 'switchyard-router: %s\n' "$*" >&2; }
 mkdir -p "$SY_RUN" "$SY_DIR" "$SY_LOGS" "$SY_TMP"
-rm -f "$SY_INNER_PID"
+# A socket left by an inner master that died would make the new one's bind() fail.
+rm -f "$SY_INNER_PID" "$SY_INNER_SOCKET"
 
 if [[ ! -s $SY_INNER ]]; then
     log "no inner config in $SY_DIR: installing the bootstrap config (503 until the first apply)"

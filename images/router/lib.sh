@@ -6,6 +6,8 @@ SY_INNER=$SY_DIR/inner.conf
 SY_RUN=/run/switchyard
 SY_INNER_PID=$SY_RUN/inner.pid
 SY_INNER_LISTEN=127.0.0.1:8081
+# The front proxies here (front.conf); the TCP listener is its backup.
+SY_INNER_SOCKET=$SY_RUN/inner.sock
 SY_TMP=/var/lib/switchyard/tmp
 SY_LOGS=/var/log/switchyard
 SY_FRONT_MAIN=/etc/nginx/switchyard/front.conf

@@ -38,6 +38,7 @@ test("npm run bench --smoke: every section measures, a flip loses nothing, confi
     }
     process.stdout.write(renderReport(report));
 
+    expect(report.errors).toEqual([]);
     const sections = new Set(report.rows.map((r) => r.section));
     expect([...sections].sort()).toEqual(["backup", "canary", "engine", "router", "switch"]);
     for (const r of report.rows) {

@@ -4,6 +4,7 @@ import { AddressInfo } from "net";
 
 import { lost } from "./loadTally";
 import { startMixedLoad } from "./mixedLoad";
+import { longestGap } from "./stats";
 
 function serve(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
     const server = http.createServer(handler);
@@ -54,6 +55,8 @@ test("three streams at their rates: keep-alive GETs, GETs on fresh connections, 
         expect([...seen.bodyBytes]).toEqual([65536]);
         expect(seen.get).toBe(r.streams.keepAlive.sent + r.streams.fresh.sent);
         expect(seen.closeHeader).toBe(r.streams.fresh.sent);
+        expect(r.okSentMs).toHaveLength(r.total.ok);
+        expect(r.okSentMs.every((t, k) => t >= 0 && t <= r.seconds * 1000 && (k === 0 || t >= r.okSentMs[k - 1]))).toBe(true);
     } finally {
         await app.close();
     }
@@ -77,6 +80,7 @@ test("a server that never answers: every request is a timeout; one that resets: 
         const ra = await a.stop();
         expect(ra.total.sent).toBeGreaterThan(20);
         expect(ra.total.timeouts).toBe(ra.total.sent);
+        expect(ra.okSentMs).toEqual([]);
         expect(lost(ra.total)).toBe(ra.total.sent);
 
         const b = startMixedLoad({ url: flaky.url, rates: { keepAlive: 0, fresh: 40, post: 0 } });
@@ -89,5 +93,58 @@ test("a server that never answers: every request is a timeout; one that resets: 
     } finally {
         await stuck.close();
         await flaky.close();
+    }
+});
+
+test("an outage shows as the longest stretch of send times without a success, not bunched arrivals", async () => {
+    const t0 = Date.now();
+    // 503 from 300 to 700 ms after the start: a 400 ms outage.
+    const app = await serve((req, res) => {
+        req.resume();
+        const ms = Date.now() - t0;
+        res.writeHead(ms >= 300 && ms < 700 ? 503 : 200);
+        res.end();
+    });
+    try {
+        const load = startMixedLoad({ url: app.url, rates: { keepAlive: 100, fresh: 0, post: 0 } });
+        await wait(1000);
+        const r = await load.stop();
+        const gap = longestGap(r.okSentMs, 0, r.seconds * 1000);
+        // A request sent just before the outage but answered in it fails; one sent in it but answered
+        // after it succeeds: the gap is about the outage, bounded loosely for a busy machine.
+        expect(gap).toBeGreaterThan(200);
+        expect(gap).toBeLessThan(900);
+        expect(longestGap(r.okSentMs, 0, 250)).toBeLessThan(200);
+        expect(r.total.non2xx).toBeGreaterThan(20);
+    } finally {
+        await app.close();
+    }
+});
+
+test("maxSockets caps the connections of each stream; requests beyond it wait and are still answered", async () => {
+    let open = 0;
+    let most = 0;
+    const counting = (s: import("net").Socket) => {
+        open++;
+        most = Math.max(most, open);
+        s.on("close", () => open--);
+    };
+    const server = http.createServer((req, res) => {
+        req.resume();
+        setTimeout(() => res.end("ok"), 50);
+    });
+    server.on("connection", counting);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const load = startMixedLoad({ url, rates: { keepAlive: 200, fresh: 0, post: 0 }, maxSockets: 3 });
+        await wait(500);
+        const r = await load.stop();
+        expect(most).toBeLessThanOrEqual(3);
+        expect(r.total.ok).toBe(r.total.sent);
+        expect(r.total.sent).toBeGreaterThan(50);
+    } finally {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
     }
 });

@@ -23,12 +23,26 @@ export interface MixedLoadSpec {
     readonly postBytes?: number;
     /** A request without an answer after this long counts as a timeout. @default 10000 */
     readonly timeoutMs?: number;
+    /**
+     * At most this many connections per stream; requests due beyond it wait for one (their time
+     * counts from when they were due). Docker's userland proxy in front of a published port stops
+     * accepting for good when it runs out of file descriptors, which thousands of connections to a
+     * stalled router on an overloaded machine did. @default - no limit
+     */
+    readonly maxSockets?: number;
 }
 
 export interface MixedLoadResult {
     readonly streams: Readonly<Record<Stream, Tally>>;
     readonly total: Tally;
     readonly seconds: number;
+    /**
+     * When each request that got a 2xx answer was sent (ms since the load started), over all
+     * streams, in order. Requests go out on a fixed schedule, so the longest stretch of this
+     * timeline without an entry is the longest time a user would have seen no successful answer,
+     * unlike arrival times of a closed-loop tool, which bunch up after a stall.
+     */
+    readonly okSentMs: readonly number[];
 }
 
 export interface MixedLoad {
@@ -45,10 +59,16 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
     const body = Buffer.alloc(spec.postBytes ?? 65536, "x");
     const target = new URL(spec.url);
     // No socket limit: a request waiting on a stuck server must not hold back the ones after it.
-    const agents = { keepAlive: new http.Agent({ keepAlive: true }), post: new http.Agent({ keepAlive: true }) };
+    const limit = spec.maxSockets ? { maxSockets: spec.maxSockets } : {};
+    const agents = {
+        keepAlive: new http.Agent({ keepAlive: true, ...limit }),
+        post: new http.Agent({ keepAlive: true, ...limit }),
+        fresh: spec.maxSockets ? new http.Agent({ keepAlive: false, ...limit }) : undefined,
+    };
     const tallies: Record<Stream, Tally> = { keepAlive: EMPTY, fresh: EMPTY, post: EMPTY };
     const issued: Record<Stream, number> = { keepAlive: 0, fresh: 0, post: 0 };
     const pending = new Set<Promise<void>>();
+    const okSentMs: number[] = [];
     const t0 = performance.now();
     const now = () => performance.now() - t0;
 
@@ -62,6 +82,9 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
                 done = true;
                 clearTimeout(timer);
                 tallies[stream] = settle(tallies[stream], o, at);
+                if (o.kind === "answered" && o.status >= 200 && o.status < 300) {
+                    okSentMs.push(at);
+                }
                 resolve();
             };
             const isPost = stream === "post";
@@ -71,7 +94,7 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
                     port: target.port,
                     path: "/",
                     method: isPost ? "POST" : "GET",
-                    agent: stream === "fresh" ? false : agents[stream],
+                    agent: stream === "fresh" ? (agents.fresh ?? false) : agents[stream],
                     headers: {
                         ...(stream === "fresh" ? { connection: "close" } : {}),
                         ...(isPost ? { "content-type": "application/octet-stream", "content-length": body.length } : {}),
@@ -116,8 +139,9 @@ export function startMixedLoad(spec: MixedLoadSpec): MixedLoad {
             await Promise.all([...pending]);
             agents.keepAlive.destroy();
             agents.post.destroy();
+            agents.fresh?.destroy();
             const streams = { ...tallies };
-            return { streams, total: combine(STREAMS.map((s) => streams[s])), seconds };
+            return { streams, total: combine(STREAMS.map((s) => streams[s])), seconds, okSentMs: [...okSentMs].sort((a, b) => a - b) };
         },
     };
 }

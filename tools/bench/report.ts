@@ -16,11 +16,19 @@ export interface BenchRow {
 export interface BenchReport {
     readonly startedAt: string;
     readonly stack: string;
-    readonly host: { readonly cpus: number; readonly memoryGiB: number; readonly node: string };
+    readonly host: {
+        readonly cpus: number;
+        readonly memoryGiB: number;
+        readonly node: string;
+        /** 1-minute load average when the bench started and ended (other work on the machine skews the figures). */
+        readonly loadAverage?: { readonly start: number; readonly end: number };
+    };
     readonly runs: number;
     readonly rows: readonly BenchRow[];
     /** Conclusions computed from the rows (goal met or missed, growth per command). */
     readonly findings: readonly string[];
+    /** Sections that failed, with the error (their rows are missing). */
+    readonly errors?: readonly string[];
 }
 
 export function renderReport(r: BenchReport): string {
@@ -37,9 +45,14 @@ export function renderReport(r: BenchReport): string {
             String(x.spread.runs),
         ]),
     );
-    const head = `switchyard bench, stack ${r.stack}, ${r.startedAt}: ${r.host.cpus} CPUs, ${r.host.memoryGiB} GiB, node ${r.host.node}, ${r.runs} run(s) per row`;
+    const head = `switchyard bench, stack ${r.stack}, ${r.startedAt}: ${r.host.cpus} CPUs, ${r.host.memoryGiB} GiB, node ${r.host.node}${
+        r.host.loadAverage
+            ? `, load average ${r.host.loadAverage.start.toFixed(2)} at start, ${r.host.loadAverage.end.toFixed(2)} at end`
+            : ""
+    }, ${r.runs} run(s) per row`;
     const findings = r.findings.length > 0 ? `\n\n${r.findings.map((f) => `- ${f}`).join("\n")}` : "";
-    return `${head}\n\n${table}${findings}\n`;
+    const errors = r.errors && r.errors.length > 0 ? `\n\nFailed sections:\n${r.errors.map((e) => `- ${e}`).join("\n")}` : "";
+    return `${head}\n\n${table}${findings}${errors}\n`;
 }
 
 /** The row of `rows` for a section, command, load and metric (undefined when it was not measured). */

@@ -38,12 +38,14 @@ describe("findings", () => {
         const rows = [
             r("router", "direct to one blue container", "500 req/s keep-alive GET", "p99 ms", [4, 5, 6]),
             r("router", "through the router (published port)", "500 req/s keep-alive GET", "p99 ms", [6.5, 7.5, 9]),
+            r("router", "through the router (container address)", "500 req/s keep-alive GET", "p99 ms", [5, 5.8, 7]),
             r("switch", "switchyard flip (config set activeColor + up)", "500 req/s keep-alive GET", "wall s", [4, 4.5, 6]),
             ...[2, 4, 8, 16].map((n) => r("engine", "no-op preview", `${n} replicas per colour`, "wall s", [4.8])),
             ...[2, 4, 8, 16].map((n) => r("engine", "flip (config set + up)", `${n} replicas per colour`, "wall s", [4 + n])),
         ];
         expect(findings(rows)).toEqual([
-            "router p99 overhead at 500 req/s keep-alive GET: 2.50 ms (goal ≤ 1 ms: missed by 1.50 ms)",
+            "router p99 overhead at 500 req/s keep-alive GET, (container address): 0.80 ms (goal ≤ 1 ms: met)",
+            "router p99 overhead at 500 req/s keep-alive GET, (published port): 2.50 ms (goal ≤ 1 ms: missed by 1.50 ms)",
             "flip wall time median 4.50 s (goal ≤ 5 s: met)",
             "no-op preview median 4.80 s at 2 replicas (goal ≤ 5 s: met)",
             "no-op preview: constant in replicas (2: 4.8 s, 4: 4.8 s, 8: 4.8 s, 16: 4.8 s)",

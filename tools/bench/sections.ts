@@ -13,6 +13,8 @@ import { COLORS, Color, otherColor } from "../../domain/color";
 import { LABELS } from "../../domain/labels";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { failed, LoadSpec, runLoad } from "./load";
+import { lost } from "./loadTally";
+import { startMixedLoad, Stream } from "./mixedLoad";
 import { BenchRow } from "./report";
 import { longestGap, quantile, spread } from "./stats";
 import { containerIp, containersWith, cpuMicros, dockerRun } from "./targets";
@@ -146,26 +148,44 @@ export async function routerOverhead(ctx: BenchContext): Promise<BenchRow[]> {
     return rows;
 }
 
-/** Runs `action` under `spec` load; returns its wall time, the failed requests and the longest gap. */
+/** The open-loop load the switching rows run under: most requests keep-alive GETs, some fresh connections and 64 KiB POSTs. */
+export function switchLoad(rate: number): { rates: Record<Stream, number>; name: string } {
+    const side = Math.round(rate / 10);
+    return {
+        rates: { keepAlive: rate - 2 * side, fresh: side, post: side },
+        name: `${rate} req/s open loop (${rate - 2 * side} keep-alive GET, ${side} fresh-conn GET, ${side} POST 64 KiB)`,
+    };
+}
+
+/**
+ * Runs `action` under an open-loop load (tools/bench/mixedLoad.ts: requests leave on a fixed
+ * schedule whether or not earlier ones were answered); returns its wall time, the requests that got
+ * no 2xx answer, and the longest stretch of send times in which no request succeeded.
+ */
 async function underLoad(
-    spec: LoadSpec,
+    url: string,
+    rates: Record<Stream, number>,
     action: () => Promise<void>,
 ): Promise<{ wall: number; failed: number; gapMs: number; sent: number }> {
-    const abort = new AbortController();
-    const load = runLoad({ ...spec, seconds: 3600 }, abort.signal);
+    const load = startMixedLoad({ url, rates, timeoutMs: 5000, maxSockets: 256 });
     // A second of load before and after, so a gap at either edge of the action is seen.
     await new Promise((r) => setTimeout(r, 1000));
-    const t0 = performance.now();
+    const t0 = load.now();
     let t1 = t0;
     try {
         await action();
     } finally {
-        t1 = performance.now();
+        t1 = load.now();
         await new Promise((r) => setTimeout(r, 1000));
-        abort.abort();
     }
-    const result = await load;
-    return { wall: (t1 - t0) / 1000, failed: failed(result), gapMs: longestGap(result.okAt, t0, t1 + 1000), sent: result.sent };
+    const result = await load.stop();
+    // The window ends a tick before the load stopped sending.
+    return {
+        wall: (t1 - t0) / 1000,
+        failed: lost(result.total),
+        gapMs: longestGap(result.okSentMs, t0, t1 + 950),
+        sent: result.total.sent,
+    };
 }
 
 /**
@@ -174,8 +194,8 @@ async function underLoad(
  */
 export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
     const o = await outputs(ctx);
-    const spec: LoadSpec = { url: String(o.routerUrl).replace(/\/$/, "") + "/", rate: ctx.smoke ? 200 : 500, seconds: 0, keepAlive: true };
-    const load = `${spec.rate} req/s keep-alive GET`;
+    const routerUrl = String(o.routerUrl).replace(/\/$/, "");
+    const { rates, name: load } = switchLoad(ctx.smoke ? 200 : 500);
     const versions = o.versions as Record<Color, string>;
     const results: Record<string, { wall: number[]; failed: number[]; gap: number[]; sent: number[] }> = {};
     const add = (name: string, r: { wall: number; failed: number; gapMs: number; sent: number }) => {
@@ -191,7 +211,7 @@ export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
         for (const to of [otherColor(active), active]) {
             add(
                 "switchyard flip (config set activeColor + up)",
-                await underLoad(spec, async () => {
+                await underLoad(routerUrl, rates, async () => {
                     await ctx.stack.setConfig(`${NS}:activeColor`, { value: to });
                     await up(ctx);
                 }),
@@ -206,7 +226,7 @@ export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
             const v = alternatives[i % alternatives.length];
             add(
                 `switchyard idle-colour release (${idle} takes a new version, gates)`,
-                await underLoad(spec, async () => {
+                await underLoad(routerUrl, rates, async () => {
                     await ctx.stack.setConfig(`${NS}:colors.${idle}.version`, { value: v }, true);
                     await up(ctx);
                 }),
@@ -226,7 +246,7 @@ export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
         for (let i = 1; i <= ctx.runs; i++) {
             const next = `sy-bench-script-${i}`;
             const v = i % 2 === 1 ? versions.green : versions.blue;
-            const r = await underLoad({ ...spec, url: `http://127.0.0.1:${port}/` }, async () => {
+            const r = await underLoad(`http://127.0.0.1:${port}`, rates, async () => {
                 execFileSync("bash", [script, current, next, image(v), String(port), label], { stdio: "ignore" });
                 await waitFor(`http://127.0.0.1:${port}/health/ready`);
             });
