@@ -368,12 +368,13 @@ describe("docker.hosts", () => {
         test("every router gets the same routing, the canary header's value included; the outputs list the hosts", () => {
             const applies = r.byType(T.command).filter((x) => x.name.endsWith("-apply"));
             expect(applies.map((x) => x.name).sort()).toEqual(["routing-apply", "routing@web-2-apply", "routing@web-3-apply"]);
-            const hashes = new Set(applies.map((x) => x.inputs.environment.SY_CONFIG_SHA256));
+            const env = (x: (typeof applies)[number]) => x.inputs.environment as Record<string, string>;
+            const hashes = new Set(applies.map((x) => env(x).SY_CONFIG_SHA256));
             expect(hashes.size).toBe(3); // each router's upstreams are its own host's containers
             const { value } = r.outputs.canaryHeader as { value: string };
             expect(value).toMatch(/^[A-Za-z0-9]{32}$/);
             for (const x of applies) {
-                expect(Buffer.from(x.inputs.environment.SY_CONFIG_B64, "base64").toString("utf8")).toContain(`"${value}"`);
+                expect(Buffer.from(env(x).SY_CONFIG_B64, "base64").toString("utf8")).toContain(`"${value}"`);
             }
             expect(r.outputs.excludedHosts).toEqual([]);
             expect((r.outputs.hosts as { name: string; routerUrl: string }[]).map((h) => [h.name, h.routerUrl])).toEqual([
