@@ -257,6 +257,15 @@ export = async () => {
                       routerConfigSha256: routings[i].configSha256,
                   })),
                   excludedHosts: [...excluded],
+                  // Every router's spec (secrets: the header value): rollback's fast path flips all of them or none.
+                  hostRouters: pulumi.secret(
+                      onHosts.map((h, i) => ({
+                          name: h.entry.name,
+                          host: h.entry.host,
+                          container: h.router.containerName,
+                          spec: routings[i].spec,
+                      })),
+                  ),
               }
             : {}),
     };
