@@ -1,6 +1,7 @@
-// switchyard: blue/green and canary releases of a containerised web app on a Docker host.
-// config -> previous outputs -> live-colour plan -> host -> router -> release (both colours, each
-// gated) -> routing -> scheduled backups -> monitoring -> outputs. The outputs are described in README "Stack outputs".
+// switchyard: blue/green and canary releases of a containerised web app on one or several Docker hosts.
+// config -> previous outputs -> live-colour plan -> per host: host, router -> release (both colours
+// on every host, each gated) -> routing (every router, after every host's gates) -> scheduled
+// backups -> monitoring (both on the first host) -> outputs. The outputs are described in README "Stack outputs".
 // The program is an async function: the stack's previous outputs are read before any resource is
 // registered, so an update the live-colour plan refuses changes nothing.
 import * as pulumi from "@pulumi/pulumi";
