@@ -139,7 +139,11 @@ async function servedRouting(h: TestHost): Promise<{ activeColor: string; weight
 async function stackContainers(h: TestHost, format = '{{.Names}} {{.Label "switchyard.version"}}'): Promise<string[]> {
     const r = await dockerOn(hosts, h, ["ps", "--filter", `label=switchyard.stack=${STACK}`, "--format", format]);
     expect(r.code).toBe(0);
-    return r.stdout.trim().split("\n").filter(Boolean).sort();
+    return r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .sort();
 }
 
 async function setHosts(n: number): Promise<void> {
@@ -195,7 +199,7 @@ describe("one stack over three hosts", () => {
                 `${STACK}-app-blue-2 1.0.0`,
                 `${STACK}-app-green-1 1.1.0`,
                 `${STACK}-app-green-2 1.1.0`,
-                `${STACK}-router `,
+                `${STACK}-router`,
             ]);
             const served = await servedRouting(h);
             expect(served.activeColor).toBe("blue");
@@ -268,7 +272,10 @@ describe("one stack over three hosts", () => {
             upSeconds: r.ms / 1000,
         });
         expect(r.code).not.toBe(0);
-        expect(r.stdout + r.stderr).toMatch(/gate-blue@web-3/);
+        // The failed step names the host (web-3's gate), and the gate what failed there.
+        expect(r.stdout + r.stderr).toMatch(/release@web-3-gate-blue-check[^\n]*\*\*updating failed\*\*/);
+        expect(r.stdout + r.stderr).toContain("switchyard health gate FAILED for blue 1.2.0");
+        expect(r.stdout + r.stderr).not.toMatch(/routing(@web-\d)?-apply/);
         expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
         expect(traffic.byColor).toEqual({ green: traffic.requests });
         const after = await Promise.all(hosts.hosts.map(servedRouting));
