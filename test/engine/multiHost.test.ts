@@ -146,6 +146,12 @@ async function stackContainers(h: TestHost, format = '{{.Names}} {{.Label "switc
         .sort();
 }
 
+/** The front balancer's log of failed answers (status, which router, what it answered), for the figures. */
+async function frontFailures(): Promise<string[]> {
+    const r = await run("docker", ["logs", FRONT]);
+    return (r.stdout + r.stderr).split("\n").filter((l) => / upstream=/.test(l) || /\[(error|crit|alert|emerg)\]/.test(l));
+}
+
 async function setHosts(n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
         await configSet(`docker.hosts[${i}].name`, `web-${i + 1}`, { path: true });
@@ -242,6 +248,7 @@ describe("one stack over three hosts", () => {
             failed: failed(traffic),
             byColor: traffic.byColor,
             upSeconds: flipped.ms / 1000,
+            frontLog: await frontFailures(),
         });
         expect(traffic.sent).toBeGreaterThanOrEqual(1000);
         expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
@@ -270,6 +277,7 @@ describe("one stack over three hosts", () => {
             failed: failed(traffic),
             byColor: traffic.byColor,
             upSeconds: r.ms / 1000,
+            frontLog: await frontFailures(),
         });
         expect(r.code).not.toBe(0);
         // The failed step names the host (web-3's gate), and the gate what failed there.
@@ -313,6 +321,7 @@ describe("one stack over three hosts", () => {
                 failed: failed(traffic),
                 byColor: traffic.byColor,
                 upSeconds: r.ms / 1000,
+                frontLog: await frontFailures(),
             });
             expect({ code: r.code, error: r.doc.error }).toEqual({ code: 0, error: undefined });
             expect(r.doc.outputs.excludedHosts).toEqual(["web-3"]);
