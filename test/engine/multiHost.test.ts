@@ -216,8 +216,11 @@ describe("one stack over three hosts", () => {
             const forced = await get(`http://${h.ip}:${PORT}/`, { "X-Switchyard-Canary": "always" });
             expect(forced.headers["x-switchyard-color"]).toBe("green");
         }
-        // Each router's upstreams are its own host's containers: one config each.
-        expect(shas.size).toBe(3);
+        // Each router serves the config state has for it (hosts may allocate the same addresses, so
+        // two routers' configs can be byte for byte the same).
+        expect([...shas].sort()).toEqual(
+            [...new Set((o.hosts as { routerConfigSha256: string }[]).map((h) => h.routerConfigSha256))].sort(),
+        );
         expect((await previewNoChanges()).code).toBe(0);
     });
 
@@ -359,6 +362,7 @@ describe("one stack over three hosts", () => {
         expect(items).toContain(`host web-2: container ${STACK}-app-green-1: not found on the host`);
         expect(items.filter((i) => !i.startsWith("host web-2: "))).toEqual([]);
         await up();
-        expect((await switchyardJson(["drift"])).code).toBe(0);
+        const healed = await switchyardJson(["drift"]);
+        expect({ code: healed.code, items: healed.doc.items }).toEqual({ code: 0, items: [] });
     });
 });
