@@ -13,6 +13,7 @@ const T = {
     gate: "switchyard:release:HealthGate",
     stamp: "switchyard:release:ReleaseStamp",
     release: "switchyard:release:Release",
+    hostRelease: "switchyard:release:HostRelease",
     host: "switchyard:host:DockerHost",
     fence: "switchyard:routing:RouteFence",
 };
@@ -311,25 +312,78 @@ describe("docker.hosts", () => {
         expect(single.one(T.provider, "host-provider").inputs.host).toBe(ssh);
     });
 
-    test("a list of several is refused before any resource is registered, naming the hosts", async () => {
-        const cfg = withConfig(
-            (c) =>
-                (c.docker = {
-                    hosts: [
-                        { name: "web-1", host: ssh },
-                        { name: "web-2", host: "ssh://deploy@10.0.0.6" },
-                    ],
+    describe("three hosts", () => {
+        const three = [
+            { name: "web-1", host: ssh },
+            { name: "web-2", host: "ssh://deploy@10.0.0.6" },
+            { name: "web-3", host: "ssh://deploy@10.0.0.7", labels: { rack: "b" } },
+        ];
+        let single: RunResult;
+        let r: RunResult;
+        beforeAll(async () => {
+            // One program at a time: the mocks are the process's.
+            single = await runProgram(withConfig((c) => (c.docker = { host: ssh })));
+            r = await runProgram(
+                withConfig((c) => {
+                    c.docker = { hosts: three };
+                    c.canary = { weight: 0, header: { name: "X-Switchyard-Canary" } };
                 }),
-        );
-        let registered = -1;
-        await expect(
-            runProgram(cfg).then((r) => {
-                registered = r.resources.length;
-            }),
-        ).rejects.toThrow(
-            "switchyard:docker.hosts: lists 2 hosts (web-1, web-2); this version deploys a stack to one Docker host. Nothing was changed.",
-        );
-        expect(registered).toBe(-1);
+            );
+        });
+
+        test("every host runs both colours and its own router; the first keeps the single-host names", () => {
+            expect(counts(r)).toEqual({
+                [T.host]: 3,
+                [T.provider]: 3,
+                [T.network]: 3,
+                [T.router]: 3,
+                [T.image]: 9,
+                [T.volume]: 3,
+                [T.container]: 15,
+                [T.release]: 1,
+                [T.hostRelease]: 2,
+                [T.stamp]: 2,
+                [T.colorStack]: 6,
+                [T.gate]: 6,
+                [T.routing]: 3,
+                [T.fence]: 6,
+                [T.command]: 17, // 2 release clocks (once per stack), and per host 2 gates, 2 fences, 1 routing apply
+                "random:index/randomPassword:RandomPassword": 1,
+            });
+            const firstHost = r.resources.filter((x) => !x.name.includes("@")).map((x) => `${x.type}::${x.name}`);
+            expect(firstHost.filter((n) => !n.startsWith("random:")).sort()).toEqual(
+                single.resources.map((x) => `${x.type}::${x.name}`).sort(),
+            );
+            for (const h of three.slice(1)) {
+                expect(r.one(T.provider, `host@${h.name}-provider`).inputs.host).toBe(h.host);
+                expect(r.one(T.container, `router@${h.name}-container`).inputs.name).toBe("local-router");
+                for (const c of ["blue", "green"]) {
+                    for (const replica of [1, 2]) {
+                        expect(r.one(T.container, `release@${h.name}-app-${c}-${replica}`).inputs.name).toBe(`local-app-${c}-${replica}`);
+                    }
+                }
+            }
+        });
+
+        test("every router gets the same routing, the canary header's value included; the outputs list the hosts", () => {
+            const applies = r.byType(T.command).filter((x) => x.name.endsWith("-apply"));
+            expect(applies.map((x) => x.name).sort()).toEqual(["routing-apply", "routing@web-2-apply", "routing@web-3-apply"]);
+            const env = (x: (typeof applies)[number]) => x.inputs.environment as Record<string, string>;
+            const hashes = new Set(applies.map((x) => env(x).SY_CONFIG_SHA256));
+            expect(hashes.size).toBe(3); // each router's upstreams are its own host's containers
+            const { value } = r.outputs.canaryHeader as { value: string };
+            expect(value).toMatch(/^[A-Za-z0-9]{32}$/);
+            for (const x of applies) {
+                expect(Buffer.from(env(x).SY_CONFIG_B64, "base64").toString("utf8")).toContain(`"${value}"`);
+            }
+            expect(r.outputs.excludedHosts).toEqual([]);
+            expect((r.outputs.hosts as { name: string; routerUrl: string }[]).map((h) => [h.name, h.routerUrl])).toEqual([
+                ["web-1", "http://127.0.0.1:18080"],
+                ["web-2", "http://127.0.0.1:18080"],
+                ["web-3", "http://127.0.0.1:18080"],
+            ]);
+            expect(single.outputs.hosts).toBeUndefined();
+        });
     });
 });
 

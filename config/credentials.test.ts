@@ -105,6 +105,8 @@ describe("findCredentials", () => {
         [["colors", "green", "env", "API_URL"], /pulumi config set --secret --path 'secretEnv\.API_URL' VALUE/],
         [["migration", "command", 2], /secretEnv\.NAME.*refer to it as \$NAME/],
         [["docker", "host"], /use an SSH key/],
+        // Pulumi's --path syntax puts list indexes in brackets.
+        [["docker", "hosts", 0, "host"], /pulumi config rm --path 'docker\.hosts\[0\]\.host'; .*use an SSH key/],
         [["backup", "target", "endpoint"], /backupSecrets/],
         [["monitoring", "grafana", "push", "url"], /grafanaToken/],
         [["router", "maintenance", "message"], /credentials belong in a secret key/],

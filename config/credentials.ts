@@ -110,7 +110,11 @@ const WHAT: Record<CredentialKind, string> = {
 /** How to keep the credential at `path` out of plain config: the secret key it belongs in. */
 export function credentialFix(path: readonly (string | number)[]): string {
     const [head, second, third, fourth] = path.map(String);
-    const dotted = path.map(String).join(".");
+    // Pulumi's --path syntax: list indexes in brackets (docker.hosts[0].host).
+    const dotted = path
+        .map(String)
+        .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+        .join("");
     const rm = `pulumi config rm --path '${dotted}'`;
     const envName = head === "app" && second === "env" ? third : head === "colors" && third === "env" ? fourth : undefined;
     if (envName !== undefined) {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { beyondOneHost, HOST_NAME } from "./dockerHosts";
+import { HOST_NAME } from "./dockerHosts";
 import { parseStackConfig } from "./parse";
 
 type Raw = Record<string, unknown>;
@@ -179,19 +179,40 @@ describe("docker.hosts and the tcp:// rules", () => {
     });
 });
 
-describe("beyondOneHost", () => {
+describe("docker.excludeHosts", () => {
+    const three = [
+        { name: "web-1", host: "ssh://deploy@h1" },
+        { name: "web-2", host: "ssh://deploy@h2" },
+        { name: "web-3", host: "ssh://deploy@h3" },
+    ];
     test.each([
-        [undefined, undefined],
-        [[{ name: "web-1", host: "ssh://deploy@h1", labels: {} }], undefined],
+        ["unset: none", { hosts: three }, []],
+        ["one of the others", { hosts: three, excludeHosts: ["web-3"] }, ["web-3"]],
+        ["two of the others", { hosts: three, excludeHosts: ["web-2", "web-3"] }, ["web-2", "web-3"]],
+    ])("%s", (_what, docker, excluded) => {
+        const r = parse(docker);
+        expect(r.ok && r.config.docker.excludeHosts).toEqual(excluded);
+    });
+
+    test.each([
         [
-            [
-                { name: "web-1", host: "ssh://deploy@h1", labels: {} },
-                { name: "web-2", host: "ssh://deploy@h2", labels: {} },
-            ],
-            "switchyard:docker.hosts: lists 2 hosts (web-1, web-2); this version deploys a stack to one Docker host. Nothing was changed. Fix: keep one entry in docker.hosts, or use docker.host",
+            "a host that is not listed",
+            { hosts: three, excludeHosts: ["web-9"] },
+            "switchyard:docker.excludeHosts[0]: 'web-9' is not a host of docker.hosts (web-1, web-2, web-3). Fix: name a listed host, or pulumi config rm --path docker.excludeHosts",
         ],
-    ])("%j", (hosts, message) => {
-        expect(beyondOneHost(hosts)).toBe(message);
+        [
+            "the first host",
+            { hosts: three, excludeHosts: ["web-1"] },
+            "switchyard:docker.excludeHosts[0]: 'web-1' is the first host of docker.hosts: it runs the once-per-stack steps (pre-deploy snapshot, migration, backup runner, monitoring) and cannot be left out. Fix: bring it back, or list another host first",
+        ],
+        [
+            "the single-host form",
+            { host: "ssh://deploy@h1", excludeHosts: ["web-1"] },
+            "switchyard:docker.excludeHosts[0]: 'web-1' is not a host of docker.hosts (none: the stack has one host). Fix: name a listed host, or pulumi config rm --path docker.excludeHosts",
+        ],
+    ])("%s is refused, naming it", (_what, docker, message) => {
+        const r = parse(docker);
+        expect(r.ok ? [] : r.errors.map((e) => e.replace(/ \(got .*\)$/, ""))).toEqual([message]);
     });
 });
 

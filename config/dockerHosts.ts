@@ -80,16 +80,42 @@ export function checkOneHostForm(docker: { host?: string; hosts?: readonly Docke
     }
 }
 
+/** `docker.excludeHosts`: hosts an update leaves as they are (set by `switchyard up --exclude-host`). */
+export const excludeHostsSchema = z
+    .array(
+        z
+            .string({ error: "must be a host name of docker.hosts" })
+            .regex(HOST_NAME, { error: "must be a host name of docker.hosts, e.g. web-2" }),
+        {
+            error: "must be a list of host names of docker.hosts",
+        },
+    )
+    .max(MAX_HOSTS - 1);
+
 /**
- * Refusal while the program deploys to one Docker host: a docker.hosts list of several is accepted by
- * the config but not yet deployed. @returns the message, or undefined when the stack has one host.
+ * Refinement of the `docker` section: every excluded host is a listed one, not the first (it runs
+ * the once-per-stack steps), and at least one host is left.
  */
-export function beyondOneHost(hosts: readonly DockerHostEntry[] | undefined): string | undefined {
-    if (hosts === undefined || hosts.length <= 1) {
-        return undefined;
+export function checkExcludedHosts(
+    docker: { hosts?: readonly DockerHostEntry[]; excludeHosts?: readonly string[] },
+    ctx: z.RefinementCtx,
+): void {
+    const excluded = docker.excludeHosts ?? [];
+    if (excluded.length === 0) {
+        return;
     }
-    return (
-        `switchyard:docker.hosts: lists ${hosts.length} hosts (${hosts.map((h) => h.name).join(", ")}); this version deploys a stack to one Docker host. ` +
-        "Nothing was changed. Fix: keep one entry in docker.hosts, or use docker.host"
-    );
+    const names = (docker.hosts ?? []).map((h) => h.name);
+    excluded.forEach((name, i) => {
+        const at = names.indexOf(name);
+        const issue = (message: string) => ctx.addIssue({ code: "custom", path: ["excludeHosts", i], message });
+        if (at < 0) {
+            issue(
+                `'${name}' is not a host of docker.hosts (${names.join(", ") || "none: the stack has one host"}). Fix: name a listed host, or pulumi config rm --path docker.excludeHosts`,
+            );
+        } else if (at === 0) {
+            issue(
+                `'${name}' is the first host of docker.hosts: it runs the once-per-stack steps (pre-deploy snapshot, migration, backup runner, monitoring) and cannot be left out. Fix: bring it back, or list another host first`,
+            );
+        }
+    });
 }

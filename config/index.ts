@@ -5,7 +5,6 @@ import { RegistryCredentials } from "./registryAuth";
 
 export { NAMESPACE, parseStackConfig, rawStackConfig } from "./parse";
 export type { StackConfig } from "./parse";
-export { beyondOneHost } from "./dockerHosts";
 export type { DockerHostEntry } from "./dockerHosts";
 
 /** What the program gets: the validated config, and the secret env as a Pulumi secret. */

@@ -89,7 +89,7 @@ const MISTAKES: [string, Patch, string | RegExp, Mistake?][] = [
     [
         "docker.hostname",
         [["docker.hostname", "ssh://deploy@h2"]],
-        /^switchyard:docker\.hostname: unknown key .*allowed keys here: host, hosts, network, insecure/,
+        /^switchyard:docker\.hostname: unknown key .*allowed keys here: host, hosts, excludeHosts, network, insecure/,
     ],
     ["gates.healthPath", [["gates.healthPath", "/health"]], /^switchyard:gates\.healthPath: unknown key .*healthPaths/],
     ["monitoring.enable", [["monitoring.enable", true]], /^switchyard:monitoring\.enable: unknown key .*enabled/],

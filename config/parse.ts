@@ -220,7 +220,7 @@ function formatIssue(raw: unknown, issue: z.core.$ZodIssue, hidden: readonly (re
         return issue.keys.map(
             (k) =>
                 `${keyName([...issue.path, k])}: unknown key (got ${got([...issue.path, k])}); ` +
-                `allowed keys here: ${allowed.join(", ")}. Remove it or fix the spelling: pulumi config rm --path '${[...issue.path, k].join(".")}'`,
+                `allowed keys here: ${allowed.join(", ")}. Remove it or fix the spelling: pulumi config rm --path '${keyName([...issue.path, k]).slice(NAMESPACE.length + 1)}'`,
         );
     }
     // A bad record key: the key schema's own message says what names are allowed.

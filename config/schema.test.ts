@@ -56,7 +56,7 @@ describe("valid configs", () => {
             resources: { cpus: 0.5, memoryMb: 256 },
             volumes: [],
         });
-        expect(c.docker).toEqual({ host: "unix:///var/run/docker.sock", network: "production-app", insecure: false });
+        expect(c.docker).toEqual({ host: "unix:///var/run/docker.sock", network: "production-app", insecure: false, excludeHosts: [] });
         expect(c.router).toEqual({
             image: "switchyard/router:1",
             port: 8080,

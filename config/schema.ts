@@ -5,7 +5,7 @@ import { parseDuration } from "../domain/duration";
 import { parseReleaseVersion } from "../domain/version";
 import { backupSchema, migrationSchema } from "./backup";
 import { databaseSchema } from "./database";
-import { checkOneHostForm, dockerEndpoint, dockerHostsSchema } from "./dockerHosts";
+import { checkExcludedHosts, checkOneHostForm, dockerEndpoint, dockerHostsSchema, excludeHostsSchema } from "./dockerHosts";
 import { bindAddress, bool, DOCKER_NAME, IMAGE_REF, IMAGE_REPO, num, port, wholeNumber } from "./fields";
 import { monitoringSchema } from "./monitoring";
 import { latestRecordSchema, notificationsSchema, recordsSchema } from "./notifications";
@@ -243,11 +243,14 @@ export const schema = z
                 host: dockerEndpoint().optional(),
                 /** Several Docker hosts, [{name, host, labels}]; exclusive with `host`. @default - one host, `host` */
                 hosts: dockerHostsSchema.optional(),
+                /** Hosts of docker.hosts this update leaves as they are (`switchyard up --exclude-host`). @default [] */
+                excludeHosts: excludeHostsSchema.default([]),
                 network: z.string().regex(DOCKER_NAME, { error: "must be a Docker network name" }).optional(),
                 /** Allow `tcp://` without TLS (the secret dockerTls). Dangerous: the port gives root on the host. @default false */
                 insecure: bool().default(false),
             })
             .superRefine(checkOneHostForm)
+            .superRefine(checkExcludedHosts)
             .prefault({}),
         router: z
             .strictObject({

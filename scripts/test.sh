@@ -29,7 +29,8 @@ cleanup() {
             ids=$(docker ps -aq --filter "label=switchyard.stack=$stack" 2>/dev/null)
             [ -z "$ids" ] || { sy_log "tests: removing containers stack $stack left behind"; echo "$ids" | xargs -r docker rm -f >/dev/null; }
         done
-        # The multi-host tests' Docker hosts (their stacks' containers live inside them).
+        # The multi-host tests' front balancer, then their Docker hosts (their stacks' containers live inside them).
+        bash examples/front-balancer/run.sh --down "${SWITCHYARD_E2E_MULTI_STACK:-e2e-multi}-front" >/dev/null 2>&1 || true
         bash scripts/test-hosts.sh down "${SWITCHYARD_E2E_MULTI_STACK:-e2e-multi}" >/dev/null 2>&1 || true
         bash scripts/test-hosts.sh down "${SWITCHYARD_E2E_DFAULT_STACK:-e2e-dfault}" >/dev/null 2>&1 || true
     fi

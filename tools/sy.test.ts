@@ -26,14 +26,14 @@ function fakeCommands(code: ExitCode = ExitCode.Ok) {
 
 describe("switchyard: arguments", () => {
     test.each([
-        [["up"], ["up", { stack: undefined, json: false, policyPack: [], refresh: true, create: false }]],
+        [["up"], ["up", { stack: undefined, json: false, policyPack: [], refresh: true, create: false, excludeHost: [] }]],
         [
             ["up", "--stack", "local", "--create"],
-            ["up", { stack: "local", json: false, policyPack: [], refresh: true, create: true }],
+            ["up", { stack: "local", json: false, policyPack: [], refresh: true, create: true, excludeHost: [] }],
         ],
         [
             ["up", "--stack", "production", "--policy-pack", "policies", "--policy-pack", "extra", "--no-refresh", "--json"],
-            ["up", { stack: "production", json: true, policyPack: ["policies", "extra"], refresh: false, create: false }],
+            ["up", { stack: "production", json: true, policyPack: ["policies", "extra"], refresh: false, create: false, excludeHost: [] }],
         ],
         [["drift"], ["drift", { stack: undefined, json: false }]],
         [["rollback"], ["rollback", { stack: undefined, json: false, level: 1, yes: false }]],

@@ -2,7 +2,7 @@
  * `switchyard`: the operator commands, on the Pulumi Automation API (typed results and engine
  * events; the `pulumi` CLI is never parsed). Run through tools/bin/switchyard.js (`npx switchyard`).
  *
- *   switchyard up      [--stack S] [--create] [--policy-pack DIR]... [--no-refresh] [--json]
+ *   switchyard up      [--stack S] [--create] [--policy-pack DIR]... [--no-refresh] [--exclude-host NAME]... [--json]
  *   switchyard drift   [--stack S] [--json]
  *   switchyard recover [--stack S] [--json]
  *   switchyard down    [--stack S] [--json]
@@ -86,6 +86,12 @@ export function buildProgram(io: Io, run: (name: keyof Commands, opts: Record<st
         .option("--policy-pack <dir>", "run this policy pack (repeatable)", collect, [])
         .option("--no-refresh", "skip reading the host back before the update (default: refresh)")
         .option("--create", "create the stack when it does not exist yet")
+        .option(
+            "--exclude-host <name>",
+            "leave this host of docker.hosts as it is in this update, e.g. while it is down (repeatable; recorded)",
+            collect,
+            [],
+        )
         .action((opts) => run("up", opts));
     common(
         program.command("drift").description("is the host what state says? refresh preview plus live router and container checks"),
@@ -181,7 +187,13 @@ export async function main(argv: string[], io: Io = processIo, commands: Command
         const common: CommonOptions = { stack: opts.stack as string | undefined, json };
         if (command === "up") {
             code = await commands.up(
-                { ...common, policyPack: opts.policyPack as string[], refresh: opts.refresh as boolean, create: Boolean(opts.create) },
+                {
+                    ...common,
+                    policyPack: opts.policyPack as string[],
+                    refresh: opts.refresh as boolean,
+                    create: Boolean(opts.create),
+                    excludeHost: opts.excludeHost as string[],
+                },
                 io,
             );
         } else if (command === "backup") {

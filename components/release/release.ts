@@ -76,19 +76,9 @@ export class Release extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("switchyard:release:Release", name, {}, opts);
-        const shares = sharesFor(args.activeColor, args.canaryPermille);
         // Each child lived at the stack's top level before; the alias keeps its identity.
         const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
-        const appOf = perColor((c): AppSettings => ({
-            ...args.app,
-            replicas: args.replicas?.[c] ?? args.app.replicas,
-            env: { ...args.specs[c].env },
-            resources: { ...args.specs[c].resources },
-            healthcheck: {
-                ...args.specs[c].healthcheck,
-                command: args.specs[c].healthcheck.command ? [...args.specs[c].healthcheck.command] : undefined,
-            },
-        }));
+        const appOf = perColor((c) => appFor(args.app, args.specs[c], args.replicas?.[c]));
         const plainEnv = perColor((c) => appEnv(appOf[c].env, { color: c, version: args.colors[c].version.semver }));
 
         this.stamps = perColor(
@@ -137,51 +127,97 @@ export class Release extends pulumi.ComponentResource {
               )
             : undefined;
 
-        this.colorStacks = perColor(
-            (c) =>
-                new ColorStack(
-                    `app-${c}`,
-                    {
-                        color: c,
-                        stack: args.stack,
-                        version: args.colors[c].version,
-                        image: args.colors[c].image,
-                        deploymentId: this.deploymentIds[c],
-                        app: appOf[c],
-                        secretEnv: args.secretEnv[c],
-                        secretEnvNames: args.specs[c].secretEnvNames,
-                        networkName: args.networkName,
-                        // The containers wait for the fence and, directly too, for the snapshot and migration
-                        // (the backup-before-release policy reads a container's own dependencies).
-                        after: args.beforeContainers
-                            ? [...(this.preDeploy?.after[c] ?? []), args.beforeContainers(c, this.preDeploy?.after[c] ?? [])]
-                            : this.preDeploy?.after[c],
-                    },
-                    child,
-                ),
+        const onHost = colorsOnHost(
+            "",
+            {
+                ...args,
+                deploymentIds: this.deploymentIds,
+                after: perColor((c) => this.preDeploy?.after[c]),
+            },
+            child,
         );
-        this.targets = perColor((c) => this.colorStacks[c].targets);
-
-        this.gates = perColor(
-            (c) =>
-                new HealthGate(
-                    `gate-${c}`,
-                    {
-                        color: c,
-                        version: args.colors[c].version.semver,
-                        targets: this.targets[c],
-                        containerIds: this.colorStacks[c].containers.map((k) => k.id),
-                        trafficPermille: shares[c],
-                        replicas: appOf[c].replicas,
-                        ...args.gates,
-                        probeContainer: args.probeContainer,
-                        dockerHost: args.dockerHost,
-                        dockerTls: args.dockerTls,
-                    },
-                    child,
-                ),
-        );
+        this.colorStacks = onHost.colorStacks;
+        this.targets = onHost.targets;
+        this.gates = onHost.gates;
 
         this.registerOutputs({ deploymentIds: this.deploymentIds, currentDeploymentId: this.currentDeploymentId });
     }
+}
+
+/** The app settings of one colour: the shared ones with the colour's own env, resources and health check. */
+function appFor(app: AppSettings, spec: ColorSpec, replicas: number | undefined): AppSettings {
+    return {
+        ...app,
+        replicas: replicas ?? app.replicas,
+        env: { ...spec.env },
+        resources: { ...spec.resources },
+        healthcheck: { ...spec.healthcheck, command: spec.healthcheck.command ? [...spec.healthcheck.command] : undefined },
+    };
+}
+
+/** What one Docker host runs of a release: both colours' containers, each followed by its health gate. */
+export interface ColorsOnHostArgs extends Omit<ReleaseArgs, "previousVersions" | "backup"> {
+    /** Each colour's deployment id (the stack's release stamps, made once per stack). */
+    deploymentIds: Record<Color, pulumi.Input<string>>;
+    /** Per colour, the once-per-stack steps its containers follow (snapshot, migration). @default - none */
+    after: Record<Color, pulumi.Input<pulumi.Resource>[] | undefined>;
+}
+
+export interface ColorsOnHost {
+    colorStacks: Record<Color, ColorStack>;
+    gates: Record<Color, HealthGate>;
+    targets: Record<Color, pulumi.Output<UpstreamTarget[]>>;
+}
+
+/**
+ * Both colours on one host: `${prefix}app-<colour>` and `${prefix}gate-<colour>`. The first host
+ * uses no prefix (the names a single-host stack always had); other hosts their own.
+ */
+export function colorsOnHost(prefix: string, args: ColorsOnHostArgs, opts: pulumi.ComponentResourceOptions): ColorsOnHost {
+    const shares = sharesFor(args.activeColor, args.canaryPermille);
+    const appOf = perColor((c) => appFor(args.app, args.specs[c], args.replicas?.[c]));
+    const colorStacks = perColor(
+        (c) =>
+            new ColorStack(
+                `${prefix}app-${c}`,
+                {
+                    color: c,
+                    stack: args.stack,
+                    version: args.colors[c].version,
+                    image: args.colors[c].image,
+                    deploymentId: args.deploymentIds[c],
+                    app: appOf[c],
+                    secretEnv: args.secretEnv[c],
+                    secretEnvNames: args.specs[c].secretEnvNames,
+                    networkName: args.networkName,
+                    // The containers wait for the fence and, directly too, for the snapshot and migration
+                    // (the backup-before-release policy reads a container's own dependencies).
+                    after: args.beforeContainers
+                        ? [...(args.after[c] ?? []), args.beforeContainers(c, args.after[c] ?? [])]
+                        : args.after[c],
+                },
+                opts,
+            ),
+    );
+    const targets = perColor((c) => colorStacks[c].targets);
+    const gates = perColor(
+        (c) =>
+            new HealthGate(
+                `${prefix}gate-${c}`,
+                {
+                    color: c,
+                    version: args.colors[c].version.semver,
+                    targets: targets[c],
+                    containerIds: colorStacks[c].containers.map((k) => k.id),
+                    trafficPermille: shares[c],
+                    replicas: appOf[c].replicas,
+                    ...args.gates,
+                    probeContainer: args.probeContainer,
+                    dockerHost: args.dockerHost,
+                    dockerTls: args.dockerTls,
+                },
+                opts,
+            ),
+    );
+    return { colorStacks, gates, targets };
 }

@@ -25,7 +25,7 @@ export interface CanaryRouterArgs {
      * config (RouteFence): forced requests go to the active colour. Without a value, a random
      * one (32 letters and digits, a Pulumi secret) that nobody can guess. @default - no header routing
      */
-    header?: { name: string; value?: string };
+    header?: { name: string; value?: pulumi.Input<string> };
     /** Cookie whose value `always`/`never` forces or avoids the canary. @default - no cookie routing */
     cookie?: { name: string };
     /** Sticky users by bucket cookie. @default - each request is split on its own */

@@ -1,16 +1,17 @@
 /**
  * Real engine on real remote Docker hosts: three throwaway hosts (scripts/test-hosts.sh), each its
- * own dockerd and sshd, reached over ssh:// with a generated key and pinned host keys. The stack
- * deploys to one of them through the same `docker.hosts: [{name, host: ssh://...}]` a user writes, then
- * flips colours under load through that host's router with no failed request. A list of several
- * hosts is refused before anything changes (the fan-out is not built yet).
+ * own dockerd and sshd, reached over ssh:// with a generated key and pinned host keys, driven by the
+ * same `docker.hosts: [{name, host: ssh://...}]` a user writes. One stack grows from one host to
+ * three (a release timed at each size), then, through the example front balancer over the three
+ * routers: a flip under load, a gate failing on one host (no router changes anywhere), a host
+ * unreachable (refused, then left out with --exclude-host), and drift on one host named by host.
  */
 import "./multiHostEnv";
 
 import * as fs from "fs";
 import * as path from "path";
 
-import { dockerOn, setReachable, startTestHosts, stopTestHosts, TestHosts } from "./dockerHosts";
+import { dockerOn, setReachable, startTestHosts, stopTestHosts, TestHost, TestHosts } from "./dockerHosts";
 import {
     baseConfig,
     configSet,
@@ -18,18 +19,27 @@ import {
     freshStack,
     get,
     load,
+    outputs,
     PORT,
     previewNoChanges,
     pulumi,
     report,
+    ROOT,
     run,
     STACK,
+    switchyardJson,
     up,
 } from "./harness";
+import { ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
 
 jest.setTimeout(20 * 60_000);
 
-const IMAGES = ["switchyard/demo-app:1.0.0", "switchyard/demo-app:1.1.0", "switchyard/router:local"];
+// 1.2.0: the release whose gate fails on one host (that host gets a broken image under its tag).
+const IMAGES = ["switchyard/demo-app:1.0.0", "switchyard/demo-app:1.1.0", "switchyard/demo-app:1.2.0", "switchyard/router:local"];
+const FRONT = `${STACK}-front`;
+const FRONT_PORT = PORT + 1;
+const FRONT_URL = `http://127.0.0.1:${FRONT_PORT}`;
+const FRONT_SCRIPT = path.join(ROOT, "examples/front-balancer/run.sh");
 let hosts: TestHosts;
 const originalPath = process.env.PATH;
 
@@ -45,6 +55,7 @@ afterAll(async () => {
         await destroyStack();
     } finally {
         process.env.PATH = originalPath;
+        await run("bash", [FRONT_SCRIPT, "--down", FRONT]);
         await stopTestHosts(STACK);
     }
 });
@@ -100,76 +111,258 @@ test("a cut host does not answer while the others do, and answers again once men
     expect((await dockerOn(hosts, h3, ["version", "--format", "{{.Server.Version}}"])).code).toBe(0);
 });
 
-test("the stack on one ssh:// host: up, traffic through its router, a flip under load with 0 failed requests, no drift", async () => {
-    const target = hosts.hosts[0];
-    const url = `http://${target.ip}:${PORT}`;
-    const config = baseConfig();
-    // The list form a multi-host user writes, with one entry (this version deploys to one host).
-    config["switchyard:docker"] = { hosts: [{ name: "web-1", host: target.host, labels: { rack: "a" } }] };
-    // Clients reach the router on the host's own address, not this machine's loopback.
-    config["switchyard:router"] = { ...(config["switchyard:router"] as object), bindAddress: "0.0.0.0" };
-    await freshStack(config);
-    const first = await up();
-    report("multi-host: up on 1 ssh:// host", { hosts: 1, seconds: first.ms / 1000 });
-    const blue = await get(`${url}/`);
-    expect(blue.status).toBe(200);
-    expect(blue.headers["x-switchyard-color"]).toBe("blue");
-    const onHost = await dockerOn(hosts, target, ["ps", "--filter", `label=switchyard.stack=${STACK}`, "--format", "{{.Names}}"]);
-    expect(onHost.stdout.trim().split("\n").sort()).toEqual([
-        `${STACK}-app-blue-1`,
-        `${STACK}-app-blue-2`,
-        `${STACK}-app-green-1`,
-        `${STACK}-app-green-2`,
+const failed = (t: { non2xx: number; errors: number; timeouts: number; lost: number }) => t.non2xx + t.errors + t.timeouts + t.lost;
+const noFailures = (t: { non2xx: number; errors: number; timeouts: number; lost: number }) => ({
+    non2xx: t.non2xx,
+    errors: t.errors,
+    timeouts: t.timeouts,
+    lost: t.lost,
+});
+
+/** The routing a host's router serves (its status document, read inside the router container). */
+async function servedRouting(h: TestHost): Promise<{ activeColor: string; weights: unknown; versions: unknown; configSha256: string }> {
+    const r = await dockerOn(hosts, h, [
+        "exec",
         `${STACK}-router`,
+        "curl",
+        "-fsS",
+        "--max-time",
+        "5",
+        `http://${ROUTER_IMAGE_RUNTIME.listen}/_switchyard/status`,
     ]);
-    for (const other of hosts.hosts.slice(1)) {
-        const none = await dockerOn(hosts, other, ["ps", "-q"]);
-        expect(none.stdout.trim()).toBe("");
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    return { activeColor: s.activeColor, weights: s.weights, versions: s.versions, configSha256: s.configSha256 };
+}
+
+/** `docker ps` of the stack on a host: "name image" lines, sorted. */
+async function stackContainers(h: TestHost, format = '{{.Names}} {{.Label "switchyard.version"}}'): Promise<string[]> {
+    const r = await dockerOn(hosts, h, ["ps", "--filter", `label=switchyard.stack=${STACK}`, "--format", format]);
+    expect(r.code).toBe(0);
+    return r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .sort();
+}
+
+/** The front balancer's log of failed answers (status, which router, what it answered), for the figures. */
+async function frontFailures(): Promise<string[]> {
+    const r = await run("docker", ["logs", FRONT]);
+    return (r.stdout + r.stderr).split("\n").filter((l) => / upstream=/.test(l) || /\[(error|crit|alert|emerg)\]/.test(l));
+}
+
+async function setHosts(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+        await configSet(`docker.hosts[${i}].name`, `web-${i + 1}`, { path: true });
+        await configSet(`docker.hosts[${i}].host`, hosts.hosts[i].host, { path: true });
     }
+}
 
-    await configSet("activeColor", "green");
-    const flip = up();
-    const traffic = await load({ rate: 100, connections: 10, minRequests: 1000, until: flip, url });
-    const flipped = await flip;
-    report("multi-host: flip on 1 ssh:// host under load", {
-        sent: traffic.sent,
-        failed: traffic.non2xx + traffic.errors + traffic.timeouts + traffic.lost,
-        byColor: traffic.byColor,
-        upSeconds: flipped.ms / 1000,
-    });
-    expect(traffic.sent).toBeGreaterThanOrEqual(1000);
-    expect({ non2xx: traffic.non2xx, errors: traffic.errors, timeouts: traffic.timeouts, lost: traffic.lost }).toEqual({
-        non2xx: 0,
-        errors: 0,
-        timeouts: 0,
-        lost: 0,
-    });
-    expect((await get(`${url}/`)).headers["x-switchyard-color"]).toBe("green");
+let release = 0;
+/** A release of the idle colour (new env: new containers, their gates, the routing apply on every router). */
+async function releaseIdle(color: string): Promise<number> {
+    release++;
+    await configSet(`colors.${color}.env.RELEASE`, String(release), { path: true });
+    return (await up()).ms / 1000;
+}
 
-    const preview = await previewNoChanges();
-    expect(preview.code).toBe(0);
+describe("one stack over three hosts", () => {
+    const seconds: Record<string, number> = {};
 
-    // Three hosts: refused by the program before any resource, so the deployed host is untouched.
-    const before = await dockerOn(hosts, target, ["ps", "--format", "{{.ID}} {{.Names}}"]);
-    for (const [i, h] of hosts.hosts.entries()) {
-        if (i > 0) {
-            await configSet(`docker.hosts[${i}].name`, `web-${i + 1}`, { path: true });
-            await configSet(`docker.hosts[${i}].host`, h.host, { path: true });
+    test("grows from one host to three: every host runs both colours and its own router, a release reaches all", async () => {
+        const config = baseConfig();
+        config["switchyard:docker"] = { hosts: [{ name: "web-1", host: hosts.hosts[0].host, labels: { rack: "a" } }] };
+        // Clients (and the front balancer) reach each router on its host's own address.
+        config["switchyard:router"] = { ...(config["switchyard:router"] as object), bindAddress: "0.0.0.0" };
+        await freshStack(config);
+        seconds.firstUp1 = (await up()).ms / 1000;
+        seconds.release1 = await releaseIdle("green");
+        for (const n of [2, 3]) {
+            await setHosts(n);
+            seconds[`addHost${n}`] = (await up()).ms / 1000;
+            seconds[`release${n}`] = await releaseIdle("green");
         }
-    }
-    const refused = await pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stdout + refused.stderr).toContain(
-        "switchyard:docker.hosts: lists 3 hosts (web-1, web-2, web-3); this version deploys a stack to one Docker host. Nothing was changed.",
-    );
-    expect((await dockerOn(hosts, target, ["ps", "--format", "{{.ID}} {{.Names}}"])).stdout).toBe(before.stdout);
-    for (const other of hosts.hosts.slice(1)) {
-        expect((await dockerOn(hosts, other, ["ps", "-aq"])).stdout.trim()).toBe("");
-    }
-    // Back to the deployed config, so that the stack's teardown reaches its host.
-    for (const i of [2, 1]) {
-        const rm = await pulumi(["config", "rm", "--path", `docker.hosts[${i}]`]);
-        expect(rm.code).toBe(0);
-    }
-    expect((await previewNoChanges()).code).toBe(0);
+        report("multi-host: up seconds by host count (release = new green containers, gates, routing apply everywhere)", {
+            release1: seconds.release1,
+            release2: seconds.release2,
+            release3: seconds.release3,
+            firstUp1Host: seconds.firstUp1,
+            addSecondHost: seconds.addHost2,
+            addThirdHost: seconds.addHost3,
+            release3vs1: Math.round((seconds.release3 / seconds.release1) * 100) / 100,
+        });
+
+        const o = await outputs();
+        expect((o.hosts as { name: string; routerUrl: string }[]).map((h) => [h.name, h.routerUrl])).toEqual(
+            hosts.hosts.map((h, i) => [`web-${i + 1}`, `http://${h.ip}:${PORT}`]),
+        );
+        expect(o.excludedHosts).toEqual([]);
+        const shas = new Set<string>();
+        for (const h of hosts.hosts) {
+            expect(await stackContainers(h)).toEqual([
+                `${STACK}-app-blue-1 1.0.0`,
+                `${STACK}-app-blue-2 1.0.0`,
+                `${STACK}-app-green-1 1.1.0`,
+                `${STACK}-app-green-2 1.1.0`,
+                `${STACK}-router`,
+            ]);
+            const served = await servedRouting(h);
+            expect(served.activeColor).toBe("blue");
+            shas.add(served.configSha256);
+            const reply = await get(`http://${h.ip}:${PORT}/`);
+            expect([reply.status, reply.headers["x-switchyard-color"]]).toEqual([200, "blue"]);
+            // The same canary header on every router.
+            const forced = await get(`http://${h.ip}:${PORT}/`, { "X-Switchyard-Canary": "always" });
+            expect(forced.headers["x-switchyard-color"]).toBe("green");
+        }
+        // Each router serves the config state has for it (hosts may allocate the same addresses, so
+        // two routers' configs can be byte for byte the same).
+        expect([...shas].sort()).toEqual(
+            [...new Set((o.hosts as { routerConfigSha256: string }[]).map((h) => h.routerConfigSha256))].sort(),
+        );
+        expect((await previewNoChanges()).code).toBe(0);
+    });
+
+    test("a flip under load through the front balancer reaches all three routers with 0 failed requests", async () => {
+        const start = await run("bash", [
+            FRONT_SCRIPT,
+            FRONT,
+            `${STACK}-hosts`,
+            String(FRONT_PORT),
+            ...hosts.hosts.map((h) => `${h.ip}:${PORT}`),
+        ]);
+        expect(start.stderr).toBe("");
+        expect(start.code).toBe(0);
+        const upstreams = new Set<string>();
+        for (let i = 0; i < 12; i++) {
+            const r = await get(`${FRONT_URL}/`);
+            expect([r.status, r.headers["x-switchyard-color"]]).toEqual([200, "blue"]);
+            upstreams.add(String(r.headers["x-switchyard-front-upstream"]));
+        }
+        expect(upstreams).toEqual(new Set(hosts.hosts.map((h) => `${h.ip}:${PORT}`)));
+
+        await configSet("activeColor", "green");
+        const flip = up();
+        const traffic = await load({ rate: 100, connections: 10, minRequests: 1000, until: flip, url: FRONT_URL });
+        const flipped = await flip;
+        report("multi-host: flip on 3 hosts under load through the front balancer", {
+            sent: traffic.sent,
+            failed: failed(traffic),
+            byColor: traffic.byColor,
+            upSeconds: flipped.ms / 1000,
+            frontLog: await frontFailures(),
+        });
+        expect(traffic.sent).toBeGreaterThanOrEqual(1000);
+        expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
+        for (const h of hosts.hosts) {
+            expect((await servedRouting(h)).activeColor).toBe("green");
+            expect((await get(`http://${h.ip}:${PORT}/`)).headers["x-switchyard-color"]).toBe("green");
+        }
+    });
+
+    test("a gate failing on one host leaves every router as it was", async () => {
+        // Host 3 holds a broken image under the release's tag (its health endpoints answer 503).
+        const [, , h3] = hosts.hosts;
+        const broken = await run("docker", ["-H", h3.host, "build", "-q", "-t", "switchyard/demo-app:1.2.0", "-"], {
+            env: { ...hosts.env, DOCKER_BUILDKIT: "0" },
+            input: "FROM switchyard/demo-app:1.1.0\nENV FAIL_HEALTH=1\n",
+        });
+        expect(broken.code).toBe(0);
+        const before = await Promise.all(hosts.hosts.map(servedRouting));
+
+        await configSet("colors.blue.version", "1.2.0", { path: true });
+        const failing = pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]);
+        const traffic = await load({ rate: 100, connections: 10, minRequests: 500, until: failing, url: FRONT_URL });
+        const r = await failing;
+        report("multi-host: a gate failing on one of 3 hosts, load through the front balancer", {
+            sent: traffic.sent,
+            failed: failed(traffic),
+            byColor: traffic.byColor,
+            upSeconds: r.ms / 1000,
+            frontLog: await frontFailures(),
+        });
+        expect(r.code).not.toBe(0);
+        // The failed step names the host (web-3's gate), and the gate what failed there.
+        expect(r.stdout + r.stderr).toMatch(/release@web-3-gate-blue-check[^\n]*\*\*updating failed\*\*/);
+        expect(r.stdout + r.stderr).toContain("switchyard health gate FAILED for blue 1.2.0");
+        expect(r.stdout + r.stderr).not.toMatch(/routing(@web-\d)?-apply/);
+        expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
+        expect(traffic.byColor).toEqual({ green: traffic.requests });
+        const after = await Promise.all(hosts.hosts.map(servedRouting));
+        // Same active colour, weights and versions everywhere (the idle colour stays fenced).
+        expect(after.map(({ activeColor, weights, versions }) => ({ activeColor, weights, versions }))).toEqual(
+            before.map(({ activeColor, weights, versions }) => ({ activeColor, weights, versions })),
+        );
+        for (const h of hosts.hosts) {
+            const forced = await get(`http://${h.ip}:${PORT}/`, { "X-Switchyard-Canary": "always" });
+            expect(forced.headers["x-switchyard-color"]).toBe("green");
+        }
+        await configSet("colors.blue.version", "1.0.0", { path: true });
+    });
+
+    test("a host that does not answer: refused naming it, then --exclude-host goes on without it, recorded", async () => {
+        const [h1, h2, h3] = hosts.hosts;
+        const onFirst = await stackContainers(h1, "{{.ID}} {{.Names}}");
+        await setReachable(hosts, 2, false);
+        try {
+            const refused = await switchyardJson(["up"]);
+            report("multi-host: up refused, one host down", { seconds: refused.ms / 1000 });
+            expect(refused.code).toBe(2);
+            expect(refused.stderr).toContain(`host web-3 (${h3.host}) does not answer`);
+            expect(refused.stderr).toContain(
+                "Nothing was changed. Fix: bring it back, or release on the other hosts with --exclude-host web-3",
+            );
+            expect(await stackContainers(h1, "{{.ID}} {{.Names}}")).toEqual(onFirst);
+
+            // The release of blue 1.0.0 goes on with web-1 and web-2; the front balancer passes over web-3.
+            const goOn = switchyardJson(["up", "--exclude-host", "web-3"]);
+            const traffic = await load({ rate: 100, connections: 10, minRequests: 500, until: goOn, url: FRONT_URL });
+            const r = await goOn;
+            report("multi-host: up --exclude-host web-3 while it is down, load through the front balancer", {
+                sent: traffic.sent,
+                failed: failed(traffic),
+                byColor: traffic.byColor,
+                upSeconds: r.ms / 1000,
+                frontLog: await frontFailures(),
+            });
+            expect({ code: r.code, error: r.doc.error }).toEqual({ code: 0, error: undefined });
+            expect(r.doc.outputs.excludedHosts).toEqual(["web-3"]);
+            expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
+            for (const h of [h1, h2]) {
+                expect((await stackContainers(h)).filter((c) => c.includes("-app-blue-"))).toEqual([
+                    `${STACK}-app-blue-1 1.0.0`,
+                    `${STACK}-app-blue-2 1.0.0`,
+                ]);
+            }
+            // For that update only: the next one reaches every host again.
+            expect((await pulumi(["config", "get", "--path", "docker.excludeHosts"])).code).not.toBe(0);
+        } finally {
+            await setReachable(hosts, 2, true);
+        }
+        // Left as it was: web-3 still runs the blue containers of the failed release.
+        expect((await stackContainers(h3)).filter((c) => c.includes("-app-blue-"))).toEqual([
+            `${STACK}-app-blue-1 1.2.0`,
+            `${STACK}-app-blue-2 1.2.0`,
+        ]);
+        await up();
+        expect((await stackContainers(h3)).filter((c) => c.includes("-app-blue-"))).toEqual([
+            `${STACK}-app-blue-1 1.0.0`,
+            `${STACK}-app-blue-2 1.0.0`,
+        ]);
+        expect((await outputs()).excludedHosts).toEqual([]);
+    });
+
+    test("drift on one host is named by host, and the next up heals it", async () => {
+        const h2 = hosts.hosts[1];
+        expect((await dockerOn(hosts, h2, ["rm", "-f", `${STACK}-app-green-1`])).code).toBe(0);
+        const d = await switchyardJson(["drift"]);
+        expect(d.code).toBe(1);
+        const items = d.doc.items as string[];
+        expect(items).toContain(`host web-2: container ${STACK}-app-green-1: not found on the host`);
+        expect(items.filter((i) => !i.startsWith("host web-2: "))).toEqual([]);
+        await up();
+        const healed = await switchyardJson(["drift"]);
+        expect({ code: healed.code, items: healed.doc.items }).toEqual({ code: 0, items: [] });
+    });
 });

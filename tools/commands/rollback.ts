@@ -35,7 +35,7 @@ import { Progress } from "../lib/progress";
 import { driftProofOf, publishRecord, recordStore } from "../lib/records";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
 import { docker } from "../lib/docker";
-import { applyRouterConfig } from "../release/live";
+import { applyRouterConfig, readRouterConfig } from "../release/live";
 import { renderRouterConfig, RouterSpec } from "../../components/routing/nginxConfig";
 import { OpenStack, withStack } from "../lib/stack";
 import { backupToolConfig, releaseFromOutputs, runTool } from "./backup";
@@ -207,25 +207,48 @@ function flipRouterDirectly(
     dockerHost: string,
     tls: Readonly<Record<string, string>>,
 ): string | undefined {
-    const spec = outputs.routerSpec as RouterSpec | null | undefined;
-    if (!spec?.upstreams?.[to] || typeof outputs.routerContainer !== "string") {
-        return "the stack's outputs have no routerSpec (deployed by an earlier program)";
-    }
-    if (spec.upstreams[to].length === 0) {
-        return `${to} has no container`;
-    }
-    for (const u of spec.upstreams[to]) {
-        const r = docker(
-            dockerHost,
-            ["inspect", "-f", "{{.State.Running}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", u.name],
-            tls,
-        );
-        const [running, health] = r.out.trim().split(" ");
-        if (r.code !== 0 || running !== "true" || (health !== "healthy" && health !== "none")) {
-            return `${u.name} is not running healthy (${(r.out || r.err).trim()})`;
+    // Several hosts: every router (hostRouters); one host: the stack's router.
+    const routers = Array.isArray(outputs.hostRouters)
+        ? (outputs.hostRouters as { name: string; host: string; container: string; spec: RouterSpec | null }[])
+        : [{ name: "", host: dockerHost, container: outputs.routerContainer, spec: outputs.routerSpec as RouterSpec | null | undefined }];
+    const on = (name: string) => (name ? ` on host ${name}` : "");
+    // All or none: every container of `to` on every host is checked before any router changes.
+    for (const r of routers) {
+        const spec = r.spec;
+        if (!spec?.upstreams?.[to] || typeof r.container !== "string") {
+            return `the stack's outputs have no routerSpec${on(r.name)} (deployed by an earlier program)`;
+        }
+        if (spec.upstreams[to].length === 0) {
+            return `${to} has no container${on(r.name)}`;
+        }
+        for (const u of spec.upstreams[to]) {
+            const c = docker(
+                r.host,
+                ["inspect", "-f", "{{.State.Running}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", u.name],
+                tls,
+                { timeoutMs: 15_000 },
+            );
+            const [running, health] = c.out.trim().split(" ");
+            if (c.code !== 0 || running !== "true" || (health !== "healthy" && health !== "none")) {
+                return `${u.name}${on(r.name)} is not running healthy (${(c.out || c.err).trim()})`;
+            }
         }
     }
-    applyRouterConfig(dockerHost, outputs.routerContainer, renderRouterConfig({ ...spec, activeColor: to, canaryPermille: 0 }), tls);
+    // What each router holds, to put back if another one refuses (one router has nothing to undo).
+    const before = routers.length > 1 ? routers.map((r) => readRouterConfig(r.host, r.container as string, tls)) : [];
+    const applied: number[] = [];
+    try {
+        for (const [i, r] of routers.entries()) {
+            applyRouterConfig(r.host, r.container as string, renderRouterConfig({ ...r.spec!, activeColor: to, canaryPermille: 0 }), tls);
+            applied.push(i);
+        }
+    } catch (e) {
+        // A router refused: the ones already flipped go back, so no host serves another colour than the rest.
+        for (const i of applied) {
+            applyRouterConfig(routers[i].host, routers[i].container as string, before[i], tls);
+        }
+        return `${firstLine(e)}${on(routers[applied.length]?.name ?? "")}; every router is back as it was`;
+    }
     return undefined;
 }
 

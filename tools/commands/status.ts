@@ -14,7 +14,7 @@ import { PrometheusClient } from "../release/live";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
 import { loadRecord } from "../release/record";
 import { redact } from "./release";
-import { plainOutputs } from "./up";
+import { plainOutputs, PROBE_TIMEOUT_MS } from "./up";
 import { parseStackConfig, rawStackConfig } from "../../config/parse";
 
 export interface StatusOptions extends CommonOptions {
@@ -26,6 +26,8 @@ export interface StatusReport {
     activeColor: unknown;
     versions: unknown;
     weights: { configured: unknown; router?: unknown; measured?: Record<string, number> | string };
+    /** Several hosts: each host's router as it answers (the measured share is the first host's, where Prometheus runs). */
+    hosts?: HostStatus[];
     release?: {
         phase: string;
         step: string;
@@ -36,11 +38,39 @@ export interface StatusReport {
     analysis?: { result: string; reason?: string; samples: unknown[] } | string;
 }
 
+export interface HostStatus {
+    name: string;
+    /** "ok": the router answers with the routing in state; "stale": it answers with another; "down": no answer. */
+    health: "ok" | "stale" | "down";
+    activeColor?: unknown;
+    weights?: unknown;
+    excluded: boolean;
+}
+
+/** A host's line from its router's status document (undefined: no answer) and the sha state has for it. */
+export function hostStatus(name: string, served: Record<string, unknown> | undefined, expectedSha: unknown, excluded: boolean): HostStatus {
+    if (!served) {
+        return { name, health: "down", excluded };
+    }
+    return {
+        name,
+        health: served.configSha256 === expectedSha ? "ok" : "stale",
+        activeColor: served.activeColor,
+        weights: served.weights,
+        excluded,
+    };
+}
+
 export function renderStatus(r: StatusReport): string {
     const lines = [
         `stack ${r.stack}: active ${String(r.activeColor)}, versions ${JSON.stringify(r.versions)}`,
         `weights configured ${JSON.stringify(r.weights.configured)}, router ${JSON.stringify(r.weights.router ?? "?")}, measured ${JSON.stringify(r.weights.measured ?? "?")}`,
     ];
+    for (const h of r.hosts ?? []) {
+        const serving =
+            h.health === "down" ? "router does not answer" : `active ${String(h.activeColor)}, weights ${JSON.stringify(h.weights)}`;
+        lines.push(`  host ${h.name}: ${h.health}, ${serving}${h.excluded ? " (left out of the last update)" : ""}`);
+    }
     if (r.release) {
         const next = r.release.secondsToNext === undefined ? "" : `, next in ${r.release.secondsToNext}s`;
         lines.push(`release: ${r.release.phase}, ${r.release.step}${next}`);
@@ -80,6 +110,17 @@ export async function status(opts: StatusOptions, io: Io): Promise<ExitCode> {
                 versions: o.versions,
                 weights: { configured: o.weights, router: router?.weights },
             };
+            if (Array.isArray(o.hosts)) {
+                const excluded = Array.isArray(o.excludedHosts) ? (o.excludedHosts as string[]) : [];
+                report.hosts = (o.hosts as { name: string; host: string; routerContainer: string; routerConfigSha256: string }[]).map((h) =>
+                    hostStatus(
+                        h.name,
+                        readRouterStatus(h.host, h.routerContainer, statusPath, s.dockerTls, PROBE_TIMEOUT_MS),
+                        h.routerConfigSha256,
+                        excluded.includes(h.name),
+                    ),
+                );
+            }
             if (prom) {
                 report.weights.measured = await prom.share(30).catch((e: unknown) => `Prometheus: ${String(e)}`);
             }

@@ -11,6 +11,8 @@ export interface StateResource {
     urn: string;
     type: string;
     id?: string;
+    /** `<provider urn>::<provider id>`: which Docker host a resource is on. */
+    provider?: string;
     inputs?: Record<string, unknown>;
     outputs?: Record<string, unknown>;
 }

@@ -215,3 +215,75 @@ describe("drift report", () => {
         expect(live.scaleDownDue).toHaveLength(1);
     });
 });
+
+describe("drift on a stack of several hosts", () => {
+    const provider = (name: string) => `urn:pulumi:e2e::switchyard::switchyard:host:DockerHost$pulumi:providers:docker::${name}`;
+    const container = (name: string, dockerName: string, providerUrn: string) => ({
+        urn: `${prefix}$docker:index/container:Container::${name}`,
+        type: "docker:index/container:Container",
+        id: name,
+        provider: `${providerUrn}::p-${name}`,
+        outputs: { name: dockerName, image: "sha256:aaaa111122223333", labels: [{ label: "switchyard.color", value: "blue" }] },
+    });
+    const state = () => {
+        const p1 = provider("host-provider");
+        const p2 = provider("host@web-2-provider");
+        return {
+            deployment: {
+                resources: [
+                    {
+                        urn: "urn:pulumi:e2e::switchyard::pulumi:pulumi:Stack::switchyard-e2e",
+                        type: "pulumi:pulumi:Stack",
+                        outputs: {
+                            routerConfigSha256: config.sha256,
+                            routerContainer: "e2e-router",
+                            hosts: [
+                                { name: "web-1", host: "ssh://root@h1", routerContainer: "e2e-router", routerConfigSha256: config.sha256 },
+                                { name: "web-2", host: "ssh://root@h2", routerContainer: "e2e-router", routerConfigSha256: config.sha256 },
+                            ],
+                        },
+                    },
+                    { urn: p1, id: "p1", type: "pulumi:providers:docker", inputs: { host: "ssh://root@h1" } },
+                    { urn: p2, id: "p2", type: "pulumi:providers:docker", inputs: { host: "ssh://root@h2" } },
+                    { ...container("app-blue-1", "e2e-app-blue-1", p1), provider: `${p1}::p1` },
+                    { ...container("release@web-2-app-blue-1", "e2e-app-blue-1", p2), provider: `${p2}::p2` },
+                    { urn: `${prefix}$command:local:Command::routing-apply`, type: "command:local:Command" },
+                    { urn: `${prefix}$command:local:Command::routing@web-2-apply`, type: "command:local:Command" },
+                ],
+            },
+        };
+    };
+
+    test("each item names its host: containers by their provider, routers by the hosts output, planned steps by name", async () => {
+        const asked: string[] = [];
+        const d = deps({
+            exportState: async () => state(),
+            inspect: (host, name) => {
+                asked.push(`${host} ${name}`);
+                return host === "ssh://root@h2"
+                    ? undefined
+                    : {
+                          Id: "c1",
+                          Image: "sha256:aaaa111122223333",
+                          State: { Running: true, Status: "running" },
+                          Config: { Labels: { "switchyard.color": "blue" } },
+                      };
+            },
+            routerServedSha: (host) => (host === "ssh://root@h2" ? "0".repeat(64) : config.sha256),
+        });
+        const report = await checkDrift(
+            "e2e",
+            [{ op: "create", urn: `${prefix}$docker:index/container:Container::release@web-2-app-blue-1` }],
+            "",
+            d,
+        );
+        expect(asked).toEqual(["ssh://root@h1 e2e-app-blue-1", "ssh://root@h2 e2e-app-blue-1"]);
+        expect(report.items).toEqual([
+            "host web-2: refresh: release@web-2-app-blue-1 [docker:index/container:Container]: missing on the host: would be created",
+            "host web-2: container e2e-app-blue-1: not found on the host",
+            `host web-2: router e2e-router: serves config sha ${"0".repeat(64)}, state has ${config.sha256}`,
+            "host web-2: router: marked the routing apply step for re-apply; `pulumi up` restores the config in state",
+        ]);
+        expect(d.marked).toEqual([`${prefix}$command:local:Command::routing@web-2-apply`]);
+    });
+});

@@ -17,6 +17,7 @@ import {
 import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { dueScaleDowns } from "../../domain/scaleDown";
 import { stripSecrets } from "../lib/secrets";
+import { hostOf } from "../lib/urn";
 
 export interface DriftDeps {
     /** `stack.exportStack()`: holds secrets in plain text; only ever passed through stripSecrets. */
@@ -71,26 +72,62 @@ export async function checkDrift(
     // The configured status path (router.statusPath), as the stack published it.
     const statusPath = stackOut.routerStatusUrl ? new URL(String(stackOut.routerStatusUrl)).pathname : ROUTER_IMAGE.defaultStatusPath;
 
+    // Several hosts: each resource's host from its provider, each host's router from the outputs.
+    const hostList = Array.isArray(stackOut.hosts)
+        ? (stackOut.hosts as { name: string; host: string; routerContainer: string; routerConfigSha256: string }[])
+        : undefined;
+    const providerHost = new Map(
+        resources.filter((r) => r.type === "pulumi:providers:docker").map((r) => [`${r.urn}::${r.id}`, String(r.inputs?.host ?? "")]),
+    );
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const hostNameOf = (endpoint: string) => hostList?.find((h) => h.host === endpoint)?.name;
+    const on = (endpoint: string) => (hostList ? `host ${hostNameOf(endpoint) ?? endpoint}: ` : "");
+    if (hostList) {
+        const names = hostList.map((h) => h.name);
+        for (const [i, line] of drift.entries()) {
+            const name = /^refresh: (\S+) \[/.exec(line)?.[1];
+            const host = name ? hostOf(name, names) : undefined;
+            if (host) {
+                drift[i] = `host ${host}: ${line}`;
+            }
+        }
+    }
+
     const containers = expectedContainers(resources);
     for (const c of containers) {
-        drift.push(...containerDrift(c, deps.inspect(dockerHost, c.name)));
+        const provider = byUrn.get(c.urn)?.provider;
+        const host = (provider && providerHost.get(provider)) || dockerHost;
+        drift.push(...containerDrift(c, deps.inspect(host, c.name)).map((line) => `${on(host)}${line}`));
     }
-    if (router) {
+    const routers = hostList
+        ? hostList.map((h, i) => ({
+              name: h.name,
+              host: h.host,
+              container: h.routerContainer,
+              sha: h.routerConfigSha256,
+              apply: i === 0 ? "routing-apply" : `routing@${h.name}-apply`,
+          }))
+        : router
+          ? [{ name: "", host: dockerHost, container: router, sha: expectedSha, apply: "routing-apply" }]
+          : [];
+    for (const r of routers) {
+        const prefix = r.name ? `host ${r.name}: ` : "";
         const routing = routerDrift(
-            router,
-            expectedSha,
-            deps.routerFile(dockerHost, router),
-            deps.routerServedSha(dockerHost, router, statusPath),
+            r.container,
+            r.sha,
+            deps.routerFile(r.host, r.container),
+            deps.routerServedSha(r.host, r.container, statusPath),
         );
-        drift.push(...routing);
+        drift.push(...routing.map((line) => `${prefix}${line}`));
         if (routing.length > 0) {
-            const apply = resources.find((r) => r.type === "command:local:Command" && r.urn.endsWith("::routing-apply"));
+            const apply = resources.find((x) => x.type === "command:local:Command" && x.urn.endsWith(`::${r.apply}`));
             if (apply) {
                 const err = await deps.markForReapply(apply.urn);
                 drift.push(
-                    err === undefined
-                        ? "router: marked the routing apply step for re-apply; `pulumi up` restores the config in state"
-                        : `router: could not mark the routing apply step (${err}); heal with pulumi up --replace '${apply.urn}'`,
+                    prefix +
+                        (err === undefined
+                            ? "router: marked the routing apply step for re-apply; `pulumi up` restores the config in state"
+                            : `router: could not mark the routing apply step (${err}); heal with pulumi up --replace '${apply.urn}'`),
                 );
             }
         }

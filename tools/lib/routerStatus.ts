@@ -11,9 +11,11 @@ export function readRouterStatus(
     router: string,
     statusPath: string,
     tls: Readonly<Record<string, string>> = {},
+    /** How long the host may take to answer at all (a host that is down). @default - the docker CLI's own */
+    timeoutMs?: number,
 ): Record<string, unknown> | undefined {
     const url = `http://${ROUTER_IMAGE_RUNTIME.listen}${statusPath}`;
-    const r = docker(dockerHost, ["exec", router, "curl", "-fsS", "--max-time", "3", url], tls);
+    const r = docker(dockerHost, ["exec", router, "curl", "-fsS", "--max-time", "3", url], tls, timeoutMs ? { timeoutMs } : {});
     try {
         return r.code === 0 ? (JSON.parse(r.out) as Record<string, unknown>) : undefined;
     } catch {
