@@ -57,7 +57,7 @@ TIERS=${SWITCHYARD_TEST_TIERS:-unit engine}
 status=0
 # Engine shard 1: the files on the default stack `e2e` and a share of the others by wall time; shard 2: every
 # other engine file (a new file lands there unless listed here).
-ENGINE_SHARD_1='/test/engine/(release|operations|officialPlugins|upgrade|backup|policies|bench|liveColour)\.test\.ts$'
+ENGINE_SHARD_1='/test/engine/(release|operations|officialPlugins|upgrade|backup|policies|bench|liveColour|embedded|scaleDown)\.test\.ts$'
 engine_shard() {
     local n=$1
     shift

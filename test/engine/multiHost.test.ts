@@ -361,8 +361,33 @@ describe("one stack over three hosts", () => {
         const items = d.doc.items as string[];
         expect(items).toContain(`host web-2: container ${STACK}-app-green-1: not found on the host`);
         expect(items.filter((i) => !i.startsWith("host web-2: "))).toEqual([]);
-        await up();
+        // The documented heal: an up that reads the hosts first (switchyard up refreshes by default).
+        await up(["--refresh"]);
         const healed = await switchyardJson(["drift"]);
         expect({ code: healed.code, items: healed.doc.items }).toEqual({ code: 0, items: [] });
+    });
+
+    test("rollback level 1 flips every router back to blue, all at once, under load through the front balancer", async () => {
+        const rollback = switchyardJson(["rollback", "--level", "1", "--reason", "several-host drill"]);
+        const traffic = await load({ rate: 100, connections: 10, minRequests: 500, until: rollback, url: FRONT_URL });
+        const r = await rollback;
+        report("multi-host: rollback level 1 on 3 hosts under load through the front balancer", {
+            sent: traffic.sent,
+            failed: failed(traffic),
+            byColor: traffic.byColor,
+            fastPath: r.doc.fastPath,
+            trafficMovedSeconds: r.doc.trafficMovedSeconds,
+            totalSeconds: r.doc.totalSeconds,
+            frontLog: await frontFailures(),
+        });
+        expect({ code: r.code, error: r.doc.error }).toEqual({ code: 0, error: undefined });
+        // Blue ran healthy on every host: every router got the flipped routing before the update.
+        expect(r.doc.fastPath).toBe("router");
+        expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
+        for (const h of hosts.hosts) {
+            expect((await servedRouting(h)).activeColor).toBe("blue");
+            expect((await get(`http://${h.ip}:${PORT}/`)).headers["x-switchyard-color"]).toBe("blue");
+        }
+        expect((await pulumi(["config", "get", "activeColor"])).stdout.trim()).toBe("blue");
     });
 });
