@@ -10,8 +10,8 @@ import "./dockerdRestartEnv";
 
 import * as path from "path";
 
-import { figures, lost, Tally } from "../../tools/bench/loadTally";
-import { MixedLoadResult, startMixedLoad, STREAMS } from "../../tools/bench/mixedLoad";
+import { figures, lost } from "../../tools/bench/loadTally";
+import { FAULT_RATES, MixedLoadResult, mixedFigures, recoverySeconds, startMixedLoad } from "../../tools/bench/mixedLoad";
 import { dockerOn, startTestHosts, stopTestHosts, TestHost, TestHosts } from "./dockerHosts";
 import {
     baseConfig,
@@ -30,7 +30,6 @@ import {
 
 jest.setTimeout(15 * 60_000);
 
-const RATES = { keepAlive: 200, fresh: 100, post: 100 };
 const IMAGES = ["switchyard/demo-app:1.0.0", "switchyard/demo-app:1.1.0", "switchyard/router:local"];
 const HOST_CONTAINER = `${STACK}-host1`;
 const originalPath = process.env.PATH;
@@ -94,15 +93,6 @@ async function restartDockerd(): Promise<number> {
     }
 }
 
-function loadFigures(l: MixedLoadResult, startMs: number) {
-    const streams = Object.fromEntries(STREAMS.map((s) => [s, figures(l.streams[s], startMs)]));
-    return { rates: RATES, seconds: +l.seconds.toFixed(1), total: figures(l.total, startMs), streams };
-}
-
-function recoverySeconds(t: Tally, startMs: number): number {
-    return t.lastFailureMs === undefined ? 0 : Math.max(0, Math.round(t.lastFailureMs - startMs) / 1000);
-}
-
 /** The restart under load (2 s before, 5 s after the daemon answers again), then what noticed it. */
 async function restartUnderLoad(): Promise<{
     load: MixedLoadResult;
@@ -112,7 +102,7 @@ async function restartUnderLoad(): Promise<{
     after: Record<string, string>;
 }> {
     const before = await stackContainers();
-    const load = startMixedLoad({ url, rates: RATES });
+    const load = startMixedLoad({ url, rates: FAULT_RATES });
     let startMs = 0;
     let daemonSeconds = 0;
     try {
@@ -129,7 +119,7 @@ async function restartUnderLoad(): Promise<{
 
 /** A short clean load: every request answered 2xx once the service is whole. */
 async function cleanLoad(): Promise<MixedLoadResult> {
-    const load = startMixedLoad({ url, rates: RATES });
+    const load = startMixedLoad({ url, rates: FAULT_RATES });
     await wait(3000);
     return load.stop();
 }
@@ -168,7 +158,7 @@ describe("dockerd restarted under a mixed 400 req/s load", () => {
         const preview = await previewNoChanges();
         const afterwards = await cleanLoad();
         report("fault-5-dockerd-restarted-live-restore", {
-            ...loadFigures(load, startMs),
+            ...mixedFigures(load, FAULT_RATES, startMs),
             daemonDownSeconds: daemonSeconds,
             recoverySeconds: recoverySeconds(load.total, startMs),
             containersRestarted: Object.keys(before).filter((n) => before[n] !== after[n]),
@@ -210,7 +200,7 @@ describe("dockerd restarted under a mixed 400 req/s load", () => {
             const healed = await switchyardJson(["up"]);
             const servedAfterUp = await colorCounts(200, {}, 20, url);
             report("fault-5-dockerd-restarted-no-live-restore", {
-                ...loadFigures(load, startMs),
+                ...mixedFigures(load, FAULT_RATES, startMs),
                 daemonDownSeconds: daemonSeconds,
                 recoverySeconds: recoverySeconds(load.total, startMs),
                 containersRestarted: Object.keys(before).filter((n) => before[n] !== after[n]),

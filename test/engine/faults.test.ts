@@ -10,8 +10,8 @@ import "./faultsEnv";
 import * as fs from "fs";
 import * as path from "path";
 
-import { figures, lost, Tally } from "../../tools/bench/loadTally";
-import { MixedLoadResult, startMixedLoad, STREAMS } from "../../tools/bench/mixedLoad";
+import { figures, lost } from "../../tools/bench/loadTally";
+import { FAULT_RATES, MixedLoadResult, mixedFigures, recoverySeconds, startMixedLoad } from "../../tools/bench/mixedLoad";
 import {
     baseConfig,
     colorCounts,
@@ -33,7 +33,6 @@ import {
 
 jest.setTimeout(15 * 60_000);
 
-const RATES = { keepAlive: 200, fresh: 100, post: 100 };
 const IMAGE = `switchyard/demo-app-${STACK}`;
 const VERSIONS = ["1.0.0", "1.1.0", "1.2.0"];
 const VOLUME = `${STACK}-data`;
@@ -88,7 +87,7 @@ interface FaultMarks {
 
 /** Runs `fault` under the mixed load (a little load before and after it); returns the counts and the fault's marks. */
 async function underLoad(fault: (now: () => number) => Promise<FaultMarks>): Promise<{ load: MixedLoadResult; marks: FaultMarks }> {
-    const load = startMixedLoad({ url: ROUTER_URL, rates: RATES });
+    const load = startMixedLoad({ url: ROUTER_URL, rates: FAULT_RATES });
     try {
         await wait(2000);
         const marks = await fault(load.now);
@@ -100,20 +99,9 @@ async function underLoad(fault: (now: () => number) => Promise<FaultMarks>): Pro
     }
 }
 
-/** Figures per stream and in total, failure times relative to the fault's start. */
-function loadFigures(l: MixedLoadResult, marks: FaultMarks) {
-    const streams = Object.fromEntries(STREAMS.map((s) => [s, figures(l.streams[s], marks.start)]));
-    return { rates: RATES, seconds: +l.seconds.toFixed(1), total: figures(l.total, marks.start), streams };
-}
-
-/** Seconds from the fault's start until the last failed request was sent (0: none failed). */
-function recoverySeconds(t: Tally, marks: FaultMarks): number {
-    return t.lastFailureMs === undefined ? 0 : Math.max(0, Math.round(t.lastFailureMs - marks.start) / 1000);
-}
-
 /** A short load after a fault: the service is whole again (every request answered 2xx). */
 async function cleanLoad(): Promise<MixedLoadResult> {
-    const load = startMixedLoad({ url: ROUTER_URL, rates: RATES });
+    const load = startMixedLoad({ url: ROUTER_URL, rates: FAULT_RATES });
     await wait(3000);
     return load.stop();
 }
@@ -168,9 +156,9 @@ describe("faults under a mixed 400 req/s load", () => {
         });
         const after = await cleanLoad();
         report("fault-1-paused-live-container", {
-            ...loadFigures(load, marks),
+            ...mixedFigures(load, FAULT_RATES, marks.start),
             pausedSeconds: (marks.end - marks.start) / 1000,
-            recoverySeconds: recoverySeconds(load.total, marks),
+            recoverySeconds: recoverySeconds(load.total, marks.start),
             driftDuringPause: { exitCode: drift?.code, finishedWhilePaused: drift?.finishedPaused, seconds: (drift?.ms ?? 0) / 1000 },
             afterwards: figures(after.total),
             detectedBy: [
@@ -199,9 +187,9 @@ describe("faults under a mixed 400 req/s load", () => {
         const drift = await switchyardJson(["drift"]);
         const after = await cleanLoad();
         report("fault-2-router-restarted", {
-            ...loadFigures(load, marks),
+            ...mixedFigures(load, FAULT_RATES, marks.start),
             restartSeconds: (marks.end - marks.start) / 1000,
-            recoverySeconds: recoverySeconds(load.total, marks),
+            recoverySeconds: recoverySeconds(load.total, marks.start),
             driftAfter: drift.code,
             afterwards: figures(after.total),
             detectedBy: drift.code === 1 ? "switchyard drift" : "nothing needed: Docker restarts it with its config",
@@ -235,7 +223,7 @@ describe("faults under a mixed 400 req/s load", () => {
         await fillVolume(0);
         const retry = await up();
         report("fault-3-backup-disk-full", {
-            ...loadFigures(load, marks),
+            ...mixedFigures(load, FAULT_RATES, marks.start),
             refusedAfterSeconds: refused!.ms / 1000,
             error: /backup source [^\n]*(no space|ENOSPC)[^\n]*/i.exec(message)?.[0] ?? null,
             snapshotsBefore: ids0.length,
@@ -276,7 +264,7 @@ describe("faults under a mixed 400 req/s load", () => {
         const routerLog = await run("docker", ["logs", "--tail", "15", `${STACK}-router`]);
         const health = (await run("docker", ["inspect", "-f", "{{.State.Health.Status}}", `${STACK}-app-green-1`])).stdout.trim();
         report(`fault-4-flapping-health-${seconds}s`, {
-            ...loadFigures(load, marks),
+            ...mixedFigures(load, FAULT_RATES, marks.start),
             upExit: result!.code,
             upSeconds: result!.ms / 1000,
             upTail: result!.code === 0 ? undefined : `${result!.stdout}\n${result!.stderr}`.slice(-3000),

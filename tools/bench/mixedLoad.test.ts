@@ -2,8 +2,8 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 
-import { lost } from "./loadTally";
-import { startMixedLoad } from "./mixedLoad";
+import { EMPTY, lost, markSent, settle, Tally } from "./loadTally";
+import { FAULT_RATES, mixedFigures, recoverySeconds, startMixedLoad } from "./mixedLoad";
 import { longestGap } from "./stats";
 
 function serve(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
@@ -147,4 +147,31 @@ test("maxSockets caps the connections of each stream; requests beyond it wait an
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
     }
+});
+
+/** A tally of one request sent and settled with `o` at `atMs`. */
+const one = (o: Parameters<typeof settle>[1], atMs: number): Tally => settle(markSent(EMPTY), o, atMs);
+
+test.each([
+    ["no failure", one({ kind: "answered", status: 200 }, 5000), 1000, 0],
+    ["a failure after the fault's start", one({ kind: "timeout" }, 4250), 1000, 3.25],
+    ["a failure before the fault's start", one({ kind: "connError" }, 500), 1000, 0],
+])("recoverySeconds: %s", (_name, tally, fromMs, seconds) => {
+    expect(recoverySeconds(tally, fromMs)).toBe(seconds);
+});
+
+test("the fault load is 400 req/s; mixedFigures reports each stream and the total relative to the fault", () => {
+    expect(FAULT_RATES.keepAlive + FAULT_RATES.fresh + FAULT_RATES.post).toBe(400);
+    const fail = one({ kind: "answered", status: 502 }, 3000);
+    const ok = one({ kind: "answered", status: 200 }, 2500);
+    const f = mixedFigures(
+        { streams: { keepAlive: fail, fresh: ok, post: ok }, total: fail, seconds: 12.345, okSentMs: [] },
+        FAULT_RATES,
+        1000,
+    );
+    expect(f.rates).toBe(FAULT_RATES);
+    expect(f.seconds).toBe(12.3);
+    expect(f.total).toMatchObject({ sent: 1, non2xx: 1, lost: 1, firstFailureS: 2, lastFailureS: 2 });
+    expect(Object.keys(f.streams)).toEqual(["keepAlive", "fresh", "post"]);
+    expect(f.streams.fresh).toMatchObject({ ok: 1, lost: 0, firstFailureS: null });
 });

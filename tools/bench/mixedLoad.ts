@@ -9,7 +9,7 @@
 import * as http from "http";
 import { performance } from "perf_hooks";
 
-import { combine, dueBy, EMPTY, markSent, Outcome, settle, Tally } from "./loadTally";
+import { combine, dueBy, EMPTY, figures, markSent, Outcome, settle, Tally } from "./loadTally";
 
 export const STREAMS = ["keepAlive", "fresh", "post"] as const;
 export type Stream = (typeof STREAMS)[number];
@@ -50,6 +50,20 @@ export interface MixedLoad {
     now(): number;
     /** Stops sending, waits for every request in flight to settle (at most the timeout), returns the counts. */
     stop(): Promise<MixedLoadResult>;
+}
+
+/** The fault suite's load: 400 req/s, half keep-alive GETs, a quarter fresh-connection GETs, a quarter 64 KiB POSTs. */
+export const FAULT_RATES: Readonly<Record<Stream, number>> = { keepAlive: 200, fresh: 100, post: 100 };
+
+/** A mixed load's figures for a report, per stream and in total, failure times relative to `fromMs`. */
+export function mixedFigures(l: MixedLoadResult, rates: Readonly<Record<Stream, number>>, fromMs: number) {
+    const streams = Object.fromEntries(STREAMS.map((s) => [s, figures(l.streams[s], fromMs)]));
+    return { rates, seconds: +l.seconds.toFixed(1), total: figures(l.total, fromMs), streams };
+}
+
+/** Seconds from `fromMs` until the last failed request was sent (0: none failed, or all before it). */
+export function recoverySeconds(t: Tally, fromMs: number): number {
+    return t.lastFailureMs === undefined ? 0 : Math.max(0, Math.round(t.lastFailureMs - fromMs) / 1000);
 }
 
 const TICK_MS = 5;
