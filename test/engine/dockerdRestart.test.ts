@@ -18,6 +18,7 @@ import {
     colorCounts,
     destroyStack,
     freshStack,
+    must,
     PORT,
     previewNoChanges,
     report,
@@ -26,6 +27,7 @@ import {
     STACK,
     switchyardJson,
     up,
+    wait,
 } from "./harness";
 
 jest.setTimeout(15 * 60_000);
@@ -36,16 +38,6 @@ const originalPath = process.env.PATH;
 let hosts: TestHosts;
 let target: TestHost;
 let url: string;
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function must(cmd: string, args: string[]): Promise<string> {
-    const r = await run(cmd, args);
-    if (r.code !== 0) {
-        throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    }
-    return r.stdout;
-}
 
 /** A shell command inside the host container (its own dockerd, not this machine's). */
 const onHost = (script: string) => must("docker", ["exec", HOST_CONTAINER, "sh", "-c", script]);

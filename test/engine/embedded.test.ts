@@ -14,7 +14,21 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 
-import { configSet, destroyStack, freshStack, get, outputs, PORT, report, ROOT, ROUTER_URL, run, STACK, switchyardJson } from "./harness";
+import {
+    configSet,
+    destroyStack,
+    freshStack,
+    get,
+    must,
+    outputs,
+    PORT,
+    report,
+    ROOT,
+    ROUTER_URL,
+    run,
+    STACK,
+    switchyardJson,
+} from "./harness";
 
 jest.setTimeout(20 * 60_000);
 
@@ -23,14 +37,6 @@ const VERSIONS = ["1.0.0", "1.1.0", "1.2.0"];
 const PROMETHEUS_PORT = PORT + 1;
 const DB = `${STACK}-postgres`;
 const BACKUP_ROOT = `.switchyard/backups/${STACK}`;
-
-async function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
-    const r = await run(cmd, args, env ? { env } : {});
-    if (r.code !== 0) {
-        throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    }
-    return r.stdout;
-}
 
 /** The demo app as this checkout has it, with its dependencies (pg for the migration). */
 async function buildImage(): Promise<void> {

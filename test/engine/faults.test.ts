@@ -14,10 +14,12 @@ import { figures, lost } from "../../tools/bench/loadTally";
 import { FAULT_RATES, MixedLoadResult, mixedFigures, recoverySeconds, startMixedLoad } from "../../tools/bench/mixedLoad";
 import {
     baseConfig,
+    colorContainerIds,
     colorCounts,
     configSet,
     destroyStack,
     freshStack,
+    must,
     previewNoChanges,
     pulumi,
     report,
@@ -27,8 +29,8 @@ import {
     run,
     STACK,
     switchyardJson,
-    colorContainerIds,
     up,
+    wait,
 } from "./harness";
 
 jest.setTimeout(15 * 60_000);
@@ -39,16 +41,6 @@ const VOLUME = `${STACK}-data`;
 // Fixed paths, so a run killed before its afterAll is cleaned up by the next one.
 const DISK_IMAGE = `/tmp/switchyard-${STACK}-disk.img`;
 const BACKUP_ROOT = `/tmp/switchyard-${STACK}-backups`;
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function must(cmd: string, args: string[]): Promise<string> {
-    const r = await run(cmd, args);
-    if (r.code !== 0) {
-        throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    }
-    return r.stdout;
-}
 
 async function unmountBackupDisk(): Promise<void> {
     if ((await run("mountpoint", ["-q", BACKUP_ROOT])).code === 0) {

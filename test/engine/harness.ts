@@ -57,6 +57,17 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env
     });
 }
 
+/** `run` that throws on a non-zero exit (with its stderr); its stdout. */
+export async function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+    const r = await run(cmd, args, env ? { env } : {});
+    if (r.code !== 0) {
+        throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
+    }
+    return r.stdout;
+}
+
+export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * The operator CLI (`switchyard ... --stack STACK --json`) with `input` on its stdin (closed when
  * none): its JSON report, exit code, stderr and wall time. Throws with what it printed when the
