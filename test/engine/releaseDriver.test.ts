@@ -229,7 +229,7 @@ describe("switchyard release on the real engine", () => {
 
     test("a good release walks every step, is promoted with 0 failed requests, and the stack file is what is live", async () => {
         const { result: r, load: l } = await underLoad(() => sy(["release", "1.2.0", ...EMERGENCY]));
-        if (r.code !== 0) throw new Error(`release failed (${r.code}):\n${r.stderr.slice(-4000)}`);
+        if (r.code !== 0) throw new Error(`release failed (${r.code}): ${JSON.stringify(r.report)}\n${r.stderr.slice(-4000)}`);
         expect(r.report?.outcome).toBe("promoted");
         expect(r.stderr).toMatch(/step 1\/2: canary green at 10%/);
         expect(r.stderr).toMatch(/step 2\/2: canary green at 50%/);
