@@ -152,6 +152,11 @@ async function frontFailures(): Promise<string[]> {
     return (r.stdout + r.stderr).split("\n").filter((l) => / upstream=/.test(l) || /\[(error|crit|alert|emerg)\]/.test(l));
 }
 
+/** What a load through the front balancer saw, with the balancer's log of failed answers. */
+async function throughFront(traffic: Awaited<ReturnType<typeof load>>) {
+    return { sent: traffic.sent, failed: failed(traffic), byColor: traffic.byColor, frontLog: await frontFailures() };
+}
+
 async function setHosts(n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
         await configSet(`docker.hosts[${i}].name`, `web-${i + 1}`, { path: true });
@@ -247,11 +252,8 @@ describe("one stack over three hosts", () => {
         const traffic = await load({ rate: 100, connections: 10, minRequests: 1000, until: flip, url: FRONT_URL });
         const flipped = await flip;
         report("multi-host: flip on 3 hosts under load through the front balancer", {
-            sent: traffic.sent,
-            failed: failed(traffic),
-            byColor: traffic.byColor,
+            ...(await throughFront(traffic)),
             upSeconds: flipped.ms / 1000,
-            frontLog: await frontFailures(),
         });
         expect(traffic.sent).toBeGreaterThanOrEqual(1000);
         expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
@@ -276,11 +278,8 @@ describe("one stack over three hosts", () => {
         const traffic = await load({ rate: 100, connections: 10, minRequests: 500, until: failing, url: FRONT_URL });
         const r = await failing;
         report("multi-host: a gate failing on one of 3 hosts, load through the front balancer", {
-            sent: traffic.sent,
-            failed: failed(traffic),
-            byColor: traffic.byColor,
+            ...(await throughFront(traffic)),
             upSeconds: r.ms / 1000,
-            frontLog: await frontFailures(),
         });
         expect(r.code).not.toBe(0);
         // The failed step names the host (web-3's gate), and the gate what failed there.
@@ -320,11 +319,8 @@ describe("one stack over three hosts", () => {
             const traffic = await load({ rate: 100, connections: 10, minRequests: 500, until: goOn, url: FRONT_URL });
             const r = await goOn;
             report("multi-host: up --exclude-host web-3 while it is down, load through the front balancer", {
-                sent: traffic.sent,
-                failed: failed(traffic),
-                byColor: traffic.byColor,
+                ...(await throughFront(traffic)),
                 upSeconds: r.ms / 1000,
-                frontLog: await frontFailures(),
             });
             expect({ code: r.code, error: r.doc.error }).toEqual({ code: 0, error: undefined });
             expect(r.doc.outputs.excludedHosts).toEqual(["web-3"]);
@@ -372,13 +368,10 @@ describe("one stack over three hosts", () => {
         const traffic = await load({ rate: 100, connections: 10, minRequests: 500, until: rollback, url: FRONT_URL });
         const r = await rollback;
         report("multi-host: rollback level 1 on 3 hosts under load through the front balancer", {
-            sent: traffic.sent,
-            failed: failed(traffic),
-            byColor: traffic.byColor,
+            ...(await throughFront(traffic)),
             fastPath: r.doc.fastPath,
             trafficMovedSeconds: r.doc.trafficMovedSeconds,
             totalSeconds: r.doc.totalSeconds,
-            frontLog: await frontFailures(),
         });
         expect({ code: r.code, error: r.doc.error }).toEqual({ code: 0, error: undefined });
         // Blue ran healthy on every host: every router got the flipped routing before the update.
