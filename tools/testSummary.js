@@ -8,7 +8,7 @@ const dir = process.argv[2] ?? ".switchyard/results";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-// unit.json, then the engine shards (engine-1.json, engine-2.json).
+// unit.json, then the engine shards (engine-1.json, engine-2.json, ...).
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^(unit|engine(-\d+)?)\.json$/.test(f)) : [];
 for (const name of files.sort((a, b) => (a === "unit.json" ? -1 : b === "unit.json" ? 1 : a.localeCompare(b)))) {
     const tier = name.slice(0, -".json".length);

@@ -53,7 +53,9 @@ export class HealthGate extends pulumi.ComponentResource {
                 color: args.color,
                 version: args.version,
                 trafficPermille: args.trafficPermille,
-                ...(args.replicas !== undefined ? { replicas: args.replicas } : {}),
+                // Only 0 changes what the gate does (nothing to check); any other count is the targets'
+                // length, and leaving it out keeps the gates of stacks deployed before it unchanged.
+                ...(args.replicas === 0 ? { replicas: 0 } : {}),
                 targets,
                 healthPaths: args.healthPaths,
                 smokePaths: args.smokePaths,

@@ -139,6 +139,15 @@ export async function outputs(): Promise<Record<string, unknown>> {
     return JSON.parse(r.stdout);
 }
 
+/**
+ * `config` as a program from before `app.scaleDownDelay` accepts it: such programs refuse unknown
+ * keys, and their stacks never scale down, so the key is simply left out.
+ */
+export function forOlderProgram(config: Record<string, unknown>): Record<string, unknown> {
+    const { scaleDownDelay: _, ...app } = config["switchyard:app"] as Record<string, unknown>;
+    return { ...config, "switchyard:app": app };
+}
+
 /** The e2e stack's starting config: the local stack's, on its own port, with fast gates. */
 export function baseConfig(): Record<string, unknown> {
     return {

@@ -18,6 +18,7 @@ import {
     configSet,
     destroyStack,
     eventually,
+    forOlderProgram,
     freshStack,
     outputs,
     previewNoChanges,
@@ -314,7 +315,7 @@ describe("a monitored stack deployed by the program before MonitoringStack split
 
     test("keeps every resource: the preview only creates the new components, the update keeps every container", async () => {
         const grafana = { provisioningDir: path.join(work, "grafana") };
-        await freshStack({ ...baseConfig(), "switchyard:monitoring": { ...MONITORING, grafana } });
+        await freshStack(forOlderProgram({ ...baseConfig(), "switchyard:monitoring": { ...MONITORING, grafana } }));
         await upWithProgramAt(BEFORE_MODE_SPLIT, previous);
         const before = await stackContainerIds();
         expect(before).toHaveLength(6); // 4 app containers, the router, Prometheus

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { baseConfig, destroyStack, freshStack, previewNoChanges, pulumi, report, ROOT, run, STACK, up } from "./harness";
+import { baseConfig, destroyStack, forOlderProgram, freshStack, previewNoChanges, pulumi, report, ROOT, run, STACK, up } from "./harness";
 
 jest.setTimeout(30 * 60_000);
 
@@ -56,7 +56,7 @@ describe("upgrading a deployed stack to the Release component", () => {
 
         // Deploy with the old program (same backend, same stack, same config), with a backup of a
         // volume and a migration whose output changes on every run.
-        const config = baseConfig();
+        const config = forOlderProgram(baseConfig());
         config["switchyard:backup"] = {
             target: { type: "local", root: path.join(work, "backups") },
             volumes: [{ name: "data", volume: `${STACK}-upgrade-data` }],
