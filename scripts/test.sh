@@ -60,6 +60,13 @@ status=0
 # The two files that start docker-host test hosts share shard 3, so the host image is built once.
 ENGINE_SHARD_1='/test/engine/(officialPlugins|release|operations|upgrade|backup|security)\.test\.ts$'
 ENGINE_SHARD_2='/test/engine/(releaseDriver|embedded|scaleDown|policies|liveColour)\.test\.ts$'
+engine_shard() {
+    local n=$1
+    shift
+    npx jest --selectProjects engine --runInBand --json --outputFile ".switchyard/results/engine-$n.json" "$@" 2>&1 |
+        sed -u "s/^/[engine-$n] /"
+    return "${PIPESTATUS[0]}"
+}
 # The engine shards mostly wait on containers and gates: the build and the unit tier run beside them.
 shards=()
 if [[ " $TIERS " == *" engine "* ]]; then
