@@ -263,6 +263,44 @@ describe("one stack over three hosts", () => {
         }
     });
 
+    test("status shows each host's router and the share it measured, at a 20% canary under load through the front balancer", async () => {
+        await configSet("canary.weight", "20", { path: true });
+        await up();
+        const status = switchyardJson(["status"]);
+        const traffic = await load({ rate: 100, connections: 10, minRequests: 600, until: status, url: FRONT_URL });
+        const s = await status;
+        expect({ code: s.code, stderr: s.code === 0 ? "" : s.stderr }).toEqual({ code: 0, stderr: "" });
+        const seen = (
+            s.doc.hosts as {
+                name: string;
+                health: string;
+                weights: Record<string, number>;
+                measured?: { share: Record<string, number>; requests: number };
+            }[]
+        ).map((h) => ({
+            name: h.name,
+            health: h.health,
+            weights: h.weights,
+            requests: h.measured?.requests ?? 0,
+            blue: h.measured?.share.blue,
+        }));
+        report("multi-host: status per host at a 20% canary (blue) under load", { ...(await throughFront(traffic)), hosts: seen });
+        expect(noFailures(traffic)).toEqual({ non2xx: 0, errors: 0, timeouts: 0, lost: 0 });
+        expect(seen.map((h) => [h.name, h.health, h.weights])).toEqual(
+            hosts.hosts.map((_, i) => [`web-${i + 1}`, "ok", { blue: 20, green: 80 }]),
+        );
+        for (const h of seen) {
+            // Each router's own counters over the 2 s sample: about a third of the load each, 20% of it to blue.
+            expect({ host: h.name, counted: h.requests > 0 }).toEqual({ host: h.name, counted: true });
+            expect({ host: h.name, blueWithin10Points: Math.abs((h.blue ?? 0) - 0.2) <= 0.1 }).toEqual({
+                host: h.name,
+                blueWithin10Points: true,
+            });
+        }
+        await configSet("canary.weight", "0", { path: true });
+        await up();
+    });
+
     test("a gate failing on one host leaves every router as it was", async () => {
         // Host 3 holds a broken image under the release's tag (its health endpoints answer 503).
         const [, , h3] = hosts.hosts;

@@ -30,13 +30,14 @@ import { Progress } from "../lib/progress";
 import { OpenStack, PROJECT_DIR, withStack } from "../lib/stack";
 import { parseDuration } from "../../domain/duration";
 import { scoreReading } from "../release/analysis";
-import { DriverDeps, EXIT_OF, ReleaseDriver, ReleaseListener, RunEnd } from "../release/driver";
+import { DriverDeps, EXIT_OF, HostObservation, ReleaseDriver, ReleaseListener, RunEnd } from "../release/driver";
 import { applyRouterConfig, fileBackendLock, imageProblem, PrometheusClient, readRouterConfig } from "../release/live";
 import { planSteps, Outcome, isFinished, next } from "../release/plan";
 import { preflight, renderPreflight } from "../release/preflight";
 import { isAlive, loadRecord, ReleaseRecord, saveRecord } from "../release/record";
 import { liveDeps } from "./drift";
-import { plainOutputs } from "./up";
+import { plainOutputs, PROBE_TIMEOUT_MS } from "./up";
+import { readRouterCounts, RouterAt, RouterCounts, routersOf, shareBetween } from "../lib/routerStatus";
 
 export const RELEASE_ACTIONS = ["start", "promote", "abort", "retry", "pause", "resume"] as const;
 export type ReleaseAction = (typeof RELEASE_ACTIONS)[number];
@@ -139,9 +140,37 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     });
 }
 
+/**
+ * Several hosts: each router's request counts (its exporter, read inside the container), turned into
+ * the canary's share since the previous observation of that host.
+ */
+function hostObserver(
+    routers: readonly RouterAt[],
+    canary: () => Color,
+    tls: Readonly<Record<string, string>>,
+): () => Promise<HostObservation[]> {
+    const previous = new Map<string, RouterCounts>();
+    return async () =>
+        routers.map((r) => {
+            const counts = readRouterCounts(r.host, r.container, tls, PROBE_TIMEOUT_MS);
+            if (!counts) {
+                previous.delete(r.name);
+                return { name: r.name, answers: false };
+            }
+            const before = previous.get(r.name);
+            previous.set(r.name, counts);
+            if (!before) {
+                return { name: r.name, answers: true };
+            }
+            const { share, requests } = shareBetween(before, counts);
+            return { name: r.name, answers: true, requests, ...(requests > 0 ? { canaryShare: share[canary()] ?? 0 } : {}) };
+        });
+}
+
 function driverDeps(c: Context, record: () => ReleaseRecord): DriverDeps {
     const { s, progress } = c;
     const prom = c.prometheus;
+    const routers = routersOf(c.outputs, c.dockerHost, c.router);
     return {
         now: () => Date.now(),
         sleep,
@@ -180,8 +209,22 @@ function driverDeps(c: Context, record: () => ReleaseRecord): DriverDeps {
             };
         },
         errorsSince: async (color, since) => (prom ? prom.errorsSince(color, since) : undefined),
-        routerConfig: async () => readRouterConfig(c.dockerHost, c.router, s.dockerTls),
-        applyRouterConfig: async (cfg) => applyRouterConfig(c.dockerHost, c.router, cfg, s.dockerTls),
+        applyRouterConfigs: async (configs) => {
+            // Every router gets its stable config even when one refuses: traffic leaves the canary on as
+            // many hosts as possible now, and the rollback's update puts the rest right.
+            const refused: string[] = [];
+            for (const cfg of configs) {
+                try {
+                    applyRouterConfig(cfg.dockerHost, cfg.container, cfg, s.dockerTls);
+                } catch (e) {
+                    refused.push(`${cfg.host ? `host ${cfg.host}: ` : ""}${String(e).split("\n")[0]}`);
+                }
+            }
+            if (refused.length > 0) {
+                throw new Error(refused.join("; "));
+            }
+        },
+        ...(routers.length > 1 ? { observeHosts: hostObserver(routers, () => record().canaryColor, s.dockerTls) } : {}),
         save: (r) => saveRecord(PROJECT_DIR, r),
         reload: () => loadRecord(PROJECT_DIR, s.name),
         synthetic: c.config.release.synthetic.enabled ? () => syntheticTraffic(c) : undefined,
@@ -326,7 +369,12 @@ async function start(c: Context, opts: ReleaseOptions, io: Io, listeners: Releas
             });
             const r = await deps.up(label, false);
             record.deploymentId = r.deploymentId ?? record.deploymentId;
-            record.stableRouterConfig = readRouterConfig(c.dockerHost, c.router, s.dockerTls);
+            record.stableRouterConfigs = routersOf(c.outputs, c.dockerHost, c.router).map((r) => ({
+                host: r.name,
+                dockerHost: r.host,
+                container: r.container,
+                ...readRouterConfig(r.host, r.container, s.dockerTls),
+            }));
             saveRecord(PROJECT_DIR, record);
         } catch (e) {
             record.lastDecision = {
@@ -606,10 +654,13 @@ async function writeDeploymentRecord(
     return location ? { id: r.recordId, location } : undefined;
 }
 
-/** The record without the router config (it holds the canary header value) and the event list (in the deployment record). */
+/** The record without the routers' configs (they hold the canary header value) and the event list (in the deployment record). */
 export function redact(
     r: ReleaseRecord,
-): Omit<ReleaseRecord, "stableRouterConfig" | "events"> & { stableRouterConfig?: { sha256: string } } {
-    const { stableRouterConfig, events: _events, ...rest } = r;
-    return { ...rest, ...(stableRouterConfig ? { stableRouterConfig: { sha256: stableRouterConfig.sha256 } } : {}) };
+): Omit<ReleaseRecord, "stableRouterConfigs" | "events"> & { stableRouterConfigs?: { host: string; sha256: string }[] } {
+    const { stableRouterConfigs, events: _events, ...rest } = r;
+    return {
+        ...rest,
+        ...(stableRouterConfigs ? { stableRouterConfigs: stableRouterConfigs.map((c) => ({ host: c.host, sha256: c.sha256 })) } : {}),
+    };
 }

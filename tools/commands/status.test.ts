@@ -29,11 +29,16 @@ describe("per-host status", () => {
             weights: { configured: { blue: 0, green: 100 } },
             hosts: [
                 hostStatus("web-1", { activeColor: "green", weights: { blue: 0, green: 100 }, configSha256: SHA }, SHA, false),
+                {
+                    ...hostStatus("web-2", { activeColor: "green", weights: { blue: 10, green: 90 }, configSha256: SHA }, SHA, false),
+                    measured: { share: { blue: 0.10234, green: 0.89766 }, requests: 400, seconds: 2 },
+                },
                 hostStatus("web-3", undefined, SHA, true),
             ],
         };
-        expect(renderStatus(r).split("\n").slice(2, 4)).toEqual([
+        expect(renderStatus(r).split("\n").slice(2, 5)).toEqual([
             '  host web-1: ok, active green, weights {"blue":0,"green":100}',
+            '  host web-2: ok, active green, weights {"blue":10,"green":90}, measured {"blue":0.102,"green":0.898} of 400 request(s) in 2 s',
             "  host web-3: down, router does not answer (left out of the last update)",
         ]);
     });

@@ -11,7 +11,7 @@ import { PROJECT_DIR, withStack } from "../lib/stack";
 import { scoreReading } from "../release/analysis";
 import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { PrometheusClient } from "../release/live";
-import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
+import { readRouterCounts, readRouterStatus, shareBetween, statusPathOf } from "../lib/routerStatus";
 import { loadRecord } from "../release/record";
 import { redact } from "./release";
 import { plainOutputs, PROBE_TIMEOUT_MS } from "./up";
@@ -26,7 +26,10 @@ export interface StatusReport {
     activeColor: unknown;
     versions: unknown;
     weights: { configured: unknown; router?: unknown; measured?: Record<string, number> | string };
-    /** Several hosts: each host's router as it answers (the measured share is the first host's, where Prometheus runs). */
+    /**
+     * Several hosts: each host's router as it answers, and the share of requests it sent to each
+     * colour over HOST_SAMPLE_MS (its own counters; `weights.measured` is Prometheus's, the first host's).
+     */
     hosts?: HostStatus[];
     release?: {
         phase: string;
@@ -44,8 +47,13 @@ export interface HostStatus {
     health: "ok" | "stale" | "down";
     activeColor?: unknown;
     weights?: unknown;
+    /** Share of the router's requests by colour over `seconds`, from its exporter's counters. */
+    measured?: { share: Record<string, number>; requests: number; seconds: number };
     excluded: boolean;
 }
+
+/** How long `status` counts each host's requests for its measured share. */
+export const HOST_SAMPLE_MS = 2000;
 
 /** A host's line from its router's status document (undefined: no answer) and the sha state has for it. */
 export function hostStatus(name: string, served: Record<string, unknown> | undefined, expectedSha: unknown, excluded: boolean): HostStatus {
@@ -61,14 +69,23 @@ export function hostStatus(name: string, served: Record<string, unknown> | undef
     };
 }
 
+function roundShare(share: Record<string, number>): Record<string, number> {
+    return Object.fromEntries(Object.entries(share).map(([c, v]) => [c, Math.round(v * 1000) / 1000]));
+}
+
 export function renderStatus(r: StatusReport): string {
     const lines = [
         `stack ${r.stack}: active ${String(r.activeColor)}, versions ${JSON.stringify(r.versions)}`,
         `weights configured ${JSON.stringify(r.weights.configured)}, router ${JSON.stringify(r.weights.router ?? "?")}, measured ${JSON.stringify(r.weights.measured ?? "?")}`,
     ];
     for (const h of r.hosts ?? []) {
+        const measured = h.measured
+            ? `, measured ${JSON.stringify(roundShare(h.measured.share))} of ${h.measured.requests} request(s) in ${h.measured.seconds} s`
+            : "";
         const serving =
-            h.health === "down" ? "router does not answer" : `active ${String(h.activeColor)}, weights ${JSON.stringify(h.weights)}`;
+            h.health === "down"
+                ? "router does not answer"
+                : `active ${String(h.activeColor)}, weights ${JSON.stringify(h.weights)}${measured}`;
         lines.push(`  host ${h.name}: ${h.health}, ${serving}${h.excluded ? " (left out of the last update)" : ""}`);
     }
     if (r.release) {
@@ -112,14 +129,23 @@ export async function status(opts: StatusOptions, io: Io): Promise<ExitCode> {
             };
             if (Array.isArray(o.hosts)) {
                 const excluded = Array.isArray(o.excludedHosts) ? (o.excludedHosts as string[]) : [];
-                report.hosts = (o.hosts as { name: string; host: string; routerContainer: string; routerConfigSha256: string }[]).map((h) =>
-                    hostStatus(
+                const hosts = o.hosts as { name: string; host: string; routerContainer: string; routerConfigSha256: string }[];
+                const counts = () => hosts.map((h) => readRouterCounts(h.host, h.routerContainer, s.dockerTls, PROBE_TIMEOUT_MS));
+                const before = counts();
+                const t0 = Date.now();
+                await new Promise((r) => setTimeout(r, HOST_SAMPLE_MS));
+                const after = counts();
+                const seconds = Math.round((Date.now() - t0) / 100) / 10;
+                report.hosts = hosts.map((h, i) => {
+                    const line = hostStatus(
                         h.name,
                         readRouterStatus(h.host, h.routerContainer, statusPath, s.dockerTls, PROBE_TIMEOUT_MS),
                         h.routerConfigSha256,
                         excluded.includes(h.name),
-                    ),
-                );
+                    );
+                    const [b, a] = [before[i], after[i]];
+                    return line.health !== "down" && b && a ? { ...line, measured: { ...shareBetween(b, a), seconds } } : line;
+                });
             }
             if (prom) {
                 report.weights.measured = await prom.share(30).catch((e: unknown) => `Prometheus: ${String(e)}`);

@@ -2,9 +2,9 @@
 import { releaseSchema } from "../../config/release";
 import type { ReleaseEvent } from "../../domain/releaseEvent";
 import type { Reading } from "./analysis";
-import { DriverDeps, EventBus, EXIT_OF, ReleaseDriver } from "./driver";
+import { DriverDeps, EventBus, EXIT_OF, hostLine, HostObservation, ReleaseDriver } from "./driver";
 import { planSteps } from "./plan";
-import type { ReleaseRecord } from "./record";
+import type { ReleaseRecord, StableRouterConfig } from "./record";
 
 const settings = releaseSchema.parse({
     steps: [10, 50, 100],
@@ -23,9 +23,27 @@ const bad: Reading = { ...good, canary: { requests: 100, errorRatio: 0.5, p95Sec
 const few: Reading = { ...good, canary: { requests: 2, errorRatio: 0, p95Seconds: 0.01 } };
 const down: Reading = { ok: false, at: "t", error: "ECONNREFUSED" };
 
-function setup(readings: (step: number) => Reading, opts: { watchErrors?: number; failUp?: string } = {}) {
+const router = (host: string, text: string): StableRouterConfig => ({
+    host,
+    dockerHost: `ssh://${host}`,
+    container: "r",
+    text,
+    sha256: text,
+});
+
+function setup(
+    readings: (step: number) => Reading,
+    opts: {
+        watchErrors?: number;
+        failUp?: string;
+        routers?: StableRouterConfig[];
+        refuse?: string;
+        hosts?: () => HostObservation[];
+    } = {},
+) {
     let clock = 0;
     const log: string[] = [];
+    const said: string[] = [];
     const events: ReleaseEvent[] = [];
     const record: ReleaseRecord = {
         stack: "production",
@@ -38,7 +56,7 @@ function setup(readings: (step: number) => Reading, opts: { watchErrors?: number
         plan: { phase: "step", stepIndex: 0 },
         startedAt: "t",
         deploymentId: "d",
-        stableRouterConfig: { text: "stable", sha256: "s" },
+        stableRouterConfigs: opts.routers ?? [router("", "stable")],
         pid: 1,
     };
     let saved: ReleaseRecord = record;
@@ -54,18 +72,23 @@ function setup(readings: (step: number) => Reading, opts: { watchErrors?: number
         previewClean: async () => (log.push("preview"), { clean: true, detail: "no changes" }),
         read: async () => readings(record.plan.stepIndex),
         errorsSince: async () => opts.watchErrors ?? 0,
-        routerConfig: async () => ({ text: "x", sha256: "x" }),
-        applyRouterConfig: async (c) => void log.push(`router ${c.text}`),
+        applyRouterConfigs: async (configs) => {
+            // Every router is tried; the ones that refuse are named together.
+            const refused = configs.filter((c) => c.host === opts.refuse).map((c) => c.host);
+            configs.filter((c) => c.host !== opts.refuse).forEach((c) => log.push(`router ${c.host ? `${c.host} ` : ""}${c.text}`));
+            if (refused.length > 0) throw new Error(`refused on ${refused.join(", ")}`);
+        },
+        ...(opts.hosts ? { observeHosts: async () => opts.hosts!() } : {}),
         save: (r) => void (saved = JSON.parse(JSON.stringify(r))),
         reload: () => saved,
-        say: () => undefined,
+        say: (t) => void said.push(t),
     };
     const driver = new ReleaseDriver(record, deps, {
         settings,
         listeners: [async (e) => void events.push(e)],
         commandPrefix: "switchyard release --stack production",
     });
-    return { driver, log, events, record, saved: () => saved };
+    return { driver, log, events, record, said, saved: () => saved };
 }
 
 describe("ReleaseDriver", () => {
@@ -120,6 +143,56 @@ describe("ReleaseDriver", () => {
         const { driver, log } = setup(() => down);
         expect(await driver.run("run-step")).toBe("paused");
         expect(log.some((l) => l.startsWith("up promote"))).toBe(false);
+    });
+
+    test("several hosts: a rollback puts every router on its own stable config before the update", async () => {
+        const routers = [router("web-1", "stable-1"), router("web-2", "stable-2"), router("web-3", "stable-3")];
+        const { driver, log, said } = setup((i) => (i === 1 ? bad : good), { routers });
+        expect(await driver.run("run-step")).toBe("rolled-back");
+        expect(log.slice(4, 8)).toEqual([
+            "router web-1 stable-1",
+            "router web-2 stable-2",
+            "router web-3 stable-3",
+            'config {"activeColor":"blue","canary.weight":"0","colors.green.version":"1.1.0"}',
+        ]);
+        expect(said.some((l) => /all 3 routers serve the stable config \(canary at 0%\)/.test(l))).toBe(true);
+    });
+
+    test("several hosts: a router that refuses the stable config leaves the rest to the update, which still runs", async () => {
+        const routers = [router("web-1", "stable-1"), router("web-2", "stable-2")];
+        const { driver, log, said, saved } = setup((i) => (i === 1 ? bad : good), { routers, refuse: "web-2" });
+        expect(await driver.run("run-step")).toBe("rolled-back");
+        expect(log.slice(4)).toEqual([
+            "router web-1 stable-1",
+            'config {"activeColor":"blue","canary.weight":"0","colors.green.version":"1.1.0"}',
+            "up rollback",
+            "preview",
+        ]);
+        expect(
+            said.some((l) => /could not be applied directly everywhere \(Error: refused on web-2\); the update restores it/.test(l)),
+        ).toBe(true);
+        expect(saved().rollback?.canaryZeroMs).toBeUndefined();
+    });
+
+    test("several hosts: every reading is followed by a line per host", async () => {
+        const hosts = () => [
+            { name: "web-1", answers: true, requests: 400, canaryShare: 0.1 },
+            { name: "web-2", answers: false },
+        ];
+        const { driver, said } = setup(() => good, { hosts });
+        expect(await driver.run("run-step")).toBe("promoted");
+        const readings = said.filter((l) => / reading /.test(l)).length;
+        expect(readings).toBeGreaterThan(0);
+        expect(said.filter((l) => /host web-1: router ok, green measured 10.0% of 400 request\(s\)$/.test(l))).toHaveLength(readings);
+        expect(said.filter((l) => /host web-2: router does not answer$/.test(l))).toHaveLength(readings);
+    });
+
+    test.each([
+        [{ name: "web-1", answers: true, requests: 0 }, "host web-1: router ok, green measured no request"],
+        [{ name: "web-1", answers: true, requests: 8, canaryShare: 0.125 }, "host web-1: router ok, green measured 12.5% of 8 request(s)"],
+        [{ name: "web-3", answers: false }, "host web-3: router does not answer"],
+    ])("hostLine %j", (h, line) => {
+        expect(hostLine(h, "green")).toBe(line);
     });
 
     test("a watch breach after promotion rolls back to the stable colour", async () => {

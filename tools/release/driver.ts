@@ -11,7 +11,7 @@ import { parseDuration } from "../../domain/duration";
 import type { ReleaseEvent, ReleaseEventKind } from "../../domain/releaseEvent";
 import { addToTally, EMPTY_TALLY, Reading, scoreReading, verdict, watchVerdict } from "./analysis";
 import { Action, next, Outcome } from "./plan";
-import type { ReleaseRecord, RollbackProof } from "./record";
+import type { ReleaseRecord, RollbackProof, StableRouterConfig } from "./record";
 
 export type ReleaseListener = (e: ReleaseEvent) => Promise<void>;
 
@@ -33,10 +33,13 @@ export interface DriverDeps {
     read(windowMs: number): Promise<Reading>;
     /** 5xx responses of a colour since `sinceMs` (epoch ms); undefined when Prometheus gave no answer. */
     errorsSince(color: Color, sinceMs: number): Promise<number | undefined>;
-    /** The routing config the router holds now, and its sha. */
-    routerConfig(): Promise<{ text: string; sha256: string }>;
-    /** Applies a routing config in the router; resolves when the router serves it. */
-    applyRouterConfig(config: { text: string; sha256: string }): Promise<void>;
+    /**
+     * Applies each router's config (every host's); resolves when every router serves its own, throws
+     * naming the routers that refused after trying them all.
+     */
+    applyRouterConfigs(configs: readonly StableRouterConfig[]): Promise<void>;
+    /** Several hosts: each host's router and the canary's measured share there since the last call. */
+    observeHosts?(): Promise<HostObservation[]>;
     /** Persists the record (another process may continue it). */
     save(r: ReleaseRecord): void;
     /** The record as saved now (to see a pause or abort asked by another process). */
@@ -45,6 +48,25 @@ export interface DriverDeps {
     say(text: string): void;
     /** Starts synthetic traffic to the canary; returns the stop function. */
     synthetic?(): () => void;
+}
+
+/** A host's router as the driver sees it at a reading. */
+export interface HostObservation {
+    readonly name: string;
+    /** False when the router's exporter does not answer (host or router down). */
+    readonly answers: boolean;
+    /** Requests the router sent since the previous observation, and the canary's share of them (0..1). */
+    readonly requests?: number;
+    readonly canaryShare?: number;
+}
+
+/** A progress line for one host's observation. */
+export function hostLine(h: HostObservation, canary: Color): string {
+    if (!h.answers) {
+        return `host ${h.name}: router does not answer`;
+    }
+    const share = h.canaryShare === undefined ? "no request" : `${(h.canaryShare * 100).toFixed(1)}% of ${h.requests} request(s)`;
+    return `host ${h.name}: router ok, ${canary} measured ${share}`;
 }
 
 export interface DriverOptions {
@@ -250,6 +272,9 @@ export class ReleaseDriver {
                 const pauseOver = this.deps.now() >= endsAt;
                 const v = verdict(tally, this.analysis, pauseOver);
                 this.deps.say(`release: ${label}: reading ${score.result}${score.reason ? ` (${score.reason})` : ""}`);
+                for (const h of (await this.deps.observeHosts?.()) ?? []) {
+                    this.deps.say(`release: ${label}: ${hostLine(h, this.record.canaryColor)}`);
+                }
                 if (v.kind === "continue") {
                     this.deps.save(this.record);
                     continue;
@@ -357,14 +382,15 @@ export class ReleaseDriver {
         const decidedAt = this.deps.now();
         const aborted = r.lastDecision?.decision === "abort";
         let canaryZeroMs: number | undefined;
-        if (r.stableRouterConfig) {
+        if (r.stableRouterConfigs?.length) {
+            const routers = r.stableRouterConfigs.length > 1 ? `all ${r.stableRouterConfigs.length} routers serve` : "router serves";
             try {
-                await this.deps.applyRouterConfig(r.stableRouterConfig);
+                await this.deps.applyRouterConfigs(r.stableRouterConfigs);
                 canaryZeroMs = this.deps.now() - decidedAt;
-                this.deps.say(`release: router serves the stable config (canary at 0%) ${canaryZeroMs} ms after the decision`);
+                this.deps.say(`release: ${routers} the stable config (canary at 0%) ${canaryZeroMs} ms after the decision`);
             } catch (e) {
                 this.deps.say(
-                    `release: the router's stable config could not be applied directly (${String(e).split("\n")[0]}); the update restores it`,
+                    `release: the stable config could not be applied directly everywhere (${String(e).split("\n")[0]}); the update restores it`,
                 );
             }
         } else {

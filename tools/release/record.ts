@@ -35,8 +35,8 @@ export interface ReleaseRecord {
     /** When the current step's pause started (ISO) and ends (ISO, absent for indefinite). */
     stepStartedAt?: string;
     stepEndsAt?: string;
-    /** The router config with the canary at 0% (read after the release's first update), for the fast rollback. */
-    stableRouterConfig?: { readonly text: string; readonly sha256: string };
+    /** Every router's config with the canary at 0% (read after the release's first update), for the fast rollback. */
+    stableRouterConfigs?: readonly StableRouterConfig[];
     /** Process running the release (0 when none). */
     pid: number;
     /** A command from another process for the running driver: pause or abort. */
@@ -62,6 +62,16 @@ export interface ReleaseRecord {
 
 export function recordPath(projectDir: string, stack: string): string {
     return path.join(projectDir, ".switchyard", "releases", `${stack}.json`);
+}
+
+/** A router's config as it was with the canary at 0%: on which host, in which container. */
+export interface StableRouterConfig {
+    /** The host's name ("" on a single-host stack). */
+    readonly host: string;
+    readonly dockerHost: string;
+    readonly container: string;
+    readonly text: string;
+    readonly sha256: string;
 }
 
 export function loadRecord(projectDir: string, stack: string): ReleaseRecord | undefined {
