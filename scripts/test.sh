@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # All of switchyard's tests, from a fresh clone: `npm test` runs this.
 #   1. setup (scripts/setup.sh: packages, Docker engine, npm ci, Pulumi toolchain, local images)
-#   2. engine tier: the real Pulumi CLI and the official plugins against the local Docker engine, in three
+#   2. engine tier: the real Pulumi CLI and the official plugins against the local Docker engine, in two
 #      shards side by side (each file has its own stack, ports and containers; the files sharing the
 #      default stack `e2e` are in one shard; within a shard, files run one at a time)
 #   3. beside them: the build (prettier, eslint, tsc), then the unit tier: pure functions, Pulumi mocks,
@@ -55,11 +55,10 @@ rm -f .switchyard/results/*.json .switchyard/results/*.jsonl
 
 TIERS=${SWITCHYARD_TEST_TIERS:-unit engine}
 status=0
-# Engine shards, balanced by quiet wall time (about 30 min each): shard 1 holds the files on the default
-# stack `e2e`, shard 2 those listed, shard 3 every other engine file (a new file lands there unless listed).
-# The two files that start docker-host test hosts share shard 3, so the host image is built once.
-ENGINE_SHARD_1='/test/engine/(officialPlugins|release|operations|upgrade|backup|security)\.test\.ts$'
-ENGINE_SHARD_2='/test/engine/(releaseDriver|embedded|scaleDown|policies|liveColour)\.test\.ts$'
+# Engine shards, balanced by wall time: shard 1 holds the files on the default stack `e2e` and those
+# listed, shard 2 every other engine file (a new file lands there unless listed). Two, not more: on
+# two cores a third shard made every file 2-3 times slower (CPU-bound: Pulumi programs, nginx, load).
+ENGINE_SHARD_1='/test/engine/(release|operations|officialPlugins|upgrade|backup|policies|bench|liveColour|embedded|scaleDown)\.test\.ts$'
 engine_shard() {
     local n=$1
     shift
@@ -70,12 +69,10 @@ engine_shard() {
 # The engine shards mostly wait on containers and gates: the build and the unit tier run beside them.
 shards=()
 if [[ " $TIERS " == *" engine "* ]]; then
-    sy_log "tests: engine tier (three shards, in the background)"
+    sy_log "tests: engine tier (two shards, in the background)"
     engine_shard 1 --testPathPattern "$ENGINE_SHARD_1" &
     shards+=($!)
-    engine_shard 2 --testPathPattern "$ENGINE_SHARD_2" &
-    shards+=($!)
-    engine_shard 3 --testPathIgnorePatterns "$ENGINE_SHARD_1" "$ENGINE_SHARD_2" /node_modules/ &
+    engine_shard 2 --testPathIgnorePatterns "$ENGINE_SHARD_1" /node_modules/ &
     shards+=($!)
 fi
 sy_log "tests: npm run build (prettier, eslint, tsc)"
@@ -89,7 +86,7 @@ for pid in "${shards[@]}"; do
     wait "$pid" || status=1
 done
 if [ ${#shards[@]} -gt 0 ]; then
-    for n in 1 2 3; do
+    for n in 1 2; do
         [ -s ".switchyard/results/engine-$n.json" ] || { sy_log "tests: engine shard $n produced no results"; status=1; }
     done
 fi
