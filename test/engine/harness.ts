@@ -341,8 +341,12 @@ function batch(
                 // Count which colour answered, from the app's JSON body.
                 setupClient: (client: { on(event: "body", cb: (body: Buffer) => void): void }) => {
                     client.on("body", (body: Buffer) => {
-                        const m = /"color":"(\w+)"/.exec(body.toString("utf8"));
-                        const c = m ? m[1] : "other";
+                        const text = body.toString("utf8");
+                        const m = /"color":"(\w+)"/.exec(text);
+                        // Any other answer is named by what it said (nginx's error page title, or its start),
+                        // so a failure says which layer answered and how.
+                        const other = /<title>([^<]*)<\/title>/.exec(text)?.[1] ?? text.slice(0, 60).replace(/\s+/g, " ");
+                        const c = m ? m[1] : `other: ${other}`;
                         byColor[c] = (byColor[c] ?? 0) + 1;
                     });
                 },
