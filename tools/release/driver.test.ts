@@ -191,6 +191,7 @@ describe("ReleaseDriver", () => {
         [{ name: "web-1", answers: true, requests: 0 }, "host web-1: router ok, green measured no request"],
         [{ name: "web-1", answers: true, requests: 8, canaryShare: 0.125 }, "host web-1: router ok, green measured 12.5% of 8 request(s)"],
         [{ name: "web-3", answers: false }, "host web-3: router does not answer"],
+        [{ name: "web-2", answers: true }, "host web-2: router ok, counting its requests from this reading on"],
     ])("hostLine %j", (h, line) => {
         expect(hostLine(h, "green")).toBe(line);
     });

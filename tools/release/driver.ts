@@ -65,6 +65,9 @@ export function hostLine(h: HostObservation, canary: Color): string {
     if (!h.answers) {
         return `host ${h.name}: router does not answer`;
     }
+    if (h.requests === undefined) {
+        return `host ${h.name}: router ok, counting its requests from this reading on`;
+    }
     const share = h.canaryShare === undefined ? "no request" : `${(h.canaryShare * 100).toFixed(1)}% of ${h.requests} request(s)`;
     return `host ${h.name}: router ok, ${canary} measured ${share}`;
 }
