@@ -73,6 +73,8 @@ interface Context {
     progress: Progress;
     dockerHost: string;
     router: string;
+    /** Every router of the stack: one per host, or the stack's router. */
+    routers: RouterAt[];
     /** The stack's notification sinks (switchyard:notifications). */
     notify: Notifier;
     prometheus?: PrometheusClient;
@@ -118,6 +120,7 @@ async function context(s: OpenStack, io: Io): Promise<Context> {
         progress,
         dockerHost: config.docker.host,
         router: String(outputs.routerContainer ?? `${s.name}-router`),
+        routers: routersOf(outputs, config.docker.host, `${s.name}-router`),
         notify: createNotifier(config.notifications, notificationSecrets, (l) => progress.say(l)),
         ...(url ? { prometheus: new PrometheusClient(url, s.name) } : {}),
         store: recordStore(config, io.env),
@@ -170,7 +173,6 @@ function hostObserver(
 function driverDeps(c: Context, record: () => ReleaseRecord): DriverDeps {
     const { s, progress } = c;
     const prom = c.prometheus;
-    const routers = routersOf(c.outputs, c.dockerHost, c.router);
     return {
         now: () => Date.now(),
         sleep,
@@ -224,7 +226,7 @@ function driverDeps(c: Context, record: () => ReleaseRecord): DriverDeps {
                 throw new Error(refused.join("; "));
             }
         },
-        ...(routers.length > 1 ? { observeHosts: hostObserver(routers, () => record().canaryColor, s.dockerTls) } : {}),
+        ...(c.routers.length > 1 ? { observeHosts: hostObserver(c.routers, () => record().canaryColor, s.dockerTls) } : {}),
         save: (r) => saveRecord(PROJECT_DIR, r),
         reload: () => loadRecord(PROJECT_DIR, s.name),
         synthetic: c.config.release.synthetic.enabled ? () => syntheticTraffic(c) : undefined,
@@ -369,7 +371,7 @@ async function start(c: Context, opts: ReleaseOptions, io: Io, listeners: Releas
             });
             const r = await deps.up(label, false);
             record.deploymentId = r.deploymentId ?? record.deploymentId;
-            record.stableRouterConfigs = routersOf(c.outputs, c.dockerHost, c.router).map((r) => ({
+            record.stableRouterConfigs = c.routers.map((r) => ({
                 host: r.name,
                 dockerHost: r.host,
                 container: r.container,
