@@ -1,6 +1,6 @@
 /**
  * Real engine: the smoke version of `npm run bench` (one short run of every section) on a stack of
- * its own (`e2e-bench`, router port 18050). It proves the benchmarks run and measure what they say
+ * its own (`e2e-bench`, router port 18050, Prometheus 18059 for the release driver). It proves the benchmarks run and measure what they say
  * (a flip loses nothing, the measured canary share is the configured one, every figure is a number)
  * and that the bench leaves the stack's config as it found it. It asserts no speed.
  */
@@ -23,7 +23,13 @@ afterAll(async () => {
 });
 
 test("npm run bench --smoke: every section measures, a flip loses nothing, config is put back", async () => {
-    await h.freshStack();
+    await h.freshStack({
+        ...h.baseConfig(),
+        "switchyard:monitoring": {
+            enabled: true,
+            prometheus: { mode: "container", image: "switchyard/prometheus:local", port: 18059 },
+        },
+    });
     await h.up();
     const configBefore = fs.readFileSync(path.join(h.ROOT, `Pulumi.${h.STACK}.yaml`), "utf8");
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), "sy-bench-"));
@@ -40,7 +46,7 @@ test("npm run bench --smoke: every section measures, a flip loses nothing, confi
 
     expect(report.errors).toEqual([]);
     const sections = new Set(report.rows.map((r) => r.section));
-    expect([...sections].sort()).toEqual(["backup", "canary", "engine", "router", "switch"]);
+    expect([...sections].sort()).toEqual(["backup", "canary", "engine", "release", "router", "switch"]);
     for (const r of report.rows) {
         expect({ row: `${r.section} ${r.command} ${r.load} ${r.metric}`, finite: Number.isFinite(r.spread.median) }).toEqual({
             row: `${r.section} ${r.command} ${r.load} ${r.metric}`,
@@ -57,6 +63,8 @@ test("npm run bench --smoke: every section measures, a flip loses nothing, confi
     expect(value("switch", "switchyard flip", "requests sent")).toBeGreaterThan(0);
     expect(value("switch", "docker stop + docker run", "wall s")).toBeGreaterThan(0);
     expect(value("router", "through the router (published port)", "failed requests")).toBe(0);
+    // A promoted release moves traffic as a flip does: nothing lost.
+    expect(value("release", "switchyard release (promoted)", "failed requests")).toBe(0);
     // nginx's smooth weighted round-robin: 10% configured is 10% measured, within 2 points over 2,000 requests.
     expect(Math.abs(value("canary", "share of requests (configured 10%)", "measured %") - 10)).toBeLessThanOrEqual(2);
     expect(Math.abs(value("canary", "share of sticky clients (configured 10%)", "measured %") - 10)).toBeLessThanOrEqual(6);

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
 
 import { ROUTER_IMAGE_RUNTIME } from "../../domain/routerImage";
 export const ROOT = path.resolve(__dirname, "../..");
@@ -216,6 +217,26 @@ export async function freshStack(config: Record<string, unknown> = baseConfig())
     if (init.code !== 0) {
         throw new Error(`pulumi stack init ${STACK} failed: ${init.stderr}`);
     }
+}
+
+/**
+ * Puts an existing stack back to `config` without destroying it: the stack file's config is
+ * replaced (its encryption salt kept) and one `up` applies the difference. Cheaper than
+ * freshStack when a scenario only needs a known config, not new containers.
+ */
+export async function resetStack(
+    config: Record<string, unknown> = baseConfig(),
+    opts: { update?: boolean } = {},
+): Promise<Run | undefined> {
+    const file = parseYaml(fs.readFileSync(CONFIG_FILE, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(CONFIG_FILE, `${JSON.stringify({ ...file, config }, null, 2)}\n`);
+    return opts.update === false ? undefined : up();
+}
+
+/** The base config with both colours at the versions the stack runs now: a reset to it releases nothing. */
+export async function baseConfigAtRunningVersions(): Promise<Record<string, unknown>> {
+    const v = (await outputs()).versions as Record<string, string>;
+    return { ...baseConfig(), "switchyard:colors": { blue: { version: v.blue }, green: { version: v.green } } };
 }
 
 export function removeStackFile(): void {
@@ -438,11 +459,12 @@ export async function reapOrphanedPlugins(): Promise<number> {
     return reaped;
 }
 
-/** Builds `ref` as a child of `from` with a label, so that it gets a new image id; returns that id. */
-export async function buildChildImage(ref: string, from: string, rev: string): Promise<string> {
+/** Builds `ref` as a child of `from` with a label (and `env`, if any), so that it gets a new image id; returns that id. */
+export async function buildChildImage(ref: string, from: string, rev: string, env: Record<string, string> = {}): Promise<string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-image-"));
     try {
-        fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${from}\nLABEL io.switchyard.e2e-rev=${rev}\n`);
+        const envLines = Object.entries(env).map(([k, v]) => `ENV ${k}=${JSON.stringify(v)}\n`);
+        fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${from}\nLABEL io.switchyard.e2e-rev=${rev}\n${envLines.join("")}`);
         const b = await run("docker", ["build", "-q", "-t", ref, dir]);
         if (b.code !== 0) {
             throw new Error(`docker build of ${ref} failed: ${b.stderr}`);

@@ -52,56 +52,6 @@ async function containerIds(): Promise<Record<string, string>> {
     );
 }
 
-describe("a second run changes nothing (official docker provider refresh)", () => {
-    test.each([
-        ["cpus 0.5, 128 MB, healthcheck every 2 s", { cpus: 0.5, memoryMb: 128 }, { intervalSeconds: 2, timeoutSeconds: 2 }],
-        ["cpus 1 (staging), 512 MB, healthcheck every 1.5 s", { cpus: 1, memoryMb: 512 }, { intervalSeconds: 1.5, timeoutSeconds: 1 }],
-        ["cpus 2 (production), 1024 MB, healthcheck every 60 s", { cpus: 2, memoryMb: 1024 }, { intervalSeconds: 60, timeoutSeconds: 3 }],
-    ])("%s: up, then preview --expect-no-changes is clean and a second up touches nothing", async (what, resources, healthcheck) => {
-        await freshStack(withApp({ resources, healthcheck: { retries: 5, startPeriodSeconds: 1, ...healthcheck } }));
-        await up();
-        const before = await containerIds();
-        const preview = await previewNoChanges();
-        expect({ code: preview.code, out: preview.code === 0 ? "" : preview.stdout }).toEqual({ code: 0, out: "" });
-        await up(["--refresh", "--expect-no-changes"]);
-        expect(await containerIds()).toEqual(before);
-        const inspect = await run("docker", [
-            "inspect",
-            "-f",
-            "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.Config.Healthcheck.Interval}}",
-            `${STACK}-app-blue-1`,
-        ]);
-        const mb = resources.memoryMb * 1024 * 1024;
-        expect(inspect.stdout.trim()).toBe(`${resources.cpus * 1e9} ${mb} ${mb} ${healthcheck.intervalSeconds * 1e9}`);
-        report(`official-no-changes ${what}`, { containers: Object.keys(before).length, previewSeconds: preview.ms / 1000 });
-    });
-
-    test("a memory change is applied in place: no container of either colour is recreated", async () => {
-        await freshStack(withApp({ resources: { cpus: 0.5, memoryMb: 128 } }));
-        await up();
-        const before = await containerIds();
-        await configSet("app.resources.memoryMb", "192", { path: true });
-        await up();
-        expect(await containerIds()).toEqual(before);
-        const mem = await run("docker", ["inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}", `${STACK}-app-green-2`]);
-        expect(mem.stdout.trim()).toBe(`${192 * 1048576} ${192 * 1048576}`);
-        expect((await previewNoChanges()).code).toBe(0);
-    });
-
-    test("a healthcheck change reaches the idle colour's containers (the provider cannot update it in place); the live colour keeps its own", async () => {
-        await freshStack();
-        await up();
-        await configSet("app.healthcheck.intervalSeconds", "3", { path: true });
-        await up();
-        const interval = async (c: string) =>
-            (await run("docker", ["inspect", "-f", "{{.Config.Healthcheck.Interval}}", `${STACK}-app-${c}-1`])).stdout.trim();
-        expect(await interval("green")).toMatch(/^(3s|3000000000)$/);
-        // Blue serves: it keeps the spec it was released with until it is idle (or rolled).
-        expect(await interval("blue")).toMatch(/^(2s|2000000000)$/);
-        expect((await previewNoChanges()).code).toBe(0);
-    });
-});
-
 /** Probes the router with a fresh connection every 20 ms until `until` settles. */
 async function probe(until: Promise<unknown>): Promise<{ sent: number; failed: number; longestGapMs: number }> {
     let done = false;
@@ -135,11 +85,52 @@ async function probe(until: Promise<unknown>): Promise<{ sent: number; failed: n
     return { sent, failed, longestGapMs };
 }
 
-describe("random provider: the canary header's value when none is configured", () => {
-    test("a random secret value reaches the router; a second run keeps it and changes nothing", async () => {
-        const c = baseConfig() as Config;
-        c["switchyard:canary"] = { ...c["switchyard:canary"], header: { name: "X-Switchyard-Canary" } };
-        await freshStack(c);
+/**
+ * One stack, changed step by step (each test starts where the one before left it): the base
+ * shape's second run, in-place and idle-colour changes, the random header, router image changes,
+ * and a stray DOCKER_CONTEXT.
+ */
+describe("one stack, changed step by step", () => {
+    const NEXT = "switchyard/router:e2e-next";
+    const CONTEXT = `switchyard-e2e-stray-${process.pid}`;
+    afterAll(async () => {
+        await run("docker", ["context", "rm", "-f", CONTEXT]);
+        await destroyStack();
+        await run("docker", ["rmi", "-f", NEXT]);
+    });
+
+    test("cpus 0.5, 128 MB, healthcheck every 2 s: up, then preview --expect-no-changes is clean and a second up touches nothing", async () => {
+        await secondRunIsClean(
+            "cpus 0.5, 128 MB, healthcheck every 2 s",
+            { cpus: 0.5, memoryMb: 128 },
+            { intervalSeconds: 2, timeoutSeconds: 2 },
+        );
+    });
+
+    test("a memory change is applied in place: no container of either colour is recreated", async () => {
+        const before = await containerIds();
+        await configSet("app.resources.memoryMb", "192", { path: true });
+        await up();
+        expect(await containerIds()).toEqual(before);
+        const mem = await run("docker", ["inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}", `${STACK}-app-green-2`]);
+        expect(mem.stdout.trim()).toBe(`${192 * 1048576} ${192 * 1048576}`);
+        expect((await previewNoChanges()).code).toBe(0);
+    });
+
+    test("a healthcheck change reaches the idle colour's containers (the provider cannot update it in place); the live colour keeps its own", async () => {
+        await configSet("app.healthcheck.intervalSeconds", "3", { path: true });
+        await up();
+        const interval = async (c: string) =>
+            (await run("docker", ["inspect", "-f", "{{.Config.Healthcheck.Interval}}", `${STACK}-app-${c}-1`])).stdout.trim();
+        expect(await interval("green")).toMatch(/^(3s|3000000000)$/);
+        // Blue serves: it keeps the spec it was released with until it is idle (or rolled).
+        expect(await interval("blue")).toMatch(/^(2s|2000000000)$/);
+        expect((await previewNoChanges()).code).toBe(0);
+    });
+
+    test("random provider: with no canary header value configured, a random secret value reaches the router; a second run keeps it and changes nothing", async () => {
+        // The canary header without a value: the random provider makes one.
+        expect((await pulumi(["config", "rm", "--path", "canary.header.value"])).code).toBe(0);
         await up();
         const first = (await outputs()).canaryHeader as { name: string; value: string };
         expect(first.value).toMatch(/^[A-Za-z0-9]{32}$/);
@@ -153,22 +144,12 @@ describe("random provider: the canary header's value when none is configured", (
         await up(["--refresh", "--expect-no-changes"]);
         expect(((await outputs()).canaryHeader as { value: string }).value).toBe(first.value);
     });
-});
-
-describe("router image changes", () => {
-    const NEXT = "switchyard/router:e2e-next";
-    afterAll(async () => {
-        await destroyStack();
-        await run("docker", ["rmi", "-f", NEXT]);
-    });
 
     test.each([
         ["a new tag", "1"],
         ["the same tag rebuilt", "2"],
-    ])("%s: up replaces the router and succeeds; the gap is measured under load", async (what, rev) => {
+    ])("router image changes, %s: up replaces the router and succeeds; the gap is measured under load", async (what, rev) => {
         if (rev === "1") {
-            await freshStack();
-            await up();
             await buildChildImage(NEXT, "switchyard/router:local", rev);
             await configSet("router.image", NEXT, { path: true });
         } else {
@@ -215,6 +196,66 @@ describe("router image changes", () => {
         expect((await previewNoChanges()).code).toBe(0);
         // The documented bound of the router restart (README "Router image changes").
         expect(gap.longestGapMs).toBeLessThan(5_000);
+    });
+
+    test("a stray DOCKER_CONTEXT is refused by the program, scripts/up.sh and the switchyard commands before any provider runs", async () => {
+        const before = await containerIds();
+        // A context that points at another daemon (here: a socket with nothing behind it).
+        expect((await run("docker", ["context", "create", CONTEXT, "--docker", "host=unix:///run/switchyard-e2e-nowhere.sock"])).code).toBe(
+            0,
+        );
+        await configSet("colors.green.version", "1.2.1", { path: true });
+        for (const cmd of [["preview"], ["up", "--yes", "--skip-preview"]]) {
+            const r = await pulumi([...cmd, "--suppress-progress"], { env: { DOCKER_CONTEXT: CONTEXT } });
+            expect(r.code).not.toBe(0);
+            expect(r.stdout + r.stderr).toContain(
+                `DOCKER_CONTEXT="${CONTEXT}" is set in the environment: the docker provider would use that context's daemon instead of switchyard:docker.host (unix:///var/run/docker.sock). Nothing was changed.`,
+            );
+        }
+        for (const cmd of [
+            ["bash", "scripts/up.sh", "--stack", STACK],
+            [process.execPath, "tools/bin/switchyard.js", "drift", "--stack", STACK],
+            [process.execPath, "tools/bin/switchyard.js", "up", "--stack", STACK],
+        ]) {
+            const r = await run(cmd[0], cmd.slice(1), { env: { DOCKER_CONTEXT: CONTEXT } });
+            expect(r.code).not.toBe(0);
+            expect(r.stderr).toContain(`DOCKER_CONTEXT="${CONTEXT}" is set in the environment`);
+        }
+        expect(await containerIds()).toEqual(before);
+        expect((await routerStatus()).versions.green).toBe("1.1.0");
+    });
+});
+
+/** Creates the stack with this shape; a refresh then shows nothing to change, and a second up touches nothing. */
+async function secondRunIsClean(
+    what: string,
+    resources: { cpus: number; memoryMb: number },
+    healthcheck: { intervalSeconds: number; timeoutSeconds: number },
+): Promise<void> {
+    await freshStack(withApp({ resources, healthcheck: { retries: 5, startPeriodSeconds: 1, ...healthcheck } }));
+    await up();
+    const before = await containerIds();
+    const preview = await previewNoChanges();
+    expect({ code: preview.code, out: preview.code === 0 ? "" : preview.stdout }).toEqual({ code: 0, out: "" });
+    await up(["--refresh", "--expect-no-changes"]);
+    expect(await containerIds()).toEqual(before);
+    const inspect = await run("docker", [
+        "inspect",
+        "-f",
+        "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.Config.Healthcheck.Interval}}",
+        `${STACK}-app-blue-1`,
+    ]);
+    const mb = resources.memoryMb * 1024 * 1024;
+    expect(inspect.stdout.trim()).toBe(`${resources.cpus * 1e9} ${mb} ${mb} ${healthcheck.intervalSeconds * 1e9}`);
+    report(`official-no-changes ${what}`, { containers: Object.keys(before).length, previewSeconds: preview.ms / 1000 });
+}
+
+describe("a second run changes nothing (official docker provider refresh), for the other resource shapes the stack files use", () => {
+    test.each([
+        ["cpus 1 (staging), 512 MB, healthcheck every 1.5 s", { cpus: 1, memoryMb: 512 }, { intervalSeconds: 1.5, timeoutSeconds: 1 }],
+        ["cpus 2 (production), 1024 MB, healthcheck every 60 s", { cpus: 2, memoryMb: 1024 }, { intervalSeconds: 60, timeoutSeconds: 3 }],
+    ])("%s: up, then preview --expect-no-changes is clean and a second up touches nothing", async (what, resources, healthcheck) => {
+        await secondRunIsClean(what, resources, healthcheck);
     });
 });
 
@@ -284,43 +325,6 @@ describe("private registry: credentials reach the provider's registryAuth", () =
         expect(exported.stdout).not.toContain(PASSWORD);
         expect(fs.readFileSync(path.join(__dirname, "../..", `Pulumi.${STACK}.yaml`), "utf8")).not.toContain(PASSWORD);
         expect((await previewNoChanges()).code).toBe(0);
-    });
-});
-
-describe("DOCKER_CONTEXT", () => {
-    const CONTEXT = `switchyard-e2e-stray-${process.pid}`;
-    afterAll(async () => {
-        await run("docker", ["context", "rm", "-f", CONTEXT]);
-        await destroyStack();
-    });
-
-    test("a stray DOCKER_CONTEXT is refused by the program, scripts/up.sh and the switchyard commands before any provider runs", async () => {
-        await freshStack();
-        await up();
-        const before = await containerIds();
-        // A context that points at another daemon (here: a socket with nothing behind it).
-        expect((await run("docker", ["context", "create", CONTEXT, "--docker", "host=unix:///run/switchyard-e2e-nowhere.sock"])).code).toBe(
-            0,
-        );
-        await configSet("colors.green.version", "1.2.1", { path: true });
-        for (const cmd of [["preview"], ["up", "--yes", "--skip-preview"]]) {
-            const r = await pulumi([...cmd, "--suppress-progress"], { env: { DOCKER_CONTEXT: CONTEXT } });
-            expect(r.code).not.toBe(0);
-            expect(r.stdout + r.stderr).toContain(
-                `DOCKER_CONTEXT="${CONTEXT}" is set in the environment: the docker provider would use that context's daemon instead of switchyard:docker.host (unix:///var/run/docker.sock). Nothing was changed.`,
-            );
-        }
-        for (const cmd of [
-            ["bash", "scripts/up.sh", "--stack", STACK],
-            [process.execPath, "tools/bin/switchyard.js", "drift", "--stack", STACK],
-            [process.execPath, "tools/bin/switchyard.js", "up", "--stack", STACK],
-        ]) {
-            const r = await run(cmd[0], cmd.slice(1), { env: { DOCKER_CONTEXT: CONTEXT } });
-            expect(r.code).not.toBe(0);
-            expect(r.stderr).toContain(`DOCKER_CONTEXT="${CONTEXT}" is set in the environment`);
-        }
-        expect(await containerIds()).toEqual(before);
-        expect((await routerStatus()).versions.green).toBe("1.1.0");
     });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Real engine, operations (scenarios 6-10): drift, interrupted updates, concurrent updates,
- * the audit record, and the way down.
+ * the audit record, and the way down. Scenario 6 creates the stack; each later one puts the base
+ * config back (resetStack, the colours at the versions they run) and starts from there.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -19,6 +20,8 @@ import {
     routerStatus,
     run,
     reapOrphanedPlugins,
+    resetStack,
+    baseConfigAtRunningVersions,
     spawnUp,
     STACK,
     up,
@@ -127,8 +130,7 @@ describe("7. an interrupted pulumi up", () => {
     test.each([["SIGINT"], ["SIGKILL"]] as const)(
         "%s in the middle of a release: the router serves throughout; the documented recovery brings the stack back",
         async (signal) => {
-            await freshStack();
-            await up();
+            await resetStack(await baseConfigAtRunningVersions());
             await configSet("colors.green.version", signal === "SIGINT" ? "1.2.0" : "1.2.1", { path: true });
             const child = spawnUp();
             let output = "";
@@ -164,8 +166,7 @@ describe("7. an interrupted pulumi up", () => {
 
 describe("8. two pulumi up at once", () => {
     test("one is refused by the stack lock; nothing breaks", async () => {
-        await freshStack();
-        await up();
+        await resetStack(await baseConfigAtRunningVersions());
         await configSet("canary.weight", "20", { path: true });
         const [a, b] = await Promise.all([
             pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"]),
@@ -185,7 +186,10 @@ describe("8. two pulumi up at once", () => {
 
 describe("9. the audit record", () => {
     test("pulumi stack export names colours, versions, weights, deployment id, and holds no plaintext secret", async () => {
-        await freshStack();
+        const config = await baseConfigAtRunningVersions();
+        const versions = config["switchyard:colors"] as Record<string, { version: string }>;
+        // The config file only: the update below applies it with the secret.
+        await resetStack(config, { update: false });
         const secret = `pw-${Date.now()}-do-not-leak`;
         await configSet("secretEnv.DB_PASSWORD", secret, { secret: true, path: true });
         await configSet("canary.weight", "12.5", { path: true });
@@ -197,13 +201,14 @@ describe("9. the audit record", () => {
         const stackOutputs = state.deployment.resources.find((x: { type: string }) => x.type === "pulumi:pulumi:Stack").outputs;
         expect(stackOutputs).toMatchObject({
             activeColor: "blue",
-            versions: { blue: "1.0.0", green: "1.1.0" },
+            versions: { blue: versions.blue.version, green: versions.green.version },
             weights: { blue: 87.5, green: 12.5 },
         });
-        expect(stackOutputs.deploymentId).toMatch(new RegExp(`^${STACK}-1\\.1\\.0-\\d{8}_\\d{6}$`));
+        expect(stackOutputs.deploymentId).toMatch(new RegExp(`^${STACK}-${versions.green.version.replace(/\./g, "\\.")}-\\d{8}_\\d{6}$`));
         expect(exported.stdout).not.toContain(secret);
-        // The secret is in the containers, encrypted in state, and really reaches the app.
-        const inspect = await run("docker", ["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", `${STACK}-app-blue-1`]);
+        // The secret is in the containers, encrypted in state, and really reaches the app (the idle
+        // colour: the live one keeps the spec it was released with).
+        const inspect = await run("docker", ["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", `${STACK}-app-green-1`]);
         expect(inspect.stdout).toContain(`DB_PASSWORD=${secret}`);
         for (const res of state.deployment.resources.filter((x: { type: string }) => x.type === "command:local:Command")) {
             expect(JSON.stringify(res)).not.toContain(secret);

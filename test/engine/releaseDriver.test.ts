@@ -14,6 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import {
     baseConfig,
+    buildChildImage,
     configSet,
     destroyStack,
     eventually,
@@ -41,9 +42,17 @@ const GRAFANA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-rel-gr
 const RECORDS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-rel-records-"));
 const EMERGENCY = ["--emergency", "engine test, outside the deployment window on purpose"];
 
+/**
+ * Faulty releases: the demo app with errors or latency injected on `/` by its image's env (the gate
+ * smoke-tests /health, so a faulty canary passes its gate and gets traffic, which analysis must catch).
+ */
+const FAULTY = { errors: "1.8.0", slow: "1.9.0" } as const;
+const FAULTY_ENV = { errors: { ERROR_RATE: "0.5" }, slow: { LATENCY_MS: "800" } } as const;
+
 afterAll(async () => {
     await run("docker", ["start", `${STACK}-prometheus`]);
     await destroyStack();
+    await run("docker", ["rmi", "-f", ...Object.values(FAULTY).map((v) => `switchyard/demo-app:${v}`)]);
     fs.rmSync(RECORD, { force: true });
     fs.rmSync(GRAFANA_DIR, { recursive: true, force: true });
     fs.rmSync(RECORDS_DIR, { recursive: true, force: true });
@@ -80,8 +89,12 @@ async function underLoad<T>(work: () => Promise<T>, rate = 40): Promise<{ result
     return { result, load: l };
 }
 
-/** The stack file says what is live: active colour, versions and canary weight equal the outputs, and preview is clean. */
-async function configEqualsLive(): Promise<{ equal: boolean; previewClean: boolean }> {
+/**
+ * The stack file says what is live: active colour, versions and canary weight equal the outputs,
+ * and (unless `preview` is false, where the driver's own clean preview was checked) a refresh
+ * preview of our own is clean.
+ */
+async function configEqualsLive({ preview = true } = {}): Promise<{ equal: boolean; previewClean: boolean }> {
     const cfg = JSON.parse((await pulumi(["config", "--json"])).stdout) as Record<string, { value: string; objectValue?: unknown }>;
     const val = (k: string) => cfg[`switchyard:${k}`]?.objectValue ?? JSON.parse(cfg[`switchyard:${k}`]?.value ?? "null");
     const o = await outputs();
@@ -95,6 +108,7 @@ async function configEqualsLive(): Promise<{ equal: boolean; previewClean: boole
         versions.blue === colors.blue.version &&
         versions.green === colors.green.version &&
         weights[active === "blue" ? "green" : "blue"] === Number(canary.weight ?? 0);
+    if (!preview) return { equal, previewClean: true };
     const p = await previewNoChanges();
     return { equal, previewClean: p.code === 0 };
 }
@@ -154,23 +168,30 @@ function figures(
     return f;
 }
 
-async function expectRolledBack(r: { code: number; report?: ReleaseReport; stderr: string }, canary: string, previous: string) {
+async function expectRolledBack(
+    r: { code: number; report?: ReleaseReport; stderr: string },
+    canary: string,
+    previous: string,
+    { ownPreview = false } = {},
+) {
     if (r.code !== 1) throw new Error(`expected a rollback (exit 1), got ${r.code}:\n${r.stderr.slice(-3000)}`);
     expect(r.report?.outcome).toBe("rolled-back");
     expect(r.report?.record?.rollback?.proof?.previewClean).toBe(true);
     const s = await routerStatus();
     expect(s.weights[canary]).toBe(0);
     expect(s.versions[canary]).toBe(previous);
-    const live = await configEqualsLive();
+    const live = await configEqualsLive({ preview: ownPreview });
     expect(live).toEqual({ equal: true, previewClean: true });
 }
 
 describe("switchyard release on the real engine", () => {
     beforeAll(async () => {
+        for (const [kind, version] of Object.entries(FAULTY) as [keyof typeof FAULTY, string][]) {
+            await buildChildImage(`switchyard/demo-app:${version}`, "switchyard/demo-app:1.0.0", kind, FAULTY_ENV[kind]);
+        }
         await freshStack({
             ...baseConfig(),
-            // Injected errors and latency are on `/` only: the gate smoke-tests /health, so a faulty
-            // canary passes its gate and gets traffic, which analysis must catch.
+            // The faulty releases inject on `/` only: the gate smoke-tests /health.
             "switchyard:gates": { ...(baseConfig()["switchyard:gates"] as object), smokePaths: ["/health"] },
             "switchyard:monitoring": {
                 enabled: true,
@@ -253,23 +274,20 @@ describe("switchyard release on the real engine", () => {
     });
 
     test("a 5xx canary is rolled back automatically", async () => {
-        await blueEnv({ ERROR_RATE: "0.5" });
-        const { result: r, load: l } = await underLoad(() => sy(["release", "1.2.1", ...EMERGENCY]));
-        await expectRolledBack(r, "blue", "1.0.0");
+        const { result: r, load: l } = await underLoad(() => sy(["release", FAULTY.errors, ...EMERGENCY]));
+        await expectRolledBack(r, "blue", "1.0.0", { ownPreview: true });
         expect(r.report?.record?.rollback?.reason).toMatch(/errorRatio/);
         const { doc } = await deploymentRecord(r);
-        expect([doc.outcome, doc.versions.to, doc.driftProof?.noChanges]).toEqual(["rolled-back", "1.2.1", true]);
+        expect([doc.outcome, doc.versions.to, doc.driftProof?.noChanges]).toEqual(["rolled-back", FAULTY.errors, true]);
         expect(doc.rollbackReason).toMatch(/errorRatio/);
         figures("5xx-canary", r, l);
     });
 
     test("a slow canary is rolled back automatically", async () => {
-        await blueEnv({ LATENCY_MS: "800" });
-        const { result: r, load: l } = await underLoad(() => sy(["release", "1.2.1", ...EMERGENCY]));
+        const { result: r, load: l } = await underLoad(() => sy(["release", FAULTY.slow, ...EMERGENCY]));
         await expectRolledBack(r, "blue", "1.0.0");
         expect(r.report?.record?.rollback?.reason).toMatch(/p95/);
         figures("slow-canary", r, l);
-        await blueEnv({});
     });
 
     test("a canary killed mid-step is rolled back automatically", async () => {
@@ -363,7 +381,7 @@ describe("switchyard release on the real engine", () => {
             expect(end.code).toBe(1);
         }
         expect(end.report?.record?.rollback?.proof?.previewClean).toBe(true);
-        expect(await configEqualsLive()).toEqual({ equal: true, previewClean: true });
+        expect(await configEqualsLive({ preview: false })).toEqual({ equal: true, previewClean: true });
         figures("prometheus-down", r, l, { firstExit: r.code, lastDecision: r.report?.record?.lastDecision?.reason });
     });
 
@@ -433,13 +451,4 @@ function lockHeld(dir = path.join(ROOT, ".switchyard/state/.pulumi/locks")): boo
                     : lockHeld(path.join(dir, e.name))
                 : false,
         );
-}
-
-/** The idle blue colour's own env (a fault to inject, or none), applied before the release: a pending config change would be drift. */
-async function blueEnv(env: Record<string, string>): Promise<void> {
-    await pulumi(["config", "rm", "--path", "colors.blue.env"]);
-    for (const [k, v] of Object.entries(env)) {
-        await configSet(`colors.blue.env.${k}`, v, { path: true });
-    }
-    await up();
 }

@@ -16,7 +16,7 @@ describe("bench arguments", () => {
             stack: "local",
             runs: 5,
             seconds: 5,
-            only: ["router", "switch", "engine", "canary", "backup"],
+            only: ["router", "switch", "release", "engine", "canary", "backup"],
             smoke: false,
         });
     });
@@ -27,7 +27,7 @@ describe("bench arguments", () => {
         [["--runs", "0"], /--runs must be a whole number of at least 1, got '0'/],
         [["--runs", "2.5"], /--runs must be a whole number/],
         [["--seconds", "x"], /--seconds must be a whole number/],
-        [["--only", "router,speed"], /--only: unknown section\(s\) speed; choose from router, switch, engine, canary, backup/],
+        [["--only", "router,speed"], /--only: unknown section\(s\) speed; choose from router, switch, release, engine, canary, backup/],
     ])("%j is refused", (argv, message) => {
         expect(() => parseBenchArgs(argv)).toThrow(message);
     });
@@ -39,6 +39,8 @@ describe("findings", () => {
             r("router", "direct to one blue container", "500 req/s keep-alive GET", "p99 ms", [4, 5, 6]),
             r("router", "through the router (published port)", "500 req/s keep-alive GET", "p99 ms", [6.5, 7.5, 9]),
             r("router", "through the router (container address)", "500 req/s keep-alive GET", "p99 ms", [5, 5.8, 7]),
+            r("release", "switchyard release (promoted)", "200 req/s", "wall s", [30, 32, 40]),
+            r("release", "switchyard release, canary killed at its first step", "200 req/s", "kill to canary 0% s", [1.5, 2, 2.5]),
             r("switch", "switchyard flip (config set activeColor + up)", "500 req/s keep-alive GET", "wall s", [4, 4.5, 6]),
             ...[2, 4, 8, 16].map((n) => r("engine", "no-op preview", `${n} replicas per colour`, "wall s", [4.8])),
             ...[2, 4, 8, 16].map((n) => r("engine", "flip (config set + up)", `${n} replicas per colour`, "wall s", [4 + n])),
@@ -47,6 +49,7 @@ describe("findings", () => {
             "router p99 overhead at 500 req/s keep-alive GET, (container address): 0.80 ms (goal ≤ 1 ms: met)",
             "router p99 overhead at 500 req/s keep-alive GET, (published port): 2.50 ms (goal ≤ 1 ms: missed by 1.50 ms)",
             "flip wall time median 4.50 s (goal ≤ 5 s: met)",
+            "release driver: canary at 0% 2.00 s after its containers were killed; a full release 32.0 s (median)",
             "no-op preview median 4.80 s at 2 replicas (goal ≤ 5 s: met)",
             "no-op preview: constant in replicas (2: 4.8 s, 4: 4.8 s, 8: 4.8 s, 16: 4.8 s)",
             "flip (config set + up): linear in replicas (2: 6.0 s, 4: 8.0 s, 8: 12.0 s, 16: 20.0 s)",

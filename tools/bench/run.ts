@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --stack S] [--runs N] [--seconds N] [--only router,switch,engine,canary,backup] [--smoke]`:
+ * `npm run bench [-- --stack S] [--runs N] [--seconds N] [--only router,switch,release,engine,canary,backup] [--smoke]`:
  * the benchmarks on a running stack (the local one after `scripts/up.sh`), one Markdown table on
  * stdout, the same figures as JSON under .switchyard/bench/. Not a test: nothing here asserts a
  * speed; `--smoke` (one short run of each) is what `npm test` runs.
@@ -12,10 +12,10 @@ import { drift } from "../commands/drift";
 import { Io } from "../lib/cli";
 import { PROJECT_DIR, withStack } from "../lib/stack";
 import { BenchReport, BenchRow, findRow, renderReport } from "./report";
-import { backupThroughput, BenchContext, canaryPrecision, engineCost, routerOverhead, switching } from "./sections";
+import { backupThroughput, BenchContext, canaryPrecision, engineCost, releaseDriver, routerOverhead, switching } from "./sections";
 import { growth } from "./stats";
 
-export const SECTIONS = ["router", "switch", "engine", "canary", "backup"] as const;
+export const SECTIONS = ["router", "switch", "release", "engine", "canary", "backup"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -86,6 +86,13 @@ export function findings(rows: readonly BenchRow[]): string[] {
     if (flip) {
         out.push(`flip wall time median ${flip.spread.median.toFixed(2)} s (goal ≤ 5 s: ${flip.spread.median <= 5 ? "met" : "missed"})`);
     }
+    const killed = rows.find((r) => r.section === "release" && r.metric === "kill to canary 0% s");
+    const released = rows.find((r) => r.section === "release" && r.metric === "wall s" && r.command.includes("promoted"));
+    if (killed && released) {
+        out.push(
+            `release driver: canary at 0% ${killed.spread.median.toFixed(2)} s after its containers were killed; a full release ${released.spread.median.toFixed(1)} s (median)`,
+        );
+    }
     const preview = rows.find((r) => r.section === "engine" && r.command === "no-op preview" && r.load === "2 replicas per colour");
     if (preview) {
         out.push(
@@ -150,6 +157,7 @@ export async function bench(opts: BenchOptions, log: (line: string) => void = (l
         const run: Record<Section, () => Promise<BenchRow[]>> = {
             router: () => routerOverhead(ctx),
             switch: () => switching(ctx),
+            release: () => releaseDriver(ctx),
             engine: () => engineCost(ctx, timedDrift),
             canary: () => canaryPrecision(ctx),
             backup: () => backupThroughput(ctx),

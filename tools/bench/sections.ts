@@ -2,7 +2,7 @@
  * The benchmarks of `npm run bench`, one function per section. Each runs on an existing stack (the
  * local one by default), puts back every config value it changed, and returns its rows.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -15,9 +15,11 @@ import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { failed, LoadSpec, runLoad } from "./load";
 import { lost } from "./loadTally";
 import { startMixedLoad, Stream } from "./mixedLoad";
+import { ColorState, nextPutBackStep, restorePlan } from "./configRestore";
 import { BenchRow } from "./report";
 import { longestGap, quantile, spread } from "./stats";
-import { containerIp, containersWith, cpuMicros, dockerRun } from "./targets";
+import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
+import { containerIp, containersWith, cpuMicros, DOCKER_HOST, dockerRun } from "./targets";
 
 export interface BenchContext {
     readonly stack: Stack;
@@ -33,21 +35,15 @@ const NS = "switchyard";
 
 /**
  * Runs `fn` with config values set (keys are paths under `switchyard:`), then puts the previous
- * values back: a value that was absent is removed again, with the objects its path created.
+ * values back: a value the stack file did not hold is removed again, with the objects and lists its
+ * path created (configRestore.ts).
  */
 export async function withConfig<T>(ctx: BenchContext, values: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-    const get = (key: string) => ctx.stack.getConfig(`${NS}:${key}`, true).catch(() => undefined);
-    const restore: { key: string; value?: ConfigValue }[] = [];
-    for (const key of Object.keys(values)) {
-        const parts = key.split(".");
-        let absent: string | undefined;
-        for (let i = 1; i <= parts.length && absent === undefined; i++) {
-            const prefix = parts.slice(0, i).join(".");
-            if ((await get(prefix)) === undefined) {
-                absent = prefix;
-            }
-        }
-        restore.push(absent === undefined ? { key, value: await get(key) } : { key: absent });
+    const file = (await ctx.stack.workspace.stackSettings(ctx.stackName)).config ?? {};
+    const plan = restorePlan(file, NS, Object.keys(values));
+    const previous = new Map<string, ConfigValue>();
+    for (const step of plan) {
+        if (step.kind === "set") previous.set(step.key, await ctx.stack.getConfig(`${NS}:${step.key}`, true));
     }
     try {
         for (const [key, value] of Object.entries(values)) {
@@ -55,11 +51,12 @@ export async function withConfig<T>(ctx: BenchContext, values: Record<string, st
         }
         return await fn();
     } finally {
-        for (const r of restore.reverse()) {
-            if (r.value === undefined) {
-                await ctx.stack.removeConfig(`${NS}:${r.key}`, true).catch(() => undefined);
+        for (const step of plan) {
+            const before = previous.get(step.key);
+            if (before === undefined) {
+                await ctx.stack.removeConfig(`${NS}:${step.key}`, true).catch(() => undefined);
             } else {
-                await ctx.stack.setConfig(`${NS}:${r.key}`, r.value, true);
+                await ctx.stack.setConfig(`${NS}:${step.key}`, before, true);
             }
         }
     }
@@ -514,5 +511,143 @@ export async function backupThroughput(ctx: BenchContext): Promise<BenchRow[]> {
             "wall s",
             r.runs.map((x) => x.rawRestoreS),
         ),
+    ];
+}
+
+/**
+ * After releases: the colours back at the versions and the active colour they had, one allowed
+ * update at a time (nextPutBackStep); the last update also applies the config withConfig put back.
+ */
+async function putBackReleases(ctx: BenchContext, before: ColorState): Promise<void> {
+    const state = async (): Promise<ColorState> => {
+        const o = await outputs(ctx);
+        return { active: o.activeColor as Color, versions: o.versions as Record<Color, string> };
+    };
+    let updates = 0;
+    for (let step = nextPutBackStep(await state(), before); step !== null; step = nextPutBackStep(await state(), before)) {
+        if (++updates > 4) throw new Error(`could not put the colours back to ${JSON.stringify(before)}`);
+        if (step.kind === "flip") {
+            await ctx.stack.setConfig(`${NS}:activeColor`, { value: step.to });
+        } else {
+            await ctx.stack.setConfig(`${NS}:colors.${step.color}.version`, { value: step.version }, true);
+        }
+        ctx.log(`release: putting back ${step.kind === "flip" ? `activeColor ${step.to}` : `${step.color} ${step.version}`}`);
+        await up(ctx);
+    }
+    if (updates === 0) await up(ctx);
+}
+
+/** `switchyard release ...` as an operator runs it (a child process); its exit code and wall time. */
+function switchyardCli(args: string[]): Promise<{ code: number; seconds: number; stderr: string }> {
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(__dirname, "..", "bin", "switchyard.js"), ...args], {
+            cwd: path.join(__dirname, "..", ".."),
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+        child.on("error", reject);
+        child.on("exit", (code) => resolve({ code: code ?? -1, seconds: (performance.now() - t0) / 1000, stderr }));
+    });
+}
+
+/**
+ * The short release plan the bench drives (put back afterwards): two steps, a reading every 3 s,
+ * a 5 s watch. Prometheus scrapes every second meanwhile: a reading needs fresh samples of both
+ * colours, and the local stack's 15 s scrape would leave every short reading inconclusive.
+ */
+export const BENCH_RELEASE_PLAN: Record<string, string> = {
+    "monitoring.prometheus.scrapeInterval": "1s",
+    "release.steps[0].weight": "10",
+    "release.steps[0].pause": "6s",
+    "release.steps[1]": "100",
+    "release.analysis.interval": "3s",
+    "release.analysis.minRequests": "5",
+    "release.analysis.inconclusiveLimit": "3",
+    "release.watch.duration": "5s",
+    "release.watch.interval": "1s",
+};
+
+/**
+ * The release driver (`switchyard release`, tools/commands/release.ts) under the switching load, with
+ * BENCH_RELEASE_PLAN: the wall time of a good release (preflight, steps with analysis, promotion,
+ * watch), and, for a release whose canary containers are killed once it takes traffic, the time
+ * from the kill to the canary at 0% in the router, and that release's wall time.
+ */
+export async function releaseDriver(ctx: BenchContext): Promise<BenchRow[]> {
+    const o = await outputs(ctx);
+    if (typeof o.prometheusUrl !== "string") {
+        throw new Error("the release driver reads Prometheus: set monitoring.enabled true on the stack (the local stack has it)");
+    }
+    const routerUrl = String(o.routerUrl).replace(/\/$/, "");
+    const router = String(o.routerContainer);
+    const statusPath = statusPathOf(o.routerStatusUrl, ROUTER_IMAGE.defaultStatusPath);
+    const { rates, name: load } = switchLoad(ctx.smoke ? 100 : 200);
+    const versions = ["1.2.0", "1.2.1"];
+    const weightOf = (c: Color) => {
+        const s = readRouterStatus(DOCKER_HOST, router, statusPath) as { weights?: Record<Color, number> } | undefined;
+        return s?.weights?.[c];
+    };
+    const release = (v: string) =>
+        switchyardCli(["release", v, "--emergency", "bench", "--allow-downgrade", "--stack", ctx.stackName, "--json"]);
+    const good: { wall: number[]; failed: number[]; gap: number[] } = { wall: [], failed: [], gap: [] };
+    const bad: { wall: number[]; toZero: number[] } = { wall: [], toZero: [] };
+    const weight = await ctx.stack.getConfig(`${NS}:canary.weight`, true).catch(() => undefined);
+    if (weight !== undefined && Number(weight.value) !== 0) {
+        throw new Error(
+            `the release rows need canary.weight 0 (no canary in progress), the stack has ${weight.value}; nothing was changed`,
+        );
+    }
+    const before: ColorState = { active: o.activeColor as Color, versions: o.versions as Record<Color, string> };
+    try {
+        await withConfig(ctx, BENCH_RELEASE_PLAN, async () => {
+            // The faster scrape is in place before the first release reads Prometheus.
+            await up(ctx);
+            for (let i = 0; i < ctx.runs; i++) {
+                const r = await underLoad(routerUrl, rates, async () => {
+                    const x = await release(versions[i % versions.length]);
+                    if (x.code !== 0) {
+                        throw new Error(`switchyard release exited ${x.code} (expected 0, promoted):\n${x.stderr}`);
+                    }
+                });
+                good.wall.push(r.wall);
+                good.failed.push(r.failed);
+                good.gap.push(r.gapMs);
+                ctx.log(`release: promoted in ${r.wall.toFixed(1)} s, ${r.failed} failed of ${r.sent}`);
+            }
+            for (let i = 0; i < ctx.runs; i++) {
+                const canary = otherColor((await outputs(ctx)).activeColor as Color);
+                await underLoad(routerUrl, rates, async () => {
+                    const run = release(versions[(ctx.runs + i) % versions.length]);
+                    for (const end = Date.now() + 180_000; Date.now() < end && !((weightOf(canary) ?? 0) > 0);) {
+                        await new Promise((r) => setTimeout(r, 100));
+                    }
+                    const victims = containersWith({ [LABELS.stack]: ctx.stackName, [LABELS.color]: canary });
+                    const killedAt = performance.now();
+                    dockerRun(["kill", ...victims]);
+                    while (weightOf(canary) !== 0 && performance.now() - killedAt < 180_000) {
+                        await new Promise((r) => setTimeout(r, 50));
+                    }
+                    bad.toZero.push((performance.now() - killedAt) / 1000);
+                    const x = await run;
+                    if (x.code !== 1) {
+                        throw new Error(`switchyard release with a killed canary exited ${x.code} (expected 1, rolled back):\n${x.stderr}`);
+                    }
+                    bad.wall.push(x.seconds);
+                });
+                ctx.log(`release: killed canary at 0% after ${bad.toZero[bad.toZero.length - 1].toFixed(2)} s`);
+            }
+        });
+    } finally {
+        await putBackReleases(ctx, before);
+    }
+    const plan = "steps 10% (6 s), 100%; a reading every 3 s (scrape 1 s); watch 5 s";
+    return [
+        row("release", "switchyard release (promoted)", `${load}; ${plan}`, "wall s", good.wall),
+        row("release", "switchyard release (promoted)", `${load}; ${plan}`, "failed requests", good.failed),
+        row("release", "switchyard release (promoted)", `${load}; ${plan}`, "longest gap ms", good.gap),
+        row("release", "switchyard release, canary killed at its first step", `${load}; ${plan}`, "kill to canary 0% s", bad.toZero),
+        row("release", "switchyard release, canary killed at its first step", `${load}; ${plan}`, "wall s (to rolled back)", bad.wall),
     ];
 }

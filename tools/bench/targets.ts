@@ -5,10 +5,10 @@
 import { docker as dockerOn } from "../lib/docker";
 
 /** The benchmarks measure the local engine (the local stack's docker.host), or DOCKER_HOST when set. */
-const HOST = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+export const DOCKER_HOST = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
 
 function docker(args: string[]): string {
-    const r = dockerOn(HOST, args);
+    const r = dockerOn(DOCKER_HOST, args);
     if (r.code !== 0) {
         throw new Error(`docker ${args.join(" ")} failed: ${r.err.trim()}`);
     }
