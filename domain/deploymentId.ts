@@ -42,13 +42,21 @@ export interface ColorRelease {
 }
 
 /**
- * The stack's current release: the colour whose version changed last (newest stamp); on a tie,
- * the higher version. This is the deployment id the stack outputs and the audit record name.
+ * Stamps closer than this are one update's: a first deployment releases both colours at once, and
+ * each colour's clock runs on its own, so the two can read seconds apart, in either order. Two
+ * updates that each change a version cannot both finish within it (each runs its gates).
+ */
+export const SAME_UPDATE_SECONDS = 10;
+
+/**
+ * The stack's current release: the colour whose version changed last (newest stamp); on a tie
+ * (stamps of the same update), the higher version. This is the deployment id the stack outputs and
+ * the audit record name.
  */
 export function currentRelease(a: ColorRelease, b: ColorRelease): ColorRelease {
     const ta = parseStamp(a.stamp).getTime();
     const tb = parseStamp(b.stamp).getTime();
-    if (ta !== tb) {
+    if (Math.abs(ta - tb) >= SAME_UPDATE_SECONDS * 1000) {
         return ta > tb ? a : b;
     }
     return semver.gte(a.version.semver, b.version.semver) ? a : b;

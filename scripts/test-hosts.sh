@@ -44,9 +44,12 @@ down() {
 up() {
     local count=$1; shift
     [[ $count =~ ^[1-9][0-9]?$ ]] || sy_die "test-hosts: COUNT '$count' must be 1..99"
-    if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    # Built, or rebuilt when its recipe changed (a no-op when it is up to date); an image named by
+    # SWITCHYARD_DOCKER_HOST_IMAGE is taken as it is.
+    if [[ -z ${SWITCHYARD_DOCKER_HOST_IMAGE:-} ]]; then
         bash "$SY_ROOT/scripts/images.sh" --only docker-host || sy_die "test-hosts: could not build $IMAGE (scripts/images.sh --only docker-host)"
     fi
+    docker image inspect "$IMAGE" >/dev/null 2>&1 || sy_die "test-hosts: image $IMAGE is missing"
     local img; for img in "$@"; do docker image inspect "$img" >/dev/null 2>&1 || sy_die "test-hosts: image $img is missing"; done
     down
     trap 'rc=$?; if ((rc != 0)); then echo "test-hosts: up failed, removing $NAME" >&2; down; fi' EXIT
