@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { Color, COLORS } from "../../domain/color";
 import { ColorState, configPathPrefixes, nextPutBackStep, PutBackStep, restorePlan, stackFileValue } from "./configRestore";
 
 describe("configPathPrefixes", () => {
@@ -98,7 +99,7 @@ describe("restorePlan", () => {
 });
 
 describe("nextPutBackStep", () => {
-    const state = (active: "blue" | "green", blue: string, green: string): ColorState => ({ active, versions: { blue, green } });
+    const state = (active: Color, blue: string, green: string): ColorState => ({ active, versions: { blue, green } });
     /** Applies steps until none is left; the steps taken. */
     const walk = (now: ColorState, before: ColorState): PutBackStep[] => {
         const steps: PutBackStep[] = [];
@@ -144,7 +145,7 @@ describe("nextPutBackStep", () => {
         expect(walk(now, before)).toEqual(steps);
     });
     test("property: from any state, at most four allowed steps reach the state before", () => {
-        const color = fc.constantFrom<"blue" | "green">("blue", "green");
+        const color = fc.constantFrom<Color>(...COLORS);
         const version = fc.constantFrom("1.0.0", "1.1.0", "1.2.0", "1.2.1");
         const st = fc.record({ active: color, versions: fc.record({ blue: version, green: version }) });
         fc.assert(fc.property(st, st, (now, b) => void walk(now, b)));

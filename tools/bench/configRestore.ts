@@ -1,3 +1,5 @@
+import { Color, otherColor } from "../../domain/color";
+
 /**
  * What the bench must do to put a stack's config back after setting some paths: the stack file is
  * the truth, not `pulumi config get` (which also answers with the project's defaults, so a key the
@@ -76,13 +78,12 @@ export function restorePlan(config: StackFileConfig, namespace: string, keys: re
 
 /** Which colour serves and the version each colour runs. */
 export interface ColorState {
-    readonly active: "blue" | "green";
-    readonly versions: Readonly<Record<"blue" | "green", string>>;
+    readonly active: Color;
+    readonly versions: Readonly<Record<Color, string>>;
 }
 
 export type PutBackStep =
-    | { readonly kind: "version"; readonly color: "blue" | "green"; readonly version: string }
-    | { readonly kind: "flip"; readonly to: "blue" | "green" };
+    { readonly kind: "version"; readonly color: Color; readonly version: string } | { readonly kind: "flip"; readonly to: Color };
 
 /**
  * The next update that brings the colours back to `before` the way an operator would, each one an
@@ -91,7 +92,7 @@ export type PutBackStep =
  * when nothing is left. At most four steps: version, flip, version, flip.
  */
 export function nextPutBackStep(now: ColorState, before: ColorState): PutBackStep | null {
-    const idle = now.active === "blue" ? "green" : "blue";
+    const idle = otherColor(now.active);
     if (now.versions[idle] !== before.versions[idle]) return { kind: "version", color: idle, version: before.versions[idle] };
     if (now.versions[now.active] !== before.versions[now.active] || now.active !== before.active) return { kind: "flip", to: idle };
     return null;
