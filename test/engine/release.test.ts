@@ -4,7 +4,7 @@
  * (resetStack: one update, not a new stack) and starts from there.
  */
 import {
-    baseConfig,
+    baseConfigAtRunningVersions,
     colorCounts,
     configSet,
     destroyStack,
@@ -200,8 +200,7 @@ describe("4. a release that fails its health check never gets traffic", () => {
 describe("5. releasing to the idle colour never disturbs the live one", () => {
     test("0 errors under load while the idle colour's containers are replaced", async () => {
         // Green keeps the version scenario 4 released, so the reset only moves the canary weight.
-        const base = baseConfig();
-        await resetStack({ ...base, "switchyard:colors": { blue: { version: "1.0.0" }, green: { version: "1.2.1" } } });
+        await resetStack(await baseConfigAtRunningVersions());
         const liveBefore = (
             await run("docker", ["ps", "-q", "--filter", "label=switchyard.color=blue", "--filter", "label=switchyard.stack=e2e"])
         ).stdout.trim();
