@@ -1,6 +1,14 @@
 import fc from "fast-check";
-import { Color, COLORS } from "../../domain/color";
-import { ColorState, configPathPrefixes, nextPutBackStep, PutBackStep, restorePlan, stackFileValue } from "./configRestore";
+import { Color, COLORS, otherColor } from "../../domain/color";
+import {
+    ColorState,
+    configPathPrefixes,
+    nextPutBackStep,
+    PutBackStep,
+    restorePlan,
+    stackFileValue,
+    versionToRelease,
+} from "./configRestore";
 
 describe("configPathPrefixes", () => {
     test.each([
@@ -149,5 +157,40 @@ describe("nextPutBackStep", () => {
         const version = fc.constantFrom("1.0.0", "1.1.0", "1.2.0", "1.2.1");
         const st = fc.record({ active: color, versions: fc.record({ blue: version, green: version }) });
         fc.assert(fc.property(st, st, (now, b) => void walk(now, b)));
+    });
+});
+
+describe("versionToRelease", () => {
+    const state = (active: Color, blue: string, green: string): ColorState => ({ active, versions: { blue, green } });
+    const candidates = ["1.2.0", "1.2.1"];
+    test.each<[string, ColorState, string]>([
+        ["neither candidate is live", state("blue", "1.0.0", "1.1.0"), "1.2.0"],
+        ["the first is live", state("green", "1.0.0", "1.2.0"), "1.2.1"],
+        ["the second is live", state("blue", "1.2.1", "1.2.0"), "1.2.0"],
+        ["the idle colour already runs the first", state("blue", "1.0.0", "1.2.0"), "1.2.0"],
+    ])("%s", (_, now, v) => {
+        expect(versionToRelease(candidates, now)).toBe(v);
+    });
+    test("every candidate live: refused, naming them", () => {
+        expect(() => versionToRelease(["1.2.0"], state("blue", "1.2.0", "1.0.0"))).toThrow(
+            /1\.2\.0.*live version 1\.2\.0; nothing was changed/,
+        );
+    });
+    test("property: five promoted releases in a row never ship the live version", () => {
+        const color = fc.constantFrom<Color>(...COLORS);
+        const version = fc.constantFrom("1.0.0", "1.1.0", "1.2.0", "1.2.1");
+        const st = fc.record({ active: color, versions: fc.record({ blue: version, green: version }) });
+        fc.assert(
+            fc.property(st, (start) => {
+                let now: ColorState = start;
+                for (let i = 0; i < 5; i++) {
+                    const v = versionToRelease(candidates, now);
+                    expect(v).not.toBe(now.versions[now.active]);
+                    // A promoted release puts v on the idle colour and makes it live.
+                    const idle = otherColor(now.active);
+                    now = { active: idle, versions: { ...now.versions, [idle]: v } };
+                }
+            }),
+        );
     });
 });

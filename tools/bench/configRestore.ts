@@ -97,3 +97,17 @@ export function nextPutBackStep(now: ColorState, before: ColorState): PutBackSte
     if (now.versions[now.active] !== before.versions[now.active] || now.active !== before.active) return { kind: "flip", to: idle };
     return null;
 }
+
+/**
+ * The version a bench release ships: the first of `candidates` the live colour does not run (the
+ * release command refuses the live version). Releases alternate between two candidates however
+ * many runs there are and whatever the last one left live.
+ */
+export function versionToRelease(candidates: readonly string[], now: ColorState): string {
+    const live = now.versions[now.active];
+    const v = candidates.find((c) => c !== live);
+    if (v === undefined) {
+        throw new Error(`every bench release version (${candidates.join(", ")}) is the live version ${live}; nothing was changed`);
+    }
+    return v;
+}

@@ -15,7 +15,7 @@ import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { failed, LoadSpec, runLoad } from "./load";
 import { lost } from "./loadTally";
 import { startMixedLoad, Stream } from "./mixedLoad";
-import { ColorState, nextPutBackStep, restorePlan } from "./configRestore";
+import { ColorState, nextPutBackStep, restorePlan, versionToRelease } from "./configRestore";
 import { BenchRow } from "./report";
 import { longestGap, quantile, spread } from "./stats";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
@@ -514,17 +514,19 @@ export async function backupThroughput(ctx: BenchContext): Promise<BenchRow[]> {
     ];
 }
 
+/** Which colour serves and each colour's version, from the stack's outputs. */
+async function colorState(ctx: BenchContext): Promise<ColorState> {
+    const o = await outputs(ctx);
+    return { active: o.activeColor as Color, versions: o.versions as Record<Color, string> };
+}
+
 /**
  * After releases: the colours back at the versions and the active colour they had, one allowed
  * update at a time (nextPutBackStep); the last update also applies the config withConfig put back.
  */
 async function putBackReleases(ctx: BenchContext, before: ColorState): Promise<void> {
-    const state = async (): Promise<ColorState> => {
-        const o = await outputs(ctx);
-        return { active: o.activeColor as Color, versions: o.versions as Record<Color, string> };
-    };
     let updates = 0;
-    for (let step = nextPutBackStep(await state(), before); step !== null; step = nextPutBackStep(await state(), before)) {
+    for (let step = nextPutBackStep(await colorState(ctx), before); step !== null; step = nextPutBackStep(await colorState(ctx), before)) {
         if (++updates > 4) throw new Error(`could not put the colours back to ${JSON.stringify(before)}`);
         if (step.kind === "flip") {
             await ctx.stack.setConfig(`${NS}:activeColor`, { value: step.to });
@@ -599,14 +601,15 @@ export async function releaseDriver(ctx: BenchContext): Promise<BenchRow[]> {
             `the release rows need canary.weight 0 (no canary in progress), the stack has ${weight.value}; nothing was changed`,
         );
     }
-    const before: ColorState = { active: o.activeColor as Color, versions: o.versions as Record<Color, string> };
+    const before = await colorState(ctx);
     try {
         await withConfig(ctx, BENCH_RELEASE_PLAN, async () => {
             // The faster scrape is in place before the first release reads Prometheus.
             await up(ctx);
             for (let i = 0; i < ctx.runs; i++) {
+                const version = versionToRelease(versions, await colorState(ctx));
                 const r = await underLoad(routerUrl, rates, async () => {
-                    const x = await release(versions[i % versions.length]);
+                    const x = await release(version);
                     if (x.code !== 0) {
                         throw new Error(`switchyard release exited ${x.code} (expected 0, promoted):\n${x.stderr}`);
                     }
@@ -617,9 +620,10 @@ export async function releaseDriver(ctx: BenchContext): Promise<BenchRow[]> {
                 ctx.log(`release: promoted in ${r.wall.toFixed(1)} s, ${r.failed} failed of ${r.sent}`);
             }
             for (let i = 0; i < ctx.runs; i++) {
-                const canary = otherColor((await outputs(ctx)).activeColor as Color);
+                const now = await colorState(ctx);
+                const canary = otherColor(now.active);
                 await underLoad(routerUrl, rates, async () => {
-                    const run = release(versions[(ctx.runs + i) % versions.length]);
+                    const run = release(versionToRelease(versions, now));
                     for (const end = Date.now() + 180_000; Date.now() < end && !((weightOf(canary) ?? 0) > 0);) {
                         await new Promise((r) => setTimeout(r, 100));
                     }
