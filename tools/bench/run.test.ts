@@ -17,16 +17,27 @@ describe("bench arguments", () => {
             runs: 5,
             seconds: 5,
             only: ["router", "switch", "release", "engine", "canary", "backup"],
+            replicas: [2, 4, 8, 16],
             smoke: false,
         });
     });
     test("--smoke is one 1-second run whatever --runs says", () => {
-        expect(parseBenchArgs(["--smoke", "--runs", "9"])).toMatchObject({ runs: 1, seconds: 1, smoke: true });
+        expect(parseBenchArgs(["--smoke", "--runs", "9", "--replicas", "8"])).toMatchObject({
+            runs: 1,
+            seconds: 1,
+            smoke: true,
+            replicas: [2],
+        });
+    });
+    test("--replicas picks the engine rows' sizes", () => {
+        expect(parseBenchArgs(["--replicas", "2, 4"]).replicas).toEqual([2, 4]);
     });
     test.each([
         [["--runs", "0"], /--runs must be a whole number of at least 1, got '0'/],
         [["--runs", "2.5"], /--runs must be a whole number/],
         [["--seconds", "x"], /--seconds must be a whole number/],
+        [["--replicas", "2,0"], /--replicas must be a whole number of at least 1, got '0'/],
+        [["--replicas", "4,"], /--replicas must be a whole number of at least 1, got ''/],
         [["--only", "router,speed"], /--only: unknown section\(s\) speed; choose from router, switch, release, engine, canary, backup/],
     ])("%j is refused", (argv, message) => {
         expect(() => parseBenchArgs(argv)).toThrow(message);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --stack S] [--runs N] [--seconds N] [--only router,switch,release,engine,canary,backup] [--smoke]`:
+ * `npm run bench [-- --stack S] [--runs N] [--seconds N] [--only router,switch,release,engine,canary,backup] [--replicas 2,4,8,16] [--smoke]`:
  * the benchmarks on a running stack (the local one after `scripts/up.sh`), one Markdown table on
  * stdout, the same figures as JSON under .switchyard/bench/. Not a test: nothing here asserts a
  * speed; `--smoke` (one short run of each) is what `npm test` runs.
@@ -24,6 +24,8 @@ export interface BenchOptions {
     seconds: number;
     only: Section[];
     smoke: boolean;
+    /** Replicas per colour of the engine rows. @default [2, 4, 8, 16] ([2] with --smoke) */
+    replicas: number[];
     /** Directory of the JSON reports. @default .switchyard/bench */
     outDir: string;
 }
@@ -36,10 +38,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         .option("--runs <n>", "runs per row (at least 5 for figures worth quoting)", "5")
         .option("--seconds <n>", "seconds of load per router measurement", "5")
         .option("--only <sections>", `comma-separated subset of ${SECTIONS.join(",")}`, SECTIONS.join(","))
+        .option("--replicas <list>", "replicas per colour of the engine rows, comma-separated", "2,4,8,16")
         .option("--smoke", "one short run of each section (what npm test runs)")
         .option("--out <dir>", "where the JSON report goes", path.join(PROJECT_DIR, ".switchyard", "bench"));
     p.parse(argv, { from: "user" });
-    const o = p.opts<{ stack: string; runs: string; seconds: string; only: string; smoke?: boolean; out: string }>();
+    const o = p.opts<{ stack: string; runs: string; seconds: string; only: string; replicas: string; smoke?: boolean; out: string }>();
     const whole = (name: string, v: string, min: number) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < min) {
@@ -59,6 +62,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         seconds: smoke ? 1 : whole("seconds", o.seconds, 1),
         only: only as Section[],
         smoke,
+        replicas: smoke ? [2] : o.replicas.split(",").map((v) => whole("replicas", v.trim(), 1)),
         outDir: path.resolve(o.out),
     };
 }
@@ -144,7 +148,15 @@ export async function bench(opts: BenchOptions, log: (line: string) => void = (l
         fs.writeFileSync(file, `${JSON.stringify(snapshot(), null, 2)}\n`);
     };
     await withStack({ stack: opts.stack }, async (s) => {
-        const ctx: BenchContext = { stack: s.stack, stackName: s.name, runs: opts.runs, seconds: opts.seconds, smoke: opts.smoke, log };
+        const ctx: BenchContext = {
+            stack: s.stack,
+            stackName: s.name,
+            runs: opts.runs,
+            seconds: opts.seconds,
+            smoke: opts.smoke,
+            replicas: opts.replicas,
+            log,
+        };
         const quiet: Io = { out: () => undefined, err: () => undefined, env: process.env, now: () => Date.now() };
         const timedDrift = async () => {
             const t0 = Date.now();

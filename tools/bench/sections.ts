@@ -28,6 +28,8 @@ export interface BenchContext {
     /** Seconds of load per router measurement. */
     readonly seconds: number;
     readonly smoke: boolean;
+    /** Replicas per colour of the engine rows. */
+    readonly replicas: readonly number[];
     log(line: string): void;
 }
 
@@ -300,7 +302,7 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
 
 /** Engine cost at several replica counts: no-op preview (with and without refresh), no-op up, flip, drift. */
 export async function engineCost(ctx: BenchContext, drift: () => Promise<number>): Promise<BenchRow[]> {
-    const sizes = ctx.smoke ? [2] : [2, 4, 8, 16];
+    const sizes = ctx.replicas;
     const rows: BenchRow[] = [];
     const o = await outputs(ctx);
     const active = o.activeColor as Color;
