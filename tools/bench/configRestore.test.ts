@@ -3,6 +3,7 @@ import { Color, COLORS, otherColor } from "../../domain/color";
 import {
     ColorState,
     configPathPrefixes,
+    configType,
     nextPutBackStep,
     PutBackStep,
     restorePlan,
@@ -192,5 +193,18 @@ describe("versionToRelease", () => {
                 }
             }),
         );
+    });
+});
+
+describe("configType", () => {
+    test.each<[string | number | boolean, string]>([
+        [0, "int"],
+        [100, "int"],
+        [0.1, "float"],
+        [false, "bool"],
+        ["0", "string"],
+        ["6s", "string"],
+    ])("%j is written as %s", (v, t) => {
+        expect(configType(v)).toBe(t);
     });
 });

@@ -111,3 +111,17 @@ export function versionToRelease(candidates: readonly string[], now: ColorState)
     }
     return v;
 }
+
+/** A value the bench writes to the stack file: YAML scalars keep their type. */
+export type ConfigScalar = string | number | boolean;
+
+/**
+ * The `pulumi config set --type` that writes `v` as the stack file holds it. `--plaintext` writes a
+ * string, and a node once quoted (`weight: "0.1"`) stays quoted for later values, so a bench that
+ * sets 0.1 and puts back 0 must write both as numbers to leave `weight: 0` as it was.
+ */
+export function configType(v: ConfigScalar): "int" | "float" | "bool" | "string" {
+    if (typeof v === "boolean") return "bool";
+    if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+    return "string";
+}

@@ -15,7 +15,7 @@ import { ROUTER_IMAGE } from "../../domain/routerImage";
 import { failed, LoadSpec, runLoad } from "./load";
 import { lost } from "./loadTally";
 import { startMixedLoad, Stream } from "./mixedLoad";
-import { ColorState, nextPutBackStep, restorePlan, versionToRelease } from "./configRestore";
+import { ColorState, ConfigScalar, configType, nextPutBackStep, restorePlan, stackFileValue, versionToRelease } from "./configRestore";
 import { BenchRow } from "./report";
 import { longestGap, quantile, spread } from "./stats";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
@@ -40,16 +40,20 @@ const NS = "switchyard";
  * values back: a value the stack file did not hold is removed again, with the objects and lists its
  * path created (configRestore.ts).
  */
-export async function withConfig<T>(ctx: BenchContext, values: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+export async function withConfig<T>(ctx: BenchContext, values: Record<string, ConfigScalar>, fn: () => Promise<T>): Promise<T> {
     const file = (await ctx.stack.workspace.stackSettings(ctx.stackName)).config ?? {};
     const plan = restorePlan(file, NS, Object.keys(values));
-    const previous = new Map<string, ConfigValue>();
+    const previous = new Map<string, ConfigValue | ConfigScalar>();
     for (const step of plan) {
-        if (step.kind === "set") previous.set(step.key, await ctx.stack.getConfig(`${NS}:${step.key}`, true));
+        if (step.kind !== "set") continue;
+        const held = stackFileValue(file, NS, step.key);
+        // A secret ({secure: ...} in the file) goes back through setConfig as a secret; a scalar as the file typed it.
+        const scalar = typeof held === "string" || typeof held === "number" || typeof held === "boolean";
+        previous.set(step.key, scalar ? held : await ctx.stack.getConfig(`${NS}:${step.key}`, true));
     }
     try {
         for (const [key, value] of Object.entries(values)) {
-            await ctx.stack.setConfig(`${NS}:${key}`, { value }, true);
+            await setTyped(ctx, key, value);
         }
         return await fn();
     } finally {
@@ -57,11 +61,27 @@ export async function withConfig<T>(ctx: BenchContext, values: Record<string, st
             const before = previous.get(step.key);
             if (before === undefined) {
                 await ctx.stack.removeConfig(`${NS}:${step.key}`, true).catch(() => undefined);
-            } else {
+            } else if (typeof before === "object") {
                 await ctx.stack.setConfig(`${NS}:${step.key}`, before, true);
+            } else {
+                await setTyped(ctx, step.key, before);
             }
         }
     }
+}
+
+/**
+ * `pulumi config set --path --type T` (the Automation API's setConfig always writes a string): the
+ * stack file keeps numbers and booleans unquoted, so putting a value back leaves the file as it was.
+ */
+async function setTyped(ctx: BenchContext, key: string, value: ConfigScalar): Promise<void> {
+    const ws = ctx.stack.workspace;
+    const args = ["config", "set", "--path", "--stack", ctx.stackName, "--type", configType(value), "--non-interactive"];
+    execFileSync(ws.pulumiCommand.command, [...args, "--", `${NS}:${key}`, String(value)], {
+        cwd: ws.workDir,
+        env: { ...process.env, ...ws.envVars },
+        stdio: ["ignore", "ignore", "pipe"],
+    });
 }
 
 async function outputs(ctx: BenchContext): Promise<Record<string, unknown>> {
@@ -306,9 +326,9 @@ export async function engineCost(ctx: BenchContext, drift: () => Promise<number>
     const rows: BenchRow[] = [];
     const o = await outputs(ctx);
     const active = o.activeColor as Color;
-    await withConfig(ctx, { "app.replicas": String(sizes[0]) }, async () => {
+    await withConfig(ctx, { "app.replicas": sizes[0] }, async () => {
         for (const n of sizes) {
-            await ctx.stack.setConfig(`${NS}:app.replicas`, { value: String(n) }, true);
+            await setTyped(ctx, "app.replicas", n);
             await up(ctx);
             const load = `${n} replicas per colour`;
             const timed = async (fn: () => Promise<unknown>) => {
@@ -353,7 +373,7 @@ export async function canaryPrecision(ctx: BenchContext): Promise<BenchRow[]> {
     const clients = ctx.smoke ? 200 : 1000;
     const rows: BenchRow[] = [];
     for (const w of weights) {
-        await withConfig(ctx, { "canary.weight": String(w), "canary.sticky.enabled": "false" }, async () => {
+        await withConfig(ctx, { "canary.weight": w, "canary.sticky.enabled": false }, async () => {
             await up(ctx);
             const shares: number[] = [];
             for (let i = 0; i < ctx.runs; i++) {
@@ -362,7 +382,7 @@ export async function canaryPrecision(ctx: BenchContext): Promise<BenchRow[]> {
             }
             rows.push(row("canary", `share of requests (configured ${w}%)`, `${requests} requests, no cookie`, "measured %", shares));
         });
-        await withConfig(ctx, { "canary.weight": String(w), "canary.sticky.enabled": "true" }, async () => {
+        await withConfig(ctx, { "canary.weight": w, "canary.sticky.enabled": true }, async () => {
             await up(ctx);
             const shares: number[] = [];
             for (let i = 0; i < ctx.runs; i++) {
@@ -561,14 +581,14 @@ function switchyardCli(args: string[]): Promise<{ code: number; seconds: number;
  * a 5 s watch. Prometheus scrapes every second meanwhile: a reading needs fresh samples of both
  * colours, and the local stack's 15 s scrape would leave every short reading inconclusive.
  */
-export const BENCH_RELEASE_PLAN: Record<string, string> = {
+export const BENCH_RELEASE_PLAN: Record<string, ConfigScalar> = {
     "monitoring.prometheus.scrapeInterval": "1s",
-    "release.steps[0].weight": "10",
+    "release.steps[0].weight": 10,
     "release.steps[0].pause": "6s",
-    "release.steps[1]": "100",
+    "release.steps[1]": 100,
     "release.analysis.interval": "3s",
-    "release.analysis.minRequests": "5",
-    "release.analysis.inconclusiveLimit": "3",
+    "release.analysis.minRequests": 5,
+    "release.analysis.inconclusiveLimit": 3,
     "release.watch.duration": "5s",
     "release.watch.interval": "1s",
 };
