@@ -2,12 +2,13 @@
  * The benchmarks of `npm run bench`, one function per section. Each runs on an existing stack (the
  * local one by default), puts back every config value it changed, and returns its rows.
  */
-import { execFileSync, spawn } from "child_process";
+import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
+import { promisify } from "util";
 import type { ConfigValue, Stack } from "@pulumi/pulumi/automation";
 import { COLORS, Color, otherColor } from "../../domain/color";
 import { LABELS } from "../../domain/labels";
@@ -77,10 +78,10 @@ export async function withConfig<T>(ctx: BenchContext, values: Record<string, Co
 async function setTyped(ctx: BenchContext, key: string, value: ConfigScalar): Promise<void> {
     const ws = ctx.stack.workspace;
     const args = ["config", "set", "--path", "--stack", ctx.stackName, "--type", configType(value), "--non-interactive"];
-    execFileSync(ws.pulumiCommand.command, [...args, "--", `${NS}:${key}`, String(value)], {
+    // Not execFileSync: the load generator may share this event loop.
+    await promisify(execFile)(ws.pulumiCommand.command, [...args, "--", `${NS}:${key}`, String(value)], {
         cwd: ws.workDir,
         env: { ...process.env, ...ws.envVars },
-        stdio: ["ignore", "ignore", "pipe"],
     });
 }
 
@@ -266,7 +267,8 @@ export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
             const next = `sy-bench-script-${i}`;
             const v = i % 2 === 1 ? versions.green : versions.blue;
             const r = await underLoad(`http://127.0.0.1:${port}`, rates, async () => {
-                execFileSync("bash", [script, current, next, image(v), String(port), label], { stdio: "ignore" });
+                // Not execFileSync: the load shares this event loop, and a blocked loop sends nothing.
+                await promisify(execFile)("bash", [script, current, next, image(v), String(port), label]);
                 await waitFor(`http://127.0.0.1:${port}/health/ready`);
             });
             current = next;
