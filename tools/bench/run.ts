@@ -12,7 +12,16 @@ import { drift } from "../commands/drift";
 import { Io } from "../lib/cli";
 import { PROJECT_DIR, withStack } from "../lib/stack";
 import { BenchReport, BenchRow, findRow, renderReport } from "./report";
-import { backupThroughput, BenchContext, canaryPrecision, engineCost, releaseDriver, routerOverhead, switching } from "./sections";
+import {
+    backupThroughput,
+    BenchContext,
+    canaryPrecision,
+    engineCost,
+    ensureBenchImages,
+    releaseDriver,
+    routerOverhead,
+    switching,
+} from "./sections";
 import { growth } from "./stats";
 
 export const SECTIONS = ["router", "switch", "release", "engine", "canary", "backup"] as const;
@@ -174,6 +183,14 @@ export async function bench(opts: BenchOptions, log: (line: string) => void = (l
             canary: () => canaryPrecision(ctx),
             backup: () => backupThroughput(ctx),
         };
+        if (opts.only.includes("switch") || opts.only.includes("release")) {
+            try {
+                await ensureBenchImages(log);
+            } catch (e) {
+                errors.push(`images: ${e instanceof Error ? e.message : String(e)}`);
+                log(`bench: ${errors[errors.length - 1]}`);
+            }
+        }
         for (const section of opts.only) {
             log(`bench: ${section} (${new Date().toISOString()})`);
             try {

@@ -20,6 +20,7 @@ import { ColorState, ConfigScalar, configType, nextPutBackStep, restorePlan, sta
 import { BenchRow } from "./report";
 import { longestGap, quantile, spread } from "./stats";
 import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
+import { PROJECT_DIR } from "../lib/stack";
 import { containerIp, containersWith, cpuMicros, DOCKER_HOST, dockerRun } from "./targets";
 
 export interface BenchContext {
@@ -240,7 +241,7 @@ export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
     }
     // Idle-colour release: the idle colour takes another version through the gates; put back after.
     const idle = otherColor(active);
-    const alternatives = ["1.2.0", "1.2.1"].filter((v) => v !== versions[idle]);
+    const alternatives = BENCH_APP_VERSIONS.filter((v) => v !== versions[idle]);
     await withConfig(ctx, { [`colors.${idle}.version`]: versions[idle] }, async () => {
         for (let i = 0; i < ctx.runs; i++) {
             const v = alternatives[i % alternatives.length];
@@ -579,6 +580,28 @@ function switchyardCli(args: string[]): Promise<{ code: number; seconds: number;
 }
 
 /**
+ * The versions the idle-colour releases and the release driver ship, alternately: demo-app tags that
+ * `scripts/up.sh` does not build (it builds the stack's own two), so the bench builds them first
+ * (ensureBenchImages).
+ */
+export const BENCH_APP_VERSIONS = ["1.2.0", "1.2.1"] as const;
+
+/** Builds the demo-app tags of BENCH_APP_VERSIONS (scripts/images.sh; a tag already built is left as it is). */
+export async function ensureBenchImages(log: (line: string) => void): Promise<void> {
+    log(`bench: demo-app images ${BENCH_APP_VERSIONS.join(", ")} (scripts/images.sh)`);
+    try {
+        await promisify(execFile)("bash", [path.join(PROJECT_DIR, "scripts", "images.sh"), "--only", "demo-app", ...BENCH_APP_VERSIONS], {
+            maxBuffer: 16 * 2 ** 20,
+        });
+    } catch (e) {
+        const out = e as { stderr?: string; message?: string };
+        throw new Error(
+            `scripts/images.sh could not build demo-app ${BENCH_APP_VERSIONS.join(", ")}: ${(out.stderr || out.message || "").trim().split("\n").slice(-3).join(" | ")}`,
+        );
+    }
+}
+
+/**
  * The short release plan the bench drives (put back afterwards): two steps, a reading every 3 s,
  * a 5 s watch. Prometheus scrapes every second meanwhile: a reading needs fresh samples of both
  * colours, and the local stack's 15 s scrape would leave every short reading inconclusive.
@@ -610,7 +633,7 @@ export async function releaseDriver(ctx: BenchContext): Promise<BenchRow[]> {
     const router = String(o.routerContainer);
     const statusPath = statusPathOf(o.routerStatusUrl, ROUTER_IMAGE.defaultStatusPath);
     const { rates, name: load } = switchLoad(ctx.smoke ? 100 : 200);
-    const versions = ["1.2.0", "1.2.1"];
+    const versions = BENCH_APP_VERSIONS;
     const weightOf = (c: Color) => {
         const s = readRouterStatus(DOCKER_HOST, router, statusPath) as { weights?: Record<Color, number> } | undefined;
         return s?.weights?.[c];
