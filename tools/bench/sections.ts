@@ -23,6 +23,8 @@ import { readRouterStatus, statusPathOf } from "../lib/routerStatus";
 import { PROJECT_DIR } from "../lib/stack";
 import { containerIp, containersWith, cpuMicros, DOCKER_HOST, dockerRun } from "./targets";
 
+const execFileAsync = promisify(execFile);
+
 export interface BenchContext {
     readonly stack: Stack;
     readonly stackName: string;
@@ -80,7 +82,7 @@ async function setTyped(ctx: BenchContext, key: string, value: ConfigScalar): Pr
     const ws = ctx.stack.workspace;
     const args = ["config", "set", "--path", "--stack", ctx.stackName, "--type", configType(value), "--non-interactive"];
     // Not execFileSync: the load generator may share this event loop.
-    await promisify(execFile)(ws.pulumiCommand.command, [...args, "--", `${NS}:${key}`, String(value)], {
+    await execFileAsync(ws.pulumiCommand.command, [...args, "--", `${NS}:${key}`, String(value)], {
         cwd: ws.workDir,
         env: { ...process.env, ...ws.envVars },
     });
@@ -269,7 +271,7 @@ export async function switching(ctx: BenchContext): Promise<BenchRow[]> {
             const v = i % 2 === 1 ? versions.green : versions.blue;
             const r = await underLoad(`http://127.0.0.1:${port}`, rates, async () => {
                 // Not execFileSync: the load shares this event loop, and a blocked loop sends nothing.
-                await promisify(execFile)("bash", [script, current, next, image(v), String(port), label]);
+                await execFileAsync("bash", [script, current, next, image(v), String(port), label]);
                 await waitFor(`http://127.0.0.1:${port}/health/ready`);
             });
             current = next;
@@ -590,7 +592,7 @@ export const BENCH_APP_VERSIONS = ["1.2.0", "1.2.1"] as const;
 export async function ensureBenchImages(log: (line: string) => void): Promise<void> {
     log(`bench: demo-app images ${BENCH_APP_VERSIONS.join(", ")} (scripts/images.sh)`);
     try {
-        await promisify(execFile)("bash", [path.join(PROJECT_DIR, "scripts", "images.sh"), "--only", "demo-app", ...BENCH_APP_VERSIONS], {
+        await execFileAsync("bash", [path.join(PROJECT_DIR, "scripts", "images.sh"), "--only", "demo-app", ...BENCH_APP_VERSIONS], {
             maxBuffer: 16 * 2 ** 20,
         });
     } catch (e) {
